@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Runs the compiled CLI when `npm run build` has produced it (pods, production images),
+// else the TypeScript sources through tsx (a checkout, tests).
+'use strict';
+const path = require('node:path');
+const fs = require('node:fs');
+const compiled = path.join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
+if (fs.existsSync(compiled) && !process.env.NETGROW_FROM_SOURCE) {
+  require(compiled);
+} else {
+  require('tsx/cjs');
+  require(path.join(__dirname, '..', 'src', 'cli', 'main.ts'));
+}
