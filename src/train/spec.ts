@@ -1,0 +1,142 @@
+/**
+ * The TrainSpec: everything one training run needs, and the only input of
+ * `netgrow train --spec`. The same JSON is what an executor hands to a child process or a
+ * Kubernetes pod, and what the orchestration layer builds from a search config. Keep it
+ * small, explicit and versioned: it crosses process and machine boundaries.
+ */
+import { z } from 'zod';
+
+export const OptimizerSpec = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('sgd'),
+    lr: z.number().positive().default(0.05),
+    momentum: z.number().min(0).max(1).default(0.9),
+    nesterov: z.boolean().default(false),
+  }),
+  z.strictObject({
+    kind: z.literal('adam'),
+    lr: z.number().positive().default(0.001),
+    beta1: z.number().min(0).max(1).default(0.9),
+    beta2: z.number().min(0).max(1).default(0.999),
+    epsilon: z.number().positive().default(1e-7),
+  }),
+]);
+export type OptimizerSpec = z.infer<typeof OptimizerSpec>;
+
+export const ScheduleSpec = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('constant') }),
+  z.strictObject({
+    kind: z.literal('step'),
+    every: z.number().int().positive(),
+    factor: z.number().positive().default(0.1),
+  }),
+  z.strictObject({ kind: z.literal('cosine'), minLr: z.number().min(0).default(0) }),
+  // The seed: ReduceLROnPlateau(factor=sqrt(0.1), patience=10) on val loss.
+  z.strictObject({
+    kind: z.literal('plateau'),
+    factor: z.number().positive().default(Math.sqrt(0.1)),
+    patience: z.number().int().positive().default(10),
+    minLr: z.number().min(0).default(0),
+  }),
+]);
+export type ScheduleSpec = z.infer<typeof ScheduleSpec>;
+
+export const DatasetSpec = z.strictObject({
+  name: z.string().min(1).default('fashion-mnist'),
+  /** Fraction (0,1] or absolute count (>1) of the training set to use. */
+  limit: z.number().positive().default(1),
+  /** Fraction of the (limited) training set held out for validation. */
+  validation: z.number().min(0).max(0.9).default(0.1),
+  augment: z.boolean().default(false),
+  preprocess: z.enum(['seed', 'standardize', 'none']).default('standardize'),
+  /** Extra unlabeled images used only for distillation. */
+  transfer: z.string().optional(),
+  dataDir: z.string().optional(),
+});
+export type DatasetSpec = z.infer<typeof DatasetSpec>;
+
+export const TrainSpec = z.strictObject({
+  format: z.literal('netgrow.trainspec/v1').default('netgrow.trainspec/v1'),
+  runId: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+  /** URI of the checkpoint to start from (folder with graph.json, weights.*, meta.json). */
+  checkpoint: z.string().min(1),
+  /** URI of the run folder: epochs/, train.csv, tfevents, result.json go here. */
+  output: z.string().min(1),
+  /** Continue from the last complete epoch checkpoint under `output`, when there is one. */
+  resume: z.boolean().default(true),
+  seed: z.number().int().default(0),
+  dataset: DatasetSpec.default(DatasetSpec.parse({})),
+  epochs: z.number().int().positive().default(2),
+  /** Stop after this many optimizer steps in total (0 = no limit); for quick runs and tests. */
+  maxSteps: z.number().int().min(0).default(0),
+  batchSize: z.number().int().positive().default(64),
+  optimizer: OptimizerSpec.default({ kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false }),
+  schedule: ScheduleSpec.default({ kind: 'constant' }),
+  /** Early stopping on val accuracy (the seed: min delta 0.001, patience 10). 0 = off. */
+  earlyStopping: z
+    .strictObject({
+      patience: z.number().int().min(0).default(10),
+      minDelta: z.number().min(0).default(0.001),
+    })
+    .default({ patience: 10, minDelta: 0.001 }),
+  l2: z.number().min(0).default(0),
+  clipNorm: z.number().positive().optional(),
+  distill: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** Teacher checkpoint URI, or a logits file URI (.logits.bin + .json). */
+      teacher: z.string().optional(),
+      logits: z.string().optional(),
+      temperature: z.number().positive().default(4),
+      alpha: z.number().min(0).max(1).default(0.5),
+    })
+    .default({ enabled: false, temperature: 4, alpha: 0.5 }),
+  divergence: z
+    .strictObject({
+      /** A loss beyond this multiple of its running median counts as divergence. */
+      medianMultiple: z.number().gt(1).default(20),
+      window: z.number().int().positive().default(50),
+    })
+    .default({ medianMultiple: 20, window: 50 }),
+  /** TensorBoard/CSV step logging period. */
+  logEverySteps: z.number().int().positive().default(50),
+});
+export type TrainSpec = z.infer<typeof TrainSpec>;
+export type TrainSpecInput = z.input<typeof TrainSpec>;
+
+export const Metrics = z.strictObject({
+  loss: z.number(),
+  acc: z.number(),
+  valLoss: z.number().nullable(),
+  valAcc: z.number().nullable(),
+});
+export type Metrics = z.infer<typeof Metrics>;
+
+export const TrainResult = z.strictObject({
+  format: z.literal('netgrow.trainresult/v1'),
+  runId: z.string(),
+  status: z.enum(['completed', 'diverged', 'stopped']),
+  epochsRun: z.number().int(),
+  steps: z.number().int(),
+  final: Metrics.nullable(),
+  best: Metrics.extend({ epoch: z.number().int() }).nullable(),
+  /** Test-set metrics when the dataset has a test split. */
+  test: z.strictObject({ loss: z.number(), acc: z.number() }).nullable(),
+  wallSeconds: z.number(),
+  /** URI of the checkpoint holding the trained weights (graph.json + weights). */
+  checkpoint: z.string().nullable(),
+  resumedFromEpoch: z.number().int().nullable(),
+  diverged: z
+    .strictObject({
+      epoch: z.number().int(),
+      step: z.number().int(),
+      reason: z.string(),
+      lossTail: z.array(z.number().nullable()),
+      lastGoodCheckpoint: z.string().nullable(),
+    })
+    .nullable(),
+});
+export type TrainResult = z.infer<typeof TrainResult>;
+
+/** Exit codes of `netgrow train` (documented in the README). */
+export const TRAIN_EXIT = { done: 0, diverged: 3, badInput: 2, infrastructure: 4, interrupted: 130 } as const;
