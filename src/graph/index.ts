@@ -1,0 +1,12 @@
+export * from './errors';
+export * from './node';
+export * from './graph';
+export * from './dag';
+export * from './shapes';
+export * from './weights';
+export * from './rng';
+export * from './flops';
+export * from './names';
+export * from './builtins';
+export type { Shape, ParamSpec, Padding } from './kinds/common';
+export type { ActivationFn } from './kinds/activation';
