@@ -26,5 +26,7 @@ rc=$?
 pass=$(grep -E '^# pass ' "$tap" | tail -1 | awk '{print $3}')
 fail=$(grep -E '^# fail ' "$tap" | tail -1 | awk '{print $3}')
 skip=$(grep -E '^# skipped ' "$tap" | tail -1 | awk '{print $3}')
+# A failing hook or a crashed file fails the run without counting as a failed test: say so.
+if [ "$rc" -ne 0 ] && [ "${fail:-0}" = 0 ]; then fail=1; fi
 echo "tests: ${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped"
 exit $rc

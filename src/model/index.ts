@@ -1,0 +1,5 @@
+export * from './tf';
+export * from './build';
+export * from './checkpoint';
+export * from './export';
+export { ChannelSlice } from './slice-layer';
