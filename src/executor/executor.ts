@@ -1,0 +1,79 @@
+/**
+ * Where a training run executes. The orchestration layer hands a TrainSpec to an executor
+ * and waits for its TrainResult; in-process, child process and Kubernetes pod executors
+ * differ only in where `netgrow train --spec` runs.
+ */
+import { TrainResult, TrainSpec } from '../train/spec';
+
+export interface TrainProgress {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss?: number | null;
+  acc?: number | null;
+  valAcc?: number | null;
+}
+
+export interface RunOptions {
+  onProgress?: (p: TrainProgress) => void;
+  /** Aborting stops the run (the trainer checkpoints on SIGTERM) and rejects with 'cancelled'. */
+  signal?: AbortSignal;
+}
+
+export interface TrainExecutor {
+  readonly kind: 'process' | 'inprocess' | 'kubernetes';
+  run(spec: TrainSpec, opts?: RunOptions): Promise<TrainResult>;
+}
+
+export type ExecutorErrorCode = 'bad_input' | 'infrastructure' | 'cancelled';
+
+/** `retryable` tells the orchestrator whether trying the same run again can help. */
+export class ExecutorError extends Error {
+  constructor(
+    readonly code: ExecutorErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ExecutorError';
+  }
+  get retryable(): boolean {
+    return this.code === 'infrastructure';
+  }
+}
+
+/** Progress lines on a trainer's stdout: `NETGROW_PROGRESS {"epoch":1,...}`. */
+export const PROGRESS_PREFIX = 'NETGROW_PROGRESS ';
+
+export function formatProgressLine(p: TrainProgress): string {
+  return PROGRESS_PREFIX + JSON.stringify(p);
+}
+
+export function parseProgressLine(line: string): TrainProgress | null {
+  if (!line.startsWith(PROGRESS_PREFIX)) return null;
+  try {
+    const p = JSON.parse(line.slice(PROGRESS_PREFIX.length)) as TrainProgress;
+    return typeof p.epoch === 'number' && typeof p.step === 'number' ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A counting semaphore: at most `n` runs at once on this machine. */
+export class Slots {
+  private free: number;
+  private waiting: Array<() => void> = [];
+  constructor(n: number) {
+    this.free = Math.max(1, n);
+  }
+  async take<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((r) => this.waiting.push(r));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}

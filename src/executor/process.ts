@@ -1,0 +1,92 @@
+/**
+ * Runs `netgrow train --spec` in a child process: the default executor of the embedded
+ * mode, and the same command a Kubernetes pod runs. At most `parallelism` runs at once.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { openStore } from '../storage';
+import { TRAIN_EXIT, TrainResult, TrainSpec } from '../train/spec';
+import { ExecutorError, parseProgressLine, RunOptions, Slots, TrainExecutor } from './executor';
+
+export interface ProcessExecutorOptions {
+  parallelism?: number;
+  /** The netgrow entry script; default: this checkout's bin/netgrow.js. */
+  bin?: string;
+  /** Extra environment for the trainer (backend choice, data dir); secrets stay in the env only. */
+  env?: Record<string, string>;
+  /** Seconds between SIGTERM and SIGKILL when a run is cancelled. */
+  killGraceSeconds?: number;
+  /** Called with each stderr/stdout line that is not a progress line (console output). */
+  onLog?: (line: string) => void;
+}
+
+export class ProcessExecutor implements TrainExecutor {
+  readonly kind = 'process' as const;
+  private readonly slots: Slots;
+
+  constructor(private readonly opts: ProcessExecutorOptions = {}) {
+    this.slots = new Slots(opts.parallelism ?? availableParallelism());
+  }
+
+  run(spec: TrainSpec, opts: RunOptions = {}): Promise<TrainResult> {
+    return this.slots.take(() => this.runNow(spec, opts));
+  }
+
+  private async runNow(spec: TrainSpec, { onProgress, signal }: RunOptions): Promise<TrainResult> {
+    if (signal?.aborted) throw new ExecutorError('cancelled', `run ${spec.runId} cancelled before it started`);
+    const dir = mkdtempSync(join(tmpdir(), 'netgrow-spec-'));
+    const specFile = join(dir, `${spec.runId}.json`);
+    writeFileSync(specFile, JSON.stringify(spec));
+    const bin = this.opts.bin ?? join(__dirname, '..', '..', 'bin', 'netgrow.js');
+    const child = spawn(process.execPath, [bin, 'train', '--spec', specFile], {
+      env: { ...process.env, ...this.opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const tail: string[] = [];
+    const keep = (line: string) => {
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      this.opts.onLog?.(line);
+    };
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const p = parseProgressLine(line);
+      if (p) onProgress?.(p);
+      else keep(line);
+    });
+    createInterface({ input: child.stderr }).on('line', keep);
+    let killTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      child.kill('SIGTERM');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), (this.opts.killGraceSeconds ?? 10) * 1000);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (c, sig) => resolve(c ?? (sig ? -1 : null)));
+    }).finally(() => {
+      signal?.removeEventListener('abort', onAbort);
+      clearTimeout(killTimer);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    if (signal?.aborted) throw new ExecutorError('cancelled', `run ${spec.runId} cancelled`);
+    const why = tail.slice(-5).join(' | ');
+    if (code === TRAIN_EXIT.badInput) throw new ExecutorError('bad_input', `run ${spec.runId}: ${why}`);
+    if (code !== TRAIN_EXIT.done && code !== TRAIN_EXIT.diverged) {
+      throw new ExecutorError('infrastructure', `run ${spec.runId} exited with code ${code}: ${why}`);
+    }
+    return readResult(spec);
+  }
+}
+
+/** result.json of a finished run, schema-checked. */
+export async function readResult(spec: TrainSpec): Promise<TrainResult> {
+  const store = openStore(spec.output);
+  try {
+    return TrainResult.parse(JSON.parse(await store.getText('result.json')));
+  } catch (e) {
+    throw new ExecutorError('infrastructure', `run ${spec.runId} finished without a readable result.json: ${(e as Error).message}`);
+  }
+}
