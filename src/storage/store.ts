@@ -15,6 +15,11 @@ export interface ArtifactStore {
   /** The root URI, without credentials: `file:///abs/path` or `s3://bucket/prefix`. */
   readonly uri: string;
   put(key: string, body: Uint8Array | string): Promise<void>;
+  /**
+   * `put` for bodies produced piece by piece (large weights), with the same atomicity: if the
+   * chunks throw, nothing is published and the previous object, if any, stays.
+   */
+  putStream(key: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void>;
   /** Throws StorageError code 'not_found' when absent. */
   get(key: string): Promise<Uint8Array>;
   getText(key: string): Promise<string>;
@@ -22,11 +27,22 @@ export interface ArtifactStore {
   /** Keys (relative to the root) that start with `prefix`, sorted. */
   list(prefix: string): Promise<string[]>;
   delete(key: string): Promise<void>;
-  /** Appends a line to a text object (lineage.jsonl). Not atomic across writers. */
+  /**
+   * Appends a line (a newline is added) to a text object, creating it if absent (lineage.jsonl).
+   * Single-writer only: on S3 it is read-modify-write, so concurrent appenders lose lines.
+   */
   append(key: string, line: string): Promise<void>;
 }
 
-export type StorageErrorCode = 'not_found' | 'integrity' | 'bad_uri' | 'unavailable' | 'denied';
+/**
+ * - not_found: the key is absent (never used for a missing bucket or root).
+ * - integrity: the bytes do not match their recorded sha256.
+ * - bad_uri: a malformed URI, key or storage option — a configuration error, not retryable.
+ * - no_bucket: the S3 bucket does not exist (create it, or pass `createBucket: true`).
+ * - unavailable: network, server (5xx), throttling or disk trouble that outlived the retries.
+ * - denied: missing or wrong credentials, or no permission.
+ */
+export type StorageErrorCode = 'not_found' | 'integrity' | 'bad_uri' | 'no_bucket' | 'unavailable' | 'denied';
 
 export class StorageError extends Error {
   constructor(
