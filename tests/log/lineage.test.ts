@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { appendLineage, LineageEventInput, LogError, parseLineage, readLineage } from '../../src/log';
-import { MemoryStore } from './memory-store';
+import { tempStore } from './stores';
 
 const KEY = 'experiments/e1/lineage.jsonl';
 const AT = '2025-01-02T03:04:05.678Z';
@@ -45,7 +47,7 @@ const events: LineageEventInput[] = [
 ];
 
 test('lineage events round-trip through append and read, defaults filled in', async () => {
-  const store = new MemoryStore();
+  const { store } = await tempStore();
   const stored = [];
   for (const e of events) stored.push(await appendLineage(store, KEY, e));
   const log = await readLineage(store, KEY);
@@ -65,7 +67,7 @@ test('lineage events round-trip through append and read, defaults filled in', as
 });
 
 test('an absent lineage reads as empty; an invalid event is refused before it is written', async () => {
-  const store = new MemoryStore();
+  const { store } = await tempStore();
   assert.deepEqual(await readLineage(store, KEY), { events: [], torn: [] });
   await assert.rejects(
     appendLineage(store, KEY, { ...events[1], paramsAfter: -1 } as LineageEventInput),
@@ -76,21 +78,21 @@ test('an absent lineage reads as empty; an invalid event is refused before it is
 });
 
 test('a torn last line from a crash is reported and ignored', async () => {
-  const store = new MemoryStore();
+  const { store, root } = await tempStore();
   for (const e of events.slice(0, 2)) await appendLineage(store, KEY, e);
-  const whole = await store.getText(KEY);
+  // What a process killed in the middle of its append leaves behind.
   const partial = JSON.stringify(events[2]).slice(0, 40);
-  await store.put(KEY, whole + partial);
+  await appendFile(join(root, KEY), partial);
   const log = await readLineage(store, KEY);
   assert.equal(log.events.length, 2);
   assert.deepEqual(log.torn, [{ line: 3, text: partial }]);
 });
 
 test('an event appended after a torn write is recovered; the torn prefix is reported', async () => {
-  const store = new MemoryStore();
+  const { store, root } = await tempStore();
   await appendLineage(store, KEY, events[0]);
   const partial = JSON.stringify(events[1]).slice(0, 55);
-  await store.put(KEY, (await store.getText(KEY)) + partial);
+  await appendFile(join(root, KEY), partial);
   // The restarted process appends onto the torn line, then goes on normally.
   await appendLineage(store, KEY, events[2]);
   await appendLineage(store, KEY, events[3]);

@@ -6,8 +6,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -21,7 +19,8 @@ import {
   readRunEvents,
   TrainRow,
 } from '../../src/log';
-import { MemoryStore } from './memory-store';
+import { ArtifactStore } from '../../src/storage';
+import { tempStore } from './stores';
 
 const ROOT = resolve(__dirname, '../..');
 const PYTHON = join(ROOT, '.tools/venv/bin/python');
@@ -115,7 +114,7 @@ const SUMMARY = modelSummaryMarkdown([
 ]);
 
 /** A run that crashed after epoch 5 and resumed from its epoch-3 checkpoint, as two event files. */
-async function crashedAndResumedRun(store: MemoryStore): Promise<void> {
+async function crashedAndResumedRun(store: ArtifactStore): Promise<void> {
   const first = await openEventWriter(store, DIR, { host: 'node-a', clock: () => T0 });
   first.addText('model/summary', 0, SUMMARY, T0);
   writeRows(first, rows(1, 3, 0), 0);
@@ -164,7 +163,7 @@ function pyNumber(v: number | string): number {
 }
 
 test('TensorBoard`s EventAccumulator reads every scalar and the text summary netgrow wrote, resume included', async () => {
-  const store = new MemoryStore();
+  const { store, root } = await tempStore();
   await crashedAndResumedRun(store);
   const keys = await listEventFiles(store, DIR);
   assert.deepEqual(keys, [
@@ -172,59 +171,51 @@ test('TensorBoard`s EventAccumulator reads every scalar and the text summary net
     `${DIR}/events.out.tfevents.1700001000.node-b`,
   ]);
 
-  const folder = await mkdtemp(join(tmpdir(), 'netgrow-tfevents-'));
-  try {
-    await store.dumpTo(folder);
-    const tb = await readWithTensorBoard(join(folder, DIR));
-    assert.equal(tb.file_version, 2);
+  const tb = await readWithTensorBoard(join(root, DIR));
+  assert.equal(tb.file_version, 2);
 
-    const expected = expectedScalars();
-    assert.deepEqual(Object.keys(tb.scalars).sort(), [...expected.keys()].sort());
-    let compared = 0;
-    for (const [tag, want] of expected) {
-      const got = tb.scalars[tag];
-      assert.equal(
-        got.length,
-        want.length,
-        `${tag}: TensorBoard has ${got.length} points, netgrow wrote ${want.length}`,
+  const expected = expectedScalars();
+  assert.deepEqual(Object.keys(tb.scalars).sort(), [...expected.keys()].sort());
+  let compared = 0;
+  for (const [tag, want] of expected) {
+    const got = tb.scalars[tag];
+    assert.equal(
+      got.length,
+      want.length,
+      `${tag}: TensorBoard has ${got.length} points, netgrow wrote ${want.length}`,
+    );
+    want.forEach((w, i) => {
+      const g = got[i];
+      assert.equal(g.step, w.step, `${tag}[${i}] step`);
+      assert.equal(g.wall_time, w.wallTime, `${tag}[${i}] wall_time`);
+      // simple_value is a float32: the exact float32 rounding of what was logged.
+      assert.ok(
+        Object.is(pyNumber(g.value), Math.fround(w.value)),
+        `${tag}@${w.step}: ${g.value} vs ${w.value}`,
       );
-      want.forEach((w, i) => {
-        const g = got[i];
-        assert.equal(g.step, w.step, `${tag}[${i}] step`);
-        assert.equal(g.wall_time, w.wallTime, `${tag}[${i}] wall_time`);
-        // simple_value is a float32: the exact float32 rounding of what was logged.
-        assert.ok(
-          Object.is(pyNumber(g.value), Math.fround(w.value)),
-          `${tag}@${w.step}: ${g.value} vs ${w.value}`,
-        );
-        compared++;
-      });
-    }
-    // 6 epochs x 8 epoch tags + 12 step rows x 5 batch tags: nothing lost, nothing duplicated.
-    assert.equal(compared, 6 * 8 + 12 * 5);
-    // The resumed values replaced the crashed tail: epoch 4's loss is the resumed one.
-    assert.equal(tb.scalars['epoch/loss'].find((p) => p.step === 40)?.value, Math.fround(1 + 1 / 4));
-
-    assert.deepEqual(Object.keys(tb.texts), ['model/summary']);
-    const [text] = tb.texts['model/summary'];
-    assert.deepEqual(
-      { ...text },
-      { step: 0, wall_time: T0, plugin: 'text', dtype: 7, rank: 0, text: [SUMMARY] },
-    );
-
-    // netgrow's own reader applies the same resume rule TensorBoard does.
-    const ours = await readRunEvents(store, DIR);
-    const oursScalars = ours.filter(
-      (r): r is Extract<EventRecord, { kind: 'scalar' }> => r.kind === 'scalar',
-    );
-    assert.equal(oursScalars.length, compared);
-  } finally {
-    await rm(folder, { recursive: true, force: true });
+      compared++;
+    });
   }
+  // 6 epochs x 8 epoch tags + 12 step rows x 5 batch tags: nothing lost, nothing duplicated.
+  assert.equal(compared, 6 * 8 + 12 * 5);
+  // The resumed values replaced the crashed tail: epoch 4's loss is the resumed one.
+  assert.equal(tb.scalars['epoch/loss'].find((p) => p.step === 40)?.value, Math.fround(1 + 1 / 4));
+
+  assert.deepEqual(Object.keys(tb.texts), ['model/summary']);
+  const [text] = tb.texts['model/summary'];
+  assert.deepEqual(
+    { ...text },
+    { step: 0, wall_time: T0, plugin: 'text', dtype: 7, rank: 0, text: [SUMMARY] },
+  );
+
+  // netgrow's own reader applies the same resume rule TensorBoard does.
+  const ours = await readRunEvents(store, DIR);
+  const oursScalars = ours.filter((r): r is Extract<EventRecord, { kind: 'scalar' }> => r.kind === 'scalar');
+  assert.equal(oursScalars.length, compared);
 });
 
 test('within one process the file only grows: each flush puts the old bytes plus new records', async () => {
-  const store = new MemoryStore();
+  const { store } = await tempStore();
   const w = await openEventWriter(store, DIR, { host: 'h', clock: () => T0 });
   const header = Buffer.from(await store.get(w.key));
   w.addScalar('epoch/loss', 10, 0.5, T0 + 1);
@@ -243,7 +234,7 @@ test('within one process the file only grows: each flush puts the old bytes plus
 });
 
 test('two starts in the same second get distinct files that sort in start order', async () => {
-  const store = new MemoryStore();
+  const { store } = await tempStore();
   const a = await openEventWriter(store, DIR, { host: 'h', clock: () => T0 });
   const b = await openEventWriter(store, DIR, { host: 'h', clock: () => T0 + 0.5, resumeAfterStep: 0 });
   const c = await openEventWriter(store, '', { host: 'my host/1', clock: () => T0 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LogError, openTrainCsv, parseTrainCsv, readTrainCsv, TrainRowInput } from '../../src/log';
-import { MemoryStore } from './memory-store';
+import { tempStore } from './stores';
 
 const KEY = 'experiments/e1/candidates/c1/runs/r1/train.csv';
 
@@ -20,7 +20,7 @@ function epochRow(epoch: number, stepsPerEpoch = 100): TrainRowInput {
 }
 
 test('train.csv round-trips exactly, with step rows marked and missing validation left empty', async () => {
-  const store = new MemoryStore();
+  const { store } = await tempStore();
   const csv = await openTrainCsv(store, KEY);
   csv.add({
     kind: 'step',
@@ -50,7 +50,7 @@ test('train.csv round-trips exactly, with step rows marked and missing validatio
 });
 
 test('resumeAfterEpoch keeps rows up to that epoch, drops the crashed tail, and continues the same file', async () => {
-  const store = new MemoryStore();
+  const { store } = await tempStore();
   const first = await openTrainCsv(store, KEY);
   for (let e = 1; e <= 5; e++) {
     first.add({ ...epochRow(e), kind: 'step', step: e * 100 - 50, valLoss: null, valAcc: null });
@@ -89,7 +89,7 @@ test('resumeAfterEpoch keeps rows up to that epoch, drops the crashed tail, and 
 });
 
 test('resuming without an existing file starts empty; a fresh open replaces the old table', async () => {
-  const store = new MemoryStore();
+  const { store } = await tempStore();
   const resumed = await openTrainCsv(store, KEY, { resumeAfterEpoch: 2 });
   assert.equal(resumed.rows.length, 0);
   resumed.add(epochRow(3));
@@ -104,7 +104,7 @@ test('resuming without an existing file starts empty; a fresh open replaces the 
 });
 
 test('a duplicate or backwards row is refused with the resume hint', async () => {
-  const csv = await openTrainCsv(new MemoryStore(), KEY);
+  const csv = await openTrainCsv((await tempStore()).store, KEY);
   csv.add(epochRow(1));
   csv.add(epochRow(2));
   assert.throws(
