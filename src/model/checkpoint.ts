@@ -4,9 +4,9 @@
  * every other file, so a half-written checkpoint reads as absent and a damaged one is a
  * clear error — never a silently wrong model.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { checkWeights, Graph, graphToJson, paramEntries, parseGraphJson, size, Weights } from '../graph';
+import { sha256Hex as sha256 } from '../storage/integrity';
 import { ArtifactStore, StorageError } from '../storage/store';
 
 export const CHECKPOINT_FORMAT = 'netgrow.checkpoint/v1';
@@ -54,7 +54,6 @@ export class CheckpointError extends Error {
   }
 }
 
-const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const join = (prefix: string, file: string): string =>
   prefix ? `${prefix.replace(/\/+$/, '')}/${file}` : file;
 
