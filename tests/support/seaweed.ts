@@ -10,7 +10,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,9 @@ export interface SeaweedServer {
   readonly dataDir: string;
   /** Milliseconds from spawn until the S3 API answered a signed request, for the last start. */
   readonly startupMs: number;
-  /** Stops weed (SIGTERM, then SIGKILL after 5 s) and deletes the data dir unless `keepData`. */
+  /** The weed process id while it runs. */
+  readonly pid: number | undefined;
+  /** Stops weed (SIGTERM, then SIGKILL after 3 s) and deletes the data dir unless `keepData`. */
   stop(opts?: { keepData?: boolean }): Promise<void>;
   /** Stops and starts weed again on the same data dir and ports; data survives. */
   restart(): Promise<void>;
@@ -61,7 +64,7 @@ export async function startSeaweed(): Promise<SeaweedServer> {
     ],
   };
   await mkdir(join(dataDir, 'data'));
-  // Go puts its gRPC unix sockets in TMPDIR; keep them inside the data dir so nothing leaks into /tmp.
+  // For the filer's and gateway's local unix sockets, which default to /tmp.
   await mkdir(join(dataDir, 'tmp'));
   await writeFile(join(dataDir, 's3.json'), JSON.stringify(identities), { mode: 0o600 });
   const ports = await freePorts();
@@ -86,13 +89,20 @@ export async function startSeaweed(): Promise<SeaweedServer> {
     get startupMs() {
       return startupMs;
     },
+    get pid() {
+      return weed?.pid;
+    },
     async stop(opts) {
       await stopWeed();
       if (!opts?.keepData) await rm(dataDir, { recursive: true, force: true });
     },
     async restart() {
+      const volumes = await volumeCount(ports['master.port']).catch(() => 0);
       await stopWeed();
       weed = await launch(dataDir, ports, endpoint, { accessKeyId, secretAccessKey });
+      // The S3 API answers before the volume server has re-registered its volumes with the
+      // master; reads in that window fail with InternalError, so wait for all of them.
+      await until(async () => (await volumeCount(ports['master.port'])) >= volumes, 'volumes re-registered');
       startupMs = weed.startupMs;
     },
   };
@@ -100,6 +110,7 @@ export async function startSeaweed(): Promise<SeaweedServer> {
 
 interface RunningWeed {
   startupMs: number;
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -127,13 +138,14 @@ async function launch(
     `-filer.localSocket=${join(dataDir, 'tmp', 'filer.sock')}`,
     `-s3.localSocket=${join(dataDir, 'tmp', 's3.sock')}`,
     '-master.volumeSizeLimitMB=64',
+    // Mini waits a second before stopping the volume server, for load balancers; tests have none.
+    '-volume.preStopSeconds=0',
   ];
   const logPath = join(dataDir, 'weed.log');
   const log = openSync(logPath, 'a');
   const started = Date.now();
   const child = spawn(weedBin, args, {
     stdio: ['ignore', log, log],
-    env: { ...process.env, TMPDIR: join(dataDir, 'tmp') },
   });
   closeSync(log);
   child.unref();
@@ -141,19 +153,23 @@ async function launch(
     child.once('exit', (code, signal) => res(code ?? signal));
     child.once('error', (err) => res(err.message));
   });
-  const watchdog = deadMansSwitch(child);
+  const watchdog = deadMansSwitch(child, dataDir, ports);
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
   const stop = async () => {
-    process.removeListener('exit', killOnExit);
-    watchdog.kill('SIGKILL');
     if (child.exitCode === null && child.signalCode === null) {
+      child.ref(); // an unref'd child alone would let node exit before weed has gone
       child.kill('SIGTERM');
-      const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
+      // Graceful stop takes ~1.5 s, but weed's volume server now and then never finishes its
+      // own; its data is on disk by then, so a kill loses nothing (the restart test checks).
+      const forced = setTimeout(() => child.kill('SIGKILL'), 3000);
       await exited;
       clearTimeout(forced);
     }
+    process.removeListener('exit', killOnExit);
+    watchdog.kill('SIGKILL');
+    for (const socket of grpcSockets(ports)) rmSync(socket, { force: true });
   };
 
   try {
@@ -163,14 +179,18 @@ async function launch(
     const tail = readFileSync(logPath, 'utf8').split('\n').slice(-30).join('\n');
     throw new Error(`SeaweedFS did not start: ${(err as Error).message}\n--- ${logPath} (tail)\n${tail}`);
   }
-  return { startupMs: Date.now() - started, stop };
+  return { startupMs: Date.now() - started, pid: child.pid, stop };
 }
 
-/** A shell that SIGKILLs weed once our end of its stdin pipe closes (we exited or were killed). */
-function deadMansSwitch(child: ChildProcess): ChildProcess {
+/**
+ * A shell that, once our end of its stdin pipe closes (this process exited or was killed before
+ * `stop()`), SIGKILLs weed and removes what it leaves: the data dir and the gRPC sockets.
+ */
+function deadMansSwitch(child: ChildProcess, dataDir: string, ports: Ports): ChildProcess {
+  const script = 'read -r _; kill -KILL "$1" 2>/dev/null; sleep 0.5; shift; rm -rf "$@"';
   const guard = spawn(
     '/bin/sh',
-    ['-c', 'read -r _; kill -KILL "$1" 2>/dev/null', 'weed-guard', `${child.pid}`],
+    ['-c', script, 'weed-guard', `${child.pid}`, dataDir, ...grpcSockets(ports)],
     {
       stdio: ['pipe', 'ignore', 'ignore'],
     },
@@ -186,6 +206,7 @@ async function untilReady(
   credentials: { accessKeyId: string; secretAccessKey: string },
   exited: Promise<number | string | null>,
 ): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // see src/storage/s3-config.ts
   const client = new S3Client({
     endpoint,
     region: 'us-east-1',
@@ -212,6 +233,46 @@ async function untilReady(
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * weed puts a unix socket beside each gRPC port in /tmp whatever TMPDIR says, and does not always
+ * remove them; the ports are ours, so are the sockets.
+ */
+function grpcSockets(ports: Ports): string[] {
+  const roles = ['master', 'volume', 'filer', 's3', 'admin'] as const;
+  return roles.map((role) => `/tmp/seaweedfs-${role}-grpc-${ports[`${role}.port.grpc`]}.sock`);
+}
+
+/** Volumes the master knows of, from its topology (`/dir/status`). */
+async function volumeCount(masterPort: number): Promise<number> {
+  // No keep-alive: an idle pooled connection would hold up weed's graceful shutdown.
+  const body = await new Promise<string>((res, rej) => {
+    const req = get({ host: '127.0.0.1', port: masterPort, path: '/dir/status', agent: false }, (r) => {
+      let text = '';
+      r.setEncoding('utf8');
+      r.on('data', (c: string) => (text += c));
+      r.on('end', () => res(text));
+    });
+    req.on('error', rej);
+  });
+  const status = JSON.parse(body) as {
+    Topology?: { DataCenters?: { Racks?: { DataNodes?: { Volumes?: number }[] }[] }[] };
+  };
+  let count = 0;
+  for (const dc of status.Topology?.DataCenters ?? []) {
+    for (const rack of dc.Racks ?? []) for (const node of rack.DataNodes ?? []) count += node.Volumes ?? 0;
+  }
+  return count;
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`SeaweedFS: ${what} not reached within ${timeoutMs} ms`);
 }
 
 /** Distinct free loopback ports, all held open at once so none is handed out twice. */
