@@ -84,7 +84,8 @@ export function mapS3Error(err: unknown, ctx: S3Context): StorageError {
   }
   if (e.$fault === 'server' || (status !== undefined && status >= 500) || isNetworkError(e)) {
     const tries = attempts ? ` after ${attempts} attempt${attempts === 1 ? '' : 's'}` : '';
-    const detail = e.code ?? name;
+    // A HEAD answer has no body, so the SDK names its error 'Unknown'; the status says more.
+    const detail = e.code ?? (name === 'Unknown' && status ? `HTTP ${status}` : name);
     return say(
       'unavailable',
       `${what}: ${ctx.endpointLabel} unavailable${tries} (${detail}); ` +

@@ -156,8 +156,8 @@ export class S3Store implements ArtifactStore {
 
   /** Runs one store operation after the bucket check, mapping whatever it throws. */
   private async call<T>(verb: string, key: string, run: () => Promise<T>): Promise<T> {
-    await this.ensureBucket();
     try {
+      await this.ensureBucket();
       return await run();
     } catch (err) {
       const source = sourceFailureIn(err);
@@ -188,19 +188,14 @@ export class S3Store implements ArtifactStore {
   }
 
   private async checkBucket(): Promise<void> {
-    const ctx = {
-      verb: 'open',
-      target: `s3://${this.bucket}`,
-      bucket: this.bucket,
-      endpointLabel: this.endpointLabel,
-      secrets: this.secrets,
-    };
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
       return;
     } catch (err) {
-      const mapped = mapS3Error(err, ctx);
-      if (mapped.code !== 'not_found' && mapped.code !== 'no_bucket') throw mapped;
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      const missing =
+        e.name === 'NotFound' || e.name === 'NoSuchBucket' || e.$metadata?.httpStatusCode === 404;
+      if (!missing) throw err;
     }
     if (!this.opts.createBucket) throw noBucket(this.bucket, this.endpointLabel);
     try {
@@ -208,7 +203,7 @@ export class S3Store implements ArtifactStore {
     } catch (err) {
       const name = (err as { name?: string }).name;
       // Another process may have created it meanwhile; that is success.
-      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw mapS3Error(err, ctx);
+      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
     }
   }
 }
