@@ -10,7 +10,7 @@ import { redactUri } from './uri';
 export interface S3Options {
   /** S3-compatible server, e.g. `http://127.0.0.1:8333`. Default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS. */
   endpoint?: string;
-  /** Default: the SDK's chain (AWS_REGION, profile); `us-east-1` when a custom endpoint is set and none is found. */
+  /** Default: AWS_REGION, AWS_DEFAULT_REGION, the profile's; `us-east-1` with a custom endpoint and no env region. */
   region?: string;
   /** `bucket` in the path instead of the host name. Default: NETGROW_S3_PATH_STYLE, else true for a custom endpoint. */
   forcePathStyle?: boolean;
@@ -53,7 +53,12 @@ export function createS3Client(opts: S3Options = {}, env: NodeJS.ProcessEnv = pr
   if (endpoint !== undefined) checkEndpoint(endpoint);
   const config: S3ClientConfig = {
     endpoint,
-    region: opts.region ?? (endpoint && !env.AWS_REGION && !env.AWS_DEFAULT_REGION ? 'us-east-1' : undefined),
+    // The SDK reads AWS_REGION and the profile but not AWS_DEFAULT_REGION (the CLI's name); S3-compatible
+    // servers mostly ignore the region, so one is supplied rather than failing with "Region is missing".
+    region:
+      opts.region ??
+      (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined) ??
+      (endpoint !== undefined ? 'us-east-1' : undefined),
     forcePathStyle: opts.forcePathStyle ?? pathStyleFromEnv(env) ?? endpoint !== undefined,
     credentials: opts.credentials,
     // The SDK's standard strategy retries throttling, 5xx and connection errors with capped

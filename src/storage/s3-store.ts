@@ -156,6 +156,11 @@ export class S3Store implements ArtifactStore {
 
   /** Runs one store operation after the bucket check, mapping whatever it throws. */
   private async call<T>(verb: string, key: string, run: () => Promise<T>): Promise<T> {
+    // Validates the key before anything goes over the network.
+    const target =
+      verb === 'list'
+        ? `s3://${this.bucket}/${this.prefix ? this.prefix + '/' : ''}${key}*`
+        : this.target(key);
     try {
       await this.ensureBucket();
       return await run();
@@ -164,10 +169,7 @@ export class S3Store implements ArtifactStore {
       if (source) throw source.original;
       throw mapS3Error(err, {
         verb,
-        target:
-          verb === 'list'
-            ? `s3://${this.bucket}/${this.prefix ? this.prefix + '/' : ''}${key}*`
-            : this.target(key),
+        target,
         bucket: this.bucket,
         endpointLabel: this.endpointLabel,
         secrets: this.secrets,
