@@ -58,7 +58,10 @@ export type DatasetSpec = z.infer<typeof DatasetSpec>;
 export const TrainSpec = z.strictObject({
   format: z.literal('netgrow.trainspec/v1').default('netgrow.trainspec/v1'),
   runId: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
-  /** URI of the checkpoint to start from (folder with graph.json, weights.*, meta.json). */
+  /**
+   * URI of the checkpoint to start from (folder with graph.json, weights.*, meta.json), or
+   * `builtin:<name>` for a fresh builtin architecture sized to the dataset, seeded by `seed`.
+   */
   checkpoint: z.string().min(1),
   /** URI of the run folder: epochs/, train.csv, tfevents, result.json go here. */
   output: z.string().min(1),
@@ -100,6 +103,10 @@ export const TrainSpec = z.strictObject({
     .default({ medianMultiple: 20, window: 50 }),
   /** TensorBoard/CSV step logging period. */
   logEverySteps: z.number().int().positive().default(50),
+  /** URI of the lineage.jsonl that gets this run's training events; default `<output>/lineage.jsonl`. */
+  lineage: z.string().min(1).optional(),
+  /** The candidate the run trains, for lineage events; default the runId. */
+  candidate: z.string().min(1).optional(),
 });
 export type TrainSpec = z.infer<typeof TrainSpec>;
 export type TrainSpecInput = z.input<typeof TrainSpec>;

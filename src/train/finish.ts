@@ -1,0 +1,103 @@
+/**
+ * The end of a run: the trained checkpoint (`final/`), test metrics, `result.json` beside the
+ * logs and the closing lineage event.
+ */
+import { readWeights } from '../model/build';
+import { writeCheckpoint } from '../model/checkpoint';
+import { joinUri } from '../storage/uri';
+import { RunContext, Outcome } from './loop';
+import { epochPrefix, EpochRecord } from './run-state';
+import { Metrics, TrainResult } from './spec';
+import { BUILTIN_PREFIX } from './start';
+
+export const FINAL = 'final';
+
+export async function finishRun(
+  ctx: RunContext,
+  outcome: Outcome,
+  resumedFromEpoch: number | null,
+): Promise<TrainResult> {
+  const { spec, state, out, logs } = ctx;
+  const history = state.history;
+  const last = history.at(-1);
+  const final = last ? metricsOf(last) : null;
+  const bestRec = best(history);
+  let checkpoint: string | null = null;
+  let test: TrainResult['test'] = null;
+  if (outcome.kind === 'completed') {
+    await writeCheckpoint(out, FINAL, ctx.graph, readWeights(ctx.model, ctx.graph), {
+      parent: spec.checkpoint.startsWith(BUILTIN_PREFIX) ? null : spec.checkpoint,
+      operation: `train:${spec.runId}`,
+      metrics: final
+        ? { loss: final.loss, acc: final.acc, val_loss: final.valLoss, val_acc: final.valAcc }
+        : {},
+      extra: { runId: spec.runId, epochs: state.epoch, steps: state.globalStep },
+    });
+    checkpoint = joinUri(out.uri, FINAL);
+    if (ctx.data.test) test = ctx.stepper.evaluate(ctx.data.test);
+  } else if (outcome.kind === 'stopped') {
+    checkpoint = joinUri(out.uri, outcome.checkpoint);
+  }
+  const wallSeconds = ctx.wallSeconds();
+  const result: TrainResult = TrainResult.parse({
+    format: 'netgrow.trainresult/v1',
+    runId: spec.runId,
+    status: outcome.kind,
+    epochsRun: state.epoch,
+    steps: state.globalStep,
+    final,
+    best: bestRec ? { ...metricsOf(bestRec), epoch: bestRec.epoch } : null,
+    test,
+    wallSeconds,
+    checkpoint,
+    resumedFromEpoch,
+    diverged:
+      outcome.kind === 'diverged'
+        ? {
+            epoch: outcome.epoch,
+            step: outcome.step,
+            reason: outcome.reason,
+            lossTail: outcome.lossTail,
+            lastGoodCheckpoint:
+              state.epoch > 0
+                ? joinUri(out.uri, epochPrefix(state.epoch))
+                : spec.checkpoint.startsWith(BUILTIN_PREFIX)
+                  ? null
+                  : spec.checkpoint,
+          }
+        : null,
+  });
+  await out.put('result.json', JSON.stringify(result, null, 2) + '\n');
+  await logs.flush();
+  await logs.training({
+    candidate: spec.candidate ?? spec.runId,
+    runId: spec.runId,
+    status: outcome.kind,
+    epochs: state.epoch,
+    metrics: {
+      ...(final ? { loss: final.loss, acc: final.acc, val_loss: final.valLoss, val_acc: final.valAcc } : {}),
+      ...(test ? { test_loss: test.loss, test_acc: test.acc } : {}),
+    },
+    wallSeconds,
+  });
+  const note =
+    outcome.kind === 'completed'
+      ? `done (${outcome.reason}): ${state.epoch} epochs, ${state.globalStep} steps${test ? `, test acc ${test.acc.toFixed(4)}` : ''}`
+      : outcome.kind === 'diverged'
+        ? `diverged at epoch ${outcome.epoch} step ${outcome.step}: ${outcome.reason}`
+        : `stopped at step ${state.globalStep}; resume from ${checkpoint}`;
+  logs.print(`${note}; result: ${joinUri(out.uri, 'result.json')}`);
+  return result;
+}
+
+function metricsOf(r: EpochRecord): Metrics {
+  return { loss: r.loss, acc: r.acc, valLoss: r.valLoss, valAcc: r.valAcc };
+}
+
+/** The epoch with the best val accuracy (train accuracy without a validation split); first wins ties. */
+function best(history: readonly EpochRecord[]): EpochRecord | null {
+  let b: EpochRecord | null = null;
+  const score = (r: EpochRecord): number => r.valAcc ?? r.acc;
+  for (const r of history) if (!b || score(r) > score(b)) b = r;
+  return b;
+}

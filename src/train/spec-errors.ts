@@ -1,0 +1,29 @@
+/** A TrainSpec that does not validate: every zod issue, one per line, each with its path. */
+import { z } from 'zod';
+import { TrainSpec, TrainSpecInput } from './spec';
+
+export class SpecError extends Error {
+  constructor(
+    message: string,
+    readonly issues: string[] = [],
+  ) {
+    super(message);
+    this.name = 'SpecError';
+  }
+}
+
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(spec)'}: ${i.message}`);
+}
+
+export function parseTrainSpec(input: unknown, source = 'train spec'): TrainSpec {
+  const r = TrainSpec.safeParse(input);
+  if (r.success) return r.data;
+  const issues = formatIssues(r.error);
+  throw new SpecError(
+    `${source} is invalid (${issues.length} issue${issues.length > 1 ? 's' : ''}):\n  ${issues.join('\n  ')}`,
+    issues,
+  );
+}
+
+export type { TrainSpecInput };
