@@ -2,17 +2,15 @@
  * Divergence detection, checked after every step so that a run ends within steps of blowing
  * up (the seed: "gradient explosion happens when fc is too deep"). A loss counts as diverged
  * when it is NaN/Inf, or when it exceeds `multiple` × the running median of the last
- * `window` losses AND the chance-level loss ln(classes): a spike from 0.001 to 0.05 is noise
- * on a well-fitted model, not an explosion.
+ * `window` losses (from the second step on: an absurd learning rate blows up at once) AND
+ * twice the chance-level loss 2·ln(classes): a spike from 0.001 to 0.5 is noise on a
+ * well-fitted model, not an explosion.
  */
 export interface DivergenceOptions {
   multiple: number;
   window: number;
   classes: number;
 }
-
-/** Losses needed before the median test applies; the first steps move too fast to judge. */
-const WARMUP = 10;
 
 export class DivergenceMonitor {
   private readonly recent: number[];
@@ -28,7 +26,7 @@ export class DivergenceMonitor {
   check(loss: number): string | null {
     if (!Number.isFinite(loss)) return `loss is ${loss}`;
     const median = this.median();
-    const floor = Math.log(Math.max(2, this.opts.classes));
+    const floor = 2 * Math.log(Math.max(2, this.opts.classes));
     if (median !== null && loss > this.opts.multiple * median && loss > floor) {
       return `loss ${loss.toPrecision(4)} exceeds ${this.opts.multiple} × the running median ${median.toPrecision(4)} of the last ${this.recent.length} steps`;
     }
@@ -43,7 +41,7 @@ export class DivergenceMonitor {
   }
 
   private median(): number | null {
-    if (this.recent.length < Math.min(WARMUP, this.opts.window)) return null;
+    if (this.recent.length === 0) return null;
     const s = [...this.recent].sort((a, b) => a - b);
     const mid = s.length >> 1;
     return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;

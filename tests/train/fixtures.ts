@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Graph, parseGraph, Rng } from '../../src/graph';
 import { inMemoryData, LabelledSet, TrainingData } from '../../src/train/data';
+import { TrainResult } from '../../src/train/spec';
+import assert from 'node:assert/strict';
 
 export const SHAPE = [8, 8, 1];
 export const CLASSES = 4;
@@ -27,18 +29,21 @@ export function patternSet(count: number, seed: number, noise = 1.2): LabelledSe
   return { x, y, count };
 }
 
-export function patternData(opts: { train?: number; seed?: number; transfer?: number } = {}): TrainingData {
+export function patternData(
+  opts: { train?: number; seed?: number; transfer?: number; noise?: number } = {},
+): TrainingData {
   const seed = opts.seed ?? 0;
-  const transfer = opts.transfer ? patternSet(opts.transfer, 7) : null;
+  const noise = opts.noise ?? 1.2;
+  const transfer = opts.transfer ? patternSet(opts.transfer, 7, noise) : null;
   return inMemoryData(
     {
       inputShape: SHAPE,
       numClasses: CLASSES,
-      train: patternSet(opts.train ?? 256, 1),
-      val: patternSet(128, 2),
-      test: patternSet(128, 3),
+      train: patternSet(opts.train ?? 256, 1, noise),
+      val: patternSet(128, 2, noise),
+      test: patternSet(128, 3, noise),
       transfer: transfer ? { x: transfer.x, count: transfer.count } : null,
-      key: `patterns:${opts.train ?? 256}:${opts.transfer ?? 0}`,
+      key: `patterns:${opts.train ?? 256}:${opts.transfer ?? 0}:${noise}`,
     },
     seed,
   );
@@ -65,4 +70,39 @@ export function tinyNet(width = 4, hidden = 16): Graph {
 
 export function tempDir(label: string): string {
   return mkdtempSync(join(tmpdir(), `netgrow-${label}-`));
+}
+
+/** Writes the tiny net with seeded weights as a start checkpoint; returns its folder. */
+export async function startCheckpoint(dir: string, g: Graph = tinyNet(), seed = 1): Promise<string> {
+  const { writeCheckpoint } = await import('../../src/model');
+  const { openStore } = await import('../../src/storage');
+  const { initWeights } = await import('../../src/graph');
+  const path = join(dir, 'start');
+  await writeCheckpoint(openStore(path), '', g, initWeights(g, new Rng(seed)));
+  return path;
+}
+
+/** A quiet runTraining log that keeps the lines for assertions. */
+export function lines(): { log: (l: string) => void; all: string[] } {
+  const all: string[] = [];
+  return { log: (l) => all.push(l), all };
+}
+
+/** Resumed runs must match uninterrupted ones within this (absolute, every metric); on one backend they are bit-identical. */
+export const TOLERANCE = 1e-6;
+
+export function assertSameRun(a: TrainResult, b: TrainResult): void {
+  assert.equal(b.status, 'completed');
+  assert.equal(b.epochsRun, a.epochsRun);
+  assert.equal(b.steps, a.steps);
+  for (const k of ['loss', 'acc', 'valLoss', 'valAcc'] as const) {
+    assert.ok(
+      Math.abs(b.final![k]! - a.final![k]!) <= TOLERANCE,
+      `final.${k}: ${b.final![k]} vs ${a.final![k]}`,
+    );
+    assert.ok(Math.abs(b.best![k]! - a.best![k]!) <= TOLERANCE, `best.${k}`);
+  }
+  assert.ok(
+    Math.abs(b.test!.acc - a.test!.acc) <= TOLERANCE && Math.abs(b.test!.loss - a.test!.loss) <= TOLERANCE,
+  );
 }
