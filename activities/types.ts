@@ -1,0 +1,121 @@
+/**
+ * The contract between the workflows and the activities: types only. Workflows call these
+ * through `proxyActivities<Activities>()`, so nothing with I/O is bundled into the workflow
+ * sandbox; `createActivities(...)` in activities/ returns an `Activities`.
+ *
+ * Every payload lands in Temporal's history, so it holds ids, URIs, commands and metrics —
+ * never weights, datasets or logs. URIs are absolute (`file:///…` or `s3://…`): the client
+ * resolves the storage root before it starts a workflow, because a worker's cwd may differ.
+ */
+import type { LineageEventInput } from '../src/log/lineage';
+import type { RetryAdjustment } from '../src/search/divergence';
+import type { DatasetSpec, TrainResult, TrainSpecInput } from '../src/train/spec';
+
+/** Where a child grows from: a trained candidate, or the start architecture. */
+export type MutateParent =
+  | { kind: 'candidate'; candidateId: string; checkpoint: string }
+  /** A builtin name, a graph.json path or a checkpoint URI (the search config's `start.arch`). */
+  | { kind: 'start'; arch: string };
+
+export interface MutateInput {
+  /** `<storage>/experiments/<experimentId>`. */
+  experimentUri: string;
+  parent: MutateParent;
+  childId: string;
+  /** Seeds the command sampler and any new weights (net2wider noise, fresh layers). */
+  seed: number;
+  /** Explicit commands in text form (`wider conv2 x2`); when absent, `mutations` are sampled. */
+  ops?: string[];
+  /** Random feasible commands to sample when `ops` is absent. */
+  mutations?: number;
+  /** Classes of the dataset, for the start architecture's output layer; from the dataset. */
+  dataset: DatasetSpec;
+}
+
+export interface AppliedOp {
+  /** The command as applied, in canonical text form. */
+  command: string;
+  preserving: boolean;
+  paramsBefore: number;
+  paramsAfter: number;
+  /** max |f_child(x) − f_parent(x)| of the check after this command; null when unchecked. */
+  maxAbsDiff: number | null;
+}
+
+export interface MutateOutput {
+  candidateId: string;
+  /** URI of the child's (untrained) checkpoint folder. */
+  checkpoint: string;
+  ops: AppliedOp[];
+  /** True when every applied command preserves the function. */
+  preserving: boolean;
+  /** Parent-to-child check over all commands; null when unchecked or not preserving. */
+  maxAbsDiff: number | null;
+  paramsBefore: number;
+  paramsAfter: number;
+}
+
+export interface TrainActivityInput {
+  experimentUri: string;
+  candidateId: string;
+  /** 1 for the first run; 2, 3, … for divergence retries. */
+  attempt: number;
+  /** The cumulative adjustment this run's spec carries (empty on the first attempt). */
+  adjustment: RetryAdjustment;
+  /** Built by the workflow; the activity validates it with `TrainSpec.parse`. */
+  spec: TrainSpecInput;
+}
+
+/** `Context.current().heartbeat(details)` of the train activity; resumed from on retry. */
+export interface TrainHeartbeat {
+  epoch: number;
+  step: number;
+  metrics: Record<string, number | null>;
+}
+
+export interface EvaluateInput {
+  experimentUri: string;
+  candidateId: string;
+  /** The trained checkpoint (TrainResult.checkpoint). */
+  checkpoint: string;
+  dataset: DatasetSpec;
+}
+
+export interface EvaluateOutput {
+  valAcc: number;
+  valLoss: number;
+  /** Null when the dataset has no test split. */
+  testAcc: number | null;
+  testLoss: number | null;
+  params: number;
+}
+
+export interface ReportInput {
+  experimentUri: string;
+  experimentId: string;
+  /** Why the search ended, in words (`budget: candidates`, `stopped`, …). */
+  reason: string;
+  best: string | null;
+}
+
+export interface ReportOutput {
+  /** URI of report/index.html. */
+  uri: string;
+}
+
+/**
+ * Appends events to lineage.jsonl. The parent workflow is the only writer and awaits each call
+ * before the next, because an S3 append is read-modify-write and concurrent appends lose lines.
+ */
+export interface RecordLineageInput {
+  experimentUri: string;
+  events: LineageEventInput[];
+}
+
+export interface Activities {
+  mutate(input: MutateInput): Promise<MutateOutput>;
+  train(input: TrainActivityInput): Promise<TrainResult>;
+  evaluate(input: EvaluateInput): Promise<EvaluateOutput>;
+  report(input: ReportInput): Promise<ReportOutput>;
+  recordLineage(input: RecordLineageInput): Promise<void>;
+}

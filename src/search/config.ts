@@ -1,0 +1,235 @@
+/**
+ * The search configuration (`netgrow search --config search.yaml`), YAML or JSON. Every field
+ * has a default except `name`; unknown fields are errors, because a typo silently ignored
+ * would run a different search than the one written down. The training section is the
+ * TrainSpec's own hyperparameter schema, so the two cannot drift apart.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { NAMESPACE } from '../temporal/config';
+import { DatasetSpec, TrainSpec } from '../train/spec';
+import { DURATION_HINT, parseDuration } from './budget';
+import { ConfigError, describeIssues } from './config-errors';
+import { parsePlanText } from './plan';
+
+export { ConfigError } from './config-errors';
+
+const count = (fallback: number, min = 1) => z.number().int().min(min).max(100_000).default(fallback);
+
+const GaStrategy = z.strictObject({
+  kind: z.literal('ga'),
+  population: count(4),
+  generations: count(5),
+  selection: z.enum(['tournament', 'keep-best']).default('tournament'),
+  tournamentSize: count(2),
+  /** The best of all time stay in the selection pool without being retrained. */
+  elite: count(1, 0),
+  /** Random feasible commands per child. */
+  mutations: count(1),
+});
+
+const RandomStrategy = z.strictObject({
+  kind: z.literal('random'),
+  population: count(4),
+  generations: count(5),
+  maxMutations: count(3),
+});
+
+const HillStrategy = z.strictObject({
+  kind: z.literal('hill'),
+  /** Neighbours tried per step. */
+  population: count(1),
+  generations: count(10),
+  mutations: count(1),
+});
+
+const Stage = z
+  .string()
+  .refine((s) => s.split(';').some((c) => c.trim() !== ''), 'a stage needs at least one command');
+const PlanStrategy = z
+  .strictObject({
+    kind: z.literal('plan'),
+    /** A text file, one stage per line (relative to the config file); read into `stages`. */
+    file: z.string().min(1).optional(),
+    /** Stages of `;`-separated commands, each applied to the previous stage's trained net. */
+    stages: z.array(Stage).default([]),
+  })
+  .refine((p) => !(p.file && p.stages.length > 0), {
+    message: 'give either `file` or `stages`, not both',
+    path: ['stages'],
+  });
+
+const Strategy = z.discriminatedUnion('kind', [GaStrategy, RandomStrategy, HillStrategy, PlanStrategy]);
+
+const RetryAdjustment = z
+  .strictObject({
+    lrScale: z.number().positive().optional(),
+    clipNorm: z.number().positive().optional(),
+    batchScale: z.number().positive().optional(),
+  })
+  .refine((a) => Object.keys(a).length > 0, 'give at least one of lrScale, clipNorm, batchScale');
+
+const Duration = z.string().refine((s) => parseDuration(s) !== null, `must be ${DURATION_HINT}`);
+
+const Executor = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('process'), parallelism: count(2), gpus: count(0, 0) }),
+  z.strictObject({ kind: z.literal('inprocess'), parallelism: count(1), gpus: count(0, 0) }),
+  z.strictObject({
+    kind: z.literal('kubernetes'),
+    parallelism: count(4),
+    gpus: count(1, 0),
+    namespace: z.string().min(1).default('netgrow'),
+    /** The trainer image; null = the one the worker's own manifest names. */
+    image: z.string().min(1).nullable().default(null),
+    /** A pod template file merged under netgrow's own pod spec. */
+    podTemplate: z.string().min(1).nullable().default(null),
+  }),
+]);
+
+export const SearchConfig = z.strictObject({
+  name: z
+    .string({
+      error: (i) =>
+        i.input === undefined
+          ? 'required: a short name of lowercase letters, digits and "-", e.g. fmnist-ga'
+          : undefined,
+    })
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and "-" only, starting with a letter or digit')
+    .max(48),
+  seed: z.number().int().min(0).default(0),
+  dataset: DatasetSpec.prefault({}),
+  start: z
+    .strictObject({
+      /** A builtin (seed-ga, seed-teacher, vgg8, …), a graph.json path or a checkpoint URI. */
+      arch: z.string().min(1).default('seed-ga'),
+    })
+    .prefault({}),
+  strategy: Strategy.prefault({ kind: 'ga' }),
+  train: TrainSpec.pick({
+    epochs: true,
+    maxSteps: true,
+    batchSize: true,
+    optimizer: true,
+    schedule: true,
+    earlyStopping: true,
+    l2: true,
+    clipNorm: true,
+    logEverySteps: true,
+  }).prefault({}),
+  distill: z
+    .strictObject({
+      /** Each child learns from its parent's soft targets as well as the labels. */
+      enabled: z.boolean().default(false),
+      temperature: z.number().positive().default(4),
+      alpha: z.number().min(0).max(1).default(0.5),
+    })
+    .prefault({}),
+  divergence: z
+    .strictObject({
+      retries: z
+        .array(RetryAdjustment)
+        .max(10)
+        .default([{ lrScale: 0.1 }, { clipNorm: 1.0 }, { batchScale: 0.5 }]),
+    })
+    .prefault({}),
+  budget: z
+    .strictObject({
+      candidates: z.number().int().positive().nullable().default(40),
+      wallTime: Duration.nullable().default(null),
+      gpuHours: z.number().positive().nullable().default(null),
+    })
+    .prefault({}),
+  executor: Executor.prefault({ kind: 'process' }),
+  storage: z
+    .strictObject({
+      uri: z
+        .string()
+        .regex(/^(file|s3):\/\/./, 'must be a file:// or s3:// URI, e.g. file://./runs or s3://bucket/prefix')
+        .default('file://./runs'),
+    })
+    .prefault({}),
+  temporal: z
+    .strictObject({
+      /** host:port of a Temporal frontend; null = start the embedded dev server. */
+      address: z
+        .string()
+        .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. temporal.example.org:7233')
+        .nullable()
+        .default(null),
+      namespace: z.string().min(1).default(NAMESPACE),
+    })
+    .prefault({}),
+});
+
+export type SearchConfig = z.infer<typeof SearchConfig>;
+export type SearchConfigInput = z.input<typeof SearchConfig>;
+export type StrategyConfig = SearchConfig['strategy'];
+export type GaStrategy = z.infer<typeof GaStrategy>;
+export type RandomStrategy = z.infer<typeof RandomStrategy>;
+export type HillStrategy = z.infer<typeof HillStrategy>;
+export type PlanStrategy = z.infer<typeof PlanStrategy>;
+export type ExecutorConfig = SearchConfig['executor'];
+
+/**
+ * Validates an already-parsed value. `source` names it in the error (a file path);
+ * relative plan files are read from `baseDir`.
+ */
+export async function parseSearchConfig(
+  value: unknown,
+  source: string,
+  baseDir = process.cwd(),
+): Promise<SearchConfig> {
+  const parsed = SearchConfig.safeParse(value);
+  if (!parsed.success) throw new ConfigError(source, describeIssues(parsed.error, SearchConfig, value));
+  const config = parsed.data;
+  if (config.strategy.kind === 'plan') {
+    const { file } = config.strategy;
+    if (file) {
+      let text: string;
+      try {
+        text = await readFile(resolve(baseDir, file), 'utf8');
+      } catch (err) {
+        throw new ConfigError(source, [
+          `strategy.file: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`,
+        ]);
+      }
+      config.strategy.stages = parsePlanText(text);
+    }
+    if (config.strategy.stages.length === 0) {
+      const where = file ? `${file} has no commands` : 'give `stages` (a list of commands) or `file`';
+      throw new ConfigError(source, [
+        `strategy.${file ? 'file' : 'stages'}: a plan needs at least one stage; ${where}`,
+      ]);
+    }
+  }
+  return config;
+}
+
+/** Reads, parses (YAML, of which JSON is a subset) and validates a search config file. */
+export async function loadSearchConfig(path: string): Promise<SearchConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(path, [code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`]);
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      path,
+      doc.errors.map((e) => {
+        const at = e.linePos?.[0];
+        const firstLine = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+        return `${at ? `line ${at.line}, column ${at.col}` : 'syntax'}: ${firstLine}`;
+      }),
+    );
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) {
+    throw new ConfigError(path, ['the file is empty; a search config needs at least `name` and `dataset`']);
+  }
+  return parseSearchConfig(value, path, dirname(resolve(path)));
+}

@@ -1,0 +1,62 @@
+/**
+ * The search's memory of what it has tried: one small entry per candidate (ids, URIs and
+ * metrics — never weights). Strategies decide from it; the workflow carries a compacted
+ * copy across continueAsNew, and the full story is in lineage.jsonl.
+ */
+
+export type CandidateStatus = 'completed' | 'diverged' | 'failed';
+
+export interface LeaderboardEntry {
+  candidateId: string;
+  /** null for a candidate made from the start architecture. */
+  parentId: string | null;
+  generation: number;
+  status: CandidateStatus;
+  /** Validation accuracy of the trained network; null unless completed. */
+  valAcc: number | null;
+  params: number;
+  /** URI of the trained checkpoint: what a child of this candidate grows from. */
+  checkpoint: string | null;
+  /** The commands that made it from its parent, in text form. */
+  ops: string[];
+}
+
+/** A candidate can be a parent only when it trained to completion and kept its weights. */
+export function isViable(e: LeaderboardEntry): boolean {
+  return e.status === 'completed' && e.valAcc !== null && e.checkpoint !== null;
+}
+
+/**
+ * Best first: higher val accuracy, then fewer parameters (the smaller net of two equal ones),
+ * then the earlier id, so that ties never depend on arrival order.
+ */
+export function compareEntries(a: LeaderboardEntry, b: LeaderboardEntry): number {
+  const va = isViable(a) ? (a.valAcc as number) : -Infinity;
+  const vb = isViable(b) ? (b.valAcc as number) : -Infinity;
+  if (va !== vb) return vb - va;
+  if (a.params !== b.params) return a.params - b.params;
+  return a.candidateId < b.candidateId ? -1 : a.candidateId > b.candidateId ? 1 : 0;
+}
+
+export function ranked(entries: readonly LeaderboardEntry[]): LeaderboardEntry[] {
+  return [...entries].sort(compareEntries);
+}
+
+export function bestViable(entries: readonly LeaderboardEntry[]): LeaderboardEntry | null {
+  const viable = entries.filter(isViable);
+  return viable.length === 0 ? null : ranked(viable)[0];
+}
+
+/**
+ * What the workflow carries to its next run: the `keep` best entries plus every entry of the
+ * latest generation (a GA selects from it), in rank order. Everything dropped is still in
+ * lineage.jsonl; the counts that budgets need are carried separately.
+ */
+export function compactLeaderboard(
+  entries: readonly LeaderboardEntry[],
+  latestGeneration: number,
+  keep: number,
+): LeaderboardEntry[] {
+  const sorted = ranked(entries);
+  return sorted.filter((e, i) => i < keep || e.generation === latestGeneration);
+}

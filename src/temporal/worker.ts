@@ -1,0 +1,87 @@
+/**
+ * netgrow's workers: one on the orchestration queue (workflows and the cheap activities) and
+ * one on the training queue (the train activity only), whose concurrency is how many
+ * training runs this machine takes at once. A cluster may run them in separate processes
+ * (`roles`); the embedded mode runs both in the CLI's process.
+ */
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import type { Activities } from '../../activities/types';
+import { NAMESPACE, TASK_QUEUES } from './config';
+
+export type WorkerRole = 'orchestration' | 'training';
+
+export interface NetgrowWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  activities: Activities;
+  /** Training runs at once on this worker (the executor's parallelism). */
+  trainingSlots: number;
+  /** A bundle made by bundleWorkflows(); bundling takes seconds, so callers reuse one. */
+  workflowBundle?: WorkflowBundle;
+  roles?: WorkerRole[];
+}
+
+export interface NetgrowWorkers {
+  /** Resolves when every worker has shut down; rejects if one fails. */
+  readonly done: Promise<void>;
+  /** Stops polling, lets running tasks finish (activities are cancelled after the grace time). */
+  shutdown(): Promise<void>;
+}
+
+/** The workflow code as the sandbox runs it (webpack over workflows/index.ts). */
+export async function bundleWorkflows(): Promise<WorkflowBundle> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: quietLogger,
+  });
+  return { code };
+}
+
+export async function startWorkers(opts: NetgrowWorkerOptions): Promise<NetgrowWorkers> {
+  const namespace = opts.namespace ?? NAMESPACE;
+  const roles = opts.roles ?? ['orchestration', 'training'];
+  const workers: Worker[] = [];
+  if (roles.includes('orchestration')) {
+    const { train: _train, ...light } = opts.activities;
+    workers.push(
+      await Worker.create({
+        connection: opts.connection,
+        namespace,
+        taskQueue: TASK_QUEUES.orchestration,
+        ...(opts.workflowBundle
+          ? { workflowBundle: opts.workflowBundle }
+          : { workflowsPath: require.resolve('../../workflows') }),
+        activities: light,
+      }),
+    );
+  }
+  if (roles.includes('training')) {
+    workers.push(
+      await Worker.create({
+        connection: opts.connection,
+        namespace,
+        taskQueue: TASK_QUEUES.training,
+        activities: { train: opts.activities.train },
+        maxConcurrentActivityTaskExecutions: Math.max(1, opts.trainingSlots),
+      }),
+    );
+  }
+  const done = Promise.all(workers.map((w) => w.run())).then(() => undefined);
+  return {
+    done,
+    async shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await done;
+    },
+  };
+}
+
+/** webpack's progress chatter is noise on a terminal; warnings and errors still show. */
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string, meta?: Record<string, unknown>) => console.warn(message, meta ?? ''),
+  error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? ''),
+};

@@ -1,0 +1,92 @@
+/**
+ * A real Temporal dev server for tests (`.tools/bin/temporal server start-dev`, loopback,
+ * free ports, SQLite in a temp dir) plus a client and the worker bundle. The workflow bundle
+ * is built once per test file: webpack takes seconds and every worker of the file reuses it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import type { Activities } from '../../activities/types';
+import { startDevServer, type DevServer, type DevServerOptions } from '../../src/temporal/devserver';
+import { bundleWorkflows, startWorkers } from '../../src/temporal/worker';
+
+export interface TemporalTestEnv {
+  server: DevServer;
+  client: Client;
+  dataDir: string;
+  /** Milliseconds the workflow bundle took (webpack). */
+  bundleMs: number;
+  /** Runs both netgrow workers with these activities while `fn` runs, then shuts them down. */
+  withWorkers<T>(activities: Activities, fn: () => Promise<T>, opts?: { trainingSlots?: number }): Promise<T>;
+  /** Stops the server on the same data dir and starts it again (same ports); the client reconnects. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+let bundle: Promise<{ bundle: WorkflowBundle; ms: number }> | undefined;
+
+export async function startTemporal(
+  opts: Pick<DevServerOptions, 'dynamicConfig'> = {},
+): Promise<TemporalTestEnv> {
+  if (!runtimeInstalled) {
+    // The SDK's core logs every poll retry at INFO; keep test output readable.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  bundle ??= (async () => {
+    const t0 = Date.now();
+    return { bundle: await bundleWorkflows(), ms: Date.now() - t0 };
+  })();
+  const dataDir = await mkdtemp(join(tmpdir(), 'netgrow-temporal-'));
+  const serverOpts: DevServerOptions = { dataDir, port: 0, headless: true, ...opts };
+  let server = await startDevServer(serverOpts);
+  serverOpts.port = Number(server.address.split(':')[1]);
+  let connection = await Connection.connect({ address: server.address });
+  let client = new Client({ connection, namespace: server.namespace });
+  const { bundle: workflowBundle, ms: bundleMs } = await bundle;
+
+  return {
+    get server() {
+      return server;
+    },
+    get client() {
+      return client;
+    },
+    dataDir,
+    bundleMs,
+    async withWorkers(activities, fn, workerOpts = {}) {
+      const nativeConnection = await NativeConnection.connect({ address: server.address });
+      const workers = await startWorkers({
+        connection: nativeConnection,
+        namespace: server.namespace,
+        activities,
+        trainingSlots: workerOpts.trainingSlots ?? 4,
+        workflowBundle,
+      });
+      try {
+        return await Promise.race([
+          fn(),
+          workers.done.then(() => Promise.reject(new Error('workers stopped early'))),
+        ]);
+      } finally {
+        await workers.shutdown();
+        await nativeConnection.close();
+      }
+    },
+    async restart() {
+      await connection.close();
+      await server.stop();
+      server = await startDevServer(serverOpts);
+      connection = await Connection.connect({ address: server.address });
+      client = new Client({ connection, namespace: server.namespace });
+    },
+    async stop() {
+      await connection.close();
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * Small deterministic activities for workflow-logic tests: the real ones (morphisms, tfjs
+ * training, storage) are tested where they live; here only the orchestration is under test.
+ * Every result is a function of the input, so a rerun records the same history, and every
+ * call is kept so a test can check what the workflow asked for.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type {
+  Activities,
+  EvaluateInput,
+  MutateInput,
+  RecordLineageInput,
+  ReportInput,
+  TrainActivityInput,
+} from '../../activities/types';
+import { hashString, Rng } from '../../src/graph/rng';
+import { candidateUri } from '../../src/search/train-spec';
+import type { TrainResult } from '../../src/train/spec';
+
+export interface ScriptOptions {
+  /** Candidates whose training diverges while the learning rate is above the value given. */
+  divergeAboveLr?: Record<string, number>;
+  /** Candidates whose mutation is refused (a non-retryable MorphError). */
+  refuseMutation?: string[];
+  /** Milliseconds each training run takes (spent heartbeating). */
+  trainMs?: number;
+}
+
+export interface ScriptedActivities extends Activities {
+  calls: {
+    mutate: MutateInput[];
+    train: TrainActivityInput[];
+    evaluate: EvaluateInput[];
+    report: ReportInput[];
+  };
+  lineage: RecordLineageInput['events'];
+}
+
+const COMMANDS = [
+  'wider conv1 x2',
+  'deeper conv1',
+  'kernel conv2 5',
+  'deeper fc1',
+  'wider fc1 x2',
+  'insert conv1 bn',
+];
+
+/** A stand-in accuracy that rewards growth a little and varies by candidate. */
+export function scriptedValAcc(candidateId: string, params: number): number {
+  const jitter = (hashString(candidateId) % 200) / 1000;
+  return Math.round((0.6 + Math.min(0.2, params / 100_000) + jitter) * 1e4) / 1e4;
+}
+
+export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities {
+  const params = new Map<string, number>();
+  const accuracy = new Map<string, number>();
+  const calls: ScriptedActivities['calls'] = { mutate: [], train: [], evaluate: [], report: [] };
+  const lineage: ScriptedActivities['lineage'] = [];
+  return {
+    calls,
+    lineage,
+    async mutate(input) {
+      calls.mutate.push(input);
+      if (opts.refuseMutation?.includes(input.childId)) {
+        throw ApplicationFailure.nonRetryable(`cannot apply the command to ${input.childId}`, 'MorphError');
+      }
+      const rng = new Rng(input.seed);
+      const commands = input.ops ?? Array.from({ length: input.mutations ?? 1 }, () => rng.pick(COMMANDS));
+      let before =
+        input.parent.kind === 'candidate' ? (params.get(input.parent.candidateId) ?? 10_000) : 10_000;
+      const paramsBefore = before;
+      const ops = commands.map((command) => {
+        const after = before + 1000 + (hashString(command) % 4000);
+        const op = { command, preserving: true, paramsBefore: before, paramsAfter: after, maxAbsDiff: 1e-6 };
+        before = after;
+        return op;
+      });
+      params.set(input.childId, before);
+      return {
+        candidateId: input.childId,
+        checkpoint: candidateUri(input.experimentUri, input.childId),
+        ops,
+        preserving: true,
+        maxAbsDiff: ops.length > 0 ? 1e-6 : null,
+        paramsBefore,
+        paramsAfter: before,
+      };
+    },
+    async train(input) {
+      calls.train.push(input);
+      const { spec, candidateId } = input;
+      const lr = spec.optimizer?.lr ?? 0.05;
+      const epochs = spec.epochs ?? 2;
+      const limit = opts.divergeAboveLr?.[candidateId];
+      const diverges = limit !== undefined && lr > limit;
+      const acc = scriptedValAcc(candidateId, params.get(candidateId) ?? 10_000);
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        Context.current().heartbeat({
+          epoch,
+          step: epoch * 10,
+          metrics: { loss: diverges ? null : 1 / epoch },
+        });
+        await Context.current().sleep((opts.trainMs ?? 0) / epochs);
+      }
+      const metrics = { loss: 0.4, acc: acc + 0.02, valLoss: 0.5, valAcc: acc };
+      accuracy.set(candidateId, acc);
+      const result: TrainResult = {
+        format: 'netgrow.trainresult/v1',
+        runId: spec.runId,
+        status: diverges ? 'diverged' : 'completed',
+        epochsRun: diverges ? 1 : epochs,
+        steps: diverges ? 7 : epochs * 10,
+        final: diverges ? null : metrics,
+        best: diverges ? null : { ...metrics, epoch: epochs },
+        test: diverges ? null : { loss: 0.5, acc: acc - 0.01 },
+        wallSeconds: 60,
+        checkpoint: diverges ? null : `${spec.output}/final`,
+        resumedFromEpoch: null,
+        diverged: diverges
+          ? { epoch: 1, step: 7, reason: 'loss is NaN', lossTail: [2.3, 9.1, null], lastGoodCheckpoint: null }
+          : null,
+      };
+      return result;
+    },
+    async evaluate(input) {
+      calls.evaluate.push(input);
+      const acc = accuracy.get(input.candidateId) ?? 0;
+      return {
+        valAcc: acc,
+        valLoss: 0.5,
+        testAcc: acc - 0.01,
+        testLoss: 0.55,
+        params: params.get(input.candidateId) ?? 0,
+      };
+    },
+    async report(input) {
+      calls.report.push(input);
+      return { uri: `${input.experimentUri}/report/index.html` };
+    },
+    async recordLineage(input) {
+      lineage.push(...input.events);
+    },
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * One candidate network: mutate its parent → train (again with the next adjustment of the
+ * divergence schedule each time the run diverges) → evaluate. Its result is the candidate's
+ * leaderboard row plus the lineage events that tell its story; the parent workflow writes
+ * those, because lineage.jsonl has a single writer.
+ */
+import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import type { MutateOutput, MutateParent } from '../activities/types';
+import type { LineageEventInput } from '../src/log/lineage';
+import type { ChildPlan } from '../src/search/generation';
+import type { LeaderboardEntry } from '../src/search/leaderboard';
+import { attemptSpec, type CandidateSettings } from '../src/search/train-spec';
+import type { TrainResult } from '../src/train/spec';
+import { evaluate, mutate, train } from './proxies';
+
+export interface CandidateInput {
+  experimentId: string;
+  experimentUri: string;
+  generation: number;
+  child: ChildPlan;
+  /** Where it grows from: a trained candidate (with its checkpoint) or the start architecture. */
+  parent: MutateParent;
+  settings: CandidateSettings;
+}
+
+export interface CandidateResult {
+  entry: LeaderboardEntry;
+  testAcc: number | null;
+  /** Training runs, divergence retries included. */
+  attempts: number;
+  /** Seconds spent training, over every attempt. */
+  trainSeconds: number;
+  events: LineageEventInput[];
+  /** Why a failed candidate failed (an activity's final error). */
+  error: string | null;
+}
+
+export async function candidateWorkflow(input: CandidateInput): Promise<CandidateResult> {
+  const { experimentUri, generation, child, parent, settings } = input;
+  const candidateId = child.childId;
+  const events: LineageEventInput[] = [];
+  const outcome = {
+    entry: {
+      candidateId,
+      parentId: child.parentId,
+      generation,
+      status: 'failed',
+      valAcc: null,
+      params: 0,
+      checkpoint: null,
+      ops: [],
+    } as LeaderboardEntry,
+    testAcc: null as number | null,
+    attempts: 0,
+    trainSeconds: 0,
+    events,
+    error: null as string | null,
+  };
+  try {
+    const mutation = await mutate({
+      experimentUri,
+      parent,
+      childId: candidateId,
+      seed: child.seed,
+      ops: child.ops,
+      mutations: child.mutations,
+      dataset: settings.dataset,
+    });
+    outcome.entry.ops = mutation.ops.map((o) => o.command);
+    outcome.entry.params = mutation.paramsAfter;
+    events.push(...mutationEvents(input, mutation));
+
+    const teacher = parent.kind === 'candidate' ? parent.checkpoint : null;
+    let result: TrainResult | undefined;
+    for (let attempt = 1; attempt <= settings.divergence.retries.length + 1; attempt++) {
+      const { spec, adjustment } = attemptSpec({
+        experimentUri,
+        candidateId,
+        checkpoint: mutation.checkpoint,
+        seed: child.seed,
+        settings,
+        teacher,
+        attempt,
+      });
+      result = await train({ experimentUri, candidateId, attempt, adjustment, spec });
+      outcome.attempts = attempt;
+      outcome.trainSeconds += result.wallSeconds;
+      events.push({
+        type: 'training',
+        at: new Date().toISOString(),
+        generation,
+        candidate: candidateId,
+        runId: result.runId,
+        status: result.status,
+        epochs: result.epochsRun,
+        metrics: { ...(result.best ?? result.final ?? {}), testAcc: result.test?.acc ?? null },
+        wallSeconds: result.wallSeconds,
+        attempt,
+        adjustment: numbersOnly(adjustment),
+      });
+      if (result.status !== 'diverged') break;
+    }
+    if (!result || result.status === 'diverged') {
+      outcome.entry.status = 'diverged';
+      return outcome;
+    }
+    if (!result.checkpoint)
+      throw ApplicationFailure.nonRetryable(`run ${result.runId} ended without a checkpoint`);
+    const evaluation = await evaluate({
+      experimentUri,
+      candidateId,
+      checkpoint: result.checkpoint,
+      dataset: settings.dataset,
+    });
+    outcome.entry = {
+      ...outcome.entry,
+      status: 'completed',
+      valAcc: evaluation.valAcc,
+      params: evaluation.params,
+      checkpoint: result.checkpoint,
+    };
+    outcome.testAcc = evaluation.testAcc;
+    return outcome;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    // A candidate that cannot be made or trained is a result for the search, not its failure.
+    outcome.entry.status = 'failed';
+    outcome.error = describeFailure(err);
+    return outcome;
+  }
+}
+
+function mutationEvents(input: CandidateInput, mutation: MutateOutput): LineageEventInput[] {
+  const parent = input.parent.kind === 'candidate' ? input.parent.candidateId : `start:${input.parent.arch}`;
+  const at = new Date().toISOString();
+  return mutation.ops.map((op) => ({
+    type: 'mutation' as const,
+    at,
+    generation: input.generation,
+    parent,
+    child: input.child.childId,
+    op: op.command,
+    paramsBefore: op.paramsBefore,
+    paramsAfter: op.paramsAfter,
+    preserving: op.preserving,
+    maxAbsDiff: op.maxAbsDiff,
+  }));
+}
+
+function numbersOnly(record: object): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => typeof v === 'number'));
+}
+
+export function describeFailure(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return `${err.activityType}: ${err.cause.message}`;
+  return err instanceof Error ? err.message : String(err);
+}

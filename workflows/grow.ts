@@ -1,0 +1,110 @@
+/**
+ * `netgrow grow --plan`: the seed's explicit growth plans. The start model is trained, then
+ * each stage's commands are applied to the previous stage's trained network and the result
+ * trained again. Every stage is a candidate child workflow; the result lists each stage's
+ * metrics. A stage that cannot be trained (diverged after every retry, failed) ends the plan.
+ */
+import { defineQuery, executeChild, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { Rng } from '../src/graph/rng';
+import type { SearchConfig } from '../src/search/config';
+import type { LeaderboardEntry } from '../src/search/leaderboard';
+import { planGeneration } from '../src/search/strategy';
+import { candidateSettings } from '../src/search/train-spec';
+import { SEARCH_ATTRIBUTES, workflowIds } from '../src/temporal/config';
+import { candidateWorkflow } from './candidate';
+import { LineageWriter } from './lineage-writer';
+import { report } from './proxies';
+
+export interface GrowPlan {
+  experimentId: string;
+  experimentUri: string;
+  /** A validated config whose strategy is a plan (`{ kind: plan, stages }`). */
+  config: SearchConfig;
+}
+
+export interface GrowStage {
+  /** 0 = the start model; k = after the plan's k-th stage. */
+  stage: number;
+  candidateId: string;
+  ops: string[];
+  status: LeaderboardEntry['status'];
+  valAcc: number | null;
+  testAcc: number | null;
+  params: number;
+  attempts: number;
+  checkpoint: string | null;
+  error: string | null;
+}
+
+export interface GrowResult {
+  experimentId: string;
+  status: 'completed' | 'diverged' | 'failed';
+  stages: GrowStage[];
+  reportUri: string;
+}
+
+export const growStagesQuery = defineQuery<GrowStage[]>('stages');
+
+export async function growWorkflow(plan: GrowPlan): Promise<GrowResult> {
+  const { experimentId, experimentUri, config } = plan;
+  if (config.strategy.kind !== 'plan') {
+    throw new TypeError(`growWorkflow needs a plan strategy, received "${config.strategy.kind}"`);
+  }
+  const stages: GrowStage[] = [];
+  setHandler(growStagesQuery, () => stages);
+  upsertSearchAttributes([
+    { key: SEARCH_ATTRIBUTES.experimentId, value: experimentId },
+    { key: SEARCH_ATTRIBUTES.strategy, value: 'plan' },
+    { key: SEARCH_ATTRIBUTES.dataset, value: config.dataset.name },
+  ]);
+  const lineage = new LineageWriter(experimentUri);
+  const leaderboard: LeaderboardEntry[] = [];
+  let status: GrowResult['status'] = 'completed';
+  for (let generation = 0; ; generation++) {
+    const rng = new Rng(`${config.seed}:generation:${generation}`);
+    const next = planGeneration(config.strategy, { generation, leaderboard }, rng, 1);
+    const child = next.children[0];
+    if (!child) break;
+    const parentEntry = leaderboard.find((e) => e.candidateId === child.parentId);
+    const parent = parentEntry?.checkpoint
+      ? {
+          kind: 'candidate' as const,
+          candidateId: parentEntry.candidateId,
+          checkpoint: parentEntry.checkpoint,
+        }
+      : { kind: 'start' as const, arch: config.start.arch };
+    const result = await executeChild(candidateWorkflow, {
+      workflowId: workflowIds.candidate(experimentId, child.childId),
+      args: [{ experimentId, experimentUri, generation, child, parent, settings: candidateSettings(config) }],
+      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.experimentId, value: experimentId }],
+    });
+    lineage.write(result.events);
+    leaderboard.push(result.entry);
+    const { entry } = result;
+    stages.push({
+      stage: generation,
+      candidateId: entry.candidateId,
+      ops: entry.ops,
+      status: entry.status,
+      valAcc: entry.valAcc,
+      testAcc: result.testAcc,
+      params: entry.params,
+      attempts: result.attempts,
+      checkpoint: entry.checkpoint,
+      error: result.error,
+    });
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.generation, value: generation },
+      ...(entry.valAcc !== null ? [{ key: SEARCH_ATTRIBUTES.bestValAcc, value: entry.valAcc }] : []),
+    ]);
+    if (entry.status !== 'completed') {
+      status = entry.status;
+      break;
+    }
+  }
+  await lineage.flush();
+  const last = stages.at(-1);
+  const best = last?.status === 'completed' ? last.candidateId : null;
+  const { uri } = await report({ experimentUri, experimentId, reason: `plan ${status}`, best });
+  return { experimentId, status, stages, reportUri: uri };
+}

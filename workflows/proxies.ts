@@ -1,0 +1,12 @@
+/**
+ * The activity stubs every workflow uses, with their timeouts and retry policies from the
+ * one config module. Types only from activities/: nothing with I/O enters the sandbox.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/types';
+import { ACTIVITY_OPTIONS } from '../src/temporal/config';
+
+export const { mutate } = proxyActivities<Activities>(ACTIVITY_OPTIONS.mutate);
+export const { train } = proxyActivities<Activities>(ACTIVITY_OPTIONS.train);
+export const { evaluate } = proxyActivities<Activities>(ACTIVITY_OPTIONS.evaluate);
+export const { report, recordLineage } = proxyActivities<Activities>(ACTIVITY_OPTIONS.bookkeeping);
