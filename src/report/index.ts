@@ -1,0 +1,12 @@
+export * from './report';
+export { collectExperiment, ReportError } from './collect';
+export type { CandidateData, ExperimentData, RunData } from './collect';
+export * from './standing';
+export * from './layout';
+export * from './architecture';
+export * from './lineage-tree';
+export * from './curves';
+export * from './chart';
+export * from './svg';
+export * from './scale';
+export * from './format';
