@@ -104,8 +104,9 @@ function describeEntry(v: unknown, head: string): ConfigEntry | null {
   if (typeof v === 'string') return { name: v, detail: null };
   if (!v || typeof v !== 'object') return null;
   const rest = Object.entries(v as Record<string, unknown>)
-    .filter(([k, x]) => k !== head && Primitive.safeParse(x).success)
-    .map(([k, x]) => `${k} ${String(x)}`);
+    .filter(([k, x]) => k !== head && (Primitive.safeParse(x).success || Array.isArray(x)))
+    // A list (a plan's stages) reads as its length: "stages 12".
+    .map(([k, x]) => `${k} ${Array.isArray(x) ? x.length : String(x)}`);
   const name = (v as Record<string, unknown>)[head];
   return { name: typeof name === 'string' ? name : '?', detail: rest.length > 0 ? rest.join(', ') : null };
 }
