@@ -1,0 +1,81 @@
+/**
+ * A sequence of commands, applied in order. Positional names (`conv3`, `fc1`) resolve against
+ * the network as it is when each command applies, since every transform returns a canonical
+ * graph — so `deeper conv2; deeper conv3` deepens the layer the first command inserted, and
+ * the seed's plans apply verbatim.
+ */
+import { countParams, Graph, Rng, Weights } from '../graph';
+import { Command, formatCommand, toCommands } from './command';
+import { MorphError } from './errors';
+import { planMorph } from './morph';
+
+export interface MorphStep {
+  /** The command in canonical text form. */
+  command: string;
+  preserving: boolean;
+  description: string;
+  added: string[];
+  changed: string[];
+  paramsBefore: number;
+  paramsAfter: number;
+}
+
+export interface AppliedCommands {
+  graph: Graph;
+  weights: Weights;
+  steps: MorphStep[];
+  /** Whether every step preserves the function. */
+  preserving: boolean;
+}
+
+export interface ApplyOptions {
+  /** Called after each command with the network it produced (checks, logging). */
+  onStep?: (step: MorphStep, graph: Graph, weights: Weights, index: number) => void;
+}
+
+/**
+ * Applies `commands` (text `a; b; c`, or a list of texts / JSON objects) in order. Each command
+ * draws from its own fork of `rng`, so a command's randomness does not depend on how much the
+ * ones before it drew. A refusal names the command and its position.
+ */
+export function applyCommands(
+  graph: Graph,
+  weights: Weights,
+  commands: string | readonly unknown[],
+  rng: Rng,
+  opts: ApplyOptions = {},
+): AppliedCommands {
+  const list: Command[] = toCommands(commands);
+  const steps: MorphStep[] = [];
+  let g = graph;
+  let w = weights;
+  let params = countParams(g);
+  list.forEach((c, i) => {
+    const text = formatCommand(c);
+    let plan;
+    try {
+      plan = planMorph(g, c, rng.fork(i));
+    } catch (e) {
+      if (e instanceof MorphError && list.length > 1) {
+        throw new MorphError(e.code, `command ${i + 1} of ${list.length}, ${e.message}`, e.nodeId);
+      }
+      throw e;
+    }
+    w = plan.weights(w);
+    g = plan.graph;
+    const after = countParams(g);
+    const step: MorphStep = {
+      command: text,
+      preserving: plan.preserving,
+      description: plan.description,
+      added: plan.added,
+      changed: plan.changed,
+      paramsBefore: params,
+      paramsAfter: after,
+    };
+    params = after;
+    steps.push(step);
+    opts.onStep?.(step, g, w, i);
+  });
+  return { graph: g, weights: w, steps, preserving: steps.every((s) => s.preserving) };
+}

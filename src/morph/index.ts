@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './command';
+export * from './types';
+export { planMorph, morph } from './morph';
+export * from './apply';
+export { groupSizes } from './group';

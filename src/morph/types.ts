@@ -1,0 +1,33 @@
+import type { Graph, Weights } from '../graph';
+
+/**
+ * What a command does to one network, decided from the architecture alone: the child graph
+ * (validated, canonical order) and how to derive the child's weights from the parent's. The
+ * split lets the sampler test feasibility without touching weights. Every refusal is thrown
+ * (as a MorphError) while planning, before anything is built.
+ */
+export interface MorphPlan {
+  graph: Graph;
+  /** Whether the child computes the parent's function (inference mode). */
+  preserving: boolean;
+  /** One line for logs and lineage: what changed, in the network's own names. */
+  description: string;
+  /** Ids of the nodes the command added. */
+  added: string[];
+  /** Ids of existing nodes whose parameters or attributes changed. */
+  changed: string[];
+  /**
+   * The child's weights from the parent's. Pure: the parent's map and arrays are never written;
+   * tensors the command does not touch are shared by reference, so treat weights as immutable.
+   */
+  weights(parent: Weights): Weights;
+}
+
+export interface MorphResult {
+  graph: Graph;
+  weights: Weights;
+  preserving: boolean;
+  description: string;
+  added: string[];
+  changed: string[];
+}
