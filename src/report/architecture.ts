@@ -256,7 +256,7 @@ export function drawArchitecture(g: Graph, o: ArchitectureOptions): Markup {
         { x: n.x, y: n.y + (b.name ? 45 : 39), 'text-anchor': 'middle', 'font-size': 11, fill: '#555' },
         truncate(third, n.width - 12, 11),
       ),
-      highlighted && badge(left + n.width - 4, n.y - 7, b.change),
+      highlighted && badge(left + n.width - 4, n.y - 10, b.change),
     );
   });
   return svgDocument(layout.width, layout.height, el('g', { id: `${o.idPrefix}-edges` }, edges), nodes);

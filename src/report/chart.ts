@@ -55,14 +55,15 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-/** The y range to show: all finite values, or (clipOutliers) at most twice the 90th percentile. */
+/** The y range to show: all finite values, or (clipOutliers) up to 8 times the lower three quarters' spread. */
 export function yExtent(values: readonly number[], clipOutliers: boolean): [number, number] | null {
   const finite = values.filter(Number.isFinite).sort((a, b) => a - b);
   if (finite.length === 0) return null;
   const lo = finite[0];
   let hi = finite[finite.length - 1];
   if (clipOutliers && finite.length >= 4) {
-    const cap = lo + 2 * (quantile(finite, 0.9) - lo);
+    // Far above the upper quartile: a divergence spike, not the first epochs of a healthy run.
+    const cap = lo + 8 * (quantile(finite, 0.75) - lo);
     if (cap > lo && hi > cap) hi = cap;
   }
   return [lo, hi];

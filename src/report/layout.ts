@@ -258,7 +258,7 @@ function placeX(items: Item[], layers: number[][], gap: number): void {
         return use.length === 0 ? items[i].x : use.reduce((a, n) => a + items[n].x, 0) / use.length;
       });
       // Dummies nearly give way: the main path stays straight, a skip runs beside it.
-      const weight = layer.map((i) => (items[i].real ? 1 : 0.02));
+      const weight = layer.map((i) => (items[i].real ? 1 : 0.001));
       placeLayer(
         layer.map((i) => items[i].width),
         desired,

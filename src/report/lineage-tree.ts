@@ -89,7 +89,8 @@ export function drawLineageTree(standings: readonly Standing[], bestId: string |
   const ids = new Set(standings.map((s) => s.id));
   const layout = treeLayout(
     standings.map((s) => ({ id: s.id, parent: s.parent, ...BOX })),
-    { layerGap: 48, nodeGap: 28, margin: 10 },
+    // The margin leaves room for edge labels, which may be a little wider than their box.
+    { layerGap: 48, nodeGap: 28, margin: 18 },
   );
   const byId = new Map(standings.map((s) => [s.id, s]));
   const accs = standings.map((s) => s.valAcc).filter((v): v is number => v !== null && Number.isFinite(v));
@@ -167,5 +168,5 @@ export function drawLineageTree(standings: readonly Standing[], bestId: string |
       ),
     );
   });
-  return svgDocument(Math.max(layout.width, 640), layout.height + dy, legend(lo, hi), edges, nodes);
+  return svgDocument(Math.max(layout.width, 680), layout.height + dy, legend(lo, hi), edges, nodes);
 }

@@ -268,8 +268,8 @@ export async function writeFixture(
     parent: 'c3',
     child: 'c5',
     op: 'wider conv3 x2',
-    paramsBefore: 1,
-    paramsAfter: 2,
+    paramsBefore: countParams(c3),
+    paramsAfter: countParams(c3) + 73_792,
     preserving: true,
   });
   await log({
