@@ -1,0 +1,18 @@
+export * from './errors';
+export * from './registry';
+export * from './places';
+export * from './locate';
+export * from './load';
+export * from './preprocess';
+export * from './augment';
+export * from './batches';
+export * from './describe';
+export * from './download';
+export * from './memory';
+export * from './training-data';
+export { parseIdx, readIdxFile } from './idx';
+export { parseCifarRecords } from './cifar';
+export { readMat } from './mat';
+export { readTar } from './tar';
+export { readRawDataset } from './read';
+export type { RawDataset, RawSplit, Verification } from './raw';
