@@ -12,6 +12,7 @@ import { planGeneration } from '../src/search/strategy';
 import { candidateSettings } from '../src/search/train-spec';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../src/temporal/config';
 import { candidateWorkflow } from './candidate';
+import { labelExperiment } from './labels';
 import { LineageWriter } from './lineage-writer';
 import { report } from './proxies';
 
@@ -52,11 +53,7 @@ export async function growWorkflow(plan: GrowPlan): Promise<GrowResult> {
   }
   const stages: GrowStage[] = [];
   setHandler(growStagesQuery, () => stages);
-  upsertSearchAttributes([
-    { key: SEARCH_ATTRIBUTES.experimentId, value: experimentId },
-    { key: SEARCH_ATTRIBUTES.strategy, value: 'plan' },
-    { key: SEARCH_ATTRIBUTES.dataset, value: config.dataset.name },
-  ]);
+  labelExperiment(experimentId, experimentUri, config.name, 'plan', config.dataset.name);
   const lineage = new LineageWriter(experimentUri);
   const leaderboard: LeaderboardEntry[] = [];
   let status: GrowResult['status'] = 'completed';

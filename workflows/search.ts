@@ -16,7 +16,6 @@ import {
   isCancellation,
   setCurrentDetails,
   setHandler,
-  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -34,6 +33,7 @@ import {
 } from '../src/search/state';
 import { candidateSettings } from '../src/search/train-spec';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../src/temporal/config';
+import { labelExperiment } from './labels';
 import { candidateWorkflow, describeFailure, type CandidateResult } from './candidate';
 import { LineageWriter } from './lineage-writer';
 import { report } from './proxies';
@@ -120,16 +120,7 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
   }));
   setHandler(leaderboardQuery, () => ranked(state.leaderboard));
 
-  if (state.run === 1) {
-    // Later runs inherit search attributes and memo through continueAsNew.
-    upsertSearchAttributes([
-      { key: SEARCH_ATTRIBUTES.experimentId, value: experimentId },
-      { key: SEARCH_ATTRIBUTES.strategy, value: config.strategy.kind },
-      { key: SEARCH_ATTRIBUTES.dataset, value: config.dataset.name },
-      { key: SEARCH_ATTRIBUTES.generation, value: 0 },
-    ]);
-    upsertMemo({ name: config.name, experimentUri, strategy: config.strategy.kind });
-  }
+  labelExperiment(experimentId, experimentUri, config.name, config.strategy.kind, config.dataset.name);
 
   const lineage = new LineageWriter(experimentUri);
   const usage = () => ({

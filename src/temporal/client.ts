@@ -5,7 +5,7 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { GrowPlan, growWorkflow, SearchInput, searchWorkflow } from '../../workflows';
-import { SEARCH_ATTRIBUTES, TASK_QUEUES, workflowIds } from './config';
+import { experimentMemo, SEARCH_ATTRIBUTES, TASK_QUEUES, workflowIds } from './config';
 
 export async function startSearch(
   client: Client,
@@ -20,7 +20,7 @@ export async function startSearch(
       { key: SEARCH_ATTRIBUTES.strategy, value: input.config.strategy.kind },
       { key: SEARCH_ATTRIBUTES.dataset, value: input.config.dataset.name },
     ],
-    memo: { name: input.config.name, experimentUri: input.experimentUri },
+    memo: experimentMemo(input.config.name, input.experimentUri, input.config.strategy.kind),
   });
 }
 
@@ -37,6 +37,6 @@ export async function startGrow(
       { key: SEARCH_ATTRIBUTES.strategy, value: 'plan' },
       { key: SEARCH_ATTRIBUTES.dataset, value: plan.config.dataset.name },
     ],
-    memo: { name: plan.config.name, experimentUri: plan.experimentUri },
+    memo: experimentMemo(plan.config.name, plan.experimentUri, 'plan'),
   });
 }

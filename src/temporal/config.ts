@@ -64,6 +64,15 @@ export const workflowIds = {
   candidate: (experimentId: string, candidateId: string) => `${experimentId}.${candidateId}`,
 };
 
+/** The memo of a search or grow workflow: enough for `netgrow status` to find its files. */
+export function experimentMemo(
+  name: string,
+  experimentUri: string,
+  strategy: string,
+): Record<string, string> {
+  return { name, experimentUri, strategy };
+}
+
 /**
  * Errors that no retry can fix: the activity adapters throw these (by `Error.name`, which
  * the SDK uses as the failure type), and Temporal stops retrying at once.

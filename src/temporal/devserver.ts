@@ -85,6 +85,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const port = opts.port === 0 ? await freePort() : (opts.port ?? DEV_SERVER.port);
   const pickUiPort = opts.uiPort === 0 || (opts.uiPort === undefined && opts.port === 0);
   const uiPort = pickUiPort ? await freePort() : (opts.uiPort ?? port + 1000);
+  // Checked first: the readiness probe would otherwise be answered by whatever holds the port.
+  await assertPortFree(port, 'gRPC');
+  if (!opts.headless) await assertPortFree(uiPort, 'Web UI');
   const dbFile = join(dataDir, 'temporal.sqlite');
   const logFile = join(dataDir, 'temporal.log');
   const args = [
@@ -197,6 +200,25 @@ function deadMansSwitch(child: ChildProcess): ChildProcess {
   guard.unref();
   (guard.stdin as unknown as Socket).unref();
   return guard;
+}
+
+async function assertPortFree(port: number, what: string): Promise<void> {
+  const server = createServer();
+  const error = await new Promise<NodeJS.ErrnoException | null>((res) => {
+    server.once('error', res);
+    server.listen(port, DEV_SERVER.ip, () => res(null));
+  });
+  if (!error) {
+    await new Promise((res) => server.close(res));
+    return;
+  }
+  const why =
+    error.code === 'EADDRINUSE'
+      ? 'is already in use (another Temporal server?)'
+      : `cannot be opened (${error.code})`;
+  throw new DevServerError(
+    `${DEV_SERVER.ip}:${port}, the ${what} port for the Temporal dev server, ${why}; stop it or choose another port`,
+  );
 }
 
 async function freePort(): Promise<number> {

@@ -7,6 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import type { Activities } from '../../activities/types';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../src/temporal/devserver';
@@ -28,20 +30,37 @@ export interface TemporalTestEnv {
 let runtimeInstalled = false;
 let bundle: Promise<{ bundle: WorkflowBundle; ms: number }> | undefined;
 
+/**
+ * At WARN the SDK logs every failed activity attempt with its stack, and the tests fail
+ * activities (and replays) on purpose; real errors reach the test through results anyway.
+ * Must run before the first worker or native connection of the process.
+ */
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+  });
+  runtimeInstalled = true;
+}
+
 export async function startTemporal(
   opts: Pick<DevServerOptions, 'dynamicConfig'> = {},
 ): Promise<TemporalTestEnv> {
-  if (!runtimeInstalled) {
-    // The SDK's core logs every poll retry at INFO; keep test output readable.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
-  }
+  quietRuntime();
   bundle ??= (async () => {
     const t0 = Date.now();
     return { bundle: await bundleWorkflows(), ms: Date.now() - t0 };
   })();
   const dataDir = await mkdtemp(join(tmpdir(), 'netgrow-temporal-'));
-  const serverOpts: DevServerOptions = { dataDir, port: 0, headless: true, ...opts };
+  const serverOpts: DevServerOptions = {
+    dataDir,
+    port: 0,
+    headless: true,
+    // The server delays a run that continues-as-new less than 1 s after it started (a guard
+    // against tight loops); a real generation takes minutes, a scripted one milliseconds.
+    dynamicConfig: { 'history.workflowIdReuseMinimalInterval': '0s', ...opts.dynamicConfig },
+  };
   let server = await startDevServer(serverOpts);
   serverOpts.port = Number(server.address.split(':')[1]);
   let connection = await Connection.connect({ address: server.address });
@@ -89,4 +108,31 @@ export async function startTemporal(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** Every run of a workflow in order, following continueAsNew from the first run. */
+export async function runsOf(
+  client: Client,
+  workflowId: string,
+): Promise<{ runId: string; events: HistoryEvent[] }[]> {
+  const first = await client.workflow.getHandle(workflowId).describe();
+  let runId: string | undefined = first.raw.workflowExecutionInfo?.firstRunId ?? first.runId;
+  const runs: { runId: string; events: HistoryEvent[] }[] = [];
+  while (runId) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const events: HistoryEvent[] = history.events ?? [];
+    runs.push({ runId, events });
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return runs;
+}
+
+/** The decoded inputs of every scheduled `activityType` in a history, in order. */
+export function activityInputs<T>(events: HistoryEvent[], activityType: string): T[] {
+  return events
+    .map((e) => e.activityTaskScheduledEventAttributes)
+    .filter((a) => a?.activityType?.name === activityType)
+    .map((a) => defaultPayloadConverter.fromPayload<T>(a!.input!.payloads![0]));
 }
