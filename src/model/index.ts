@@ -3,3 +3,4 @@ export * from './build';
 export * from './checkpoint';
 export * from './export';
 export { ChannelSlice } from './slice-layer';
+export * from './verify';
