@@ -23,6 +23,7 @@ export function parseCifarRecords(
 ): RawSplit {
   const recordSize = labelBytes + IMAGE;
   for (const { bytes, path, records } of parts) {
+    if (bytes.length === 0) throw corrupt(path, 'empty file; copy or extract it again');
     if (bytes.length % recordSize !== 0) {
       throw corrupt(
         path,
@@ -95,7 +96,7 @@ export function readCifarDataset(
         if (!bytes) {
           throw corrupt(
             files.path,
-            `the archive has no ${name} (it holds ${[...members.keys()].join(', ') || 'no files'})`,
+            `the archive has no ${name} (it holds ${[...members.keys()].sort().join(', ') || 'no files'})`,
           );
         }
         return { bytes, path: `${files.path}:${name}`, records: expect(records) };

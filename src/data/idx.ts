@@ -48,7 +48,7 @@ export function parseIdx(bytes: Uint8Array, path: string): IdxArray {
     );
   }
   if (held > size) throw corrupt(path, `${held - size} unexpected bytes after the ${dims.join('x')} data`);
-  return { dims, data: bytes.subarray(header) };
+  return { dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + header, size) };
 }
 
 /** Reads one IDX file (gzip'd or not) and checks it against what the registry pins. */

@@ -65,27 +65,27 @@ export function normalizeRows(
   norm: Normalization,
 ): Float32Array {
   const count = rows ? rows.length : images.length / per;
-  const { offset, scale } = expand(norm, per);
+  const { offset, divisor } = expand(norm, per);
   const out = new Float32Array(count * per);
   for (let i = 0; i < count; i++) {
     const at = (rows ? rows[i] : i) * per;
-    for (let j = 0, o = i * per; j < per; j++) out[o + j] = (images[at + j] - offset[j]) * scale[j];
+    for (let j = 0, o = i * per; j < per; j++) out[o + j] = (images[at + j] - offset[j]) / divisor[j];
   }
   return out;
 }
 
 /** One image (pixels 0..255, NHWC) as a network input; for inference outside training. */
 export function normalizeImage(pixels: ArrayLike<number>, norm: Normalization): Float32Array {
-  const { offset, scale } = expand(norm, pixels.length);
-  return Float32Array.from({ length: pixels.length }, (_, j) => (pixels[j] - offset[j]) * scale[j]);
+  const { offset, divisor } = expand(norm, pixels.length);
+  return Float32Array.from({ length: pixels.length }, (_, j) => (pixels[j] - offset[j]) / divisor[j]);
 }
 
-function expand(norm: Normalization, per: number): { offset: Float32Array; scale: Float32Array } {
+function expand(norm: Normalization, per: number): { offset: Float32Array; divisor: Float32Array } {
   const offset = new Float32Array(per);
-  const scale = new Float32Array(per);
+  const divisor = new Float32Array(per);
   for (let j = 0; j < per; j++) {
     offset[j] = norm.offset[j % norm.offset.length];
-    scale[j] = 1 / norm.divisor[j % norm.divisor.length];
+    divisor[j] = norm.divisor[j % norm.divisor.length];
   }
-  return { offset, scale };
+  return { offset, divisor };
 }
