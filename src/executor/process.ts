@@ -36,7 +36,8 @@ export class ProcessExecutor implements TrainExecutor {
   }
 
   private async runNow(spec: TrainSpec, { onProgress, signal }: RunOptions): Promise<TrainResult> {
-    if (signal?.aborted) throw new ExecutorError('cancelled', `run ${spec.runId} cancelled before it started`);
+    if (signal?.aborted)
+      throw new ExecutorError('cancelled', `run ${spec.runId} cancelled before it started`);
     const dir = mkdtempSync(join(tmpdir(), 'netgrow-spec-'));
     const specFile = join(dir, `${spec.runId}.json`);
     writeFileSync(specFile, JSON.stringify(spec));
@@ -87,6 +88,9 @@ export async function readResult(spec: TrainSpec): Promise<TrainResult> {
   try {
     return TrainResult.parse(JSON.parse(await store.getText('result.json')));
   } catch (e) {
-    throw new ExecutorError('infrastructure', `run ${spec.runId} finished without a readable result.json: ${(e as Error).message}`);
+    throw new ExecutorError(
+      'infrastructure',
+      `run ${spec.runId} finished without a readable result.json: ${(e as Error).message}`,
+    );
   }
 }

@@ -1,0 +1,16 @@
+/**
+ * What activities are built from: the clients production and tests differ in. No module-level
+ * singletons — `createActivities(deps)` closes over these.
+ */
+import { TrainExecutor } from '../src/executor/executor';
+import { ArtifactStore } from '../src/storage/store';
+
+export interface ActivityDeps {
+  executor: TrainExecutor;
+  /** Opens a store for a URI (file:// or s3://; credentials come from the environment). */
+  openStore: (uri: string) => ArtifactStore;
+  /** Check each mutation's function preservation with tfjs (default true). */
+  checkMutations?: boolean;
+  /** Where activity progress lines go (default: nowhere; the worker prints its own). */
+  log?: (line: string) => void;
+}

@@ -1,0 +1,59 @@
+/**
+ * Runs training inside this process: for tests and the orchestration benchmark, where a child
+ * process per run would only measure Node's start-up. Runs one at a time: tfjs has one engine
+ * per process, and two loops interleaving on it would only slow each other down.
+ */
+import { loadTrainingData } from '../data';
+import { runTraining } from '../train/run';
+import { TrainResult, TrainSpec } from '../train/spec';
+import { ExecutorError, RunOptions, Slots, TrainExecutor } from './executor';
+
+export interface InProcessExecutorOptions {
+  log?: (line: string) => void;
+}
+
+export class InProcessExecutor implements TrainExecutor {
+  readonly kind = 'inprocess' as const;
+  private readonly slots = new Slots(1);
+
+  constructor(private readonly opts: InProcessExecutorOptions = {}) {}
+
+  run(spec: TrainSpec, { onProgress, signal }: RunOptions = {}): Promise<TrainResult> {
+    return this.slots.take(async () => {
+      if (signal?.aborted)
+        throw new ExecutorError('cancelled', `run ${spec.runId} cancelled before it started`);
+      let result: TrainResult;
+      try {
+        result = await runTraining(spec, {
+          signal,
+          log: this.opts.log ?? (() => undefined),
+          loadData: (s) => loadTrainingData(s),
+          onProgress: (p) =>
+            onProgress?.({
+              epoch: p.epoch,
+              step: p.step,
+              stepsPerEpoch: p.stepsPerEpoch,
+              loss: p.loss ?? null,
+              acc: p.acc ?? null,
+              valAcc: p.valAcc ?? null,
+            }),
+        });
+      } catch (e) {
+        const name = e instanceof Error ? e.name : '';
+        const userError = [
+          'SpecError',
+          'StartError',
+          'DatasetError',
+          'CheckpointError',
+          'GraphError',
+        ].includes(name);
+        throw new ExecutorError(
+          userError ? 'bad_input' : 'infrastructure',
+          `run ${spec.runId}: ${(e as Error).message}`,
+        );
+      }
+      if (signal?.aborted) throw new ExecutorError('cancelled', `run ${spec.runId} cancelled`);
+      return result;
+    });
+  }
+}
