@@ -4,3 +4,4 @@ export * from './types';
 export { planMorph, morph } from './morph';
 export * from './apply';
 export { groupSizes } from './group';
+export * from './sampler';

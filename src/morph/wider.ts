@@ -10,7 +10,7 @@
  * When channel slices (grouped towers) read the layer, each new channel is placed inside the
  * slice range of the channel it copies, so every tower keeps a contiguous range and grows.
  */
-import { consumersMap, Graph, GraphNode, Rng } from '../graph';
+import { consumersMap, Graph, GraphNode, inferShapes, Rng } from '../graph';
 import { CommandOf } from './command';
 import { channelWeights, propagateChannels } from './channels';
 import { MorphError } from './errors';
@@ -144,7 +144,7 @@ export function planWider(g: Graph, c: CommandOf<'wider'>, rng: Rng): MorphPlan 
  * The widened layers' output layout: new channel → the old channel it copies (net2wider: a
  * uniformly random one, as in the seed) or FRESH (random-pad). Old channels keep their order;
  * each new channel is placed right after the slice segment its source lies in, so channel
- * slices downstream stay contiguous.
+ * slices downstream (also behind concats) stay contiguous.
  */
 function replicationLayout(
   g: Graph,
@@ -154,13 +154,7 @@ function replicationLayout(
   init: 'net2wider' | 'random-pad',
   rng: Rng,
 ): Int32Array {
-  const cuts = new Set([0, old]);
-  for (const n of g.nodes) {
-    if (n.kind === 'slice' && carriers.has(n.inputs[0])) {
-      cuts.add(n.begin);
-      cuts.add(Math.min(old, n.begin + n.size));
-    }
-  }
+  const cuts = sliceCuts(g, carriers, old);
   const bounds = [...cuts].sort((a, b) => a - b);
   const extras: number[][] = bounds.slice(1).map(() => []);
   for (let r = old; r < target; r++) {
@@ -174,4 +168,37 @@ function replicationLayout(
     layout.push(...extras[s]);
   }
   return Int32Array.from(layout);
+}
+
+/**
+ * Where slices downstream cut the widened layers' channels (in their own channel numbering),
+ * following the channels through layout-keeping nodes, concats (at an offset) and slices.
+ */
+function sliceCuts(g: Graph, carriers: Set<string>, old: number): Set<number> {
+  const shapes = inferShapes(g);
+  const width = (id: string) => shapes.get(id)![shapes.get(id)!.length - 1];
+  // Per tensor: the channel offsets at which it holds the widened channels.
+  const at = new Map<string, number[]>();
+  for (const id of carriers) at.set(id, [0]);
+  const cuts = new Set([0, old]);
+  for (const n of g.nodes) {
+    if (carriers.has(n.id)) continue;
+    let offsets: number[] = [];
+    if (n.kind === 'concat') {
+      let base = 0;
+      for (const p of n.inputs) {
+        offsets.push(...(at.get(p) ?? []).map((o) => o + base));
+        base += width(p);
+      }
+    } else if (n.kind === 'slice') {
+      for (const o of at.get(n.inputs[0]) ?? []) {
+        for (const cut of [n.begin - o, n.begin + n.size - o]) if (cut > 0 && cut < old) cuts.add(cut);
+        offsets.push(o - n.begin);
+      }
+    } else if (keepsLayout(n)) {
+      offsets = n.inputs.flatMap((p) => at.get(p) ?? []);
+    }
+    if (offsets.length) at.set(n.id, [...new Set(offsets)]);
+  }
+  return cuts;
 }
