@@ -18,7 +18,8 @@ describe('wider: structure and behaviour', () => {
   test('conv feeding a flatten → dense: filters grow, the dense rows follow, function kept', () => {
     const net = builtinNet('seed-teacher', { inputShape: [8, 8, 1], numClasses: 3 });
     const r = apply(net, 'wider conv2 x2');
-    assert.equal(nodeIn(r.graph, 'conv2').kind === 'conv2d' && nodeIn(r.graph, 'conv2').filters, 128);
+    const conv2 = nodeIn(r.graph, 'conv2');
+    assert.equal(conv2.kind === 'conv2d' && conv2.filters, 128);
     assert.deepEqual(r.weights.get('conv2/kernel')!.shape, [3, 3, 64, 128]);
     assert.deepEqual(r.weights.get('fc1/kernel')!.shape, [2 * 2 * 128, 64]);
     // Old channels keep their place; the new ones copy some of them.
