@@ -36,13 +36,19 @@ export function fitNormalization(
       return { kind, offset: Float32Array.from(sum, (s) => s / n), divisor: Float32Array.of(128) };
     }
     case 'standardize': {
+      // A histogram per channel: one increment per pixel, and sums that are exact integers.
+      const hist = new Float64Array(c * 256);
+      for (const r of rows) {
+        for (let p = r * per, end = p + per; p < end; p += c) {
+          for (let k = 0; k < c; k++) hist[k * 256 + images[p + k]]++;
+        }
+      }
       const sum = new Float64Array(c);
       const sq = new Float64Array(c);
-      for (const r of rows) {
-        for (let j = 0, at = r * per; j < per; j++) {
-          const v = images[at + j];
-          sum[j % c] += v;
-          sq[j % c] += v * v;
+      for (let k = 0; k < c; k++) {
+        for (let v = 0; v < 256; v++) {
+          sum[k] += v * hist[k * 256 + v];
+          sq[k] += v * v * hist[k * 256 + v];
         }
       }
       const n = Math.max(rows.length * (per / c), 1);
@@ -65,8 +71,25 @@ export function normalizeRows(
   norm: Normalization,
 ): Float32Array {
   const count = rows ? rows.length : images.length / per;
-  const { offset, divisor } = expand(norm, per);
   const out = new Float32Array(count * per);
+  const chans = Math.max(norm.offset.length, norm.divisor.length);
+  if (chans < per) {
+    // Per-channel or global scaling: 256 values per channel, looked up (same numbers, ~3x faster).
+    const lut = new Float32Array(chans * 256);
+    for (let k = 0; k < chans; k++) {
+      const off = norm.offset[k % norm.offset.length];
+      const div = norm.divisor[k % norm.divisor.length];
+      for (let v = 0; v < 256; v++) lut[k * 256 + v] = (v - off) / div;
+    }
+    for (let i = 0; i < count; i++) {
+      const at = (rows ? rows[i] : i) * per;
+      for (let p = 0, o = i * per; p < per; p += chans) {
+        for (let k = 0; k < chans; k++) out[o + p + k] = lut[k * 256 + images[at + p + k]];
+      }
+    }
+    return out;
+  }
+  const { offset, divisor } = expand(norm, per);
   for (let i = 0; i < count; i++) {
     const at = (rows ? rows[i] : i) * per;
     for (let j = 0, o = i * per; j < per; j++) out[o + j] = (images[at + j] - offset[j]) / divisor[j];
