@@ -4,15 +4,14 @@
  * trained again. Every stage is a candidate child workflow; the result lists each stage's
  * metrics. A stage that cannot be trained (diverged after every retry, failed) ends the plan.
  */
-import { defineQuery, executeChild, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { defineQuery, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { Rng } from '../src/graph/rng';
 import type { SearchConfig } from '../src/search/config';
 import type { LeaderboardEntry } from '../src/search/leaderboard';
 import { planGeneration } from '../src/search/strategy';
-import { candidateSettings } from '../src/search/train-spec';
-import { SEARCH_ATTRIBUTES, workflowIds } from '../src/temporal/config';
-import { candidateWorkflow } from './candidate';
+import { SEARCH_ATTRIBUTES } from '../src/temporal/config';
 import { labelExperiment } from './labels';
+import { launchCandidate } from './launch';
 import { LineageWriter } from './lineage-writer';
 import { report } from './proxies';
 
@@ -62,18 +61,13 @@ export async function growWorkflow(plan: GrowPlan): Promise<GrowResult> {
     const next = planGeneration(config.strategy, { generation, leaderboard }, rng, 1);
     const child = next.children[0];
     if (!child) break;
-    const parentEntry = leaderboard.find((e) => e.candidateId === child.parentId);
-    const parent = parentEntry?.checkpoint
-      ? {
-          kind: 'candidate' as const,
-          candidateId: parentEntry.candidateId,
-          checkpoint: parentEntry.checkpoint,
-        }
-      : { kind: 'start' as const, arch: config.start.arch };
-    const result = await executeChild(candidateWorkflow, {
-      workflowId: workflowIds.candidate(experimentId, child.childId),
-      args: [{ experimentId, experimentUri, generation, child, parent, settings: candidateSettings(config) }],
-      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.experimentId, value: experimentId }],
+    const result = await launchCandidate({
+      experimentId,
+      experimentUri,
+      config,
+      generation,
+      child,
+      leaderboard,
     });
     lineage.write(result.events);
     leaderboard.push(result.entry);

@@ -12,18 +12,23 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
-  executeChild,
-  isCancellation,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { LineageEventInput } from '../src/log/lineage';
 import { Rng } from '../src/graph/rng';
-import { budgetExhausted, budgetProblems, candidatesLeft, type Budget } from '../src/search/budget';
+import { budgetExhausted, budgetPatchProblems, candidatesLeft, type Budget } from '../src/search/budget';
 import type { SearchConfig } from '../src/search/config';
 import { bestViable, ranked, type LeaderboardEntry } from '../src/search/leaderboard';
-import { generationCount, planGeneration, populationOf, type ChildPlan } from '../src/search/strategy';
+import {
+  generationCount,
+  planGeneration,
+  populationOf,
+  type ChildPlan,
+  type GenerationPlan,
+} from '../src/search/strategy';
 import {
   carryState,
   initialSearchState,
@@ -31,10 +36,9 @@ import {
   type SearchEndReason,
   type SearchState,
 } from '../src/search/state';
-import { candidateSettings } from '../src/search/train-spec';
-import { SEARCH_ATTRIBUTES, workflowIds } from '../src/temporal/config';
+import { SEARCH_ATTRIBUTES } from '../src/temporal/config';
 import { labelExperiment } from './labels';
-import { candidateWorkflow, describeFailure, type CandidateResult } from './candidate';
+import { launchCandidate } from './launch';
 import { LineageWriter } from './lineage-writer';
 import { report } from './proxies';
 
@@ -91,6 +95,7 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
   const { experimentId, experimentUri, config } = input;
   const state = input.state ?? initialSearchState(config, Date.now());
   const running = new Set<string>();
+  const lineage = new LineageWriter(experimentUri);
   let reason: SearchEndReason | null = null;
 
   setHandler(stopSignal, () => void (state.stopRequested = true));
@@ -102,7 +107,12 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
       state.budget = { ...state.budget, ...patch };
       return state.budget;
     },
-    { validator: validateBudgetPatch },
+    {
+      validator: (patch) => {
+        const problems = budgetPatchProblems(patch);
+        if (problems.length > 0) throw new Error(problems.join('; '));
+      },
+    },
   );
   setHandler(statusQuery, () => ({
     experimentId,
@@ -119,78 +129,36 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
     run: state.run,
   }));
   setHandler(leaderboardQuery, () => ranked(state.leaderboard));
-
   labelExperiment(experimentId, experimentUri, config.name, config.strategy.kind, config.dataset.name);
 
-  const lineage = new LineageWriter(experimentUri);
   const usage = () => ({
     candidates: state.candidates,
     startedAtMs: state.startedAtMs,
     deviceSeconds: state.deviceSeconds,
   });
-  const devicesPerRun = Math.max(1, config.executor.gpus);
-  const population = populationOf(config.strategy);
-  let children = state.pending;
-  const resuming = children !== null;
-  if (!children && !state.stopRequested) {
+
+  // This run's generation: the rest of one handed over by the previous run, or a new one.
+  let children: ChildPlan[] = [];
+  if (state.pending) {
+    children = state.pending;
+  } else if (!state.stopRequested) {
     const limit = budgetExhausted(state.budget, usage(), Date.now());
+    const plan = limit ? null : planNext();
     if (limit) reason = `budget: ${limit}`;
-    if (!reason) {
-      const rng = new Rng(`${config.seed}:generation:${state.generation}`);
-      const leaderboard = state.leaderboard;
-      const plan = planGeneration(
-        config.strategy,
-        { generation: state.generation, leaderboard },
-        rng,
-        candidatesLeft(state.budget, usage()),
-      );
-      if (plan.end) reason = plan.end;
+    else if (plan?.end) reason = plan.end;
+    else if (plan) {
       children = plan.children;
-      if (!plan.end) lineage.write(generationEvents(state.generation, plan.children, plan.selection));
+      lineage.write(generationStarted(state.generation, plan));
     }
   }
   if (state.stopRequested) reason = 'stopped';
 
-  let left: ChildPlan[] = [];
-  if (!reason && children) {
-    setCurrentDetails(
-      `generation ${state.generation} of ${generationCount(config.strategy)}${resuming ? ' (continued)' : ''}`,
-    );
-    const inFlight = new Set<Promise<void>>();
-    for (let i = 0; i < children.length; i++) {
-      const parallelism = config.executor.parallelism;
-      await condition(() => state.stopRequested || (!state.paused && inFlight.size < parallelism));
-      if (state.stopRequested || budgetExhausted(state.budget, usage(), Date.now())) break;
-      if (workflowInfo().continueAsNewSuggested) {
-        left = children.slice(i);
-        break;
-      }
-      const child = children[i];
-      state.candidates += 1;
-      running.add(child.childId);
-      const done: Promise<void> = runCandidate(child).then((result) => {
-        state.leaderboard = withEntry(state.leaderboard, result.entry);
-        state.deviceSeconds += result.trainSeconds * devicesPerRun;
-        running.delete(child.childId);
-        inFlight.delete(done);
-        lineage.write(result.events);
-      });
-      inFlight.add(done);
-    }
-    await Promise.all(inFlight);
+  let handOver: ChildPlan[] = [];
+  if (!reason) {
+    setCurrentDetails(`generation ${state.generation} of ${generationCount(config.strategy)}`);
+    handOver = await runChildren(children);
     const best = bestViable(state.leaderboard);
-    if (left.length === 0) {
-      lineage.write([
-        {
-          type: 'generation',
-          at: new Date().toISOString(),
-          generation: state.generation,
-          status: 'finished',
-          candidates: children.map((c) => c.childId),
-          best: best?.candidateId ?? null,
-        },
-      ]);
-    }
+    if (handOver.length === 0) lineage.write(generationFinished(state.generation, children, best));
     upsertSearchAttributes([
       { key: SEARCH_ATTRIBUTES.generation, value: state.generation },
       ...(best?.valAcc != null ? [{ key: SEARCH_ATTRIBUTES.bestValAcc, value: best.valAcc }] : []),
@@ -200,16 +168,18 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
   await lineage.flush();
 
   if (!reason) {
+    // Signals and updates that arrived meanwhile are applied before the state is carried.
     await condition(allHandlersFinished);
-    const next =
-      left.length > 0
-        ? { generation: state.generation, pending: left }
-        : { generation: state.generation + 1, pending: null };
+    const next = handOver.length > 0 ? state.generation : state.generation + 1;
     return continueAsNew<typeof searchWorkflow>({
       experimentId,
       experimentUri,
       config,
-      state: carryState(state, { ...next, population }),
+      state: carryState(state, {
+        generation: next,
+        pending: handOver,
+        population: populationOf(config.strategy),
+      }),
     });
   }
 
@@ -220,84 +190,71 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
   return {
     experimentId,
     reason,
-    generations: state.generation + (children && children.length > 0 ? 1 : 0),
+    generations: state.generation + (children.length > 0 ? 1 : 0),
     candidates: state.candidates,
     best,
     leaderboard: ranked(state.leaderboard).slice(0, 10),
     reportUri: uri,
   };
 
-  async function runCandidate(child: ChildPlan): Promise<CandidateResult> {
-    const parentEntry = child.parentId
-      ? state.leaderboard.find((e) => e.candidateId === child.parentId)
-      : undefined;
-    const parent = parentEntry?.checkpoint
-      ? {
-          kind: 'candidate' as const,
-          candidateId: parentEntry.candidateId,
-          checkpoint: parentEntry.checkpoint,
-        }
-      : { kind: 'start' as const, arch: config.start.arch };
-    try {
-      return await executeChild(candidateWorkflow, {
-        workflowId: workflowIds.candidate(experimentId, child.childId),
-        args: [
-          {
-            experimentId,
-            experimentUri,
-            generation: state.generation,
-            child,
-            parent,
-            settings: candidateSettings(config),
-          },
-        ],
-        typedSearchAttributes: [
-          { key: SEARCH_ATTRIBUTES.experimentId, value: experimentId },
-          { key: SEARCH_ATTRIBUTES.generation, value: state.generation },
-        ],
-      });
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      const entry: LeaderboardEntry = {
-        candidateId: child.childId,
-        parentId: child.parentId,
-        generation: state.generation,
-        status: 'failed',
-        valAcc: null,
-        params: 0,
-        checkpoint: null,
-        ops: child.ops ?? [],
-      };
-      return { entry, testAcc: null, attempts: 0, trainSeconds: 0, events: [], error: describeFailure(err) };
+  function planNext(): GenerationPlan {
+    const rng = new Rng(`${config.seed}:generation:${state.generation}`);
+    const strategyState = { generation: state.generation, leaderboard: state.leaderboard };
+    return planGeneration(config.strategy, strategyState, rng, candidatesLeft(state.budget, usage()));
+  }
+
+  /**
+   * Starts the children at most `parallelism` at a time, while not paused, stopped or out of
+   * budget, and waits for those it started. Returns the ones it did not start because the
+   * server suggested continueAsNew (the history grew long), for the next run to start.
+   */
+  async function runChildren(plan: ChildPlan[]): Promise<ChildPlan[]> {
+    const inFlight = new Set<Promise<void>>();
+    const devicesPerRun = Math.max(1, config.executor.gpus);
+    let left: ChildPlan[] = [];
+    for (let i = 0; i < plan.length; i++) {
+      const parallelism = config.executor.parallelism;
+      await condition(() => state.stopRequested || (!state.paused && inFlight.size < parallelism));
+      if (state.stopRequested || budgetExhausted(state.budget, usage(), Date.now())) break;
+      if (workflowInfo().continueAsNewSuggested) {
+        left = plan.slice(i);
+        break;
+      }
+      const child = plan[i];
+      state.candidates += 1;
+      running.add(child.childId);
+      const args = { experimentId, experimentUri, config, generation: state.generation, child };
+      const done: Promise<void> = launchCandidate({ ...args, leaderboard: state.leaderboard }).then(
+        (result) => {
+          state.leaderboard = withEntry(state.leaderboard, result.entry);
+          state.deviceSeconds += result.trainSeconds * devicesPerRun;
+          running.delete(child.childId);
+          inFlight.delete(done);
+          lineage.write(result.events);
+        },
+      );
+      inFlight.add(done);
     }
+    await Promise.all(inFlight);
+    return left;
   }
 }
 
-function validateBudgetPatch(patch: Partial<Budget>): void {
-  if (patch === null || typeof patch !== 'object')
-    throw new Error('setBudget takes an object such as {"candidates": 60}');
-  const unknown = Object.keys(patch).filter((k) => !['candidates', 'wallTime', 'gpuHours'].includes(k));
-  const problems = [
-    ...unknown.map((k) => `${k}: unknown budget field (known: candidates, wallTime, gpuHours)`),
-    ...budgetProblems(patch),
-  ];
-  if (problems.length > 0) throw new Error(problems.join('; '));
+function generationStarted(generation: number, plan: GenerationPlan): LineageEventInput[] {
+  const at = new Date().toISOString();
+  const candidates = plan.children.map((c) => c.childId);
+  const started: LineageEventInput = { type: 'generation', at, generation, status: 'started', candidates };
+  return plan.selection ? [started, { type: 'selection', at, generation, ...plan.selection }] : [started];
 }
 
-function generationEvents(
+function generationFinished(
   generation: number,
   children: ChildPlan[],
-  selection: { from: string[]; selected: string[] } | null,
-) {
+  best: LeaderboardEntry | null,
+): LineageEventInput[] {
   const at = new Date().toISOString();
+  const candidates = children.map((c) => c.childId);
   return [
-    {
-      type: 'generation' as const,
-      at,
-      generation,
-      status: 'started' as const,
-      candidates: children.map((c) => c.childId),
-    },
-    ...(selection ? [{ type: 'selection' as const, at, generation, ...selection }] : []),
+    { type: 'generation', at, generation, status: 'finished', candidates, best: best?.candidateId ?? null },
   ];
 }

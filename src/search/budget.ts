@@ -4,6 +4,9 @@
  *
  * GPU-hours are run hours times the GPUs each run holds; a CPU run counts as one device,
  * so a GPU-hour budget also bounds a search on the process executor.
+ *
+ * Limits are checked before each candidate starts: a spent budget starts nothing new, and
+ * the candidates already running finish (their results are paid for).
  */
 
 export interface Budget {
@@ -61,6 +64,19 @@ export function budgetProblems(budget: Partial<Budget>): string[] {
     problems.push(`wallTime: must be ${DURATION_HINT} or null, received ${JSON.stringify(wall)}`);
   }
   return problems;
+}
+
+/** Problems of a `setBudget` patch: unknown fields as well as bad values. */
+export function budgetPatchProblems(patch: unknown): string[] {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
+    return ['a budget change is an object such as {"candidates": 60, "wallTime": "4h"}'];
+  }
+  const known = ['candidates', 'wallTime', 'gpuHours'];
+  const unknown = Object.keys(patch).filter((k) => !known.includes(k));
+  return [
+    ...unknown.map((k) => `${k}: unknown budget field (known: ${known.join(', ')})`),
+    ...budgetProblems(patch as Partial<Budget>),
+  ];
 }
 
 /** The first limit the usage has reached, or null while the search may go on. */

@@ -48,9 +48,10 @@ export function bestViable(entries: readonly LeaderboardEntry[]): LeaderboardEnt
 }
 
 /**
- * What the workflow carries to its next run: the `keep` best entries plus every entry of the
- * latest generation (a GA selects from it), in rank order. Everything dropped is still in
- * lineage.jsonl; the counts that budgets need are carried separately.
+ * What the workflow carries to its next run: the `keep` best entries, every entry of the
+ * latest generation (a GA selects from it) and the start model (random search grows from
+ * it), in rank order. Everything dropped is still in lineage.jsonl; the counts that budgets
+ * need are carried separately.
  */
 export function compactLeaderboard(
   entries: readonly LeaderboardEntry[],
@@ -58,5 +59,5 @@ export function compactLeaderboard(
   keep: number,
 ): LeaderboardEntry[] {
   const sorted = ranked(entries);
-  return sorted.filter((e, i) => i < keep || e.generation === latestGeneration);
+  return sorted.filter((e, i) => i < keep || e.generation === latestGeneration || e.generation === 0);
 }

@@ -107,9 +107,19 @@ export const ACTIVITY_OPTIONS = {
   train: {
     taskQueue: TASK_QUEUES.training,
     startToCloseTimeout: '7d',
-    heartbeatTimeout: '2m',
+    // The trainer must heartbeat from a timer (every few seconds), not only per epoch: an
+    // epoch can outlast this, and cancellation reaches an activity only through heartbeats.
+    heartbeatTimeout: '1m',
+    // A cancelled search ends only once its training processes or pods have stopped (the
+    // SDK's effective default, TRY_CANCEL, would leave them running unobserved).
+    cancellationType: 'WAIT_CANCELLATION_COMPLETED',
     retry: retry(5),
   },
-  evaluate: { startToCloseTimeout: '1h', heartbeatTimeout: '5m', retry: retry(5) },
+  evaluate: {
+    startToCloseTimeout: '1h',
+    heartbeatTimeout: '5m',
+    cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+    retry: retry(5),
+  },
   bookkeeping: { startToCloseTimeout: '10m', retry: retry() },
 } satisfies Record<string, ActivityOptions>;

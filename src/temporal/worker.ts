@@ -5,6 +5,7 @@
  * (`roles`); the embedded mode runs both in the CLI's process.
  */
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import type { Duration } from '@temporalio/common';
 import type { Activities } from '../../activities/types';
 import { NAMESPACE, TASK_QUEUES } from './config';
 
@@ -19,6 +20,12 @@ export interface NetgrowWorkerOptions {
   /** A bundle made by bundleWorkflows(); bundling takes seconds, so callers reuse one. */
   workflowBundle?: WorkflowBundle;
   roles?: WorkerRole[];
+  /**
+   * The longest a training heartbeat waits before it is sent. Cancelling a search reaches a
+   * running training only with a sent heartbeat, so this bounds how long a cancelled run
+   * goes on. Default 5 s (the SDK's own is up to 60 s).
+   */
+  heartbeatThrottle?: Duration;
 }
 
 export interface NetgrowWorkers {
@@ -63,6 +70,8 @@ export async function startWorkers(opts: NetgrowWorkerOptions): Promise<NetgrowW
         taskQueue: TASK_QUEUES.training,
         activities: { train: opts.activities.train },
         maxConcurrentActivityTaskExecutions: Math.max(1, opts.trainingSlots),
+        maxHeartbeatThrottleInterval: opts.heartbeatThrottle ?? '5s',
+        defaultHeartbeatThrottleInterval: opts.heartbeatThrottle ?? '5s',
       }),
     );
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   budgetExhausted,
+  budgetPatchProblems,
   budgetProblems,
   candidatesLeft,
   parseDuration,
@@ -65,5 +66,18 @@ describe('budget', () => {
     assert.deepEqual(budgetProblems({ candidates: 2.5 }), [
       'candidates: must be a positive integer or null, received 2.5',
     ]);
+  });
+
+  test('a setBudget patch: unknown fields and bad values are named; not-an-object is explained', () => {
+    assert.deepEqual(budgetPatchProblems({ wallTime: '4h' }), []);
+    assert.deepEqual(budgetPatchProblems({ candidatez: 3, gpuHours: -2 }), [
+      'candidatez: unknown budget field (known: candidates, wallTime, gpuHours)',
+      'gpuHours: must be a positive number or null, received -2',
+    ]);
+    for (const bad of [null, 5, [1]]) {
+      assert.deepEqual(budgetPatchProblems(bad), [
+        'a budget change is an object such as {"candidates": 60, "wallTime": "4h"}',
+      ]);
+    }
   });
 });

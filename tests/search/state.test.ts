@@ -16,7 +16,7 @@ const entry = (candidateId: string, generation: number, valAcc: number): Leaderb
 });
 
 describe('carried search state', () => {
-  test('compaction keeps the best and the whole latest generation, in rank order', () => {
+  test('compaction keeps the best, the whole latest generation and the start model, in rank order', () => {
     const old = Array.from({ length: 50 }, (_, i) => entry(`g1-c${i}`, 1, 0.5 + i / 100));
     const latest = [entry('g2-c0', 2, 0.1), entry('g2-c1', 2, 0.999)];
     const kept = compactLeaderboard([...old, ...latest], 2, 5);
@@ -30,7 +30,9 @@ describe('carried search state', () => {
   test('carrying moves to the next generation, compacts, counts the run and stays small', () => {
     const config = SearchConfig.parse({ name: 'x', dataset: {} });
     let state = initialSearchState(config, 1000);
-    for (let g = 0; g < 40; g++) {
+    state.leaderboard = [entry('g0-c0', 0, 0.01)];
+    state = carryState(state, { generation: 1, pending: null, population: 10 });
+    for (let g = 1; g < 40; g++) {
       for (let c = 0; c < 10; c++)
         state.leaderboard = withEntry(
           state.leaderboard,
@@ -41,8 +43,12 @@ describe('carried search state', () => {
     }
     assert.equal(state.generation, 40);
     assert.equal(state.run, 41);
-    assert.equal(state.candidates, 400);
-    assert.ok(state.leaderboard.length <= 50, `${state.leaderboard.length} entries carried`);
+    assert.equal(state.candidates, 390);
+    assert.ok(state.leaderboard.length <= 51, `${state.leaderboard.length} entries carried`);
+    assert.ok(
+      state.leaderboard.some((e) => e.candidateId === 'g0-c0'),
+      'the start model stays',
+    );
     assert.ok(JSON.stringify(state).length < 16_000, 'a few KB, whatever the length of the search');
     assert.deepEqual(state.budget, config.budget);
   });

@@ -32,6 +32,8 @@ export interface ScriptedActivities extends Activities {
     train: TrainActivityInput[];
     evaluate: EvaluateInput[];
     report: ReportInput[];
+    /** Runs whose training was cancelled. */
+    cancelled: string[];
   };
   lineage: RecordLineageInput['events'];
 }
@@ -54,7 +56,13 @@ export function scriptedValAcc(candidateId: string, params: number): number {
 export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities {
   const params = new Map<string, number>();
   const accuracy = new Map<string, number>();
-  const calls: ScriptedActivities['calls'] = { mutate: [], train: [], evaluate: [], report: [] };
+  const calls: ScriptedActivities['calls'] = {
+    mutate: [],
+    train: [],
+    evaluate: [],
+    report: [],
+    cancelled: [],
+  };
   const lineage: ScriptedActivities['lineage'] = [];
   return {
     calls,
@@ -94,13 +102,21 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
       const limit = opts.divergeAboveLr?.[candidateId];
       const diverges = limit !== undefined && lr > limit;
       const acc = scriptedValAcc(candidateId, params.get(candidateId) ?? 10_000);
-      for (let epoch = 1; epoch <= epochs; epoch++) {
-        Context.current().heartbeat({
-          epoch,
-          step: epoch * 10,
-          metrics: { loss: diverges ? null : 1 / epoch },
-        });
-        await Context.current().sleep((opts.trainMs ?? 0) / epochs);
+      // Heartbeats every 50 ms, as the real trainer does from a timer, so cancellation arrives.
+      const started = Date.now();
+      const trainMs = opts.trainMs ?? 0;
+      try {
+        for (let tick = 0; tick === 0 || Date.now() - started < trainMs; tick++) {
+          const epoch = Math.min(
+            epochs,
+            1 + Math.floor(((Date.now() - started) / Math.max(1, trainMs)) * epochs),
+          );
+          Context.current().heartbeat({ epoch, step: tick, metrics: { loss: diverges ? null : 1 / epoch } });
+          if (trainMs > 0) await Context.current().sleep(50);
+        }
+      } catch (err) {
+        calls.cancelled.push(spec.runId);
+        throw err;
       }
       const metrics = { loss: 0.4, acc: acc + 0.02, valLoss: 0.5, valAcc: acc };
       accuracy.set(candidateId, acc);

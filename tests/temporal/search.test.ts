@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { SearchConfig } from '../../src/search/config';
 import { SEARCH_ATTRIBUTES, TASK_QUEUES } from '../../src/temporal/config';
 import { startSearch } from '../../src/temporal/client';
@@ -247,5 +248,25 @@ describe('searchWorkflow on a real Temporal server', () => {
     });
     assert.equal(result.reason, 'budget: candidates');
     assert.equal(result.candidates, 2);
+  });
+
+  test('cancel: the search, its candidate and the running training are cancelled', async (t) => {
+    const activities = scriptedActivities({ trainMs: 60_000 });
+    const input = searchInput('search-cancel');
+    const t0 = Date.now();
+    const outcome = await env.withWorkers(activities, async () => {
+      const handle = await startSearch(env.client, input);
+      await until(async () => activities.calls.train.length === 1, 'training to start');
+      await handle.cancel();
+      return handle.result().catch((e: unknown) => e);
+    });
+    t.diagnostic(`cancellation reached the training after ${Date.now() - t0} ms`);
+    assert.ok(
+      outcome instanceof WorkflowFailedError && outcome.cause instanceof CancelledFailure,
+      String(outcome),
+    );
+    assert.deepEqual(activities.calls.cancelled, ['g0-c0-a1']);
+    const child = await env.client.workflow.getHandle('search-cancel.g0-c0').describe();
+    assert.equal(child.status.name, 'CANCELLED');
   });
 });

@@ -1,0 +1,55 @@
+/**
+ * Starting one candidate as a child workflow, for the search and the grow workflows alike:
+ * the parent's trained checkpoint (or the start architecture) and the training settings go
+ * in; a leaderboard row comes out — also when the child itself failed, so that one broken
+ * candidate never ends a search. Cancellation still propagates.
+ */
+import { executeChild, isCancellation } from '@temporalio/workflow';
+import type { MutateParent } from '../activities/types';
+import type { SearchConfig } from '../src/search/config';
+import type { ChildPlan } from '../src/search/generation';
+import type { LeaderboardEntry } from '../src/search/leaderboard';
+import { candidateSettings } from '../src/search/train-spec';
+import { SEARCH_ATTRIBUTES, workflowIds } from '../src/temporal/config';
+import { candidateWorkflow, describeFailure, type CandidateResult } from './candidate';
+
+export interface LaunchArgs {
+  experimentId: string;
+  experimentUri: string;
+  config: SearchConfig;
+  generation: number;
+  child: ChildPlan;
+  /** Where the parent's checkpoint is found. */
+  leaderboard: readonly LeaderboardEntry[];
+}
+
+export async function launchCandidate(args: LaunchArgs): Promise<CandidateResult> {
+  const { experimentId, experimentUri, config, generation, child } = args;
+  const parentEntry = args.leaderboard.find((e) => e.candidateId === child.parentId);
+  const parent: MutateParent = parentEntry?.checkpoint
+    ? { kind: 'candidate', candidateId: parentEntry.candidateId, checkpoint: parentEntry.checkpoint }
+    : { kind: 'start', arch: config.start.arch };
+  try {
+    return await executeChild(candidateWorkflow, {
+      workflowId: workflowIds.candidate(experimentId, child.childId),
+      args: [{ experimentId, experimentUri, generation, child, parent, settings: candidateSettings(config) }],
+      typedSearchAttributes: [
+        { key: SEARCH_ATTRIBUTES.experimentId, value: experimentId },
+        { key: SEARCH_ATTRIBUTES.generation, value: generation },
+      ],
+    });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const entry: LeaderboardEntry = {
+      candidateId: child.childId,
+      parentId: child.parentId,
+      generation,
+      status: 'failed',
+      valAcc: null,
+      params: 0,
+      checkpoint: null,
+      ops: child.ops ?? [],
+    };
+    return { entry, testAcc: null, attempts: 0, trainSeconds: 0, events: [], error: describeFailure(err) };
+  }
+}
