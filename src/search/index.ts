@@ -1,0 +1,14 @@
+/**
+ * Search configuration and decision logic. Workflow code imports the pure modules one by
+ * one instead: this barrel also brings in config.ts (zod, yaml, fs), which must stay out
+ * of the workflow sandbox.
+ */
+export * from './budget';
+export * from './config';
+export * from './divergence';
+export * from './ga';
+export * from './leaderboard';
+export * from './plan';
+export * from './state';
+export * from './strategy';
+export * from './train-spec';
