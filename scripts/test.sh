@@ -16,8 +16,8 @@ if [ $# -eq 0 ]; then
 else
   files=("$@")
 fi
-mkdir -p .tools
-tap=.tools/last-test.tap
+tap=$(mktemp -t netgrow-tap.XXXXXX)
+trap 'rm -f "$tap"' EXIT
 echo "== node --test (${#files[@]} files)"
 node --import tsx --test --test-concurrency="${NETGROW_TEST_CONCURRENCY:-1}" \
   --test-reporter=spec --test-reporter-destination=stdout \
