@@ -8,6 +8,7 @@ import { countParams, Graph, Rng, Weights } from '../graph';
 import { Command, formatCommand, toCommands } from './command';
 import { MorphError } from './errors';
 import { planMorph } from './morph';
+import { MorphPlan } from './types';
 
 export interface MorphStep {
   /** The command in canonical text form. */
@@ -45,14 +46,35 @@ export function applyCommands(
   rng: Rng,
   opts: ApplyOptions = {},
 ): AppliedCommands {
+  let w = weights;
+  const { graph: g, steps } = run(graph, commands, rng, (plan, step, i) => {
+    w = plan.weights(w);
+    opts.onStep?.(step, plan.graph, w, i);
+  });
+  return { graph: g, weights: w, steps, preserving: steps.every((s) => s.preserving) };
+}
+
+/** The same sequence on the architecture alone: validates a plan and reports its steps, no weights. */
+export function planCommands(
+  graph: Graph,
+  commands: string | readonly unknown[],
+  rng: Rng,
+): { graph: Graph; steps: MorphStep[] } {
+  return run(graph, commands, rng, () => {});
+}
+
+function run(
+  graph: Graph,
+  commands: string | readonly unknown[],
+  rng: Rng,
+  each: (plan: MorphPlan, step: MorphStep, index: number) => void,
+): { graph: Graph; steps: MorphStep[] } {
   const list: Command[] = toCommands(commands);
   const steps: MorphStep[] = [];
   let g = graph;
-  let w = weights;
   let params = countParams(g);
   list.forEach((c, i) => {
-    const text = formatCommand(c);
-    let plan;
+    let plan: MorphPlan;
     try {
       plan = planMorph(g, c, rng.fork(i));
     } catch (e) {
@@ -61,11 +83,9 @@ export function applyCommands(
       }
       throw e;
     }
-    w = plan.weights(w);
-    g = plan.graph;
-    const after = countParams(g);
+    const after = countParams(plan.graph);
     const step: MorphStep = {
-      command: text,
+      command: formatCommand(c),
       preserving: plan.preserving,
       description: plan.description,
       added: plan.added,
@@ -73,9 +93,10 @@ export function applyCommands(
       paramsBefore: params,
       paramsAfter: after,
     };
+    each(plan, step, i);
+    g = plan.graph;
     params = after;
     steps.push(step);
-    opts.onStep?.(step, g, w, i);
   });
-  return { graph: g, weights: w, steps, preserving: steps.every((s) => s.preserving) };
+  return { graph: g, steps };
 }

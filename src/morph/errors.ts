@@ -45,6 +45,8 @@ export type MorphErrorCode =
   | 'shape'
   /** `group` with more groups than channels. */
   | 'too_few_channels'
+  /** A parameter tensor over MAX_TENSOR_ELEMENTS. */
+  | 'too_large'
   /** The sampler found no feasible command within its tries. */
   | 'no_feasible_command';
 

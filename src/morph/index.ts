@@ -5,3 +5,4 @@ export { planMorph, morph } from './morph';
 export * from './apply';
 export { groupSizes } from './group';
 export * from './sampler';
+export * from './seed-plans';

@@ -2,7 +2,7 @@
  * One command on one network: `planMorph` decides (architecture only, refusals thrown as
  * MorphError), `morph` also derives the child's weights. Both leave their inputs untouched.
  */
-import { assertNever, Graph, Rng, Weights } from '../graph';
+import { assertNever, Graph, paramEntries, Rng, size, Weights } from '../graph';
 import { planBranch } from './branch';
 import { Command, formatCommand, toCommand } from './command';
 import { planDeeper } from './deeper';
@@ -17,11 +17,32 @@ import { planWider } from './wider';
 export function planMorph(g: Graph, command: Command | string, rng: Rng): MorphPlan {
   const c = typeof command === 'string' ? toCommand(command) : command;
   try {
-    return dispatch(g, c, rng);
+    return checkSize(dispatch(g, c, rng));
   } catch (e) {
     if (e instanceof MorphError) throw e.inCommand(formatCommand(c));
     throw e;
   }
+}
+
+/**
+ * The largest parameter tensor a command may create: 2^28 floats (1 GiB). Ratios compound
+ * (`deeper` copies the width it deepens), and a plan written for other widths can ask for a
+ * multi-gigabyte kernel that would only fail later, inside tfjs, with no useful message.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 28;
+
+function checkSize(plan: MorphPlan): MorphPlan {
+  for (const p of paramEntries(plan.graph)) {
+    const n = size(p.shape);
+    if (n > MAX_TENSOR_ELEMENTS) {
+      throw new MorphError(
+        'too_large',
+        `'${p.key}' would hold ${n.toLocaleString('en-US')} weights [${p.shape.join(', ')}], over the limit of ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} (1 GiB); use a smaller width`,
+        p.nodeId,
+      );
+    }
+  }
+  return plan;
 }
 
 function dispatch(g: Graph, c: Command, rng: Rng): MorphPlan {

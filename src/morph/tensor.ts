@@ -64,6 +64,9 @@ export function gatherAxis(
       const src = index[j];
       if (src === FRESH) {
         for (let i = 0; i < inner; i++) out[dst + i] = fresh();
+      } else if (inner === 1) {
+        // The common case (the output axis of a kernel is the last): no subarray per element.
+        out[dst] = t.data[o * n + src];
       } else {
         out.set(t.data.subarray((o * n + src) * inner, (o * n + src + 1) * inner), dst);
       }
