@@ -68,7 +68,8 @@ function imageBody(b: Builder, x: string, stages: number): string {
   for (let s = 0; s < stages; s++) {
     const [h, w, c] = b.shapeOf(x);
     const width = 2 + r.int(5);
-    const roll = r.next();
+    // The first stage is a conv, so every network has a layer to grow besides its head.
+    const roll = s === 0 ? 0 : r.next();
     if (roll < 0.45) {
       const kernel = r.pick([1, 3, 3, 5]);
       const padding = r.next() < 0.75 || kernel > Math.min(h, w) ? 'same' : 'valid';
@@ -133,7 +134,7 @@ export function randomArch(rng: Rng): Graph {
         : rng.pick(['globalavgpool', 'globalmaxpool'] as const);
     x = b.add({ id: b.id('head'), kind: head, inputs: [x] });
   }
-  x = vectorBody(b, x, rng.int(3));
+  x = vectorBody(b, x, image ? rng.int(3) : 1 + rng.int(2));
   x = b.add({ id: b.id('d'), kind: 'dense', inputs: [x], units: 2 + rng.int(3) });
   if (rng.next() < 0.7) x = b.add({ id: 'softmax', kind: 'activation', inputs: [x], fn: 'softmax' });
   return parseGraph({ name: 'random', nodes: b.nodes, output: x });
