@@ -1,0 +1,263 @@
+/**
+ * `netgrow morph`: apply mutation commands to a network and, with --check, prove on real tfjs
+ * models that every preserving command kept the function. A thin shell over src/morph
+ * (planning and weight maths) and src/model (building, checking, checkpoints).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  builtin,
+  BUILTIN_NAMES,
+  countParams,
+  Graph,
+  GraphError,
+  initWeights,
+  isBuiltin,
+  parseGraphJson,
+  Rng,
+  Weights,
+} from '../graph';
+import { applyCommands, CommandError, MorphError, MorphStep, parseCommands } from '../morph';
+
+export const help = `netgrow morph --arch <builtin|path> --ops "<cmd>; <cmd>" [options] — grow a network by commands
+
+  --arch <name|path>    a builtin (${BUILTIN_NAMES.join(', ')}), a graph.json (random weights),
+                        or a checkpoint folder (its trained weights)
+  --ops "<cmds>"        commands separated by ';', applied in order; positional names (conv3, fc1)
+                        refer to the network as each command finds it, @<id> to a stable id
+  --seed <n>            seeds the initial weights and every random choice (default 1)
+  --input <HxWxC|D>     input shape of a builtin (default 28x28x1)
+  --classes <n>         output classes of a builtin (default 10)
+  --check               build parent and child with tfjs and measure the output change
+  --samples <n>         random inputs for --check (default 8)
+  --backend <name>      tensorflow | wasm | cpu for --check (default: the fastest available)
+  --out <dir>           write the child as a checkpoint (graph.json, weights.bin/.json, meta.json)
+  --json                print one JSON object on stdout
+
+commands:
+  wider <layer> <width>|x<ratio> [init=net2wider|random-pad] [noise=<rel-std>]
+  deeper <layer> [kernel=<odd k>] [pool=max|avg]
+  kernel <conv> <k>          skip <from> <to>          group <conv> <2..5> [kernel=<k>]
+  branch <conv> [width=<n>]  insert <layer> maxpool|avgpool|bn|dropout=<rate>
+
+exit codes: 0 every preserving command preserved the function (or no --check), 1 one did not,
+2 a command was malformed or refused, or a bad option (the reason on stderr)`;
+
+interface MorphOptions {
+  arch: string;
+  ops: string;
+  seed: number;
+  input?: number[];
+  classes?: number;
+  check: boolean;
+  samples: number;
+  backend?: 'tensorflow' | 'wasm' | 'cpu';
+  out?: string;
+  json: boolean;
+}
+
+/** A mistake in the invocation: one line on stderr, exit 2. */
+class MorphUsageError extends Error {}
+
+export async function run(args: string[]): Promise<number> {
+  try {
+    const opts = parseOptions(args);
+    const parent = await loadNetwork(opts);
+    return await morphNetwork(parent, opts);
+  } catch (e) {
+    if (
+      e instanceof MorphUsageError ||
+      e instanceof CommandError ||
+      e instanceof MorphError ||
+      e instanceof GraphError ||
+      (e instanceof Error && e.name === 'CheckpointError')
+    ) {
+      console.error(`netgrow morph: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+function parseOptions(args: string[]): MorphOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        arch: { type: 'string' },
+        ops: { type: 'string' },
+        seed: { type: 'string' },
+        input: { type: 'string' },
+        classes: { type: 'string' },
+        check: { type: 'boolean', default: false },
+        samples: { type: 'string' },
+        backend: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (e) {
+    // node's messages can run over several lines; the first says what was wrong.
+    throw new MorphUsageError(`${(e as Error).message.split('\n')[0]} (netgrow morph --help)`);
+  }
+  if (!values.arch) throw new MorphUsageError('--arch <builtin|path> is required (netgrow morph --help)');
+  if (values.ops === undefined)
+    throw new MorphUsageError('--ops "<cmd>; <cmd>" is required (netgrow morph --help)');
+  const int = (flag: string, v: string | undefined, min: number): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min)
+      throw new MorphUsageError(`--${flag} must be an integer ≥ ${min}, received '${v}'`);
+    return n;
+  };
+  let input: number[] | undefined;
+  if (values.input !== undefined) {
+    input = values.input.split('x').map(Number);
+    if (![1, 3].includes(input.length) || input.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw new MorphUsageError(`--input is HxWxC (28x28x1) or D (784), received '${values.input}'`);
+    }
+  }
+  const backend = values.backend;
+  if (backend !== undefined && !['tensorflow', 'wasm', 'cpu'].includes(backend)) {
+    throw new MorphUsageError(`--backend is tensorflow, wasm or cpu, received '${backend}'`);
+  }
+  return {
+    arch: values.arch,
+    ops: values.ops,
+    seed: int('seed', values.seed, 0) ?? 1,
+    input,
+    classes: int('classes', values.classes, 1),
+    check: values.check,
+    samples: int('samples', values.samples, 1) ?? 8,
+    backend: backend as MorphOptions['backend'],
+    out: values.out,
+    json: values.json,
+  };
+}
+
+interface Network {
+  graph: Graph;
+  weights: Weights;
+}
+
+async function loadNetwork(o: MorphOptions): Promise<Network> {
+  const rng = new Rng(o.seed).fork('init');
+  if (isBuiltin(o.arch)) {
+    const graph = builtin(o.arch, { inputShape: o.input, numClasses: o.classes });
+    return { graph, weights: initWeights(graph, rng) };
+  }
+  if (!existsSync(o.arch)) {
+    throw new MorphUsageError(
+      `--arch '${o.arch}' is neither a builtin (${BUILTIN_NAMES.join(', ')}) nor an existing graph.json or checkpoint folder`,
+    );
+  }
+  if (o.input || o.classes) throw new MorphUsageError('--input and --classes apply to builtins only');
+  if (statSync(o.arch).isDirectory()) {
+    const { readCheckpoint } = await import('../model/checkpoint');
+    const { FileStore } = await import('../storage/file-store');
+    if (!existsSync(join(o.arch, 'meta.json'))) {
+      throw new MorphUsageError(`--arch '${o.arch}' is a folder without meta.json, not a checkpoint`);
+    }
+    const { graph, weights } = await readCheckpoint(new FileStore(o.arch), '');
+    return { graph, weights };
+  }
+  const graph = parseGraphJson(readFileSync(o.arch, 'utf8'), o.arch);
+  return { graph, weights: initWeights(graph, rng) };
+}
+
+interface StepReport extends MorphStep {
+  maxAbsDiff: number | null;
+  relDiff: number | null;
+  /** False when a preserving command measurably changed the function. */
+  ok: boolean;
+}
+
+async function morphNetwork(parent: Network, o: MorphOptions): Promise<number> {
+  // Parse everything before any work, so a typo in the last command costs nothing.
+  const commands = parseCommands(o.ops);
+  if (commands.length === 0) throw new MorphUsageError('--ops holds no command');
+  const check = o.check ? await checker(o) : null;
+  const reports: StepReport[] = [];
+  const measurements: Array<ReturnType<Check>> = [];
+  let prev = parent;
+  const child = applyCommands(parent.graph, parent.weights, commands, new Rng(o.seed).fork('morph'), {
+    onStep: (step, graph, weights) => {
+      const cur = { graph, weights };
+      const measured = check ? check(prev, cur) : null;
+      if (measured) measurements.push(measured);
+      reports.push({
+        ...step,
+        maxAbsDiff: measured?.maxAbsDiff ?? null,
+        relDiff: measured?.relDiff ?? null,
+        ok: !measured || !step.preserving || measured.preserving,
+      });
+      prev = cur;
+    },
+  });
+  // The whole change, parent to child (the one step's measurement when there is one step).
+  const total = check ? (measurements.length === 1 ? measurements[0] : check(parent, child)) : null;
+  const preserving = total ? total.preserving : child.preserving;
+  let written: string | undefined;
+  if (o.out) written = await writeChild(o, child);
+  const params = { before: countParams(parent.graph), after: countParams(child.graph) };
+  if (o.json) {
+    console.log(
+      JSON.stringify({
+        arch: o.arch,
+        seed: o.seed,
+        ops: reports.map((r) => r.command),
+        steps: reports,
+        maxAbsDiff: total?.maxAbsDiff ?? null,
+        relDiff: total?.relDiff ?? null,
+        preserving,
+        params,
+        ...(written ? { out: written } : {}),
+      }),
+    );
+  } else {
+    reports.forEach((r, i) => {
+      const measured =
+        r.relDiff === null
+          ? ''
+          : `  max|Δ| ${fmt(r.maxAbsDiff!)}, rel ${fmt(r.relDiff)}${r.ok ? '' : '  NOT PRESERVED'}`;
+      console.log(`${i + 1}. ${r.command}: ${r.description}`);
+      console.log(
+        `   ${r.preserving ? 'preserving' : 'not preserving'}, params ${r.paramsBefore} → ${r.paramsAfter}${measured}`,
+      );
+    });
+    const summary = total ? `; output change max|Δ| ${fmt(total.maxAbsDiff)}, rel ${fmt(total.relDiff)}` : '';
+    console.log(
+      `params ${params.before} → ${params.after}${summary}; ${preserving ? 'function preserved' : 'function changed'}`,
+    );
+    if (written) console.log(`child written to ${written}`);
+  }
+  return reports.every((r) => r.ok) ? 0 : 1;
+}
+
+const fmt = (v: number): string => (v === 0 ? '0' : v.toExponential(2));
+
+type Check = (a: Network, b: Network) => { maxAbsDiff: number; relDiff: number; preserving: boolean };
+
+/** Loads tfjs only when --check asks for it (it is slow to import). */
+async function checker(o: MorphOptions): Promise<Check> {
+  const { initBackend } = await import('../backend');
+  const { checkPreservation } = await import('../model/verify');
+  const backend = await initBackend({ prefer: o.backend, log: () => {} });
+  // Printed here rather than by initBackend, which logs only on its first call in a process.
+  (o.json ? console.error : console.log)(`backend: ${backend.name}`);
+  return (a, b) => checkPreservation(a, b, { samples: o.samples, seed: o.seed });
+}
+
+async function writeChild(o: MorphOptions, child: Network): Promise<string> {
+  const { writeCheckpoint } = await import('../model/checkpoint');
+  const { FileStore } = await import('../storage/file-store');
+  await writeCheckpoint(new FileStore(o.out!), '', child.graph, child.weights, {
+    parent: o.arch,
+    operation: o.ops,
+  });
+  return o.out!;
+}
