@@ -1,1 +1,4 @@
 export * from './select';
+export { registerNetgrowKernels, activeKernels } from './kernels';
+export type { KernelMode } from './kernels';
+export * from './bench-train';

@@ -6,6 +6,7 @@
  * be a week-long surprise.
  */
 import { tf } from '../model/tf';
+import { KernelMode, registerNetgrowKernels } from './kernels';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -25,6 +26,7 @@ let chosen: BackendInfo | null = null;
 
 function tryRequire(name: string): boolean {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional dependency, probed at run time
     require(name);
     return true;
   } catch {
@@ -37,12 +39,29 @@ async function activate(name: BackendName): Promise<boolean> {
     if (name === 'tensorflow') {
       if (!tryRequire('@tensorflow/tfjs-node-gpu') && !tryRequire('@tensorflow/tfjs-node')) return false;
     } else if (name === 'wasm') {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when chosen
       require('@tensorflow/tfjs-backend-wasm');
     }
     return await tf.setBackend(name);
   } catch {
     return false;
   }
+}
+
+function wasmThreads(): number {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- already loaded by activate()
+    const wasm = require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount?: () => number };
+    return wasm.getThreadsCount?.() ?? 1;
+  } catch {
+    return 1;
+  }
+}
+
+/** Switches the wasm gradient kernels (benchmarks compare them in one process). */
+export function useKernels(mode: KernelMode): void {
+  registerNetgrowKernels(mode);
+  if (chosen?.name === 'wasm') chosen = { ...chosen, kernels: mode };
 }
 
 export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
@@ -56,8 +75,15 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   for (const name of order) {
     if (await activate(name)) {
       await tf.ready();
-      chosen = { name, kernels: name === 'tensorflow' ? 'native' : 'shim', threads: 1 };
-      log(`backend: ${name}`);
+      let kernels: BackendInfo['kernels'] = 'native';
+      if (name === 'wasm') {
+        kernels = opts.kernels ?? ((process.env.NETGROW_WASM_KERNELS as KernelMode | undefined) || 'fast');
+        registerNetgrowKernels(kernels);
+      }
+      chosen = { name, kernels, threads: name === 'wasm' ? wasmThreads() : 1 };
+      log(
+        `backend: ${name}${name === 'wasm' ? ` (netgrow ${kernels} conv gradients, ${chosen.threads} thread)` : ''}`,
+      );
       return chosen;
     }
   }

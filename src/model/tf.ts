@@ -11,4 +11,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 // The pure-JS backend is always there as the last fallback (and the reference in tests).
 import '@tensorflow/tfjs-backend-cpu';
 
+// netgrow logs its own backend choice; tfjs's "install tfjs-node" banner would only confuse.
+tf.env().set('PROD', true);
+
 export { tf, tfl };

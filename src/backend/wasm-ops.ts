@@ -1,0 +1,66 @@
+/**
+ * Calls of the wasm backend's own kernels from inside netgrow's kernels. They work on
+ * TensorInfos (no tape, no engine bookkeeping); every intermediate is freed with `free`.
+ */
+import { tf } from '../model/tf';
+
+export type Info = tf.TensorInfo;
+export type Backend = tf.KernelBackend;
+
+export function call(name: string, backend: Backend, inputs: Record<string, Info>, attrs: object = {}): Info {
+  const k = tf.getKernel(name, 'wasm');
+  if (!k) throw new Error(`the wasm backend has no ${name} kernel`);
+  return k.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap }) as Info;
+}
+
+export function free(backend: Backend, ...infos: Info[]): void {
+  for (const t of infos) backend.disposeData(t.dataId);
+}
+
+export const transpose = (b: Backend, x: Info, perm: number[]): Info => call('Transpose', b, { x }, { perm });
+export const reshape = (b: Backend, x: Info, shape: number[]): Info => call('Reshape', b, { x }, { shape });
+export const slice = (b: Backend, x: Info, begin: number[], size: number[]): Info =>
+  call('Slice', b, { x }, { begin, size });
+export const pad = (b: Backend, x: Info, paddings: Array<[number, number]>): Info =>
+  call('PadV2', b, { x }, { paddings, constantValue: 0 });
+export const reverse = (b: Backend, x: Info, dims: number[]): Info => call('Reverse', b, { x }, { dims });
+
+/** A stride-1 NHWC convolution with explicit (non-negative) padding and optional dilation. */
+export function conv(
+  b: Backend,
+  x: Info,
+  filter: Info,
+  padding: { top: number; bottom: number; left: number; right: number },
+  dilation: [number, number] = [1, 1],
+): Info {
+  const explicit = [
+    [0, 0],
+    [padding.top, padding.bottom],
+    [padding.left, padding.right],
+    [0, 0],
+  ];
+  return call(
+    'Conv2D',
+    b,
+    { x, filter },
+    { strides: [1, 1], pad: explicit, dataFormat: 'NHWC', dilations: dilation, dimRoundingMode: undefined },
+  );
+}
+
+/**
+ * Keeps rows [0, keep) of axis `axis` when `keep` is smaller than the axis, so a negative
+ * "padding" becomes a crop; returns the input itself (owned = false) when nothing is cut.
+ */
+export function cropTo(b: Backend, x: Info, axis: number, keep: number): { t: Info; owned: boolean } {
+  if (x.shape[axis] <= keep) return { t: x, owned: false };
+  const size = x.shape.map((d, i) => (i === axis ? keep : d));
+  return {
+    t: slice(
+      b,
+      x,
+      x.shape.map(() => 0),
+      size,
+    ),
+    owned: true,
+  };
+}

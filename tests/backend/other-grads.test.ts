@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Rng } from '../../src/graph';
+import { tf } from '../../src/model/tf';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerNetgrowKernels } from '../../src/backend/kernels';
+
+const fill = (n: number, r: Rng) => Float32Array.from({ length: n }, () => r.normal());
+
+function relErr(a: Float32Array, b: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return num / Math.max(den, 1e-12);
+}
+
+async function onBoth(fn: () => Float32Array[]): Promise<[Float32Array[], Float32Array[]]> {
+  await tf.setBackend('cpu');
+  const ref = fn();
+  await tf.setBackend('wasm');
+  registerNetgrowKernels('fast');
+  const before = tf.memory().numTensors;
+  const got = fn();
+  assert.equal(tf.memory().numTensors, before, 'no tensors leak');
+  return [got, ref];
+}
+
+describe('max-pool gradient on wasm matches cpu', () => {
+  const cases = [
+    { shape: [2, 28, 28, 6], pool: 2, stride: 2, pad: 'valid' as const },
+    { shape: [1, 7, 9, 3], pool: 2, stride: 2, pad: 'same' as const }, // odd sizes, padded edge
+    { shape: [2, 8, 8, 4], pool: 3, stride: 2, pad: 'same' as const }, // overlapping windows
+    { shape: [3, 5, 5, 2], pool: 3, stride: 1, pad: 'valid' as const },
+  ];
+  for (const c of cases) {
+    test(`${c.shape.join('x')} pool ${c.pool} stride ${c.stride} ${c.pad}`, async () => {
+      const r = new Rng(c.shape[1] * 7 + c.pool);
+      // Distinct values: ties would make "which maximum" a legitimate difference.
+      const x = fill(
+        c.shape.reduce((a, b) => a * b, 1),
+        r,
+      );
+      const [[got], [ref]] = await onBoth(() =>
+        tf.tidy(() => {
+          const t = tf.tensor4d(x, c.shape as [number, number, number, number]);
+          const g = tf.grad((a: tf.Tensor) =>
+            tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.pool, c.stride, c.pad), 1.5)),
+          )(t);
+          return [g.dataSync() as Float32Array];
+        }),
+      );
+      assert.ok(relErr(got, ref) <= 1e-6, `rel err ${relErr(got, ref)}`);
+    });
+  }
+});
+
+describe('dense-layer gradients (transposed BatchMatMul) on wasm match cpu', () => {
+  for (const [n, i, o] of [
+    [64, 400, 120],
+    [1, 7, 3],
+    [5, 33, 17],
+  ]) {
+    test(`${n}x${i} · ${i}x${o}`, async () => {
+      const r = new Rng(n + i + o);
+      const x = fill(n * i, r);
+      const w = fill(i * o, r);
+      const dy = fill(n * o, r);
+      const [got, ref] = await onBoth(() =>
+        tf.tidy(() => {
+          const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(tf.mul(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), tf.tensor2d(dy, [n, o]))),
+          )([tf.tensor2d(x, [n, i]), tf.tensor2d(w, [i, o])]);
+          return g.map((t) => t.dataSync() as Float32Array);
+        }),
+      );
+      got.forEach((g, k) => assert.ok(relErr(g, ref[k]) <= 1e-5, `grad ${k} rel err ${relErr(g, ref[k])}`));
+    });
+  }
+});
