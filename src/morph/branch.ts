@@ -9,16 +9,7 @@ import { Graph, GraphNodeInput, inferShapes, Rng, WeightTensor, weightKey } from
 import { channelWeights, propagateChannels } from './channels';
 import { CommandOf } from './command';
 import { MorphError } from './errors';
-import {
-  blockOf,
-  isHead,
-  nameOf,
-  numberedId,
-  resolveLayer,
-  rootId,
-  spliceAfter,
-  withWeights,
-} from './graph-edit';
+import { blockOf, isHead, nameOf, numberedId, resolveLayer, spliceAfter, withWeights } from './graph-edit';
 import { FRESH, glorotKernel, tensorOf } from './tensor';
 import { MorphPlan } from './types';
 
@@ -48,7 +39,7 @@ export function planBranch(g: Graph, c: CommandOf<'branch'>, rng: Rng): MorphPla
     );
   }
   const width = c.width ?? Math.max(1, Math.ceil(n.filters / 4));
-  const base = numberedId(g, `${rootId(n.id)}_br`);
+  const base = numberedId(g, `${n.id}_br`);
   const nodes: GraphNodeInput[] = [];
   const convs: Array<{ id: string; kernel: number; cin: number }> = [];
   const tails: string[] = [];

@@ -6,7 +6,7 @@
  * weight consumers (conv2d, dense), whose fan-in absorbs the change. Anything that cannot
  * absorb it — a softmax, an add with an unchanged operand, the output — is a refusal.
  */
-import { Graph, inferShapes, Rng, Shape, WeightTensor, weightKey, Weights } from '../graph';
+import { assertNever, Graph, inferShapes, Rng, Shape, WeightTensor, weightKey, Weights } from '../graph';
 import { MorphError } from './errors';
 import { nameOf } from './graph-edit';
 import { FRESH, gatherAxis, splitFanIn, stdOf } from './tensor';
@@ -133,6 +133,8 @@ export function propagateChannels(g: Graph, seeds: Map<string, Int32Array>, who:
       }
       case 'input':
         return undefined;
+      default:
+        return assertNever(n, 'node');
     }
   }
 }

@@ -62,13 +62,7 @@ export function planDeeper(g: Graph, c: CommandOf<'deeper'>, _rng: Rng): MorphPl
   const extra = layer.nodes.slice(1).map((x) => x.id);
   let pool: PoolPlan | undefined;
   if (c.pool) {
-    pool = planPoolAfter(
-      graph,
-      layer.tail,
-      c.pool,
-      numberedId(graph, `${rootId(n.id)}_pool`),
-      `after ${nameOf(graph, id)}`,
-    );
+    pool = planPoolAfter(graph, layer.tail, c.pool, `${id}.pool`, `after ${nameOf(graph, id)}`);
     graph = pool.graph;
   }
   const shape =

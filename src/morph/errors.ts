@@ -60,9 +60,8 @@ export class MorphError extends Error {
     this.name = 'MorphError';
   }
 
-  /** The same refusal, prefixed with the command (and its position in a sequence) it came from. */
-  inCommand(command: string, index?: number): MorphError {
-    const where = index === undefined ? `\`${command}\`` : `command ${index + 1} \`${command}\``;
-    return new MorphError(this.code, `${where}: ${this.message}`, this.nodeId);
+  /** The same refusal, prefixed with the command it came from. */
+  inCommand(command: string): MorphError {
+    return new MorphError(this.code, `\`${command}\`: ${this.message}`, this.nodeId);
   }
 }

@@ -14,7 +14,6 @@ import {
   nameOf,
   numberedId,
   resolveLayer,
-  rootId,
   spliceAfter,
   withWeights,
 } from './graph-edit';
@@ -47,7 +46,7 @@ export function planGroup(g: Graph, c: CommandOf<'group'>, _rng: Rng): MorphPlan
       n.id,
     );
   }
-  const base = numberedId(g, `${rootId(n.id)}_grp`);
+  const base = numberedId(g, `${n.id}_grp`);
   const nodes: GraphNodeInput[] = [];
   const weights: Array<[string, WeightTensor]> = [];
   const tails: string[] = [];

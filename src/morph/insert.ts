@@ -5,7 +5,7 @@
  * dropout (the identity at inference) preserve the function; pools do not, and neither does
  * the seed's deeper-with-pooling, which reuses `planPoolAfter`.
  */
-import { Graph, inferShapes, paramEntries, Rng, WeightTensor, Weights } from '../graph';
+import { assertNever, Graph, inferShapes, paramEntries, Rng, WeightTensor, Weights } from '../graph';
 import { CommandOf } from './command';
 import { MorphError } from './errors';
 import {
@@ -16,7 +16,6 @@ import {
   nodeOf,
   numberedId,
   resolveLayer,
-  rootId,
   spliceAfter,
   withWeights,
 } from './graph-edit';
@@ -36,7 +35,7 @@ export function planInsert(g: Graph, c: CommandOf<'insert'>, _rng: Rng): MorphPl
     );
   }
   const where = anchor === n.id ? `after ${name}` : `after ${name} (after '${anchor}')`;
-  const base = rootId(n.id);
+  const base = n.id;
   switch (c.layer) {
     case 'bn': {
       const id = numberedId(g, `${base}_bn`);
@@ -83,6 +82,8 @@ export function planInsert(g: Graph, c: CommandOf<'insert'>, _rng: Rng): MorphPl
       const pool = planPoolAfter(g, anchor, kind, numberedId(g, `${base}_pool`), where);
       return { ...pool, preserving: false };
     }
+    default:
+      return assertNever(c.layer, 'layer');
   }
 }
 

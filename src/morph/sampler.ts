@@ -13,7 +13,7 @@
  * - an infeasible draw is rejected and drawn again (the planner is the judge of feasibility).
  * Every draw comes from the injected Rng: the same seed gives the same commands.
  */
-import { Graph, GraphNode, positionalNames, Rng } from '../graph';
+import { assertNever, Graph, GraphNode, positionalNames, Rng } from '../graph';
 import { Command, DEFAULT_NOISE, formatCommand } from './command';
 import { MorphError } from './errors';
 import { planMorph } from './morph';
@@ -228,6 +228,8 @@ function draw(g: Graph, kind: MutationKind, rng: Rng, o: SamplerOptions): Comman
       const rate = Math.max(0.05, Math.round(36 * (1 - depth / o.maxDepth)) / 100);
       return { op: 'insert', node: ref(n), layer: 'dropout', rate };
     }
+    default:
+      return assertNever(kind, 'mutation kind');
   }
 }
 

@@ -8,16 +8,7 @@
 import { ancestors, Graph, GraphNodeInput, inferShapes, Rng, Shape, weightKey } from '../graph';
 import { CommandOf } from './command';
 import { MorphError } from './errors';
-import {
-  blockOf,
-  isHead,
-  nameOf,
-  numberedId,
-  resolveLayer,
-  rootId,
-  spliceAfter,
-  withWeights,
-} from './graph-edit';
+import { blockOf, isHead, nameOf, numberedId, resolveLayer, spliceAfter, withWeights } from './graph-edit';
 import { tensorOf } from './tensor';
 import { MorphPlan } from './types';
 
@@ -77,7 +68,7 @@ export function planSkip(g: Graph, c: CommandOf<'skip'>, _rng: Rng): MorphPlan {
   const shapes = inferShapes(g);
   const sf = shapes.get(fromTail)!;
   const st = shapes.get(toTail)!;
-  const base = numberedId(g, `${rootId(to.id)}_skip`);
+  const base = numberedId(g, `${to.id}_skip`);
   const nodes: GraphNodeInput[] = [];
   let x = fromTail;
   let via = '';

@@ -108,15 +108,15 @@ describe('deeper: structure and behaviour', () => {
     const net = builtinNet('seed-teacher', { inputShape: [8, 8, 1], numClasses: 3 });
     const r = apply(net, 'deeper conv2 pool=max');
     assert.equal(r.preserving, false);
-    assert.deepEqual(r.added, ['conv2_deep1', 'conv2_deep1.act', 'conv2_pool1']);
+    assert.deepEqual(r.added, ['conv2_deep1', 'conv2_deep1.act', 'conv2_deep1.pool']);
     assert.deepEqual(r.weights.get('fc1/kernel')!.shape, [1 * 1 * 64, 64]);
     assert.match(
       r.description,
-      /max pool 'conv2_pool1' after conv3 \(@conv2_deep1\): 4x4 → 2x2; fc1 rows summed over pooled positions \(not function-preserving\)/,
+      /max pool 'conv2_deep1.pool' after conv3 \(@conv2_deep1\): 4x4 → 2x2; fc1 rows summed over pooled positions \(not function-preserving\)/,
     );
     assert.ok(outputChange(net, r).maxAbsDiff > 0);
     const avg = apply(net, 'deeper conv1 pool=avg');
-    assert.equal(nodeIn(avg.graph, 'conv1_pool1').kind, 'avgpool2d');
+    assert.equal(nodeIn(avg.graph, 'conv1_deep1.pool').kind, 'avgpool2d');
   });
 });
 
