@@ -1,8 +1,34 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- lazily loaded command modules (see `lazy`) */
 /** The command table. Each module is loaded only when its command runs, so `--help` is fast. */
 import { CliCommand } from './command';
 import { version } from './version';
 
-export const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
+type Entry = { summary: string; load: () => Promise<CliCommand> };
+
+/**
+ * `require` rather than `import()`: under tsx a dynamic import takes the ESM path, which does
+ * not resolve extensionless TypeScript modules; compiled output keeps working the same way.
+ */
+const lazy = (load: () => unknown) => (): Promise<CliCommand> =>
+  Promise.resolve().then(() => load() as CliCommand);
+
+export const COMMANDS: Record<string, Entry> = {
+  morph: {
+    summary: 'apply growth commands to a network; --check proves the function is kept',
+    load: lazy(() => require('./morph')),
+  },
+  train: {
+    summary: 'run one training run from a TrainSpec (what a trainer pod runs)',
+    load: lazy(() => require('./train')),
+  },
+  datasets: {
+    summary: 'list datasets, where they are, and how to install missing ones',
+    load: lazy(() => require('./datasets')),
+  },
+  bench: {
+    summary: 'benchmarks: bench train (throughput, wasm kernels vs shims)',
+    load: lazy(() => require('./bench')),
+  },
   version: {
     summary: 'print the version',
     load: async () => ({

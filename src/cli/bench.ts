@@ -1,0 +1,84 @@
+/**
+ * `netgrow bench train`: training throughput of a builtin on synthetic data. `--kernels both`
+ * runs netgrow's wasm gradient kernels and the obvious shims in one process, so the ratio
+ * comes from one run on one machine state.
+ */
+import { parseArgs } from 'node:util';
+import { benchTrain, BenchTrainResult } from '../backend';
+import { datasetEntry } from '../data';
+import { UsageError } from './command';
+
+export const help = `netgrow bench train --arch <builtin> [options] — training throughput
+
+  --arch <name>        a builtin architecture (default lenet)
+  --dataset <name>     synthetic data of this dataset's shape (default synthetic: 28x28x1, 10 classes)
+  --batch <n>          batch size (default 64)
+  --steps <n>          timed optimizer steps after the warm-up (default 20)
+  --warmup <n>         untimed steps first (default 3)
+  --kernels <k>        wasm gradient kernels: fast (netgrow's), shim (the obvious baseline), both
+  --json               one JSON object on stdout
+
+Prints samples/s, training GFLOP/s (forward multiply-adds x2, x3 for a training step, counted
+from the IR), the backend and peak RSS.`;
+
+export async function run(args: string[]): Promise<number> {
+  const [what, ...rest] = args;
+  if (what !== 'train')
+    throw new UsageError(`unknown benchmark '${what ?? ''}'; try: netgrow bench train --arch lenet`);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        arch: { type: 'string', default: 'lenet' },
+        dataset: { type: 'string', default: 'synthetic' },
+        batch: { type: 'string', default: '64' },
+        steps: { type: 'string', default: '20' },
+        warmup: { type: 'string', default: '3' },
+        kernels: { type: 'string', default: 'fast' },
+        json: { type: 'boolean' },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}; see netgrow bench --help`);
+  }
+  const num = (name: 'batch' | 'steps' | 'warmup', min: number): number => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < min)
+      throw new UsageError(`--${name} must be an integer ≥ ${min}, received '${values[name]}'`);
+    return n;
+  };
+  if (!['fast', 'shim', 'both'].includes(values.kernels!)) {
+    throw new UsageError(`--kernels must be fast, shim or both, received '${values.kernels}'`);
+  }
+  const entry = datasetEntry(values.dataset!);
+  const modes = values.kernels === 'both' ? (['fast', 'shim'] as const) : [values.kernels as 'fast' | 'shim'];
+  const runs: BenchTrainResult[] = [];
+  for (const kernels of modes) {
+    runs.push(
+      await benchTrain({
+        arch: values.arch!,
+        batch: num('batch', 1),
+        steps: num('steps', 1),
+        warmup: num('warmup', 0),
+        kernels,
+        inputShape: [...entry.inputShape],
+        numClasses: entry.classNames.length,
+      }),
+    );
+  }
+  const ratio = runs.length === 2 ? runs[0].samplesPerSec / runs[1].samplesPerSec : null;
+  if (values.json) {
+    const out = runs.length === 1 ? runs[0] : { runs, speedup: ratio };
+    console.log(JSON.stringify(out));
+  } else {
+    for (const r of runs) {
+      console.log(
+        `${r.arch} batch ${r.batch} on ${r.backend} (${r.kernels}): ${r.samplesPerSec.toFixed(1)} samples/s, ` +
+          `${r.trainGflops.toFixed(2)} GFLOP/s, ${(r.secondsPerStep * 1000).toFixed(1)} ms/step, peak RSS ${r.peakRssMB.toFixed(0)} MB`,
+      );
+    }
+    if (ratio) console.log(`netgrow's kernels vs the shims: ${ratio.toFixed(2)}x`);
+  }
+  return 0;
+}
