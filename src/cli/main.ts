@@ -22,6 +22,7 @@ function usage(): string {
 /** Known user-facing errors print as their message alone; anything else is a bug or an outage. */
 export function describeError(e: unknown): { line: string; code: number } {
   if (!(e instanceof Error)) return { line: String(e), code: 4 };
+  // Errors whose message already says what was wrong and how to fix it.
   const userErrors = [
     'UsageError',
     'GraphError',
@@ -31,13 +32,15 @@ export function describeError(e: unknown): { line: string; code: number } {
     'CheckpointError',
     'DatasetError',
     'SpecError',
-    'StorageError',
+    'StartError',
+    'TeacherError',
+    'ReportError',
   ];
+  // Outages: the message names the server or file; exit 4 (infrastructure).
+  const outages = ['StorageError', 'DevServerError', 'ExecutorError', 'LogError'];
+  if (outages.includes(e.name)) return { line: e.message, code: 4 };
   if (userErrors.includes(e.name)) {
-    return {
-      line: e.message,
-      code: e instanceof UsageError ? e.exitCode : e.name === 'StorageError' ? 4 : 2,
-    };
+    return { line: e.message, code: e instanceof UsageError ? e.exitCode : 2 };
   }
   return { line: `internal error: ${e.message} (set NETGROW_DEBUG=1 for the stack trace)`, code: 4 };
 }
