@@ -17,7 +17,11 @@ export default tseslint.config(
         // node:test's describe/test return promises the runner itself tracks.
         {
           allowForKnownSafeCalls: [
-            { from: 'package', package: 'node:test', name: ['describe', 'test', 'it', 'suite', 'before', 'after'] },
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['describe', 'test', 'it', 'suite', 'before', 'after'],
+            },
           ],
         },
       ],

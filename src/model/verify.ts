@@ -39,7 +39,9 @@ export function checkPreservation(
   const a = run(parent.graph, parent.weights);
   const b = run(child.graph, child.weights);
   if (a.length !== b.length) {
-    throw new Error(`parent and child outputs differ in size (${a.length / samples} vs ${b.length / samples} per sample)`);
+    throw new Error(
+      `parent and child outputs differ in size (${a.length / samples} vs ${b.length / samples} per sample)`,
+    );
   }
   let maxAbsDiff = 0;
   let maxParent = 0;
