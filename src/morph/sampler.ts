@@ -67,6 +67,18 @@ export const SEED_SAMPLER: SamplerOptions = {
   maxTries: 100,
 };
 
+/**
+ * The seed's `rand_cmd` (legacy/rand_net2net.py) for `randomPlan`: deeper 60%, wider 40% by a
+ * ratio in [1.2, 2.4], under the legacy width limits (512 filters, 4096 units).
+ */
+export const SEED_RAND_CMD: Partial<SamplerOptions> = {
+  weights: { deeper: 6, wider: 4, 'deeper-pool': 0, skip: 0, group: 0 },
+  convRatio: [1.2, 2.4],
+  maxConvWidth: 512,
+  denseRatio: [1.2, 2.4],
+  maxDenseWidth: 4096,
+};
+
 /** Conv layers along the longest path up to each node (the seed's `node.depth`). */
 function convDepths(g: Graph): Map<string, number> {
   return longestCounts(g, (n) => n.kind === 'conv2d');

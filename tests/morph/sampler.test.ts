@@ -9,6 +9,7 @@ import {
   planCommands,
   randomPlan,
   sampleMutation,
+  SEED_RAND_CMD,
   SEED_SAMPLER,
 } from '../../src/morph';
 
@@ -76,6 +77,14 @@ describe('mutation sampler', () => {
     assert.ok((counts.get('conv1') ?? 0) > 3 * (counts.get('conv8') ?? 0), JSON.stringify([...counts]));
     // vgg8 at 64x64 already has floor(log2 64) - 2 = 4 pools.
     assert.equal(choiceWeights(builtin('vgg8', { inputShape: [64, 64, 3] }))['deeper-pool'], 0);
+  });
+
+  test("the seed's rand_cmd preset: only deeper and wider, ratios in [1.2, 2.4]", () => {
+    const g = builtin('seed-teacher');
+    const plan = randomPlan(g, new Rng(3), 12, SEED_RAND_CMD);
+    assert.ok(plan.every((c) => c.op === 'deeper' || c.op === 'wider'));
+    assert.ok(plan.some((c) => c.op === 'deeper') && plan.some((c) => c.op === 'wider'));
+    assert.equal(planCommands(g, plan, new Rng(3)).steps.length, 12);
   });
 
   test('no feasible command is a clear error', () => {
