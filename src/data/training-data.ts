@@ -48,11 +48,15 @@ export function trainingData(ds: Dataset, opts: { seed: number; augment: boolean
   };
 }
 
-/** The loader a TrainSpec needs: `setDefaultDataLoader((spec) => loadTrainingData(spec))`. */
+/**
+ * The loader a TrainSpec needs: `setDefaultDataLoader((spec) => loadTrainingData(spec))`. The
+ * rows (limit subset, validation split) follow `dataset.splitSeed` when given, so runs with
+ * different seeds can share one split; the batch order always follows the run's seed.
+ */
 export async function loadTrainingData(
-  spec: { seed: number; dataset: DatasetRequest },
+  spec: { seed: number; dataset: DatasetRequest & { splitSeed?: number } },
   opts: LoadOptions = {},
 ): Promise<DatasetTrainingData> {
-  const ds = await loadDataset(spec.dataset, { ...opts, seed: spec.seed });
+  const ds = await loadDataset(spec.dataset, { ...opts, seed: spec.dataset.splitSeed ?? spec.seed });
   return trainingData(ds, { seed: spec.seed, augment: spec.dataset.augment ?? false });
 }

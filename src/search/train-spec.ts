@@ -12,8 +12,13 @@ export type CandidateSettings = Pick<SearchConfig, 'train' | 'distill' | 'diverg
   dataset: DatasetSpec;
 };
 
+/**
+ * The dataset's split is seeded by the experiment (not by each candidate's training seed), so
+ * every candidate trains on the same rows and is ranked on the same validation images.
+ */
 export function candidateSettings(config: SearchConfig): CandidateSettings {
-  const { train, distill, divergence, dataset } = config;
+  const { train, distill, divergence } = config;
+  const dataset = { ...config.dataset, splitSeed: config.dataset.splitSeed ?? config.seed };
   return { train, distill, divergence, dataset };
 }
 

@@ -52,6 +52,11 @@ export const DatasetSpec = z.strictObject({
   /** Extra unlabeled images used only for distillation. */
   transfer: z.string().optional(),
   dataDir: z.string().optional(),
+  /**
+   * Seeds the limit subset and the validation split (default: the run's seed). A search sets it
+   * to the experiment's seed, so every candidate trains and is evaluated on the same rows.
+   */
+  splitSeed: z.number().int().min(0).optional(),
 });
 export type DatasetSpec = z.infer<typeof DatasetSpec>;
 
