@@ -152,6 +152,8 @@ export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
         return { kind: 'diverged', epoch, step: state.globalStep, reason: why, lossTail };
       }
       if (rowDue || now() - beat >= ctx.heartbeatSeconds) progress(epoch, p, false);
+      // A step is synchronous; without a turn of the event loop a SIGTERM would wait for the epoch's end.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (ctx.signal?.aborted) {
         p.seconds += now() - t;
         state.partial = p;

@@ -4,6 +4,7 @@
  * rather than `model.fit`, so every step can be checked for divergence, a stop request can
  * checkpoint mid-epoch, and a resume replays exactly.
  */
+import { loadTrainingData } from '../data/training-data';
 import { Rng } from '../graph';
 import { buildModel } from '../model/build';
 import { openStore } from '../storage/open';
@@ -31,8 +32,10 @@ export interface RunTrainingOptions {
   store?: ArtifactStore;
   /** Opens the other URIs of the spec: start checkpoint, teacher, logits file, lineage. */
   openStore?: StoreOpener;
-  /** The dataset, when the caller holds it already; default: `loadTrainingData(spec)`. */
+  /** The dataset, when the caller holds it already; default: loaded from `spec.dataset` (src/data). */
   data?: TrainingData;
+  /** How to load the dataset when `data` is not given. */
+  loadData?: DataLoader;
   /** Console lines (model summary, one line per epoch); default console.log. */
   log?: (line: string) => void;
   /** Seconds between heartbeats inside an epoch (default 5); there is also one per logged step row. */
@@ -43,14 +46,14 @@ export type DataLoader = (spec: TrainSpec) => Promise<TrainingData>;
 
 export async function runTraining(
   input: TrainSpecInput,
-  opts: RunTrainingOptions & { loadData?: DataLoader } = {},
+  opts: RunTrainingOptions = {},
 ): Promise<TrainResult> {
   const spec = parseTrainSpec(input);
   const open = opts.openStore ?? openStore;
   const out = opts.store ?? open(spec.output);
   const log = opts.log ?? ((line: string) => console.log(line));
   const started = performance.now();
-  const data = opts.data ?? (await requireLoader(opts.loadData)(spec));
+  const data = opts.data ?? (await (opts.loadData ?? loadTrainingData)(spec));
 
   const resumed = spec.resume ? await resumeFrom(out, spec, data) : null;
   if (!resumed) await clearCheckpoints(out);
@@ -118,18 +121,6 @@ export async function runTraining(
     stepper.dispose();
     model.dispose();
   }
-}
-
-let registeredLoader: DataLoader | null = null;
-/** The dataset loader used when runTraining gets neither `data` nor `loadData` (set by src/train/index.ts). */
-export function setDefaultDataLoader(loader: DataLoader): void {
-  registeredLoader = loader;
-}
-
-function requireLoader(given: DataLoader | undefined): DataLoader {
-  const loader = given ?? registeredLoader;
-  if (!loader) throw new StartError('no dataset loader: pass `data` or `loadData` to runTraining');
-  return loader;
 }
 
 function freshState(spec: TrainSpec, data: TrainingData): TrainState {

@@ -1,0 +1,155 @@
+/**
+ * `netgrow train --spec <file|uri>`: one training run, the same command a Kubernetes pod runs.
+ * A thin shell over `runTraining`: it reads the spec, applies the flags, prints progress lines
+ * a parent process can parse, turns SIGTERM into a checkpoint-and-stop, and maps the outcome
+ * to the documented exit codes.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { formatProgressLine } from '../executor/executor';
+import { StorageError } from '../storage/store';
+import { locateFile } from '../train/locate';
+import { runTraining } from '../train/run';
+import { TRAIN_EXIT, TrainResult } from '../train/spec';
+import { parseTrainSpec, SpecError } from '../train/spec-errors';
+import { exitCodeFor } from '../train/errors';
+import { BackendName, initBackend } from '../backend';
+
+export const help = `netgrow train --spec <file|uri> [options] — train one network as a TrainSpec says
+
+  --spec <file|uri>     the TrainSpec (JSON or YAML): a path, file:///… or s3://bucket/key
+  --resume              continue from the last complete checkpoint under the spec's output (default)
+  --no-resume           start again from the spec's checkpoint, replacing earlier epoch checkpoints
+  --data-dir <dir>      where datasets are (overrides dataset.dataDir; also NETGROW_DATA)
+  --backend <name>      tensorflow | wasm | cpu (default: the fastest available; also NETGROW_BACKEND)
+  --json                print the TrainResult as one JSON object on the last stdout line
+
+Writes under the spec's output: epochs/<n>/ (resumable checkpoints), final/ (the trained
+checkpoint), train.csv, events.out.tfevents.*, lineage.jsonl, result.json.
+Prints one line per epoch, and progress lines 'NETGROW_PROGRESS {"epoch":…,"step":…}' for a
+parent process. SIGTERM/SIGINT: finish the current step, checkpoint to interrupted/, exit 130.
+
+exit codes: 0 done, ${TRAIN_EXIT.badInput} bad spec or input, ${TRAIN_EXIT.diverged} diverged (see result.json), ${TRAIN_EXIT.infrastructure} infrastructure error (storage, backend), ${TRAIN_EXIT.interrupted} stopped by a signal`;
+
+interface Flags {
+  spec: string;
+  resume?: boolean;
+  dataDir?: string;
+  backend?: BackendName;
+  json: boolean;
+}
+
+export async function run(args: string[]): Promise<number> {
+  let flags: Flags;
+  let spec;
+  try {
+    flags = parseFlags(args);
+    spec = parseTrainSpec(applyFlags(await readSpec(flags.spec), flags), flags.spec);
+  } catch (e) {
+    return fail(e);
+  }
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(TRAIN_EXIT.interrupted); // a second signal: leave now
+    console.error(`netgrow train: ${sig}: stopping after this step and checkpointing`);
+    stop.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    await initBackend({ prefer: flags.backend });
+    const result = await runTraining(spec, {
+      signal: stop.signal,
+      onProgress: (p) => console.log(formatProgressLine(p)),
+    });
+    if (flags.json) console.log(JSON.stringify(result));
+    return exitCode(result);
+  } catch (e) {
+    return fail(e);
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+function exitCode(r: TrainResult): number {
+  if (r.status === 'diverged') return TRAIN_EXIT.diverged;
+  if (r.status === 'stopped') return TRAIN_EXIT.interrupted;
+  return TRAIN_EXIT.done;
+}
+
+function fail(e: unknown): number {
+  const code = exitCodeFor(e);
+  const known = code === TRAIN_EXIT.badInput || e instanceof StorageError;
+  const message = e instanceof Error ? e.message : String(e);
+  console.error(
+    `netgrow train: ${known ? message : `internal error: ${message} (set NETGROW_DEBUG=1 for the stack trace)`}`,
+  );
+  if (process.env.NETGROW_DEBUG && e instanceof Error) console.error(e.stack);
+  return code;
+}
+
+function parseFlags(args: string[]): Flags {
+  const flags: Partial<Flags> = { json: false };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined || v.startsWith('--'))
+        throw new SpecError(`${a} needs a value (netgrow train --help)`);
+      return v;
+    };
+    if (a === '--spec') flags.spec = value();
+    else if (a === '--resume') flags.resume = true;
+    else if (a === '--no-resume') flags.resume = false;
+    else if (a === '--data-dir') flags.dataDir = value();
+    else if (a === '--backend') flags.backend = backendName(value());
+    else if (a === '--json') flags.json = true;
+    else throw new SpecError(`unknown option '${a}'; netgrow train --help lists the options`);
+  }
+  if (!flags.spec)
+    throw new SpecError('--spec <file|uri> is required: the TrainSpec to run (netgrow train --help)');
+  return flags as Flags;
+}
+
+function backendName(v: string): BackendName {
+  if (v === 'tensorflow' || v === 'wasm' || v === 'cpu') return v;
+  throw new SpecError(`--backend ${v} is not a backend; use tensorflow, wasm or cpu`);
+}
+
+async function readSpec(where: string): Promise<unknown> {
+  let text: string;
+  try {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(where)) {
+      const { store, key } = locateFile(where);
+      text = await store.getText(key);
+    } else {
+      text = readFileSync(where, 'utf8');
+    }
+  } catch (e) {
+    // An unreachable bucket is an outage (retryable), a missing file a mistake in the command.
+    if (e instanceof StorageError && e.code !== 'not_found' && e.code !== 'bad_uri') throw e;
+    throw new SpecError(`cannot read the spec ${where}: ${(e as Error).message}`);
+  }
+  try {
+    return /\.ya?ml$/i.test(where) ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
+  } catch (e) {
+    throw new SpecError(
+      `spec ${where} is not valid ${/\.ya?ml$/i.test(where) ? 'YAML' : 'JSON'}: ${(e as Error).message}`,
+    );
+  }
+}
+
+function applyFlags(raw: unknown, f: Flags): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw; // the schema says what is wrong
+  const spec = { ...(raw as Record<string, unknown>) };
+  if (f.resume !== undefined) spec.resume = f.resume;
+  if (f.dataDir !== undefined) {
+    const dataset = spec.dataset;
+    spec.dataset = {
+      ...(typeof dataset === 'object' && dataset !== null ? dataset : {}),
+      dataDir: f.dataDir,
+    };
+  }
+  return spec;
+}
