@@ -90,7 +90,7 @@ export function planBranch(g: Graph, c: CommandOf<'branch'>, rng: Rng): MorphPla
         [weightKey(id, 'kernel'), glorotKernel([kernel, kernel, cin, width], r)],
         [weightKey(id, 'bias'), tensorOf([width])],
       ]);
-      const fixed = channelWeights(g, plan, w, { producers: new Map(), noise: 0, rng: r, freshRows: 'zero' });
+      const fixed = channelWeights(g, plan, w, { producers: new Map(), replicas: 'split', noise: 0, rng: r });
       return withWeights(w, [...fresh, ...fixed]);
     },
   };

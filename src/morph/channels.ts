@@ -9,7 +9,7 @@
 import { assertNever, Graph, inferShapes, Rng, Shape, WeightTensor, weightKey, Weights } from '../graph';
 import { MorphError } from './errors';
 import { nameOf } from './graph-edit';
-import { FRESH, gatherAxis, splitFanIn, stdOf } from './tensor';
+import { FRESH, gatherAxis, randomizeCopies, splitFanIn, stdOf } from './tensor';
 
 export interface ChannelPlan {
   /** New → old channel, per node output whose layout changed. */
@@ -154,11 +154,16 @@ function flattenMap(m: Int32Array, x: Shape): Int32Array {
 export interface ChannelWeightOptions {
   /** Producers whose output channels are laid out by their seed map (wider); none for branch. */
   producers: Map<string, Int32Array>;
-  /** Relative std of the zero-sum symmetry-breaking noise on consumer rows. */
+  /**
+   * `split` (Net2Wider): new channels copy their source's weights and every consumer's rows
+   * are divided among the copies, plus zero-sum noise. `random` (random-pad): new channels
+   * get random incoming and outgoing weights; the originals keep theirs. FRESH channels
+   * (branch) always get zero rows.
+   */
+  replicas: 'split' | 'random';
+  /** Relative std of the zero-sum symmetry-breaking noise on consumer rows (split only). */
   noise: number;
   rng: Rng;
-  /** Values for FRESH rows of consumers and FRESH output channels of producers. */
-  freshRows: 'zero' | 'random';
 }
 
 /** Per-channel parameters of a FRESH channel: batch norm's fresh statistics, PReLU's default alpha. */
@@ -178,9 +183,10 @@ export function channelWeights(
   opts: ChannelWeightOptions,
 ): Array<[string, WeightTensor]> {
   const out: Array<[string, WeightTensor]> = [];
+  // random-pad's scale: the std of the tensor it pads.
   const random = (t: WeightTensor) => {
     const sd = stdOf(t.data) || 0.05;
-    return opts.freshRows === 'random' ? () => opts.rng.normal() * sd : () => 0;
+    return () => opts.rng.normal() * sd;
   };
   for (const n of g.nodes) {
     const inMap = plan.inMaps.get(n.id);
@@ -189,17 +195,25 @@ export function channelWeights(
     if (n.kind === 'conv2d' || n.kind === 'dense') {
       const key = weightKey(n.id, 'kernel');
       const inAxis = n.kind === 'conv2d' ? 2 : 0;
-      let kernel = w.get(key)!;
-      if (inMap)
-        kernel = splitFanIn(kernel, inAxis, inMap, {
-          noise: opts.noise,
-          rng: opts.rng,
-          fresh: random(kernel),
-        });
-      if (layout) kernel = gatherAxis(kernel, inAxis + 1, layout, random(kernel));
+      const old = w.get(key)!;
+      let kernel = old;
+      if (inMap && opts.replicas === 'split') {
+        kernel = splitFanIn(kernel, inAxis, inMap, { noise: opts.noise, rng: opts.rng, fresh: () => 0 });
+      } else if (inMap) {
+        kernel = randomizeCopies(gatherAxis(kernel, inAxis, inMap), inAxis, inMap, random(old));
+      }
+      if (layout) {
+        kernel = gatherAxis(kernel, inAxis + 1, layout);
+        if (opts.replicas === 'random') kernel = randomizeCopies(kernel, inAxis + 1, layout, random(old));
+      }
       out.push([key, kernel]);
-      if (layout && n.bias)
-        out.push([weightKey(n.id, 'bias'), gatherAxis(w.get(weightKey(n.id, 'bias'))!, 0, layout)]);
+      if (layout && n.bias) {
+        const bias = gatherAxis(w.get(weightKey(n.id, 'bias'))!, 0, layout);
+        out.push([
+          weightKey(n.id, 'bias'),
+          opts.replicas === 'random' ? randomizeCopies(bias, 0, layout, () => 0) : bias,
+        ]);
+      }
     } else if (inMap && (n.kind === 'batchnorm' || (n.kind === 'activation' && n.fn === 'prelu'))) {
       const names = n.kind === 'batchnorm' ? ['gamma', 'beta', 'movingMean', 'movingVariance'] : ['alpha'];
       for (const p of names) {

@@ -174,6 +174,35 @@ function addZeroSumNoise(
   }
 }
 
+/**
+ * random-pad (the Net2Net paper's baseline): along `axis`, every index whose `map` entry
+ * already appeared at a lower index — a new copy of an old channel — gets `draw()` values
+ * instead of copied ones. Map operations keep order, so the first occurrence is the original.
+ */
+export function randomizeCopies(
+  t: WeightTensor,
+  axis: number,
+  map: Int32Array,
+  draw: () => number,
+): WeightTensor {
+  const { outer, n, inner } = axisView(t.shape, axis);
+  const seen = new Set<number>();
+  const copies: number[] = [];
+  map.forEach((m, j) => {
+    if (m === FRESH) return;
+    if (seen.has(m)) copies.push(j);
+    seen.add(m);
+  });
+  const data = t.data.slice();
+  for (let o = 0; o < outer; o++) {
+    for (const j of copies) {
+      const base = (o * n + j) * inner;
+      for (let i = 0; i < inner; i++) data[base + i] = draw();
+    }
+  }
+  return { shape: [...t.shape], data };
+}
+
 /** A conv kernel [k, k, in, out] zero-padded to [k2, k2, in, out], the old taps centred. */
 export function padKernel(t: WeightTensor, k2: number): WeightTensor {
   const [k, , cin, cout] = t.shape;

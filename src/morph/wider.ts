@@ -15,7 +15,6 @@ import { CommandOf } from './command';
 import { channelWeights, propagateChannels } from './channels';
 import { MorphError } from './errors';
 import { nameOf, nodeOf, reparse, resolveLayer, withWeights } from './graph-edit';
-import { FRESH } from './tensor';
 import { MorphPlan } from './types';
 
 /** Nodes that keep a tensor's channel layout as it is (so an add after them ties layers). */
@@ -103,7 +102,7 @@ export function planWider(g: Graph, c: CommandOf<'wider'>, rng: Rng): MorphPlan 
   }
   const who = `${name}'s widened channels`;
   const { layers, carriers } = tiedLayers(g, n, who);
-  const layout = replicationLayout(g, carriers, old, target, c.init, rng);
+  const layout = replicationLayout(g, carriers, old, target, rng);
   const seeds = new Map(layers.map((id) => [id, layout]));
   const plan = propagateChannels(g, seeds, who);
   const tied = new Set(layers);
@@ -134,15 +133,16 @@ export function planWider(g: Graph, c: CommandOf<'wider'>, rng: Rng): MorphPlan 
           producers: seeds,
           noise: weightNoise,
           rng: Rng.fromState(weightRng),
-          freshRows: 'random',
+          replicas: c.init === 'net2wider' ? 'split' : 'random',
         }),
       ),
   };
 }
 
 /**
- * The widened layers' output layout: new channel → the old channel it copies (net2wider: a
- * uniformly random one, as in the seed) or FRESH (random-pad). Old channels keep their order;
+ * The widened layers' output layout: new channel → the old channel it copies, a uniformly
+ * random one as in the seed (random-pad later replaces the copies' weights; the layout still
+ * decides which slice segment a new channel joins). Old channels keep their order;
  * each new channel is placed right after the slice segment its source lies in, so channel
  * slices downstream (also behind concats) stay contiguous.
  */
@@ -151,7 +151,6 @@ function replicationLayout(
   carriers: Set<string>,
   old: number,
   target: number,
-  init: 'net2wider' | 'random-pad',
   rng: Rng,
 ): Int32Array {
   const cuts = sliceCuts(g, carriers, old);
@@ -160,7 +159,7 @@ function replicationLayout(
   for (let r = old; r < target; r++) {
     const src = rng.int(old);
     const seg = bounds.findIndex((b, i) => src >= b && src < bounds[i + 1]);
-    extras[seg].push(init === 'net2wider' ? src : FRESH);
+    extras[seg].push(src);
   }
   const layout: number[] = [];
   for (let s = 0; s + 1 < bounds.length; s++) {

@@ -135,6 +135,14 @@ describe('wider: structure and behaviour', () => {
     const r = apply(net, 'wider conv2 x2 init=random-pad');
     assert.equal(r.preserving, false);
     assert.ok(outputChange(net, r).maxAbsDiff > 1e-6);
+    // The originals keep their weights; the copies are random, inside their tower's slice.
+    assert.equal(r.weights.get('conv2/kernel')!.data[7], net.weights.get('conv2/kernel')!.data[7]);
+    const grouped = apply(apply(net, 'group conv1 3'), 'wider conv1 x2 init=random-pad');
+    const sizes = grouped.graph.nodes.flatMap((n) => (n.kind === 'slice' ? [n.size] : []));
+    assert.equal(
+      sizes.reduce((a, b) => a + b, 0),
+      128,
+    );
   });
 
   test('the same seed gives the same child', () => {
