@@ -6,7 +6,7 @@ import { readWeights } from '../model/build';
 import { writeCheckpoint } from '../model/checkpoint';
 import { joinUri } from '../storage/uri';
 import { RunContext, Outcome } from './loop';
-import { epochPrefix, EpochRecord } from './run-state';
+import { epochPrefix, EpochRecord, INTERRUPTED, removeCheckpoint } from './run-state';
 import { Metrics, TrainResult } from './spec';
 import { BUILTIN_PREFIX } from './start';
 
@@ -34,6 +34,8 @@ export async function finishRun(
       extra: { runId: spec.runId, epochs: state.epoch, steps: state.globalStep },
     });
     checkpoint = joinUri(out.uri, FINAL);
+    // A mid-epoch stop's checkpoint is behind every epoch checkpoint now; it would only take space.
+    await removeCheckpoint(out, INTERRUPTED);
     if (ctx.data.test) test = ctx.stepper.evaluate(ctx.data.test);
   } else if (outcome.kind === 'stopped') {
     checkpoint = joinUri(out.uri, outcome.checkpoint);

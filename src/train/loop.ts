@@ -15,6 +15,7 @@ import {
   epochPrefix,
   INTERRUPTED,
   PartialEpoch,
+  removeCheckpoint,
   saveTrainCheckpoint,
   TrainState,
 } from './run-state';
@@ -184,6 +185,8 @@ export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
     const stop = early.endEpoch(record.valAcc ?? record.acc);
     await logs.epochRow({ ...record, samplesPerSec: p.labelled / Math.max(p.seconds, 1e-9) });
     await checkpoint(epochPrefix(epoch));
+    if (epoch > spec.keepCheckpoints)
+      await removeCheckpoint(ctx.out, epochPrefix(epoch - spec.keepCheckpoints));
     progress(epoch, p, true);
     t = now();
     if (stop) return { kind: 'completed', reason: 'early-stopping' };

@@ -177,3 +177,10 @@ export function restoreOptimizer(opt: Optimizer, saved: OptimizerState, where: s
     );
   }
 }
+
+/** Deletes a checkpoint folder, meta.json first so that it reads as absent at once. */
+export async function removeCheckpoint(store: ArtifactStore, prefix: string): Promise<void> {
+  const keys = await store.list(`${prefix}/`);
+  keys.sort((a, b) => Number(b.endsWith('/meta.json')) - Number(a.endsWith('/meta.json')));
+  for (const k of keys) await store.delete(k);
+}

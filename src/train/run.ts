@@ -15,7 +15,14 @@ import { locateFile, StoreOpener } from './locate';
 import { RunContext, trainEpochs, TrainProgress } from './loop';
 import { Optimizer } from './optimizer';
 import { RunLogs } from './run-logs';
-import { findResumePoint, INTERRUPTED, loadTrainCheckpoint, restoreOptimizer, TrainState } from './run-state';
+import {
+  findResumePoint,
+  INTERRUPTED,
+  loadTrainCheckpoint,
+  removeCheckpoint,
+  restoreOptimizer,
+  TrainState,
+} from './run-state';
 import { TrainResult, TrainSpec, TrainSpecInput } from './spec';
 import { parseTrainSpec } from './spec-errors';
 import { StartError, startingNetwork } from './start';
@@ -170,10 +177,6 @@ async function resumeFrom(out: ArtifactStore, spec: TrainSpec, data: TrainingDat
 
 /** A fresh run must not leave an older run's checkpoints for a later resume to pick up. */
 async function clearCheckpoints(out: ArtifactStore): Promise<void> {
-  for (const prefix of ['epochs/', `${INTERRUPTED}/`]) {
-    const keys = await out.list(prefix);
-    // meta.json first: a folder loses its commit marker before its files.
-    keys.sort((a, b) => Number(b.endsWith('/meta.json')) - Number(a.endsWith('/meta.json')));
-    for (const k of keys) await out.delete(k);
-  }
+  const epochs = new Set((await out.list('epochs/')).map((k) => k.split('/').slice(0, 2).join('/')));
+  for (const prefix of [...epochs, INTERRUPTED]) await removeCheckpoint(out, prefix);
 }

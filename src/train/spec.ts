@@ -106,6 +106,11 @@ export const TrainSpec = z.strictObject({
       window: z.number().int().positive().default(50),
     })
     .default({ medianMultiple: 20, window: 50 }),
+  /**
+   * Epoch checkpoints kept under `output/epochs/` (the newest; older ones are deleted once a
+   * newer one is complete). They hold optimizer state too, so they cost ~2-3× the weights each.
+   */
+  keepCheckpoints: z.number().int().positive().default(2),
   /** TensorBoard/CSV step logging period. */
   logEverySteps: z.number().int().positive().default(50),
   /** URI of the lineage.jsonl that gets this run's training events; default `<output>/lineage.jsonl`. */

@@ -76,6 +76,13 @@ describe('resume', () => {
       'no duplicated step rows after the resume',
     );
 
+    // Only the newest keepCheckpoints (2) epoch checkpoints stay; the mid-epoch one is gone.
+    const kept = new Set((await openStore(output).list('')).map((k) => k.split('/').slice(0, 2).join('/')));
+    assert.deepEqual([...kept].filter((k) => /^(epochs|interrupted)/.test(k)).sort(), [
+      'epochs/2',
+      'epochs/3',
+    ]);
+
     const wa = await readCheckpoint(openStore(join(dir, 'whole', 'final')), '');
     const wb = await readCheckpoint(openStore(join(output, 'final')), '');
     for (const [k, t] of wa.weights) assert.deepEqual(wb.weights.get(k)!.data, t.data, k);

@@ -1,0 +1,13 @@
+export * from './spec';
+export * from './spec-errors';
+export * from './errors';
+export * from './run';
+export * from './data';
+export * from './losses';
+export * from './optimizer';
+export * from './schedule';
+export * from './divergence';
+export * from './run-state';
+export * from './teacher';
+export * from './start';
+export { FINAL } from './finish';
