@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { apply, assertPreserved, builtinNet, nodeIn, refusal } from './support/check';
+import { apply, assertPreserved, builtinNet, customNet, nodeIn, refusal } from './support/check';
 
 describe('branch', () => {
   test('1x1 / 3x3 / 5x5 / pool towers beside the conv, read downstream with zero weights', () => {
@@ -44,6 +44,20 @@ describe('branch', () => {
     const head = refusal(builtinNet('seed-ga', { inputShape: [8, 8, 1], numClasses: 3 }), 'branch conv2');
     assert.equal(head.code, 'softmax_channels');
     assert.match(head.message, /the new towers of 'conv2_br1' would pass through softmax 'softmax'/);
+    const convOut = customNet(
+      [
+        { id: 'input', kind: 'input', inputs: [], shape: [6, 6, 1] },
+        { id: 'c', kind: 'conv2d', inputs: ['input'], filters: 4, kernel: 3 },
+        { id: 'act', kind: 'activation', inputs: ['c'], fn: 'relu' },
+      ],
+      'act',
+    );
+    const out = refusal(convOut, 'branch conv1');
+    assert.equal(out.code, 'output_head');
+    assert.match(
+      out.message,
+      /conv1 \(@c\) is the output head; towers beside it would change what the network outputs/,
+    );
     const res = builtinNet('resnet-s', { inputShape: [8, 8, 1], numClasses: 3 });
     const add = refusal(res, 'branch @b1_conv2');
     assert.equal(add.code, 'add_mismatch');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { positionalNames } from '../../src/graph';
 import { groupSizes } from '../../src/morph';
-import { apply, assertPreserved, builtinNet, nodeIn, refusal } from './support/check';
+import { apply, assertPreserved, builtinNet, customNet, nodeIn, refusal } from './support/check';
 
 describe('group', () => {
   test('filters split as in the seed: C / g each, the rest to the last tower', () => {
@@ -38,7 +38,20 @@ describe('group', () => {
     assertPreserved(net, r);
   });
 
-  test('refusals: not a conv, too few channels', () => {
+  test('refusals: not a conv, too few channels, the output head', () => {
+    const convOut = customNet(
+      [
+        { id: 'input', kind: 'input', inputs: [], shape: [6, 6, 1] },
+        { id: 'c', kind: 'conv2d', inputs: ['input'], filters: 4, kernel: 3 },
+      ],
+      'c',
+    );
+    const head = refusal(convOut, 'group conv1 2');
+    assert.equal(head.code, 'output_head');
+    assert.match(
+      head.message,
+      /conv1 \(@c\) is the output head; a grouped block after it would change what the network outputs/,
+    );
     const teacher = builtinNet('seed-teacher', { inputShape: [8, 8, 1], numClasses: 3 });
     const kind = refusal(teacher, 'group fc1 2');
     assert.equal(kind.code, 'wrong_kind');
