@@ -19,6 +19,12 @@ import {
   Weights,
 } from '../graph';
 import { applyCommands, CommandError, MorphError, MorphStep, parseCommands } from '../morph';
+// Static imports: under the tsx loader of bin/netgrow.js a dynamic import() takes the ESM path,
+// which cannot resolve extensionless TypeScript modules.
+import { initBackend } from '../backend';
+import { readCheckpoint, writeCheckpoint } from '../model/checkpoint';
+import { checkPreservation } from '../model/verify';
+import { FileStore } from '../storage/file-store';
 
 export const help = `netgrow morph --arch <builtin|path> --ops "<cmd>; <cmd>" [options] — grow a network by commands
 
@@ -157,8 +163,6 @@ async function loadNetwork(o: MorphOptions): Promise<Network> {
   }
   if (o.input || o.classes) throw new MorphUsageError('--input and --classes apply to builtins only');
   if (statSync(o.arch).isDirectory()) {
-    const { readCheckpoint } = await import('../model/checkpoint');
-    const { FileStore } = await import('../storage/file-store');
     if (!existsSync(join(o.arch, 'meta.json'))) {
       throw new MorphUsageError(`--arch '${o.arch}' is a folder without meta.json, not a checkpoint`);
     }
@@ -242,10 +246,7 @@ const fmt = (v: number): string => (v === 0 ? '0' : v.toExponential(2));
 
 type Check = (a: Network, b: Network) => { maxAbsDiff: number; relDiff: number; preserving: boolean };
 
-/** Loads tfjs only when --check asks for it (it is slow to import). */
 async function checker(o: MorphOptions): Promise<Check> {
-  const { initBackend } = await import('../backend');
-  const { checkPreservation } = await import('../model/verify');
   const backend = await initBackend({ prefer: o.backend, log: () => {} });
   // Printed here rather than by initBackend, which logs only on its first call in a process.
   (o.json ? console.error : console.log)(`backend: ${backend.name}`);
@@ -253,8 +254,6 @@ async function checker(o: MorphOptions): Promise<Check> {
 }
 
 async function writeChild(o: MorphOptions, child: Network): Promise<string> {
-  const { writeCheckpoint } = await import('../model/checkpoint');
-  const { FileStore } = await import('../storage/file-store');
   await writeCheckpoint(new FileStore(o.out!), '', child.graph, child.weights, {
     parent: o.arch,
     operation: o.ops,
