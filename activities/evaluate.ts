@@ -1,31 +1,49 @@
 /**
  * evaluate: the trained checkpoint on the validation and test splits, in inference mode —
  * the numbers the search ranks candidates by. Every candidate of an experiment is measured
- * on the same rows: the split follows the dataset spec's seed, not the candidate's.
+ * on the same rows it was not trained on: the split follows `dataset.splitSeed`, which the
+ * workflow sets to the experiment's seed for training and evaluation alike.
  */
+import { Context } from '@temporalio/activity';
 import type { EvaluateInput, EvaluateOutput } from './types';
+import { initBackend } from '../src/backend';
 import { countParams, Graph, Weights } from '../src/graph';
 import { readCheckpoint } from '../src/model/checkpoint';
 import { buildModel } from '../src/model/build';
 import { tf } from '../src/model/tf';
 import { loadTrainingData } from '../src/data';
 import { ActivityDeps } from './context';
+import { failingClearly } from './failures';
 
 export function evaluateActivity(deps: ActivityDeps) {
-  return async function evaluate(input: EvaluateInput): Promise<EvaluateOutput> {
-    const ck = await readCheckpoint(deps.openStore(input.checkpoint), '');
-    const seed = (input.dataset as { seed?: number }).seed ?? 0;
-    const data = await loadTrainingData({ seed, dataset: input.dataset });
-    const val = data.val ? scoreSet(ck.graph, ck.weights, data.val, data.inputShape) : null;
-    const test = data.test ? scoreSet(ck.graph, ck.weights, data.test, data.inputShape) : null;
-    return {
-      valAcc: val?.acc ?? NaN,
-      valLoss: val?.loss ?? NaN,
-      testAcc: test?.acc ?? null,
-      testLoss: test?.loss ?? null,
-      params: countParams(ck.graph),
-    };
-  };
+  return (input: EvaluateInput): Promise<EvaluateOutput> =>
+    failingClearly(`evaluate ${input.candidateId}`, async () => {
+      await initBackend({ log: deps.log ?? (() => undefined) });
+      const ck = await readCheckpoint(deps.openStore(input.checkpoint), '');
+      // Without a splitSeed (a spec from outside a search) training split with seed 0 only if
+      // its own seed was 0; searches always set it (src/search/train-spec.ts).
+      const seed = input.dataset.splitSeed ?? 0;
+      const data = await loadTrainingData({ seed, dataset: input.dataset });
+      const beat = () => heartbeat();
+      const val = data.val ? scoreSet(ck.graph, ck.weights, data.val, data.inputShape, beat) : null;
+      const test = data.test ? scoreSet(ck.graph, ck.weights, data.test, data.inputShape, beat) : null;
+      return {
+        valAcc: val?.acc ?? NaN,
+        valLoss: val?.loss ?? NaN,
+        testAcc: test?.acc ?? null,
+        testLoss: test?.loss ?? null,
+        params: countParams(ck.graph),
+      };
+    });
+}
+
+/** Outside an activity (a direct call from a test or the CLI) there is nothing to beat to. */
+function heartbeat(): void {
+  try {
+    Context.current().heartbeat();
+  } catch {
+    // not in an activity context
+  }
 }
 
 /** Mean cross-entropy and accuracy, batched, on logits (the graph's softmax is cut off). */
@@ -34,6 +52,7 @@ export function scoreSet(
   w: Weights,
   set: { x: Float32Array; y: Int32Array; count: number },
   inputShape: readonly number[],
+  onBatch: () => void = () => undefined,
   batchSize = 256,
 ): { loss: number; acc: number } {
   const model = buildModel(g, w, { logits: true });
@@ -59,6 +78,7 @@ export function scoreSet(
       });
       lossSum += l;
       hits += c;
+      onBatch();
     }
   } finally {
     model.dispose();

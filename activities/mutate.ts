@@ -3,68 +3,66 @@
  * checkpoint under `candidates/<childId>/`. Idempotent: a retry after a crash finds the
  * checkpoint it wrote and returns the same answer, so a child is never grown twice.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import type { MutateInput, MutateOutput } from './types';
+import { initBackend } from '../src/backend';
 import { datasetEntry } from '../src/data/registry';
 import { countParams, Graph, initWeights, isBuiltin, parseGraphJson, Rng, Weights } from '../src/graph';
-import { applyCommands, formatCommand, MorphError, randomPlan } from '../src/morph';
+import { applyCommands, formatCommand, randomPlan } from '../src/morph';
 import { checkPreservation } from '../src/model/verify';
 import { readCheckpoint, readCheckpointMeta, writeCheckpoint } from '../src/model/checkpoint';
 import { BUILTIN_PREFIX, startingNetwork } from '../src/train/start';
 import { readFile } from 'node:fs/promises';
 import { ActivityDeps } from './context';
+import { failingClearly } from './failures';
 
 export function mutateActivity(deps: ActivityDeps) {
-  return async function mutate(input: MutateInput): Promise<MutateOutput> {
-    const exp = deps.openStore(input.experimentUri);
-    const prefix = `candidates/${input.childId}`;
-    const checkpoint = `${input.experimentUri.replace(/\/+$/, '')}/${prefix}`;
-    if (await exp.exists(`${prefix}/meta.json`)) {
-      const meta = await readCheckpointMeta(exp, prefix);
-      const done = meta.extra.mutate as MutateOutput | undefined;
-      if (done) return done;
-    }
-    const entry = datasetEntry(input.dataset.name);
-    const data = { inputShape: entry.inputShape, numClasses: entry.classNames.length };
-    const parent = await loadParent(deps, input, data);
-    const rng = new Rng(input.seed);
-    const ops =
-      input.ops ??
-      randomPlan(parent.graph, rng.fork('plan'), input.mutations ?? 1).map((c) => formatCommand(c));
-    let applied;
-    try {
-      applied = applyCommands(parent.graph, parent.weights, ops, rng.fork('apply'));
-    } catch (e) {
-      if (e instanceof MorphError) throw ApplicationFailure.nonRetryable(e.message, 'MorphRefused');
-      throw e;
-    }
-    const check =
-      deps.checkMutations !== false && applied.preserving && applied.steps.length > 0
-        ? checkPreservation(parent, applied, { seed: input.seed })
-        : null;
-    const output: MutateOutput = {
-      candidateId: input.childId,
-      checkpoint,
-      ops: applied.steps.map((s, i) => ({
-        command: s.command,
-        preserving: s.preserving,
-        paramsBefore: s.paramsBefore,
-        paramsAfter: s.paramsAfter,
-        maxAbsDiff: i === applied.steps.length - 1 && check ? check.maxAbsDiff : null,
-      })),
-      preserving: applied.preserving && (check?.preserving ?? true),
-      maxAbsDiff: check?.maxAbsDiff ?? null,
-      paramsBefore: countParams(parent.graph),
-      paramsAfter: countParams(applied.graph),
-    };
-    await writeCheckpoint(exp, prefix, applied.graph, applied.weights, {
-      parent: parent.id,
-      operation: applied.steps.map((s) => s.command).join('; ') || 'init',
-      lineage: parent.lineage,
-      extra: { mutate: output },
-    });
-    return output;
+  return (input: MutateInput): Promise<MutateOutput> =>
+    failingClearly(`mutate ${input.childId}`, () => grow(deps, input));
+}
+
+async function grow(deps: ActivityDeps, input: MutateInput): Promise<MutateOutput> {
+  const exp = deps.openStore(input.experimentUri);
+  const prefix = `candidates/${input.childId}`;
+  const checkpoint = `${input.experimentUri.replace(/\/+$/, '')}/${prefix}`;
+  if (await exp.exists(`${prefix}/meta.json`)) {
+    const meta = await readCheckpointMeta(exp, prefix);
+    const done = meta.extra.mutate as MutateOutput | undefined;
+    if (done) return done;
+  }
+  const entry = datasetEntry(input.dataset.name);
+  const data = { inputShape: entry.inputShape, numClasses: entry.classNames.length };
+  const parent = await loadParent(deps, input, data);
+  const rng = new Rng(input.seed);
+  const ops =
+    input.ops ??
+    randomPlan(parent.graph, rng.fork('plan'), input.mutations ?? 1).map((c) => formatCommand(c));
+  // A refused command throws MorphError/CommandError: non-retryable (failures.ts).
+  const applied = applyCommands(parent.graph, parent.weights, ops, rng.fork('apply'));
+  const checked = deps.checkMutations !== false && applied.preserving && applied.steps.length > 0;
+  if (checked) await initBackend({ log: deps.log ?? (() => undefined) });
+  const check = checked ? checkPreservation(parent, applied, { seed: input.seed }) : null;
+  const output: MutateOutput = {
+    candidateId: input.childId,
+    checkpoint,
+    ops: applied.steps.map((s, i) => ({
+      command: s.command,
+      preserving: s.preserving,
+      paramsBefore: s.paramsBefore,
+      paramsAfter: s.paramsAfter,
+      maxAbsDiff: i === applied.steps.length - 1 && check ? check.maxAbsDiff : null,
+    })),
+    preserving: applied.preserving && (check?.preserving ?? true),
+    maxAbsDiff: check?.maxAbsDiff ?? null,
+    paramsBefore: countParams(parent.graph),
+    paramsAfter: countParams(applied.graph),
   };
+  await writeCheckpoint(exp, prefix, applied.graph, applied.weights, {
+    parent: parent.id,
+    operation: applied.steps.map((s) => s.command).join('; ') || 'init',
+    lineage: parent.lineage,
+    extra: { mutate: output },
+  });
+  return output;
 }
 
 interface Parent {

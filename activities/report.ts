@@ -2,10 +2,13 @@
 import type { ReportInput, ReportOutput } from './types';
 import { writeReport } from '../src/report';
 import { ActivityDeps } from './context';
+import { failingClearly } from './failures';
 
 export function reportActivity(deps: ActivityDeps) {
-  return async function report(input: ReportInput): Promise<ReportOutput> {
-    const written = await writeReport(deps.openStore(input.experimentUri), '');
-    return { uri: written.uri };
-  };
+  return (input: ReportInput): Promise<ReportOutput> =>
+    failingClearly(`report ${input.experimentId}`, async () => {
+      const written = await writeReport(deps.openStore(input.experimentUri), '');
+      deps.log?.(`${input.experimentId}: report written (${written.keys.length} files) to ${written.uri}`);
+      return { uri: written.uri };
+    });
 }

@@ -1,34 +1,56 @@
 /**
  * train: hands the workflow's TrainSpec to the executor and waits, heartbeating progress so
  * that Temporal notices a dead worker and the UI shows epoch and step. A retry of the same
- * attempt resumes from the run's last epoch checkpoint (the spec says `resume: true`).
+ * attempt (a worker lost, an outage) runs the same spec with `resume: true`, so the trainer
+ * continues from the run's last epoch (or interrupted) checkpoint instead of epoch 0; and a
+ * run whose result.json an earlier attempt already wrote is not trained again.
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { TrainActivityInput, TrainHeartbeat } from './types';
 import { ExecutorError, TrainProgress } from '../src/executor/executor';
+import { StorageError } from '../src/storage/store';
 import { TrainResult, TrainSpec } from '../src/train/spec';
 import { ActivityDeps } from './context';
+import { badInput } from './failures';
+
+/** Heartbeats between progress lines too: a slow epoch must not look like a dead worker. */
+export const TRAIN_HEARTBEAT_MS = 5000;
 
 export function trainActivity(deps: ActivityDeps) {
   return async function train(input: TrainActivityInput): Promise<TrainResult> {
     const parsed = TrainSpec.safeParse(input.spec);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      throw ApplicationFailure.nonRetryable(`train spec for ${input.candidateId}: ${issues}`, 'BadTrainSpec');
+      throw badInput(`train spec for ${input.candidateId}: ${issues}`, 'SpecError');
     }
+    const spec = parsed.data;
     const ctx = Context.current();
-    let last: TrainHeartbeat = { epoch: 0, step: 0, metrics: {} };
+    const log = deps.log ?? (() => undefined);
+    const earlier = await finishedResult(deps, spec);
+    if (earlier) {
+      log(`${spec.runId}: already ${earlier.status} (result.json of an earlier attempt); not training again`);
+      return earlier;
+    }
+    if (ctx.info.attempt > 1) {
+      const seen = ctx.info.heartbeatDetails as TrainHeartbeat | undefined;
+      log(
+        `${spec.runId}: attempt ${ctx.info.attempt}, resuming` +
+          (seen ? ` (last heartbeat: epoch ${seen.epoch}, step ${seen.step})` : ''),
+      );
+    }
+    let last: TrainHeartbeat = { epoch: 0, step: 0, stepsPerEpoch: 0, epochs: spec.epochs, metrics: {} };
     const beat = () => ctx.heartbeat(last);
-    // Heartbeat on a timer too: a slow epoch must not look like a dead worker.
-    const timer = setInterval(beat, 5000);
+    const timer = setInterval(beat, TRAIN_HEARTBEAT_MS);
     beat();
     try {
-      return await deps.executor.run(parsed.data, {
+      return await deps.executor.run(spec, {
         signal: ctx.cancellationSignal,
         onProgress: (p: TrainProgress) => {
           last = {
             epoch: p.epoch,
             step: p.step,
+            stepsPerEpoch: p.stepsPerEpoch,
+            epochs: spec.epochs,
             metrics: { loss: p.loss ?? null, acc: p.acc ?? null, valAcc: p.valAcc ?? null },
           };
           beat();
@@ -37,7 +59,7 @@ export function trainActivity(deps: ActivityDeps) {
     } catch (e) {
       if (e instanceof ExecutorError) {
         if (e.code === 'cancelled') throw new CancelledFailure(e.message);
-        if (e.code === 'bad_input') throw ApplicationFailure.nonRetryable(e.message, 'BadTrainInput');
+        if (e.code === 'bad_input') throw badInput(e.message);
         throw ApplicationFailure.retryable(e.message, 'TrainInfrastructure');
       }
       throw e;
@@ -45,4 +67,29 @@ export function trainActivity(deps: ActivityDeps) {
       clearInterval(timer);
     }
   };
+}
+
+/**
+ * The result of this run when an earlier attempt finished it (the worker died between the
+ * trainer's last write and the activity's completion). A `stopped` run is not finished: it
+ * resumes.
+ */
+async function finishedResult(deps: ActivityDeps, spec: TrainSpec): Promise<TrainResult | null> {
+  const out = deps.openStore(spec.output);
+  let text: string;
+  try {
+    text = await out.getText('result.json');
+  } catch (e) {
+    if (e instanceof StorageError && e.code === 'not_found') return null;
+    throw e;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return null; // torn by a crash mid-write: train (resume) again
+  }
+  const parsed = TrainResult.safeParse(json);
+  if (!parsed.success || parsed.data.runId !== spec.runId) return null;
+  return parsed.data.status === 'stopped' ? null : parsed.data;
 }

@@ -68,8 +68,14 @@ export interface TrainActivityInput {
 
 /** `Context.current().heartbeat(details)` of the train activity; resumed from on retry. */
 export interface TrainHeartbeat {
+  /** 1-based epoch in progress (0 before the first step). */
   epoch: number;
+  /** Optimizer steps so far in the run. */
   step: number;
+  /** 0 until the trainer reported its first progress. */
+  stepsPerEpoch?: number;
+  /** Epochs the spec asks for, so a progress bar knows its end. */
+  epochs?: number;
   metrics: Record<string, number | null>;
 }
 

@@ -29,6 +29,34 @@ export const COMMANDS: Record<string, Entry> = {
     summary: 'benchmarks: bench train (throughput, wasm kernels vs shims)',
     load: lazy(() => require('./bench')),
   },
+  search: {
+    summary: 'run a search (GA, random, hill climbing) on Temporal, start to report',
+    load: lazy(() => require('./search')),
+  },
+  grow: {
+    summary: 'grow a network by an explicit plan of commands, training after each stage',
+    load: lazy(() => require('./grow')),
+  },
+  status: {
+    summary: "an experiment's progress, best candidate and leaderboard",
+    load: lazy(() => require('./status')),
+  },
+  resume: {
+    summary: 'continue an experiment after Ctrl-C, a crash or a reboot',
+    load: lazy(() => require('./resume')),
+  },
+  cancel: {
+    summary: 'cancel an experiment (its running training stops)',
+    load: lazy(() => require('./cancel')),
+  },
+  report: {
+    summary: "write an experiment's HTML report",
+    load: lazy(() => require('./report')),
+  },
+  worker: {
+    summary: "run netgrow's Temporal workers only (cluster mode)",
+    load: lazy(() => require('./worker')),
+  },
   version: {
     summary: 'print the version',
     load: async () => ({

@@ -3,6 +3,7 @@
  * process per run would only measure Node's start-up. Runs one at a time: tfjs has one engine
  * per process, and two loops interleaving on it would only slow each other down.
  */
+import { initBackend } from '../backend';
 import { loadTrainingData } from '../data';
 import { runTraining } from '../train/run';
 import { TrainResult, TrainSpec } from '../train/spec';
@@ -24,6 +25,7 @@ export class InProcessExecutor implements TrainExecutor {
         throw new ExecutorError('cancelled', `run ${spec.runId} cancelled before it started`);
       let result: TrainResult;
       try {
+        await initBackend({ log: this.opts.log ?? (() => undefined) });
         result = await runTraining(spec, {
           signal,
           log: this.opts.log ?? (() => undefined),
@@ -46,6 +48,7 @@ export class InProcessExecutor implements TrainExecutor {
           'DatasetError',
           'CheckpointError',
           'GraphError',
+          'TeacherError',
         ].includes(name);
         throw new ExecutorError(
           userError ? 'bad_input' : 'infrastructure',

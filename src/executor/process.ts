@@ -1,9 +1,15 @@
 /**
  * Runs `netgrow train --spec` in a child process: the default executor of the embedded
  * mode, and the same command a Kubernetes pod runs. At most `parallelism` runs at once.
+ *
+ * A trainer never outlives the worker that started it: a SIGKILLed worker cannot forward a
+ * cancellation, and an orphaned trainer would go on writing the run folder while the retry
+ * on another worker resumes from it. A small guard shell holds a pipe from this process and
+ * sends the trainer SIGTERM (checkpoint to interrupted/, exit) when the pipe closes.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,15 +26,17 @@ export interface ProcessExecutorOptions {
   /** Seconds between SIGTERM and SIGKILL when a run is cancelled. */
   killGraceSeconds?: number;
   /** Called with each stderr/stdout line that is not a progress line (console output). */
-  onLog?: (line: string) => void;
+  onLog?: (line: string, runId: string) => void;
 }
 
 export class ProcessExecutor implements TrainExecutor {
   readonly kind = 'process' as const;
+  readonly parallelism: number;
   private readonly slots: Slots;
 
   constructor(private readonly opts: ProcessExecutorOptions = {}) {
-    this.slots = new Slots(opts.parallelism ?? availableParallelism());
+    this.parallelism = Math.max(1, opts.parallelism ?? availableParallelism());
+    this.slots = new Slots(this.parallelism);
   }
 
   run(spec: TrainSpec, opts: RunOptions = {}): Promise<TrainResult> {
@@ -46,11 +54,12 @@ export class ProcessExecutor implements TrainExecutor {
       env: { ...process.env, ...this.opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const guard = stopWithParent(child);
     const tail: string[] = [];
     const keep = (line: string) => {
       tail.push(line);
       if (tail.length > 20) tail.shift();
-      this.opts.onLog?.(line);
+      this.opts.onLog?.(line, spec.runId);
     };
     createInterface({ input: child.stdout }).on('line', (line) => {
       const p = parseProgressLine(line);
@@ -70,6 +79,7 @@ export class ProcessExecutor implements TrainExecutor {
     }).finally(() => {
       signal?.removeEventListener('abort', onAbort);
       clearTimeout(killTimer);
+      guard?.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     });
     if (signal?.aborted) throw new ExecutorError('cancelled', `run ${spec.runId} cancelled`);
@@ -80,6 +90,22 @@ export class ProcessExecutor implements TrainExecutor {
     }
     return readResult(spec);
   }
+}
+
+/**
+ * A shell that waits on a pipe from this process and, when it closes (this process ended,
+ * however), sends the trainer SIGTERM, then SIGKILL if it is still there 30 s later.
+ */
+function stopWithParent(child: ChildProcess): ChildProcess | null {
+  if (child.pid === undefined) return null;
+  const script = 'read -r _; kill -TERM "$1" 2>/dev/null && sleep 30 && kill -KILL "$1" 2>/dev/null';
+  const guard = spawn('/bin/sh', ['-c', script, 'netgrow-trainer-guard', String(child.pid)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  guard.on('error', () => undefined);
+  guard.unref();
+  (guard.stdin as unknown as Socket).unref();
+  return guard;
 }
 
 /** result.json of a finished run, schema-checked. */

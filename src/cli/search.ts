@@ -1,0 +1,124 @@
+/**
+ * `netgrow search --config <file>`: validate the config (every problem, with its path), then
+ * run the search to its report — on the embedded Temporal dev server with workers in this
+ * process, or on a cluster when an address is configured.
+ */
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadSearchConfig, type SearchConfig } from '../search/config';
+import { launchExperiment } from '../orchestrate/run';
+import { temporalTarget } from '../orchestrate/session';
+import { interruptSignal, terminalIO } from '../orchestrate/terminal';
+import { checkRunnable } from '../orchestrate/validate';
+import { UsageError } from './command';
+
+export const help = `netgrow search --config <file> [options] — run a search (GA, random, hill climbing) on Temporal
+
+  --config <file>             the search config, YAML or JSON (every field but name has a default)
+  --check                     validate the config and exit: 0 when it is valid, 2 with every problem
+  --parallelism <n>           training runs at once (overrides executor.parallelism)
+  --temporal-address <h:p>    a Temporal cluster's frontend (else temporal.address, TEMPORAL_ADDRESS;
+                              with none, an embedded dev server keeps its SQLite file in the experiment folder)
+  --namespace <ns>            the cluster's namespace (else temporal.namespace, TEMPORAL_NAMESPACE)
+  --workers                   with a cluster: also run workers in this process
+  --detach                    start the search and return (with a cluster, or with --workers elsewhere)
+  --headless                  no Temporal Web UI for the embedded server
+  --json                      the outcome as one JSON object on stdout (progress goes to stderr)
+
+Ctrl-C stops the workers (running training checkpoints) and the server, and keeps everything:
+\`netgrow resume <id>\` continues. S3 storage takes its endpoint and keys from the environment
+(AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, …); they never enter Temporal.
+exit codes: 0 finished, 1 the search failed or was cancelled, 2 a bad config, 4 an outage, 130 interrupted`;
+
+export interface ExperimentFlags {
+  parallelism?: string;
+  'temporal-address'?: string;
+  namespace?: string;
+  workers?: boolean;
+  detach?: boolean;
+  headless?: boolean;
+  json?: boolean;
+}
+
+export const EXPERIMENT_OPTIONS = {
+  parallelism: { type: 'string' },
+  'temporal-address': { type: 'string' },
+  namespace: { type: 'string' },
+  workers: { type: 'boolean' },
+  detach: { type: 'boolean' },
+  headless: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+export async function run(args: string[]): Promise<number> {
+  const values = parseFlags(args, 'search', { config: { type: 'string' }, check: { type: 'boolean' } });
+  const file = values.config as string | undefined;
+  if (!file) throw new UsageError('--config <file> is required: the search config (netgrow search --help)');
+  const loaded = await loadSearchConfig(file);
+  const config = prepare(loaded, file, values);
+  if (values.check) {
+    console.log(
+      `${file}: valid (${config.strategy.kind} on ${config.dataset.name}, storage ${config.storage.uri})`,
+    );
+    return 0;
+  }
+  return runExperimentCommand('search', config, values);
+}
+
+/** Validates what the schema cannot see, and applies the flags that override the config. */
+export function prepare(config: SearchConfig, file: string, values: ExperimentFlags): SearchConfig {
+  const target = temporalTarget(
+    { address: values['temporal-address'], namespace: values.namespace },
+    config.temporal,
+  );
+  const localWorkers = target.address === null || values.workers === true;
+  const checked = checkRunnable(config, file, { baseDir: dirname(resolve(file)), localWorkers });
+  if (values.parallelism !== undefined) {
+    const n = Number(values.parallelism);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new UsageError(`--parallelism must be a positive integer, received '${values.parallelism}'`);
+    }
+    checked.executor.parallelism = n;
+  }
+  return checked;
+}
+
+export async function runExperimentCommand(
+  kind: 'search' | 'grow',
+  config: SearchConfig,
+  values: ExperimentFlags,
+): Promise<number> {
+  const json = values.json === true;
+  const io = terminalIO({ json });
+  const interrupt = interruptSignal();
+  try {
+    const outcome = await launchExperiment(kind, config, {
+      target: temporalTarget(
+        { address: values['temporal-address'], namespace: values.namespace },
+        config.temporal,
+      ),
+      io,
+      localWorkers: values.workers === true,
+      detach: values.detach === true,
+      headless: values.headless === true,
+      interrupt: interrupt.signal,
+    });
+    if (json) console.log(JSON.stringify(outcome));
+    return outcome.code;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+export function parseFlags(
+  args: string[],
+  command: string,
+  extra: NonNullable<Parameters<typeof parseArgs>[0]>['options'],
+): ExperimentFlags & Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({ args, options: { ...EXPERIMENT_OPTIONS, ...extra }, allowPositionals: false })
+      .values as ExperimentFlags & Record<string, string | boolean | undefined>;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}; see netgrow ${command} --help`);
+  }
+}

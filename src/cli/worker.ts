@@ -1,0 +1,90 @@
+/**
+ * `netgrow worker`: netgrow's workers only, for a Temporal cluster (or a dev server someone
+ * else runs): workflows and the light activities on the orchestration queue, training on the
+ * training queue with `--parallelism` runs at once. Storage credentials come from this
+ * process's environment. SIGINT/SIGTERM: stop polling, stop running training (it checkpoints)
+ * so another worker resumes it, and exit.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_ADDRESS, NAMESPACE, TASK_QUEUES } from '../temporal/config';
+import type { WorkerRole } from '../temporal/worker';
+import { openTemporal } from '../orchestrate/session';
+import { quietTemporalRuntime } from '../orchestrate/runtime';
+import { interruptSignal } from '../orchestrate/terminal';
+import { runLocalWorkers } from '../orchestrate/workers';
+import { UsageError } from './command';
+
+export const help = `netgrow worker [options] — run netgrow's Temporal workers (cluster mode)
+
+  --roles <list>              orchestration, training or both (default orchestration,training)
+  --parallelism <n>           training runs at once on this worker (default 1)
+  --executor <kind>           process (a \`netgrow train\` child per run, default) or inprocess
+  --temporal-address <h:p>    the frontend (default TEMPORAL_ADDRESS, else ${DEFAULT_ADDRESS})
+  --namespace <ns>            default TEMPORAL_NAMESPACE, else ${NAMESPACE}
+
+Queues: '${TASK_QUEUES.orchestration}' (workflows, mutate, evaluate, report, lineage) and
+'${TASK_QUEUES.training}' (train). S3 endpoint and keys come from the environment
+(AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, …) and reach trainer processes the same way.`;
+
+export async function run(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        roles: { type: 'string' },
+        parallelism: { type: 'string' },
+        executor: { type: 'string' },
+        'temporal-address': { type: 'string' },
+        namespace: { type: 'string' },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}; see netgrow worker --help`);
+  }
+  const roles = (values.roles ?? 'orchestration,training').split(',').map((r) => r.trim());
+  const unknown = roles.filter((r) => r !== 'orchestration' && r !== 'training');
+  if (unknown.length > 0 || roles.length === 0) {
+    throw new UsageError(`--roles: unknown role '${unknown[0] ?? ''}'; use orchestration, training or both`);
+  }
+  const parallelism = Number(values.parallelism ?? 1);
+  if (!Number.isInteger(parallelism) || parallelism < 1) {
+    throw new UsageError(`--parallelism must be a positive integer, received '${values.parallelism}'`);
+  }
+  const executor = values.executor ?? 'process';
+  if (executor !== 'process' && executor !== 'inprocess') {
+    throw new UsageError(`--executor must be process or inprocess, received '${executor}'`);
+  }
+  const address = values['temporal-address'] ?? (process.env.TEMPORAL_ADDRESS || DEFAULT_ADDRESS);
+  const namespace = values.namespace ?? (process.env.TEMPORAL_NAMESPACE || NAMESPACE);
+
+  quietTemporalRuntime();
+  const session = await openTemporal({ address, namespace }, { stateDir: '.' });
+  const interrupt = interruptSignal();
+  try {
+    const workers = await runLocalWorkers({
+      connection: await session.nativeConnection(),
+      namespace,
+      roles: roles as WorkerRole[],
+      executor,
+      parallelism,
+      log: (line) => console.error(line),
+    });
+    const queues = roles.map((r) =>
+      r === 'training'
+        ? `${TASK_QUEUES.training} (${parallelism} at once, ${executor})`
+        : TASK_QUEUES.orchestration,
+    );
+    console.log(`worker ${process.pid}: ${address} namespace ${namespace}, queues ${queues.join(', ')}`);
+    const stopped = new Promise<void>((res) => interrupt.signal.addEventListener('abort', () => res()));
+    await Promise.race([workers.done, stopped]);
+    if (interrupt.signal.aborted) {
+      console.error('stopping: running training checkpoints and stops; another worker resumes it');
+      await workers.shutdown();
+    }
+    return 0;
+  } finally {
+    interrupt.dispose();
+    await session.close();
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * Running an experiment from the command line, start to report: write experiment.json, open
+ * Temporal (the embedded dev server on the experiment's SQLite file, or a cluster), run the
+ * workers in this process when there is no cluster, start the workflow (or find the one a
+ * crashed or interrupted run left), show progress until it ends, and print where the report
+ * is. Ctrl-C stops the workers (training checkpoints and stops) and the server, and keeps
+ * everything, so `netgrow resume <id>` carries on.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure, TerminatedFailure, WorkflowNotFoundError } from '@temporalio/common';
+import type { WorkflowBundle } from '@temporalio/worker';
+import type { GrowResult, SearchResult } from '../../workflows';
+import type { SearchConfig } from '../search/config';
+import { startGrow, startSearch } from '../temporal/client';
+import type { NetgrowWorkers, WorkerRole } from '../temporal/worker';
+import {
+  absoluteStorage,
+  experimentRecord,
+  localStateDir,
+  newExperimentId,
+  temporalDir,
+  writeExperimentRecord,
+  type ExperimentKind,
+  type ExperimentRecord,
+} from './experiment';
+import { readProgress } from './progress';
+import { describeEntry, ProgressView, type ProgressSink } from './progress-view';
+import { quietTemporalRuntime } from './runtime';
+import { openTemporal, type TemporalSession, type TemporalTarget } from './session';
+import { runLocalWorkers } from './workers';
+
+export interface ExperimentIO {
+  /** Results and where things are (stdout). */
+  out(line: string): void;
+  /** Notes: interruptions, worker messages (stderr). */
+  err(line: string): void;
+  progress: ProgressSink;
+}
+
+export interface FollowOptions {
+  target: TemporalTarget;
+  io: ExperimentIO;
+  /** Run workers in this process even with a cluster (embedded mode always does). */
+  localWorkers?: boolean;
+  roles?: WorkerRole[];
+  /** Aborted by Ctrl-C. */
+  interrupt?: AbortSignal;
+  /** Start (or find) the workflow and return without waiting. */
+  detach?: boolean;
+  /** No Web UI for the embedded server. */
+  headless?: boolean;
+  /** Milliseconds between progress reads (default 1000). */
+  pollMs?: number;
+  /** A bundle made by bundleWorkflows(), to skip webpack (benchmarks and tests). */
+  workflowBundle?: WorkflowBundle;
+}
+
+export type OutcomeState = 'completed' | 'failed' | 'cancelled' | 'interrupted' | 'detached';
+
+export interface ExperimentOutcome {
+  id: string;
+  state: OutcomeState;
+  /** The exit code for the command: 0 completed or detached, 1 failed or cancelled, 130 interrupted. */
+  code: number;
+  result: SearchResult | GrowResult | null;
+  /** report/index.html as a local path (file://) or URI (s3://). */
+  report: string | null;
+  error: string | null;
+}
+
+/** A new experiment from a validated config: its record first, then the workflow. */
+export async function launchExperiment(
+  kind: ExperimentKind,
+  config: SearchConfig,
+  opts: FollowOptions,
+): Promise<ExperimentOutcome> {
+  const id = newExperimentId(config.name);
+  const record = experimentRecord(kind, id, absoluteStorage(config.storage.uri), config);
+  await writeExperimentRecord(record);
+  return followExperiment(record, opts);
+}
+
+/** Runs (embedded) or follows (cluster) the experiment's workflow, starting it if it is not there. */
+export async function followExperiment(
+  record: ExperimentRecord,
+  opts: FollowOptions,
+): Promise<ExperimentOutcome> {
+  const { io } = opts;
+  const embedded = opts.target.address === null;
+  const localWorkers = embedded || opts.localWorkers === true;
+  const stateDir = localStateDir(record.storage, record.id);
+  io.out(
+    `experiment ${record.id}: ${record.kind} (${record.config.strategy.kind}) on ${record.config.dataset.name}`,
+  );
+  io.out(`  files:    ${displayUri(record.experimentUri)}`);
+  quietTemporalRuntime();
+  // A second process must not run an embedded experiment's workers beside the first.
+  const session = await openTemporal(opts.target, {
+    stateDir,
+    ui: !opts.headless,
+    shareLive: !(embedded && localWorkers),
+  });
+  const view = new ProgressView(io.progress, record.id);
+  let workers: NetgrowWorkers | null = null;
+  try {
+    io.out(`  temporal: ${describeSession(session, stateDir, record.id)}`);
+    if (localWorkers) {
+      const { kind } = record.config.executor;
+      workers = await runLocalWorkers({
+        connection: await session.nativeConnection(),
+        namespace: session.namespace,
+        roles: opts.roles,
+        executor: kind === 'inprocess' ? 'inprocess' : 'process',
+        parallelism: record.config.executor.parallelism,
+        log: (line) => view.note(line),
+        workflowBundle: opts.workflowBundle,
+      });
+    }
+    const handle = await ensureStarted(session.client, record);
+    if (opts.detach) {
+      io.out(`started; follow it with: netgrow status ${record.id}`);
+      return outcome(record.id, 'detached', null, null, null);
+    }
+    return await watch(session.client, handle, record, view, workers, opts);
+  } finally {
+    view.close();
+    if (workers) await workers.shutdown();
+    await session.close();
+  }
+}
+
+async function ensureStarted(client: Client, record: ExperimentRecord): Promise<WorkflowHandle> {
+  const handle = client.workflow.getHandle(record.id);
+  try {
+    const { status } = await handle.describe();
+    // A search paused by a signal would wait for ever under `resume`; resuming means going on.
+    if (record.kind === 'search' && status.name === 'RUNNING') await handle.signal('resume');
+    return handle;
+  } catch (e) {
+    if (!(e instanceof WorkflowNotFoundError)) throw e;
+  }
+  // Not there: the first run stopped between writing experiment.json and starting it.
+  const input = { experimentId: record.id, experimentUri: record.experimentUri, config: record.config };
+  return record.kind === 'search' ? startSearch(client, input) : startGrow(client, input);
+}
+
+async function watch(
+  client: Client,
+  handle: WorkflowHandle,
+  record: ExperimentRecord,
+  view: ProgressView,
+  workers: NetgrowWorkers | null,
+  opts: FollowOptions,
+): Promise<ExperimentOutcome> {
+  type Settled = { ok: true; value: SearchResult | GrowResult } | { ok: false; error: unknown };
+  let settled: Settled | null = null;
+  const result = (handle.result() as Promise<SearchResult | GrowResult>).then(
+    (value) => void (settled = { ok: true, value }),
+    (error: unknown) => void (settled = { ok: false, error }),
+  );
+  let interrupted = opts.interrupt?.aborted ?? false;
+  const onInterrupt = new Promise<void>((res) => {
+    opts.interrupt?.addEventListener('abort', () => res(void (interrupted = true)), { once: true });
+  });
+  let workerError: unknown = null;
+  const workersDone = workers
+    ? workers.done.then(
+        () => void (workerError ??= new Error('the workers stopped')),
+        (e: unknown) => void (workerError = e),
+      )
+    : new Promise<void>(() => undefined);
+  while (!settled && !interrupted && !workerError) {
+    try {
+      view.update(await readProgress(client, record.id, record.kind));
+    } catch {
+      // The server is busy or the run is handing over; the next read will do.
+    }
+    await Promise.race([sleep(opts.pollMs ?? 1000), result, onInterrupt, workersDone]);
+  }
+  view.close();
+  if (settled) return finished(record, settled, opts.io);
+  if (workerError) throw workerError;
+  opts.io.err(
+    `interrupted: stopping the workers (running training checkpoints and stops) and the Temporal server; ` +
+      `nothing is lost. Continue with: netgrow resume ${record.id}`,
+  );
+  return outcome(record.id, 'interrupted', null, null, null);
+}
+
+function finished(
+  record: ExperimentRecord,
+  settled: { ok: true; value: SearchResult | GrowResult } | { ok: false; error: unknown },
+  io: ExperimentIO,
+): ExperimentOutcome {
+  if (!settled.ok) {
+    const e = settled.error;
+    const cause = e instanceof WorkflowFailedError ? e.cause : undefined;
+    if (cause instanceof CancelledFailure || cause instanceof TerminatedFailure) {
+      const how = cause instanceof CancelledFailure ? 'cancelled' : 'terminated';
+      io.out(`${record.kind} ${how}; what it trained stays in ${displayUri(record.experimentUri)}`);
+      io.out(`  netgrow report ${record.id}${storageFlag(record)} renders a report of it`);
+      return outcome(record.id, 'cancelled', null, null, how);
+    }
+    const message = cause?.message ?? (e instanceof Error ? e.message : String(e));
+    io.out(`${record.kind} failed: ${message}`);
+    return outcome(record.id, 'failed', null, null, message);
+  }
+  const r = settled.value;
+  const report = displayUri(r.reportUri);
+  if ('stages' in r) {
+    io.out(`grow plan ${r.status}: ${r.stages.length} stage(s)`);
+    for (const s of r.stages) {
+      const acc = s.valAcc !== null ? `val_acc ${s.valAcc.toFixed(4)}` : s.status;
+      const ops = s.ops.length > 0 ? s.ops.join('; ') : 'start model';
+      io.out(
+        `  stage ${s.stage}  ${s.candidateId.padEnd(7)} ${acc}  ${s.params.toLocaleString('en-US')} params  (${ops})`,
+      );
+    }
+  } else {
+    io.out(`search finished (${r.reason}): ${r.candidates} candidates over ${r.generations} generations`);
+    if (r.best) io.out(`best: ${r.best.candidateId} ${describeEntry(r.best)}`);
+    else io.out('best: none (no candidate trained to completion)');
+    if (r.best?.checkpoint) io.out(`  checkpoint: ${displayUri(r.best.checkpoint)}`);
+  }
+  io.out(`report: ${report}`);
+  return outcome(record.id, 'completed', r, report, null);
+}
+
+function outcome(
+  id: string,
+  state: OutcomeState,
+  result: SearchResult | GrowResult | null,
+  report: string | null,
+  error: string | null,
+): ExperimentOutcome {
+  const code = state === 'completed' || state === 'detached' ? 0 : state === 'interrupted' ? 130 : 1;
+  return { id, state, code, result, report, error };
+}
+
+function describeSession(session: TemporalSession, stateDir: string, id: string): string {
+  if (!session.server && !session.shared) return `${session.address}, namespace ${session.namespace}`;
+  const ui = session.uiUrl
+    ? `; UI ${session.uiUrl}/namespaces/${session.namespace}/workflows/${encodeURIComponent(id)}`
+    : '';
+  const whose = session.shared ? 'held by another netgrow process' : `data in ${temporalDir(stateDir)}`;
+  return `embedded dev server ${session.address} (${whose})${ui}`;
+}
+
+function storageFlag(record: ExperimentRecord): string {
+  return record.storage === absoluteStorage('file://./runs') ? '' : ` --storage ${record.storage}`;
+}
+
+/** A file:// URI as a path people can open; anything else as it is. */
+export function displayUri(uri: string): string {
+  return uri.startsWith('file://') ? fileURLToPath(uri) : uri;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((res) => setTimeout(res, ms).unref());
+}
