@@ -110,7 +110,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   ];
   const log = openSync(logFile, 'a');
   const started = Date.now();
-  const child = spawn(executable, args, { stdio: ['ignore', log, log] });
+  // Its own process group: Ctrl-C in netgrow's terminal must not stop the server before netgrow
+  // has stopped its workers (they report their interrupted activities to it); stop() ends it.
+  const child = spawn(executable, args, { stdio: ['ignore', log, log], detached: true });
   closeSync(log);
   const exited = new Promise<string>((res) => {
     child.once('exit', (code, signal) => res(`exit ${code ?? signal}`));
@@ -192,7 +194,7 @@ async function untilReady(address: string, exited: Promise<string>, timeoutMs: n
 function deadMansSwitch(child: ChildProcess): ChildProcess {
   const guard = spawn(
     '/bin/sh',
-    ['-c', 'read -r _; kill -KILL "$1" 2>/dev/null', 'temporal-guard', `${child.pid}`],
+    ['-c', 'trap "" INT; read -r _; kill -KILL "$1" 2>/dev/null', 'temporal-guard', `${child.pid}`],
     {
       stdio: ['pipe', 'ignore', 'ignore'],
     },
