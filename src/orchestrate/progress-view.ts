@@ -50,7 +50,8 @@ export class ProgressView {
 
   private generationLines(p: ExperimentProgress): string[] {
     const s = p.status;
-    if (!s || s.generation === this.generation) return [];
+    // The last run of a search counts one past the last generation while it writes the report.
+    if (!s || s.generation === this.generation || s.generation > s.generations) return [];
     this.generation = s.generation;
     return [`generation ${s.generation} of ${s.generations} (${s.candidates} candidates started so far)`];
   }

@@ -156,7 +156,11 @@ async function watch(
 ): Promise<ExperimentOutcome> {
   type Settled = { ok: true; value: SearchResult | GrowResult } | { ok: false; error: unknown };
   let settled: Settled | null = null;
-  const result = (handle.result() as Promise<SearchResult | GrowResult>).then(
+  // Ended before the connection closes: a long poll cut by the close would be retried by the
+  // SDK on a closed channel, which throws from a timer.
+  const calls = new AbortController();
+  const waiting = client.withAbortSignal(calls.signal, () => handle.result());
+  const result = (waiting as Promise<SearchResult | GrowResult>).then(
     (value) => void (settled = { ok: true, value }),
     (error: unknown) => void (settled = { ok: false, error }),
   );
@@ -171,16 +175,33 @@ async function watch(
         (e: unknown) => void (workerError = e),
       )
     : new Promise<void>(() => undefined);
-  while (!settled && !interrupted && !workerError) {
-    try {
-      view.update(await readProgress(client, record.id, record.kind));
-    } catch {
-      // The server is busy or the run is handing over; the next read will do.
+  try {
+    while (!settled && !interrupted && !workerError) {
+      try {
+        view.update(await readProgress(client, record.id, record.kind));
+      } catch {
+        // The server is busy or the run is handing over; the next read will do.
+      }
+      await Promise.race([sleep(opts.pollMs ?? 1000), result, onInterrupt, workersDone]);
     }
-    await Promise.race([sleep(opts.pollMs ?? 1000), result, onInterrupt, workersDone]);
+  } finally {
+    const before: Settled | null = settled;
+    calls.abort();
+    await result;
+    settled = before; // the abort's own rejection is not the workflow's outcome
+  }
+  const ended = settled as Settled | null;
+  if (ended?.ok && 'leaderboard' in ended.value) {
+    // Candidates that finished after the last read.
+    view.update({
+      workflowStatus: 'COMPLETED',
+      status: null,
+      leaderboard: ended.value.leaderboard,
+      running: [],
+    });
   }
   view.close();
-  if (settled) return finished(record, settled, opts.io);
+  if (ended) return finished(record, ended, opts.io);
   if (workerError) throw workerError;
   opts.io.err(
     `interrupted: stopping the workers (running training checkpoints and stops) and the Temporal server; ` +
