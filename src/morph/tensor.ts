@@ -156,19 +156,26 @@ function addZeroSumNoise(
   const mean = sum / count;
   const sigma = opts.noise * Math.sqrt(Math.max(0, sq / count - mean * mean));
   if (sigma === 0) return;
-  const eps: number[] = [];
+  // Row by row (contiguous memory): draw every replica's noise, then remove the group mean.
+  // Uniform noise with the same std as the seed's normal: only its scale matters for breaking
+  // symmetry, and it is several times cheaper to draw.
+  const half = Math.sqrt(3) * sigma;
+  const groupMean = new Float64Array(inner);
+  let buf = new Float64Array(0);
   for (const js of groups.values()) {
+    if (buf.length < js.length * inner) buf = new Float64Array(js.length * inner);
     for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        eps.length = 0;
-        let total = 0;
-        for (let r = 0; r < js.length; r++) {
-          const e = opts.rng.normal() * sigma;
-          eps.push(e);
-          total += e;
+      groupMean.fill(0);
+      for (let r = 0; r < js.length; r++) {
+        for (let i = 0; i < inner; i++) {
+          const e = (2 * opts.rng.next() - 1) * half;
+          buf[r * inner + i] = e;
+          groupMean[i] += e / js.length;
         }
-        const shift = total / js.length;
-        for (let r = 0; r < js.length; r++) out[(o * width + js[r]) * inner + i] += eps[r] - shift;
+      }
+      for (let r = 0; r < js.length; r++) {
+        const row = (o * width + js[r]) * inner;
+        for (let i = 0; i < inner; i++) out[row + i] += buf[r * inner + i] - groupMean[i];
       }
     }
   }
