@@ -12,7 +12,7 @@
  *   kernel flipped in space and transposed to [KH, KW, co, ci].
  */
 import { tf } from '../model/tf';
-import { Backend, conv, cropTo, free, Info, pad, reshape, reverse, transpose } from './wasm-ops';
+import { Backend, conv, cropTo, dilate, free, Info, pad, reshape, reverse, transpose } from './wasm-ops';
 
 interface ConvAttrs {
   strides: number | [number, number];
@@ -71,46 +71,40 @@ export function conv2dBackpropInput(
 ): Info {
   const info = convInfo(inputShape, filter.shape, attrs);
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, padInfo } = info;
-  const [n, oh, ow, co] = dy.shape;
   const [, H, W] = inputShape;
   const temps: Info[] = [];
   let d = dy;
   if (sh > 1 || sw > 1) {
-    // Insert stride−1 zeros after every row and column: [n, oh·sh, ow·sw, co].
-    const r = reshape(b, dy, [n, oh, 1, ow, 1, co]);
-    const p = pad(b, r, [
-      [0, 0],
-      [0, 0],
-      [0, sh - 1],
-      [0, 0],
-      [0, sw - 1],
-      [0, 0],
-    ]);
-    d = reshape(b, p, [n, oh * sh, ow * sw, co]);
-    temps.push(r, p, d);
+    temps.push(...dilate(b, dy, sh, sw));
+    d = temps[temps.length - 1];
   }
+  // dx is a full correlation: dy (dilated) padded to H + kh − 1 rows, top rows first. A
+  // padding larger than the kernel (explicit pads of conv2dTranspose) makes that a crop.
   const top = kh - 1 - padInfo.top;
   const left = kw - 1 - padInfo.left;
-  // The padded input must be H + kh − 1 rows long; a dilated dy may be longer than needed.
-  const rows = cropTo(b, d, 1, H + kh - 1 - top);
-  const cols = cropTo(b, rows.t, 2, W + kw - 1 - left);
+  const rows = cropTo(b, d, 1, H + kh - 1 - Math.max(0, top), Math.max(0, -top));
+  const cols = cropTo(b, rows.t, 2, W + kw - 1 - Math.max(0, left), Math.max(0, -left));
   if (rows.owned) temps.push(rows.t);
   if (cols.owned) temps.push(cols.t);
   const flipped = reverse(b, filter, [0, 1]);
   const wT = transpose(b, flipped, [0, 1, 3, 2]); // [kh, kw, co, ci]
   temps.push(flipped, wT);
   const padding = {
-    top,
-    left,
-    bottom: Math.max(0, H + kh - 1 - top - cols.t.shape[1]),
-    right: Math.max(0, W + kw - 1 - left - cols.t.shape[2]),
+    top: Math.max(0, top),
+    left: Math.max(0, left),
+    bottom: H + kh - 1 - Math.max(0, top) - cols.t.shape[1],
+    right: W + kw - 1 - Math.max(0, left) - cols.t.shape[2],
   };
   const dx = conv(b, cols.t, wT, padding);
   free(b, ...temps);
   return dx;
 }
 
-/** The obvious baseline: Conv3DBackpropFilterV2 with depth 1 for dW (for benchmarks only). */
+/**
+ * The obvious baseline: wasm's own Conv3DBackpropFilterV2 with depth 1 (for benchmarks). That
+ * kernel is wrong for strides > 1 in tfjs-backend-wasm 4.22, so a strided gradient runs it at
+ * stride 1 over dy with zeros inserted, which is what a stride-1 kernel would have to do anyway.
+ */
 export function conv2dBackpropFilterShim(
   x: Info,
   dy: Info,
@@ -119,30 +113,48 @@ export function conv2dBackpropFilterShim(
   b: Backend,
 ): Info {
   const info = convInfo(x.shape, filterShape, attrs);
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, padInfo: p } = info;
   const [n, H, W, ci] = x.shape;
   const [, oh, ow, co] = dy.shape;
-  const x5 = reshape(b, x, [n, 1, H, W, ci]);
-  const dy5 = reshape(b, dy, [n, 1, oh, ow, co]);
-  // Same padding as the 2-D op: pad x explicitly, then a 'valid' 3-D filter gradient.
-  const p = info.padInfo;
-  const xp = pad(b, x5, [
+  const temps: Info[] = [];
+  let d = dy;
+  if (sh > 1 || sw > 1) {
+    temps.push(...dilate(b, dy, sh, sw));
+    const rows = cropTo(b, temps[temps.length - 1], 1, (oh - 1) * sh + 1);
+    const cols = cropTo(b, rows.t, 2, (ow - 1) * sw + 1);
+    if (rows.owned) temps.push(rows.t);
+    if (cols.owned) temps.push(cols.t);
+    d = cols.t;
+  }
+  // Pad x as the 2-D op does, keep the rows and columns the last output still reads, and take
+  // a 'valid' stride-1 3-D filter gradient.
+  const needH = (oh - 1) * sh + kh;
+  const needW = (ow - 1) * sw + kw;
+  const xp = pad(b, x, [
     [0, 0],
-    [0, 0],
-    [p.top, p.bottom],
-    [p.left, p.right],
+    [p.top, Math.max(0, needH - H - p.top)],
+    [p.left, Math.max(0, needW - W - p.left)],
     [0, 0],
   ]);
+  temps.push(xp);
+  const rows = cropTo(b, xp, 1, needH);
+  const cols = cropTo(b, rows.t, 2, needW);
+  if (rows.owned) temps.push(rows.t);
+  if (cols.owned) temps.push(cols.t);
+  const x5 = reshape(b, cols.t, [n, 1, needH, needW, ci]);
+  const dy5 = reshape(b, d, [n, 1, d.shape[1], d.shape[2], co]);
+  temps.push(x5, dy5);
   const k = tf.getKernel('Conv3DBackpropFilterV2', 'wasm')!;
   const dw5 = k.kernelFunc({
-    inputs: { x: xp, dy: dy5 },
+    inputs: { x: x5, dy: dy5 },
     backend: b,
     attrs: {
-      strides: [1, info.strideHeight, info.strideWidth],
+      strides: [1, 1, 1],
       pad: 'valid',
       filterShape: [1, ...filterShape],
     } as unknown as tf.NamedAttrMap,
   }) as Info;
   const dw = reshape(b, dw5, filterShape);
-  free(b, x5, dy5, xp, dw5);
+  free(b, ...temps, dw5);
   return dw;
 }

@@ -1,8 +1,9 @@
 /**
  * Registers netgrow's gradient kernels on the wasm backend. `fast`: the forward-convolution
- * formulations of conv-grad.ts for both gradients, a direct MaxPoolGrad, and
+ * formulations of conv-grad.ts for both convolution gradients, a direct MaxPoolGrad, and
  * BatchMatMul without the slow transposed path. `shim`: the obvious baseline (depth-1
- * Conv3DBackpropFilterV2 for dW, wasm's built-in Conv2DBackpropInput), kept for benchmarks.
+ * Conv3DBackpropFilterV2 for dW, since wasm has no Conv2DBackpropFilter; the stock kernels for
+ * the rest), kept for benchmarks. One mode is active at a time; registering switches.
  */
 import { tf } from '../model/tf';
 import { conv2dBackpropFilter, conv2dBackpropFilterShim, conv2dBackpropInput } from './conv-grad';
@@ -12,61 +13,66 @@ import { Backend, Info } from './wasm-ops';
 
 export type KernelMode = 'fast' | 'shim';
 
-type Attrs = Parameters<typeof conv2dBackpropFilter>[3] & { filterShape: number[]; inputShape: number[] };
+/** The kernels netgrow replaces or adds; the stock wasm ones are kept to switch back to. */
+const MANAGED = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul'] as const;
+type Managed = (typeof MANAGED)[number];
 
-let builtinInput: tf.KernelConfig | undefined;
-let builtinMaxPoolGrad: tf.KernelConfig | undefined;
-let builtinBatchMatMul: tf.KernelConfig | undefined;
+type ConvAttrs = Parameters<typeof conv2dBackpropFilter>[3] & { filterShape: number[]; inputShape: number[] };
+
+let stock: Partial<Record<Managed, tf.KernelConfig>> | null = null;
 let active: KernelMode | null = null;
+
+function kernel(name: Managed, kernelFunc: tf.KernelFunc): tf.KernelConfig {
+  // The stock kernel's setup (its cwrap of the C++ entry) must still run if the backend is
+  // initialised after this registration, because netgrow's kernels call into it.
+  return { kernelName: name, backendName: 'wasm', kernelFunc, setupFunc: stock?.[name]?.setupFunc };
+}
+
+function fastKernels(): tf.KernelConfig[] {
+  return [
+    kernel('Conv2DBackpropFilter', ({ inputs, backend, attrs }) => {
+      const a = attrs as unknown as ConvAttrs;
+      return conv2dBackpropFilter(inputs.x as Info, inputs.dy as Info, a.filterShape, a, backend as Backend);
+    }),
+    kernel('Conv2DBackpropInput', ({ inputs, backend, attrs }) => {
+      const a = attrs as unknown as ConvAttrs;
+      return conv2dBackpropInput(
+        inputs.dy as Info,
+        inputs.filter as Info,
+        a.inputShape,
+        a,
+        backend as Backend,
+      );
+    }),
+    kernel('MaxPoolGrad', ({ inputs, backend, attrs }) =>
+      maxPoolGrad(inputs.dy as Info, inputs.input as Info, attrs as never, backend as Backend),
+    ),
+    kernel('BatchMatMul', batchMatMulPlain(stock!.BatchMatMul!) as tf.KernelFunc),
+  ];
+}
+
+function shimKernels(): tf.KernelConfig[] {
+  const filter = kernel('Conv2DBackpropFilter', ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as ConvAttrs;
+    return conv2dBackpropFilterShim(
+      inputs.x as Info,
+      inputs.dy as Info,
+      a.filterShape,
+      a,
+      backend as Backend,
+    );
+  });
+  const rest = MANAGED.filter((n) => n !== 'Conv2DBackpropFilter').map((n) => stock![n]);
+  return [filter, ...rest.filter((k): k is tf.KernelConfig => k !== undefined)];
+}
 
 export function registerNetgrowKernels(mode: KernelMode): void {
   if (active === mode) return;
-  builtinInput ??= tf.getKernel('Conv2DBackpropInput', 'wasm');
-  builtinMaxPoolGrad ??= tf.getKernel('MaxPoolGrad', 'wasm');
-  builtinBatchMatMul ??= tf.getKernel('BatchMatMul', 'wasm');
-  for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul']) {
-    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
-  }
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropFilter',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const a = attrs as unknown as Attrs;
-      const fn = mode === 'fast' ? conv2dBackpropFilter : conv2dBackpropFilterShim;
-      return fn(inputs.x as Info, inputs.dy as Info, a.filterShape, a, backend as Backend);
-    },
-  });
-  if (mode === 'fast') {
-    tf.registerKernel({
-      kernelName: 'Conv2DBackpropInput',
-      backendName: 'wasm',
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const a = attrs as unknown as Attrs;
-        return conv2dBackpropInput(
-          inputs.dy as Info,
-          inputs.filter as Info,
-          a.inputShape,
-          a,
-          backend as Backend,
-        );
-      },
-    });
-    tf.registerKernel({
-      kernelName: 'MaxPoolGrad',
-      backendName: 'wasm',
-      kernelFunc: ({ inputs, backend, attrs }) =>
-        maxPoolGrad(inputs.dy as Info, inputs.input as Info, attrs as never, backend as Backend),
-    });
-    tf.registerKernel({
-      kernelName: 'BatchMatMul',
-      backendName: 'wasm',
-      kernelFunc: batchMatMulPlain(builtinBatchMatMul!) as tf.KernelFunc,
-    });
-  } else {
-    if (builtinBatchMatMul) tf.registerKernel(builtinBatchMatMul);
-    if (builtinInput) tf.registerKernel(builtinInput);
-    if (builtinMaxPoolGrad) tf.registerKernel(builtinMaxPoolGrad);
-  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- registers the stock wasm kernels
+  require('@tensorflow/tfjs-backend-wasm');
+  stock ??= Object.fromEntries(MANAGED.map((n) => [n, tf.getKernel(n, 'wasm')]).filter(([, k]) => k));
+  for (const name of MANAGED) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  for (const k of mode === 'fast' ? fastKernels() : shimKernels()) tf.registerKernel(k);
   active = mode;
 }
 

@@ -7,89 +7,166 @@
  */
 import { tf } from '../model/tf';
 import { KernelMode, registerNetgrowKernels } from './kernels';
+import { MAX_WASM_THREADS, registerThreadedWasm, restoreStockWasm } from './wasm-threads';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
 export interface BackendInfo {
   name: BackendName;
+  /** wasm: which gradient kernels netgrow registered; other backends run their own (`native`). */
   kernels: 'fast' | 'shim' | 'native';
+  /** Compute threads: XNNPACK's pool on wasm, 1 on cpu, 0 where the backend decides (tensorflow). */
   threads: number;
+  /** wasm: whether the SIMD build runs. */
+  simd: boolean;
 }
 
 export interface InitBackendOptions {
+  /** Default NETGROW_BACKEND, else the first of tensorflow, wasm, cpu that starts. */
   prefer?: BackendName;
-  kernels?: 'fast' | 'shim';
+  /** wasm gradient kernels; default NETGROW_WASM_KERNELS, else `fast`. */
+  kernels?: KernelMode;
+  /**
+   * wasm threads; default NETGROW_WASM_THREADS, else 1. More than one starts the threaded SIMD
+   * build (see wasm-threads.ts); it only pays on cores nobody else is using.
+   */
+  threads?: number;
+  /** Where the one line naming the backend goes (default stderr). */
   log?: (line: string) => void;
 }
 
-let chosen: BackendInfo | null = null;
+let chosen: Promise<BackendInfo> | null = null;
+let current: BackendInfo | null = null;
 
-function tryRequire(name: string): boolean {
+/** Starts the backend once per process; later calls return the first call's answer. */
+export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  const settings = readSettings(opts);
+  chosen ??= start(settings, opts.log ?? ((line) => console.error(line))).then(
+    (info) => (current = info),
+    (e: unknown) => {
+      chosen = null; // a failed start (say, prefer tensorflow) must not poison later calls
+      throw e;
+    },
+  );
+  return chosen;
+}
+
+/** Switches the wasm gradient kernels (benchmarks compare them in one process). */
+export function useKernels(mode: KernelMode): void {
+  registerNetgrowKernels(mode);
+  if (current?.name === 'wasm') current.kernels = mode;
+}
+
+interface Settings {
+  wanted?: BackendName;
+  kernels: KernelMode;
+  threads: number;
+}
+
+function readSettings(opts: InitBackendOptions): Settings {
+  const env = process.env;
+  const wanted = opts.prefer ?? (env.NETGROW_BACKEND || undefined);
+  if (wanted !== undefined && !BACKEND_NAMES.includes(wanted as BackendName)) {
+    const from = opts.prefer !== undefined ? 'backend' : 'NETGROW_BACKEND';
+    throw new Error(`${from} '${wanted}' is not a backend: use tensorflow, wasm or cpu`);
+  }
+  const kernels = opts.kernels ?? (env.NETGROW_WASM_KERNELS || 'fast');
+  if (kernels !== 'fast' && kernels !== 'shim') {
+    const from = opts.kernels !== undefined ? 'kernels' : 'NETGROW_WASM_KERNELS';
+    throw new Error(`${from} '${kernels}' is not a kernel set: use fast or shim`);
+  }
+  const threads = opts.threads ?? Number(env.NETGROW_WASM_THREADS || 1);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS) {
+    const from = opts.threads !== undefined ? 'threads' : 'NETGROW_WASM_THREADS';
+    throw new Error(
+      `${from} must be an integer from 1 to ${MAX_WASM_THREADS}, received '${opts.threads ?? env.NETGROW_WASM_THREADS}'`,
+    );
+  }
+  return { wanted: wanted as BackendName | undefined, kernels, threads };
+}
+
+async function start(s: Settings, log: (line: string) => void): Promise<BackendInfo> {
+  const order = s.wanted ? [s.wanted] : BACKEND_NAMES;
+  const skipped: string[] = [];
+  for (const name of order) {
+    const why = await activate(name, s, log);
+    if (why) {
+      skipped.push(`${name}: ${why}`);
+      continue;
+    }
+    const info = await describe(name, s);
+    log(`backend: ${name} (${details(info)})${skipped.length ? `; skipped ${skipped.join('; ')}` : ''}`);
+    return info;
+  }
+  throw new Error(`backend ${s.wanted} could not start: ${skipped.join('; ')}`);
+}
+
+/** Makes `name` the active backend; returns why it could not, or null. */
+async function activate(name: BackendName, s: Settings, log: (line: string) => void): Promise<string | null> {
+  if (name === 'tensorflow') {
+    const pkg = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].find(loads);
+    if (!pkg) return 'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed';
+  }
+  if (name === 'wasm') {
+    if (!loads('@tensorflow/tfjs-backend-wasm')) return '@tensorflow/tfjs-backend-wasm is not installed';
+    if (s.threads > 1) {
+      registerThreadedWasm(s.threads);
+      const threaded = await quietly(() => tf.setBackend('wasm'));
+      if (threaded === null) return null;
+      log(`backend: the threaded wasm build did not start (${threaded}); running wasm on 1 thread`);
+      restoreStockWasm();
+      s.threads = 1;
+    }
+  }
+  return quietly(() => tf.setBackend(name));
+}
+
+async function describe(name: BackendName, s: Settings): Promise<BackendInfo> {
+  await tf.ready();
+  if (name !== 'wasm') return { name, kernels: 'native', threads: name === 'cpu' ? 1 : 0, simd: false };
+  registerNetgrowKernels(s.kernels);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- already loaded by activate()
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
+  return { name, kernels: s.kernels, threads: wasm.getThreadsCount(), simd };
+}
+
+function details(i: BackendInfo): string {
+  if (i.name === 'wasm') {
+    const threads = `${i.threads} thread${i.threads === 1 ? '' : 's'}`;
+    return `${i.simd ? 'SIMD' : 'no SIMD'}, ${threads}, netgrow ${i.kernels} gradient kernels`;
+  }
+  if (i.name === 'cpu') return 'pure JS: far too slow to train convnets';
+  return 'libtensorflow';
+}
+
+function loads(pkg: string): boolean {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional dependency, probed at run time
-    require(name);
+    require(pkg);
     return true;
   } catch {
     return false;
   }
 }
 
-async function activate(name: BackendName): Promise<boolean> {
+/**
+ * Runs tf.setBackend, turning tfjs's console warnings on failure (a stack trace) into the
+ * reason it returns; null when the backend started.
+ */
+async function quietly(f: () => Promise<boolean>): Promise<string | null> {
+  const warn = console.warn;
+  const said: string[] = [];
+  console.warn = (...args: unknown[]) => said.push(args.map(String).join(' '));
   try {
-    if (name === 'tensorflow') {
-      if (!tryRequire('@tensorflow/tfjs-node-gpu') && !tryRequire('@tensorflow/tfjs-node')) return false;
-    } else if (name === 'wasm') {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when chosen
-      require('@tensorflow/tfjs-backend-wasm');
-    }
-    return await tf.setBackend(name);
-  } catch {
-    return false;
+    if (await f()) return null;
+  } catch (e) {
+    said.push(e instanceof Error ? e.message : String(e));
+  } finally {
+    console.warn = warn;
   }
-}
-
-function wasmThreads(): number {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- already loaded by activate()
-    const wasm = require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount?: () => number };
-    return wasm.getThreadsCount?.() ?? 1;
-  } catch {
-    return 1;
-  }
-}
-
-/** Switches the wasm gradient kernels (benchmarks compare them in one process). */
-export function useKernels(mode: KernelMode): void {
-  registerNetgrowKernels(mode);
-  if (chosen?.name === 'wasm') chosen = { ...chosen, kernels: mode };
-}
-
-export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
-  if (chosen) return chosen;
-  const log = opts.log ?? ((line: string) => console.error(line));
-  const wanted = (opts.prefer ?? process.env.NETGROW_BACKEND) as BackendName | undefined;
-  if (wanted && !['tensorflow', 'wasm', 'cpu'].includes(wanted)) {
-    throw new Error(`unknown backend '${wanted}': use tensorflow, wasm or cpu`);
-  }
-  const order: BackendName[] = wanted ? [wanted] : ['tensorflow', 'wasm', 'cpu'];
-  for (const name of order) {
-    if (await activate(name)) {
-      await tf.ready();
-      let kernels: BackendInfo['kernels'] = 'native';
-      if (name === 'wasm') {
-        kernels = opts.kernels ?? ((process.env.NETGROW_WASM_KERNELS as KernelMode | undefined) || 'fast');
-        registerNetgrowKernels(kernels);
-      }
-      chosen = { name, kernels, threads: name === 'wasm' ? wasmThreads() : 1 };
-      log(
-        `backend: ${name}${name === 'wasm' ? ` (netgrow ${kernels} conv gradients, ${chosen.threads} thread)` : ''}`,
-      );
-      return chosen;
-    }
-  }
-  throw new Error(
-    wanted === 'tensorflow'
-      ? 'backend tensorflow is not available: @tensorflow/tfjs-node(-gpu) is not installed (it needs libtensorflow at install time)'
-      : `backend ${wanted} could not start`,
-  );
+  const reason = said.map((l) => l.split('\n')[0]).find((l) => !l.startsWith('Initialization of backend'));
+  return reason ?? 'it failed to initialise';
 }

@@ -25,6 +25,22 @@ export const pad = (b: Backend, x: Info, paddings: Array<[number, number]>): Inf
   call('PadV2', b, { x }, { paddings, constantValue: 0 });
 export const reverse = (b: Backend, x: Info, dims: number[]): Info => call('Reverse', b, { x }, { dims });
 
+/** Inserts stride − 1 zeros after every row and column: [n, h·sh, w·sw, c]; the caller frees. */
+export function dilate(b: Backend, x: Info, sh: number, sw: number): Info[] {
+  const [n, h, w, c] = x.shape;
+  const r = reshape(b, x, [n, h, 1, w, 1, c]);
+  const p = pad(b, r, [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
+  const d = reshape(b, p, [n, h * sh, w * sw, c]);
+  return [r, p, d];
+}
+
 /** A stride-1 NHWC convolution with explicit (non-negative) padding and optional dilation. */
 export function conv(
   b: Backend,
@@ -48,19 +64,19 @@ export function conv(
 }
 
 /**
- * Keeps rows [0, keep) of axis `axis` when `keep` is smaller than the axis, so a negative
+ * Keeps indices [start, start + keep) of axis `axis` (clipped to the axis), so a negative
  * "padding" becomes a crop; returns the input itself (owned = false) when nothing is cut.
  */
-export function cropTo(b: Backend, x: Info, axis: number, keep: number): { t: Info; owned: boolean } {
-  if (x.shape[axis] <= keep) return { t: x, owned: false };
-  const size = x.shape.map((d, i) => (i === axis ? keep : d));
-  return {
-    t: slice(
-      b,
-      x,
-      x.shape.map(() => 0),
-      size,
-    ),
-    owned: true,
-  };
+export function cropTo(
+  b: Backend,
+  x: Info,
+  axis: number,
+  keep: number,
+  start = 0,
+): { t: Info; owned: boolean } {
+  const end = Math.min(x.shape[axis], start + keep);
+  if (start === 0 && end === x.shape[axis]) return { t: x, owned: false };
+  const begin = x.shape.map((_, i) => (i === axis ? start : 0));
+  const size = x.shape.map((d, i) => (i === axis ? end - start : d));
+  return { t: slice(b, x, begin, size), owned: true };
 }

@@ -1,32 +1,10 @@
-import assert from 'node:assert/strict';
+/** netgrow's MaxPoolGrad and untransposed BatchMatMul on wasm against the cpu backend. */
 import { describe, test } from 'node:test';
 import { Rng } from '../../src/graph';
 import { tf } from '../../src/model/tf';
-import '@tensorflow/tfjs-backend-wasm';
-import { registerNetgrowKernels } from '../../src/backend/kernels';
+import { assertClose, onWasmAndCpu } from './compare';
 
 const fill = (n: number, r: Rng) => Float32Array.from({ length: n }, () => r.normal());
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / Math.max(den, 1e-12);
-}
-
-async function onBoth(fn: () => Float32Array[]): Promise<[Float32Array[], Float32Array[]]> {
-  await tf.setBackend('cpu');
-  const ref = fn();
-  await tf.setBackend('wasm');
-  registerNetgrowKernels('fast');
-  const before = tf.memory().numTensors;
-  const got = fn();
-  assert.equal(tf.memory().numTensors, before, 'no tensors leak');
-  return [got, ref];
-}
 
 describe('max-pool gradient on wasm matches cpu', () => {
   const cases = [
@@ -43,7 +21,7 @@ describe('max-pool gradient on wasm matches cpu', () => {
         c.shape.reduce((a, b) => a * b, 1),
         r,
       );
-      const [[got], [ref]] = await onBoth(() =>
+      const [[got], [ref]] = await onWasmAndCpu(() =>
         tf.tidy(() => {
           const t = tf.tensor4d(x, c.shape as [number, number, number, number]);
           const g = tf.grad((a: tf.Tensor) =>
@@ -52,7 +30,7 @@ describe('max-pool gradient on wasm matches cpu', () => {
           return [g.dataSync() as Float32Array];
         }),
       );
-      assert.ok(relErr(got, ref) <= 1e-6, `rel err ${relErr(got, ref)}`);
+      assertClose([got], [ref], 1e-6);
     });
   }
 });
@@ -68,7 +46,7 @@ describe('dense-layer gradients (transposed BatchMatMul) on wasm match cpu', () 
       const x = fill(n * i, r);
       const w = fill(i * o, r);
       const dy = fill(n * o, r);
-      const [got, ref] = await onBoth(() =>
+      const [got, ref] = await onWasmAndCpu(() =>
         tf.tidy(() => {
           const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
             tf.sum(tf.mul(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), tf.tensor2d(dy, [n, o]))),
@@ -76,7 +54,7 @@ describe('dense-layer gradients (transposed BatchMatMul) on wasm match cpu', () 
           return g.map((t) => t.dataSync() as Float32Array);
         }),
       );
-      got.forEach((g, k) => assert.ok(relErr(g, ref[k]) <= 1e-5, `grad ${k} rel err ${relErr(g, ref[k])}`));
+      assertClose(got, ref, 1e-5, ['dx', 'dW']);
     });
   }
 });
