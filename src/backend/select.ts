@@ -90,8 +90,9 @@ function readSettings(opts: InitBackendOptions): Settings {
 async function start(s: Settings, log: (line: string) => void): Promise<BackendInfo> {
   const order = s.wanted ? [s.wanted] : BACKEND_NAMES;
   const skipped: string[] = [];
+  let why: string | null = null;
   for (const name of order) {
-    const why = await activate(name, s, log);
+    why = await activate(name, s, log);
     if (why) {
       skipped.push(`${name}: ${why}`);
       continue;
@@ -100,14 +101,16 @@ async function start(s: Settings, log: (line: string) => void): Promise<BackendI
     log(`backend: ${name} (${details(info)})${skipped.length ? `; skipped ${skipped.join('; ')}` : ''}`);
     return info;
   }
-  throw new Error(`backend ${s.wanted} could not start: ${skipped.join('; ')}`);
+  // Only a named backend can fail here: cpu, last in the default order, always starts.
+  throw new Error(`backend ${s.wanted} could not start: ${why}`);
 }
 
 /** Makes `name` the active backend; returns why it could not, or null. */
 async function activate(name: BackendName, s: Settings, log: (line: string) => void): Promise<string | null> {
   if (name === 'tensorflow') {
     const pkg = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].find(loads);
-    if (!pkg) return 'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed';
+    if (!pkg)
+      return 'not installed (@tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node, which need libtensorflow)';
   }
   if (name === 'wasm') {
     if (!loads('@tensorflow/tfjs-backend-wasm')) return '@tensorflow/tfjs-backend-wasm is not installed';
