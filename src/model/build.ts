@@ -88,19 +88,10 @@ function makeLayer(n: GraphNode, xs: Shape[], opts: BuildOptions): tfl.layers.La
     case 'dropout':
       return tfl.layers.dropout({ name, rate: n.rate });
     case 'maxpool2d':
-      return tfl.layers.maxPooling2d({
-        name,
-        poolSize: n.pool,
-        strides: n.stride ?? n.pool,
-        padding: n.padding,
-      });
-    case 'avgpool2d':
-      return tfl.layers.averagePooling2d({
-        name,
-        poolSize: n.pool,
-        strides: n.stride ?? n.pool,
-        padding: n.padding,
-      });
+    case 'avgpool2d': {
+      const args = { name, poolSize: n.pool, strides: n.stride ?? n.pool, padding: n.padding };
+      return n.kind === 'maxpool2d' ? tfl.layers.maxPooling2d(args) : tfl.layers.averagePooling2d(args);
+    }
     case 'globalmaxpool':
       return tfl.layers.globalMaxPooling2d({ name });
     case 'globalavgpool':
@@ -130,18 +121,19 @@ function selectionLayer(name: string, x: Shape, begin: number, size: number): tf
     : tfl.layers.dense({ ...common, units: size });
 }
 
+/** The model's layer for a node, or null when the node lies beyond a logits cut. */
+function layerOf(model: tfl.LayersModel, id: string): tfl.layers.Layer | null {
+  return model.layers.find((l) => l.name === id) ?? null;
+}
+
 /** Copies weights from the store into the model's layers (PReLU alphas reshaped to [1,1,C]). */
 export function setWeights(model: tfl.LayersModel, g: Graph, w: Weights): void {
   tf.tidy(() => {
     for (const n of g.nodes) {
       const order = PARAM_ORDER[n.kind];
       if (!order) continue;
-      let layer: tfl.layers.Layer;
-      try {
-        layer = model.getLayer(n.id);
-      } catch {
-        continue; // beyond the logits cut
-      }
+      const layer = layerOf(model, n.id);
+      if (!layer) continue; // beyond the logits cut
       const vals = layer.weights.map((lw, i) => {
         const t = w.get(`${n.id}/${order[i]}`)!;
         return tf.tensor(t.data, lw.shape as number[]);
@@ -157,12 +149,8 @@ export function readWeights(model: tfl.LayersModel, g: Graph): Weights {
   for (const n of g.nodes) {
     const order = PARAM_ORDER[n.kind];
     if (!order) continue;
-    let layer: tfl.layers.Layer;
-    try {
-      layer = model.getLayer(n.id);
-    } catch {
-      continue;
-    }
+    const layer = layerOf(model, n.id);
+    if (!layer) continue;
     layer.getWeights().forEach((t, i) => {
       const data = t.dataSync() as Float32Array;
       const shape = n.kind === 'activation' ? [t.shape[t.shape.length - 1]] : [...t.shape];
