@@ -1,20 +1,25 @@
 /**
- * Training throughput of a builtin on synthetic data: S optimizer steps after a warm-up, with
- * the FLOPs counted from the IR (forward multiply-adds × 2, × 3 for a training step).
+ * Training throughput of a builtin on one synthetic batch: S optimizer steps (SGD with
+ * momentum 0.9 — what netgrow's searches train with — on the softmax cross-entropy of the
+ * logits) after a warm-up, with the FLOPs counted from the IR: forward multiply-adds × 2 × 3
+ * for forward + both backward products.
  */
 import { builtin, countFlops, initWeights, Rng } from '../graph';
 import { buildModel } from '../model/build';
 import { tf } from '../model/tf';
-import { initBackend, useKernels } from './select';
 import { KernelMode } from './kernels';
+import { initBackend, useKernels } from './select';
 
 export interface BenchTrainOptions {
   arch: string;
   batch: number;
   steps: number;
+  /** Untimed steps first (kernel setup, XNNPACK operator caches); default 3. */
   warmup?: number;
+  /** wasm gradient kernels to time; ignored on other backends. Default: the active ones. */
   kernels?: KernelMode;
   seed?: number;
+  /** Default 28x28x1 and 10 classes (the synthetic dataset). */
   inputShape?: number[];
   numClasses?: number;
 }
@@ -23,16 +28,31 @@ export interface BenchTrainResult {
   arch: string;
   backend: string;
   kernels: string;
+  threads: number;
   batch: number;
   steps: number;
   samplesPerSec: number;
+  /** Training GFLOP/s: forward multiply-adds × 2 × 3 × samples per second. */
   trainGflops: number;
+  /** Training FLOPs per sample (6 × forward multiply-adds). */
   flopsPerSample: number;
   secondsPerStep: number;
+  /** CPU seconds this process spent per step: on a shared machine the steadier figure. */
+  cpuSecondsPerStep: number;
+  /** Peak resident set of the whole process so far, in MiB. */
   peakRssMB: number;
 }
 
 export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult> {
+  for (const [name, min] of [
+    ['batch', 1],
+    ['steps', 1],
+    ['warmup', 0],
+  ] as const) {
+    const v = o[name] ?? min;
+    if (!Number.isInteger(v) || v < min)
+      throw new Error(`benchTrain: ${name} must be an integer ≥ ${min}, received ${v}`);
+  }
   const info = await initBackend({ kernels: o.kernels });
   if (info.name === 'wasm' && o.kernels) useKernels(o.kernels);
   const inputShape = o.inputShape ?? [28, 28, 1];
@@ -40,41 +60,51 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
   const g = builtin(o.arch, { inputShape, numClasses });
   const rng = new Rng(o.seed ?? 0);
   const model = buildModel(g, initWeights(g, rng), { logits: true });
-  const xData = Float32Array.from({ length: o.batch * inputShape.reduce((a, b) => a * b, 1) }, () =>
-    rng.normal(),
+  const pixels = inputShape.reduce((a, b) => a * b, 1);
+  const x = tf.tensor(
+    Float32Array.from({ length: o.batch * pixels }, () => rng.normal()),
+    [o.batch, ...inputShape],
   );
-  const yData = Int32Array.from({ length: o.batch }, () => rng.int(numClasses));
-  const x = tf.tensor(xData, [o.batch, ...inputShape]);
-  const y = tf.oneHot(tf.tensor1d(yData, 'int32'), numClasses);
+  const labels = tf.tensor1d(
+    Int32Array.from({ length: o.batch }, () => rng.int(numClasses)),
+    'int32',
+  );
+  const y = tf.oneHot(labels, numClasses);
   const opt = tf.train.momentum(0.01, 0.9);
   const step = () => {
     const loss = opt.minimize(
       () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor),
       true,
-    );
-    loss!.dataSync();
-    loss!.dispose();
+    )!;
+    loss.dataSync();
+    loss.dispose();
   };
-  for (let i = 0; i < (o.warmup ?? 3); i++) step();
-  const t0 = performance.now();
-  for (let i = 0; i < o.steps; i++) step();
-  const seconds = (performance.now() - t0) / 1000;
-  x.dispose();
-  y.dispose();
-  opt.dispose();
-  model.dispose();
-  const flopsPerSample = countFlops(g).trainFlops;
-  const samplesPerSec = (o.steps * o.batch) / seconds;
-  return {
-    arch: o.arch,
-    backend: info.name,
-    kernels: info.name === 'wasm' ? (o.kernels ?? info.kernels) : info.kernels,
-    batch: o.batch,
-    steps: o.steps,
-    samplesPerSec,
-    trainGflops: (samplesPerSec * flopsPerSample) / 1e9,
-    flopsPerSample,
-    secondsPerStep: seconds / o.steps,
-    peakRssMB: process.resourceUsage().maxRSS / 1024,
-  };
+  try {
+    for (let i = 0; i < (o.warmup ?? 3); i++) step();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < o.steps; i++) step();
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const flopsPerSample = countFlops(g).trainFlops;
+    const samplesPerSec = (o.steps * o.batch) / seconds;
+    return {
+      arch: o.arch,
+      backend: info.name,
+      kernels: info.kernels,
+      threads: info.threads,
+      batch: o.batch,
+      steps: o.steps,
+      samplesPerSec,
+      trainGflops: (samplesPerSec * flopsPerSample) / 1e9,
+      flopsPerSample,
+      secondsPerStep: seconds / o.steps,
+      cpuSecondsPerStep: (cpu.user + cpu.system) / 1e6 / o.steps,
+      peakRssMB: process.resourceUsage().maxRSS / 1024,
+    };
+  } finally {
+    tf.dispose([x, labels, y]);
+    opt.dispose();
+    model.dispose();
+  }
 }

@@ -12,7 +12,20 @@
  *   kernel flipped in space and transposed to [KH, KW, co, ci].
  */
 import { tf } from '../model/tf';
-import { Backend, conv, cropTo, dilate, free, Info, pad, reshape, reverse, transpose } from './wasm-ops';
+import {
+  Backend,
+  conv,
+  cropTo,
+  depthwiseConv,
+  dilate,
+  free,
+  Info,
+  pad,
+  reshape,
+  reverse,
+  sum,
+  transpose,
+} from './wasm-ops';
 
 interface ConvAttrs {
   strides: number | [number, number];
@@ -86,16 +99,28 @@ export function conv2dBackpropInput(
   const cols = cropTo(b, rows.t, 2, W + kw - 1 - Math.max(0, left), Math.max(0, -left));
   if (rows.owned) temps.push(rows.t);
   if (cols.owned) temps.push(cols.t);
-  const flipped = reverse(b, filter, [0, 1]);
-  const wT = transpose(b, flipped, [0, 1, 3, 2]); // [kh, kw, co, ci]
-  temps.push(flipped, wT);
   const padding = {
     top: Math.max(0, top),
     left: Math.max(0, left),
     bottom: H + kh - 1 - Math.max(0, top) - cols.t.shape[1],
     right: W + kw - 1 - Math.max(0, left) - cols.t.shape[2],
   };
-  const dx = conv(b, cols.t, wT, padding);
+  const flipped = reverse(b, filter, [0, 1]);
+  temps.push(flipped);
+  const [, , ci, co] = filter.shape;
+  let dx: Info;
+  if (ci === 1) {
+    // One output channel leaves 7 of XNNPACK's 8 GEMM lanes idle; a depthwise convolution
+    // over dy's channels and a sum across them does the same multiply-adds about 2x faster.
+    const wD = reshape(b, flipped, [kh, kw, co, 1]);
+    const perChannel = depthwiseConv(b, cols.t, wD, padding);
+    temps.push(wD, perChannel);
+    dx = sum(b, perChannel, [3], true);
+  } else {
+    const wT = transpose(b, flipped, [0, 1, 3, 2]); // [kh, kw, co, ci]
+    temps.push(wT);
+    dx = conv(b, cols.t, wT, padding);
+  }
   free(b, ...temps);
   return dx;
 }

@@ -41,27 +41,55 @@ export function dilate(b: Backend, x: Info, sh: number, sw: number): Info[] {
   return [r, p, d];
 }
 
+type Padding = { top: number; bottom: number; left: number; right: number };
+
+const explicit = (p: Padding) => [
+  [0, 0],
+  [p.top, p.bottom],
+  [p.left, p.right],
+  [0, 0],
+];
+
 /** A stride-1 NHWC convolution with explicit (non-negative) padding and optional dilation. */
 export function conv(
   b: Backend,
   x: Info,
   filter: Info,
-  padding: { top: number; bottom: number; left: number; right: number },
+  padding: Padding,
   dilation: [number, number] = [1, 1],
 ): Info {
-  const explicit = [
-    [0, 0],
-    [padding.top, padding.bottom],
-    [padding.left, padding.right],
-    [0, 0],
-  ];
   return call(
     'Conv2D',
     b,
     { x, filter },
-    { strides: [1, 1], pad: explicit, dataFormat: 'NHWC', dilations: dilation, dimRoundingMode: undefined },
+    {
+      strides: [1, 1],
+      pad: explicit(padding),
+      dataFormat: 'NHWC',
+      dilations: dilation,
+      dimRoundingMode: undefined,
+    },
   );
 }
+
+/** A stride-1 depthwise convolution with explicit (non-negative) padding. */
+export function depthwiseConv(b: Backend, x: Info, filter: Info, padding: Padding): Info {
+  return call(
+    'DepthwiseConv2dNative',
+    b,
+    { x, filter },
+    {
+      strides: [1, 1],
+      pad: explicit(padding),
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+      dimRoundingMode: undefined,
+    },
+  );
+}
+
+export const sum = (b: Backend, x: Info, axis: number[], keepDims: boolean): Info =>
+  call('Sum', b, { x }, { axis, keepDims });
 
 /**
  * Keeps indices [start, start + keep) of axis `axis` (clipped to the axis), so a negative

@@ -27,6 +27,7 @@ for (const k of [1, 3, 5])
     for (const pad of ['same', 'valid'] as const) {
       cases.push({ n: 2, h: 9, w: 7, ci: 3, co: 4, k, s, pad }); // odd, rectangular
       cases.push({ n: 1, h: 8, w: 8, ci: 2, co: 5, k, s, pad }); // batch 1, even
+      cases.push({ n: 2, h: 7, w: 10, ci: 1, co: 4, k, s, pad }); // one input channel (depthwise dx)
     }
 cases.push({ n: 3, h: 28, w: 28, ci: 1, co: 6, k: 5, s: 1, pad: 'same' }); // lenet conv1
 cases.push({ n: 2, h: 14, w: 14, ci: 6, co: 16, k: 5, s: 1, pad: 'valid' }); // lenet conv2
@@ -35,6 +36,7 @@ cases.push({ n: 2, h: 16, w: 16, ci: 8, co: 8, k: 3, s: 2, pad: 'same' }); // re
 cases.push({ n: 2, h: 7, w: 6, ci: 2, co: 3, k: 3, s: 1, pad: 1 });
 cases.push({ n: 2, h: 7, w: 6, ci: 2, co: 3, k: 3, s: 2, pad: 2 });
 cases.push({ n: 1, h: 5, w: 5, ci: 2, co: 3, k: 3, s: 1, pad: 3 });
+cases.push({ n: 2, h: 6, w: 5, ci: 1, co: 3, k: 3, s: 2, pad: 3 });
 
 function data(c: Case, seed: number) {
   const r = new Rng(seed);
