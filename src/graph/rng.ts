@@ -67,8 +67,7 @@ export class Rng {
       this.spare = null;
       return v;
     }
-    let u = 0;
-    while (u === 0) u = this.next();
+    const u = 1 - this.next(); // in (0, 1]: log(u) is finite
     const v = this.next();
     const r = Math.sqrt(-2 * Math.log(u));
     this.spare = r * Math.sin(2 * Math.PI * v);
@@ -90,10 +89,13 @@ export class Rng {
     return weights.length - 1;
   }
 
-  shuffle<T>(xs: T[]): T[] {
+  /** Fisher-Yates, in place; arrays and typed arrays alike. */
+  shuffle<A extends { length: number; [i: number]: unknown }>(xs: A): A {
     for (let i = xs.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
-      [xs[i], xs[j]] = [xs[j], xs[i]];
+      const t = xs[i];
+      xs[i] = xs[j];
+      xs[j] = t;
     }
     return xs;
   }
