@@ -5,18 +5,11 @@
  * wraps arrays a caller already holds.
  */
 import { Rng, Shape } from '../graph';
+import type { ImageSet, Split } from '../data/load';
 
-export interface LabelledSet {
-  /** NHWC images, row-major, `count` of them. */
-  x: Float32Array;
-  y: Int32Array;
-  count: number;
-}
-
-export interface ImageSet {
-  x: Float32Array;
-  count: number;
-}
+/** The splits are src/data's own types: the loop reads what the loaders produce. */
+export type LabelledSet = Split;
+export type { ImageSet };
 
 export interface Batch {
   x: Float32Array;
