@@ -13,4 +13,6 @@ export interface ActivityDeps {
   checkMutations?: boolean;
   /** Where activity progress lines go (default: nowhere; the worker prints its own). */
   log?: (line: string) => void;
+  /** Milliseconds between the train activity's timer heartbeats (default 5000). */
+  trainHeartbeatMs?: number;
 }

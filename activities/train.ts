@@ -40,7 +40,7 @@ export function trainActivity(deps: ActivityDeps) {
     }
     let last: TrainHeartbeat = { epoch: 0, step: 0, stepsPerEpoch: 0, epochs: spec.epochs, metrics: {} };
     const beat = () => ctx.heartbeat(last);
-    const timer = setInterval(beat, TRAIN_HEARTBEAT_MS);
+    const timer = setInterval(beat, deps.trainHeartbeatMs ?? TRAIN_HEARTBEAT_MS);
     beat();
     try {
       return await deps.executor.run(spec, {

@@ -1,0 +1,120 @@
+/**
+ * mutate and recordLineage in a mocked activity context on real storage: a refused command
+ * and an unknown dataset fail without retries, a retried mutate returns what the first
+ * attempt wrote, and a retried lineage append never writes an event twice.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { createActivities } from '../../activities';
+import type { MutateInput } from '../../activities/types';
+import { InProcessExecutor } from '../../src/executor/inprocess';
+import { appendLineage, readLineage, type LineageEventInput } from '../../src/log/lineage';
+import { openStore } from '../../src/storage';
+import { NON_RETRYABLE_ERRORS } from '../../src/temporal/config';
+import { quietActivityEnv } from './mock';
+
+let dir: string;
+let experimentUri: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'netgrow-activity-mutate-'));
+  experimentUri = pathToFileURL(dir).href;
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const acts = () => createActivities({ executor: new InProcessExecutor(), openStore: (u) => openStore(u) });
+
+const mutateInput = (childId: string, ops: string[], dataset = 'synthetic:8x8x1:256:4c'): MutateInput => ({
+  experimentUri,
+  parent: { kind: 'start', arch: 'seed-ga' },
+  childId,
+  seed: 3,
+  ops,
+  dataset: { name: dataset, limit: 1, validation: 0.25, augment: false, preprocess: 'standardize' },
+});
+
+async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const e = await promise.then(
+    () => assert.fail('expected a failure'),
+    (err: unknown) => err,
+  );
+  assert.ok(e instanceof ApplicationFailure, String(e));
+  return e;
+}
+
+describe('mutate activity', () => {
+  test('a command that cannot apply is a non-retryable MorphError naming the node', async () => {
+    const e = await failure(quietActivityEnv().run(acts().mutate, mutateInput('m1', ['wider conv9 x2'])));
+    assert.equal(e.nonRetryable, true);
+    assert.ok(NON_RETRYABLE_ERRORS.includes(e.type!), `${e.type} is listed`);
+    assert.match(e.message, /^mutate m1: .*conv9/);
+  });
+
+  test('a command that does not parse, and an unknown dataset, fail the same way', async () => {
+    const syntax = await failure(quietActivityEnv().run(acts().mutate, mutateInput('m2', ['wider'])));
+    assert.equal(syntax.nonRetryable, true);
+    assert.ok(NON_RETRYABLE_ERRORS.includes(syntax.type!));
+    const data = await failure(quietActivityEnv().run(acts().mutate, mutateInput('m3', [], 'no-such-data')));
+    assert.deepEqual([data.type, data.nonRetryable], ['DatasetError', true]);
+  });
+
+  test('a retried mutate returns what the first attempt wrote, without writing again', async () => {
+    const first = await quietActivityEnv().run(
+      acts().mutate,
+      mutateInput('m4', ['wider conv1 x2', 'deeper conv2']),
+    );
+    assert.equal(first.preserving, true);
+    assert.ok(first.maxAbsDiff !== null && first.maxAbsDiff < 1e-3, 'checked on real tfjs models');
+    const meta = join(dir, 'candidates', 'm4', 'meta.json');
+    const written = (await stat(meta)).mtimeMs;
+    const again = await quietActivityEnv({ attempt: 2 }).run(
+      acts().mutate,
+      mutateInput('m4', ['deeper conv1']),
+    );
+    assert.deepEqual(again, first);
+    assert.equal((await stat(meta)).mtimeMs, written);
+  });
+});
+
+describe('recordLineage activity', () => {
+  const events: LineageEventInput[] = [
+    {
+      type: 'generation',
+      at: '2026-01-01T00:00:00.000Z',
+      generation: 1,
+      status: 'started',
+      candidates: ['a', 'b'],
+    },
+    {
+      type: 'generation',
+      at: '2026-01-01T00:00:01.000Z',
+      generation: 1,
+      status: 'finished',
+      candidates: ['a', 'b'],
+    },
+  ];
+
+  test('a retry after a crash mid-call appends only what is missing', async () => {
+    const uri = `${experimentUri}/lineage-test`;
+    const store = openStore(uri);
+    // The first attempt appended one event, then its worker died.
+    await appendLineage(store, 'lineage.jsonl', events[0]);
+    await quietActivityEnv({ attempt: 2 }).run(acts().recordLineage, { experimentUri: uri, events });
+    await quietActivityEnv({ attempt: 3 }).run(acts().recordLineage, { experimentUri: uri, events });
+    const { events: stored } = await readLineage(store, 'lineage.jsonl');
+    assert.deepEqual(
+      stored.map((e) => (e.type === 'generation' ? e.status : e.type)),
+      ['started', 'finished'],
+    );
+    // A later call with new events appends them all.
+    const next = events.map((e) => ({ ...e, generation: 2 }));
+    await quietActivityEnv().run(acts().recordLineage, { experimentUri: uri, events: next });
+    assert.equal((await readLineage(store, 'lineage.jsonl')).events.length, 4);
+  });
+});
