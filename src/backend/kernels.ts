@@ -1,7 +1,7 @@
 /**
  * Registers netgrow's gradient kernels on the wasm backend. `fast`: the forward-convolution
- * formulations of conv-grad.ts for both convolution gradients, a direct MaxPoolGrad, and
- * BatchMatMul without the slow transposed path. `shim`: the obvious baseline (depth-1
+ * formulations of conv-grad.ts for both convolution gradients, a direct MaxPoolGrad,
+ * BatchMatMul without the slow transposed path, and a block-copy Tile (batch-norm gradients). `shim`: the obvious baseline (depth-1
  * Conv3DBackpropFilterV2 for dW, since wasm has no Conv2DBackpropFilter; the stock kernels for
  * the rest), kept for benchmarks. One mode is active at a time; registering switches.
  */
@@ -9,12 +9,19 @@ import { tf } from '../model/tf';
 import { conv2dBackpropFilter, conv2dBackpropFilterShim, conv2dBackpropInput } from './conv-grad';
 import { batchMatMulPlain } from './matmul';
 import { maxPoolGrad } from './pool-grad';
+import { tile } from './tile';
 import { Backend, Info } from './wasm-ops';
 
 export type KernelMode = 'fast' | 'shim';
 
 /** The kernels netgrow replaces or adds; the stock wasm ones are kept to switch back to. */
-const MANAGED = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul'] as const;
+const MANAGED = [
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'MaxPoolGrad',
+  'BatchMatMul',
+  'Tile',
+] as const;
 type Managed = (typeof MANAGED)[number];
 
 type ConvAttrs = Parameters<typeof conv2dBackpropFilter>[3] & { filterShape: number[]; inputShape: number[] };
@@ -48,6 +55,11 @@ function fastKernels(): tf.KernelConfig[] {
       maxPoolGrad(inputs.dy as Info, inputs.input as Info, attrs as never, backend as Backend),
     ),
     kernel('BatchMatMul', batchMatMulPlain(stock!.BatchMatMul!) as tf.KernelFunc),
+    kernel('Tile', (args) => {
+      const x = args.inputs.x as Info;
+      if (x.dtype === 'string' || x.dtype === 'complex64') return stock!.Tile!.kernelFunc(args);
+      return tile(x, (args.attrs as { reps: number[] }).reps, args.backend as Backend);
+    }),
   ];
 }
 

@@ -1,4 +1,4 @@
-/** netgrow's MaxPoolGrad and untransposed BatchMatMul on wasm against the cpu backend. */
+/** netgrow's MaxPoolGrad, untransposed BatchMatMul and block-copy Tile on wasm against cpu. */
 import { describe, test } from 'node:test';
 import { Rng } from '../../src/graph';
 import { tf } from '../../src/model/tf';
@@ -57,4 +57,42 @@ describe('dense-layer gradients (transposed BatchMatMul) on wasm match cpu', () 
       assertClose(got, ref, 1e-5, ['dx', 'dW']);
     });
   }
+});
+
+describe('Tile (batch-norm gradient, broadcastTo) on wasm matches cpu', () => {
+  const cases: Array<{ shape: number[]; reps: number[]; dtype: 'float32' | 'int32' | 'bool' }> = [
+    { shape: [1, 1, 1, 16], reps: [4, 7, 5, 1], dtype: 'float32' }, // batch norm's 1/σ over pixels
+    { shape: [2, 3], reps: [3, 2], dtype: 'float32' },
+    { shape: [3, 1, 2], reps: [1, 4, 1], dtype: 'int32' },
+    { shape: [2, 2, 3], reps: [1, 1, 1], dtype: 'float32' },
+    { shape: [5], reps: [3], dtype: 'bool' },
+    { shape: [2, 1, 3, 1, 2], reps: [2, 3, 1, 2, 2], dtype: 'float32' },
+    { shape: [0, 3], reps: [2, 2], dtype: 'float32' },
+  ];
+  for (const c of cases) {
+    test(`${c.dtype} [${c.shape}] × [${c.reps}]`, async () => {
+      const n = c.shape.reduce((a, b) => a * b, 1);
+      const values: tf.TensorLike =
+        c.dtype === 'bool'
+          ? Array.from({ length: n }, (_, i) => i % 3 === 0)
+          : Array.from({ length: n }, (_, i) => i * 7 - 3);
+      const [[got], [ref]] = await onWasmAndCpu(() =>
+        tf.tidy(() => [Float32Array.from(tf.tile(tf.tensor(values, c.shape, c.dtype), c.reps).dataSync())]),
+      );
+      assertClose([got], [ref], 0);
+    });
+  }
+  test('broadcastTo (a Tile) under tf.grad', async () => {
+    const r = new Rng(9);
+    const x = fill(4 * 5 * 5 * 3, r);
+    const [got, ref] = await onWasmAndCpu(() =>
+      tf.tidy(() => {
+        const t = tf.tensor4d(x, [4, 5, 5, 3]);
+        return [
+          tf.grad((a: tf.Tensor) => tf.sum(tf.broadcastTo(tf.mean(a, [0, 1, 2], true), [4, 5, 5, 3])))(t),
+        ].map((g) => g.dataSync() as Float32Array);
+      }),
+    );
+    assertClose(got, ref, 1e-5);
+  });
 });
