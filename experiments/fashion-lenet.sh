@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # lenet on the full Fashion-MNIST with netgrow's default recipe (the TrainSpec defaults: SGD
-# lr 0.05 momentum 0.9, batch 64, constant rate, per-channel standardisation, 10% validation),
+# lr 0.05 momentum 0.9, batch 64, cosine-annealed rate, per-channel standardisation, 10% validation),
 # trained from scratch by `netgrow train --spec`. The figures go to docs/RESULTS.md.
 #
-# usage: bash experiments/fashion-lenet.sh   (env: EPOCHS=12 SEED=0 OUT=runs/experiments/fashion-lenet,
+# usage: bash experiments/fashion-lenet.sh   (env: EPOCHS=15 SEED=0 OUT=runs/experiments/fashion-lenet,
 #        NETGROW_BACKEND=wasm|cpu|tensorflow). Rerunning resumes from the last epoch checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-epochs=${EPOCHS:-12}
+epochs=${EPOCHS:-15}
 out=${OUT:-runs/experiments/fashion-lenet}
 mkdir -p "$out"
 cat >"$out/spec.json" <<JSON
