@@ -7,7 +7,12 @@
  */
 import { tf } from '../model/tf';
 import { KernelMode, registerNetgrowKernels } from './kernels';
-import { MAX_WASM_THREADS, registerThreadedWasm, restoreStockWasm } from './wasm-threads';
+import {
+  MAX_WASM_THREADS,
+  registerThreadedWasm,
+  restoreStockWasm,
+  threadedWasmFailure,
+} from './wasm-threads';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -118,7 +123,8 @@ async function activate(name: BackendName, s: Settings, log: (line: string) => v
       registerThreadedWasm(s.threads);
       const threaded = await quietly(() => tf.setBackend('wasm'));
       if (threaded === null) return null;
-      log(`backend: the threaded wasm build did not start (${threaded}); running wasm on 1 thread`);
+      const why = threadedWasmFailure() ?? threaded;
+      log(`backend: the threaded wasm build did not start (${why}); running wasm on 1 thread`);
       restoreStockWasm();
       s.threads = 1;
     }

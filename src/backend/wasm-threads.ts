@@ -40,6 +40,10 @@ function wasmOutDir(): string {
 
 type BackendFactory = () => tf.KernelBackend | Promise<tf.KernelBackend>;
 let stockFactory: BackendFactory | undefined;
+let lastFailure: string | null = null;
+
+/** Why the threaded build last failed to start (tfjs swallows factory errors in production). */
+export const threadedWasmFailure = (): string | null => lastFailure;
 
 function registeredFactory(name: string): BackendFactory | undefined {
   const engine = tf.engine() as unknown as { registryFactory: Record<string, { factory: BackendFactory }> };
@@ -132,6 +136,7 @@ async function startThreaded(
   try {
     mod = await Promise.race([ready, failure, timeout]);
   } catch (e) {
+    lastFailure = e instanceof Error ? e.message : String(e);
     await Promise.all(started.map((w) => w.terminate()));
     throw e;
   } finally {
