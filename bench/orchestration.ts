@@ -11,7 +11,7 @@
  *   - storage bytes per candidate (checkpoint, run folder) and of the experiment as a whole.
  * Asserts nothing.
  *
- *   npx tsx bench/orchestration.ts [--population 20] [--generations 10] [--parallelism 8] [--json]
+ *   npx tsx bench/orchestration.ts [--population 20] [--generations 10] [--parallelism 8] [--json] [--keep]
  */
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     generations: { type: 'string', default: '10' },
     parallelism: { type: 'string', default: '8' },
     json: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
   },
 });
 const population = Number(values.population);
@@ -181,7 +182,8 @@ async function main(): Promise<void> {
     await native.close();
     await connection.close();
     await server.stop();
-    await rm(dir, { recursive: true, force: true });
+    if (values.keep) say(`  kept: ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -262,16 +264,24 @@ async function storageFigures(experiment: string) {
   const ids = await readdir(join(experiment, 'candidates'));
   let checkpoint = 0;
   let runs = 0;
+  const perGeneration = new Map<number, { bytes: number; count: number }>();
   for (const id of ids) {
     const all = await folderBytes(join(experiment, 'candidates', id));
     const run = await folderBytes(join(experiment, 'candidates', id, 'runs'));
     checkpoint += all - run;
     runs += run;
+    const g = Number(/^g(\d+)-/.exec(id)?.[1] ?? -1);
+    const sum = perGeneration.get(g) ?? { bytes: 0, count: 0 };
+    perGeneration.set(g, { bytes: sum.bytes + all, count: sum.count + 1 });
   }
   return {
     candidates: ids.length,
     checkpointBytesPerCandidate: checkpoint / ids.length,
     runBytesPerCandidate: runs / ids.length,
+    /** Candidate folder (checkpoint + runs) by generation: the networks grow. */
+    bytesPerCandidateByGeneration: Object.fromEntries(
+      [...perGeneration].sort((a, b) => a[0] - b[0]).map(([g, v]) => [g, v.bytes / v.count]),
+    ),
     lineageBytes: (await stat(join(experiment, 'lineage.jsonl'))).size,
     reportBytes: await folderBytes(join(experiment, 'report')),
     totalBytes:
@@ -317,12 +327,15 @@ function report(f: Figures): void {
     `  activity time per candidate (scheduled → completed, overlapping): mutate ${a.mutate.toFixed(0)} ms, ` +
       `train ${a.train.toFixed(0)} ms, evaluate ${a.evaluate.toFixed(0)} ms, lineage+report ${a.bookkeeping.toFixed(0)} ms`,
   );
-  say('  history per generation: gen  candidates  search run (events, bytes)  candidates (events, bytes)');
+  say(
+    '  per generation: gen  candidates  search run (events, bytes)  candidates (events, bytes)  storage per candidate',
+  );
   for (const g of f.perGeneration) {
+    const bytes = f.storage.bytesPerCandidateByGeneration[g.generation] ?? 0;
     say(
       `    ${String(g.generation).padStart(3)}  ${String(g.candidates).padStart(10)}  ` +
         `${String(g.searchEvents).padStart(6)} ${kb(g.searchBytes).padStart(11)}  ` +
-        `${String(g.candidateEvents).padStart(8)} ${kb(g.candidateBytes).padStart(11)}`,
+        `${String(g.candidateEvents).padStart(8)} ${kb(g.candidateBytes).padStart(11)}  ${kb(bytes).padStart(12)}`,
     );
   }
   const s = f.storage;

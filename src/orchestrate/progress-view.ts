@@ -86,11 +86,11 @@ export class ProgressView {
   }
 
   private drawBlock(p: ExperimentProgress): void {
-    const width = Math.max(40, (this.sink.columns ?? 80) - 1);
+    const width = Math.max(40, (this.sink.columns || 80) - 1);
     const s = p.status;
     const head = [
       this.experimentId,
-      s ? `generation ${s.generation}/${s.generations}` : null,
+      s ? `generation ${Math.min(s.generation, s.generations)}/${s.generations}` : null,
       s ? `${s.candidates} started` : `${p.leaderboard.length} done`,
       s?.best?.valAcc != null ? `best ${s.best.candidateId} ${s.best.valAcc.toFixed(4)}` : null,
       s?.phase && s.phase !== 'running' ? s.phase : null,
@@ -114,7 +114,7 @@ function candidateLine(c: CandidateProgress, width: number): string {
   const retry = c.attempt > 1 ? ` (attempt ${c.attempt})` : '';
   const name = c.candidateId.padEnd(8);
   if (c.activity !== 'train' || !c.heartbeat || !c.heartbeat.stepsPerEpoch) {
-    return `${name} ${c.activity ?? 'waiting'}${c.activity === 'train' ? ' (starting)' : ''}${retry}`;
+    return `${name} ${c.activity ?? 'waiting'}${retry}`;
   }
   const hb = c.heartbeat;
   const epochs = hb.epochs ?? hb.epoch;
