@@ -12,6 +12,7 @@
  * Asserts nothing.
  *
  *   npx tsx bench/orchestration.ts [--population 20] [--generations 10] [--parallelism 8] [--json] [--keep]
+ *   npx tsx bench/orchestration.ts --executor process --parallelism 2 ...   (a `netgrow train` process per run)
  */
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -40,11 +41,13 @@ const { values } = parseArgs({
     parallelism: { type: 'string', default: '8' },
     json: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    executor: { type: 'string', default: 'inprocess' },
   },
 });
 const population = Number(values.population);
 const generations = Number(values.generations);
 const parallelism = Number(values.parallelism);
+const executor = values.executor === 'process' ? 'process' : 'inprocess';
 const say = (line: string) => void (values.json ? process.stderr : process.stdout).write(`${line}\n`);
 
 const TINY_GRAPH = {
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
       start: { arch: tinyGraph },
       strategy: { kind: 'ga', population, generations },
       train: { epochs: 1, maxSteps: 1, batchSize: 16 },
-      executor: { kind: 'inprocess', parallelism },
+      executor: { kind: executor, parallelism },
       budget: { candidates: null },
       storage: { uri: `file://${dir}/runs` },
     });
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
     const workers = await runLocalWorkers({
       connection: native,
       namespace: server.namespace,
-      executor: 'inprocess',
+      executor,
       parallelism,
       workflowBundle,
     });
@@ -314,7 +317,8 @@ interface Figures {
 function report(f: Figures): void {
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
   say(
-    `orchestration benchmark: ${f.candidates} candidates, ${f.generations} generations, parallelism ${f.parallelism}`,
+    `orchestration benchmark: ${f.candidates} candidates, ${f.generations} generations, ` +
+      `${executor} executor, parallelism ${f.parallelism}`,
   );
   say(
     `  dev server ready in ${f.serverStartupMs} ms; workflow bundle ${f.bundleMs} ms (once per worker process)`,

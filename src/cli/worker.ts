@@ -5,6 +5,7 @@
  * process's environment. SIGINT/SIGTERM: stop polling, stop running training (it checkpoints)
  * so another worker resumes it, and exit.
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_ADDRESS, NAMESPACE, TASK_QUEUES } from '../temporal/config';
 import type { WorkerRole } from '../temporal/worker';
@@ -17,7 +18,7 @@ import { UsageError } from './command';
 export const help = `netgrow worker [options] — run netgrow's Temporal workers (cluster mode)
 
   --roles <list>              orchestration, training or both (default orchestration,training)
-  --parallelism <n>           training runs at once on this worker (default 1)
+  --parallelism <n>           training runs at once on this worker (default: the number of cores)
   --executor <kind>           process (a \`netgrow train\` child per run, default) or inprocess
   --temporal-address <h:p>    the frontend (default TEMPORAL_ADDRESS, else ${DEFAULT_ADDRESS})
   --namespace <ns>            default TEMPORAL_NAMESPACE, else ${NAMESPACE}
@@ -47,7 +48,7 @@ export async function run(args: string[]): Promise<number> {
   if (unknown.length > 0 || roles.length === 0) {
     throw new UsageError(`--roles: unknown role '${unknown[0] ?? ''}'; use orchestration, training or both`);
   }
-  const parallelism = Number(values.parallelism ?? 1);
+  const parallelism = Number(values.parallelism ?? availableParallelism());
   if (!Number.isInteger(parallelism) || parallelism < 1) {
     throw new UsageError(`--parallelism must be a positive integer, received '${values.parallelism}'`);
   }
