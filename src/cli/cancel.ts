@@ -10,6 +10,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { findExperiment, localStateDir } from '../orchestrate/experiment';
 import { quietTemporalRuntime } from '../orchestrate/runtime';
 import { openTemporal, temporalTarget } from '../orchestrate/session';
+import { displayUri } from '../orchestrate/run';
 import { runLocalWorkers } from '../orchestrate/workers';
 import type { NetgrowWorkers } from '../temporal/worker';
 import { UsageError } from './command';
@@ -75,7 +76,7 @@ export async function run(args: string[]): Promise<number> {
       console.log(`${record.id} finished before the cancellation reached it`);
     } catch (e) {
       if (!(e instanceof WorkflowFailedError && e.cause instanceof CancelledFailure)) throw e;
-      console.log(`${record.id} cancelled; its files stay in ${record.experimentUri}`);
+      console.log(`${record.id} cancelled; its files stay in ${displayUri(record.experimentUri)}`);
     }
     return 0;
   } finally {

@@ -71,7 +71,7 @@ export function statusLines(s: ExperimentStatusReport, record: ExperimentRecord)
   if (s.workflowStatus === 'RUNNING') {
     if (st) {
       lines.push(
-        `workflow    running: ${st.phase}, generation ${st.generation} of ${st.generations}, ` +
+        `workflow    ${st.phase}: generation ${Math.min(st.generation, st.generations)} of ${st.generations}, ` +
           `${st.candidates} candidates started, ${duration(st.wallSeconds)}, ${st.deviceHours.toFixed(3)} device-hours`,
         `budget      ${budgetText(st.budget)}`,
       );
