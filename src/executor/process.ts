@@ -53,6 +53,10 @@ export class ProcessExecutor implements TrainExecutor {
     const child = spawn(process.execPath, [bin, 'train', '--spec', specFile], {
       env: { ...process.env, ...this.opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: Ctrl-C in the terminal reaches the worker, whose cancellation
+      // sends the trainer one SIGTERM (checkpoint, then exit); the terminal's SIGINT on top
+      // would be a second signal, on which the trainer leaves without checkpointing.
+      detached: true,
     });
     const guard = stopWithParent(child);
     const tail: string[] = [];
@@ -98,7 +102,8 @@ export class ProcessExecutor implements TrainExecutor {
  */
 function stopWithParent(child: ChildProcess): ChildProcess | null {
   if (child.pid === undefined) return null;
-  const script = 'read -r _; kill -TERM "$1" 2>/dev/null && sleep 30 && kill -KILL "$1" 2>/dev/null';
+  const script =
+    'trap "" INT; read -r _; kill -TERM "$1" 2>/dev/null && sleep 30 && kill -KILL "$1" 2>/dev/null';
   const guard = spawn('/bin/sh', ['-c', script, 'netgrow-trainer-guard', String(child.pid)], {
     stdio: ['pipe', 'ignore', 'ignore'],
   });
