@@ -17,6 +17,7 @@ import { appendLineage, readLineage, type LineageEventInput } from '../../src/lo
 import { openStore } from '../../src/storage';
 import { NON_RETRYABLE_ERRORS } from '../../src/temporal/config';
 import { quietActivityEnv } from './mock';
+import type { MutateOutput } from '../../activities/types';
 
 let dir: string;
 let experimentUri: string;
@@ -65,10 +66,11 @@ describe('mutate activity', () => {
   });
 
   test('a retried mutate returns what the first attempt wrote, without writing again', async () => {
-    const first = await quietActivityEnv().run(
+    // MockActivityEnvironment.run cannot infer the activity's result type; say it.
+    const first = (await quietActivityEnv().run(
       acts().mutate,
       mutateInput('m4', ['wider conv1 x2', 'deeper conv2']),
-    );
+    )) as MutateOutput;
     assert.equal(first.preserving, true);
     assert.ok(first.maxAbsDiff !== null && first.maxAbsDiff < 1e-3, 'checked on real tfjs models');
     const meta = join(dir, 'candidates', 'm4', 'meta.json');

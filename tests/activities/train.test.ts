@@ -157,10 +157,10 @@ describe('train activity', () => {
     await out.delete('result.json'); // the lost attempt never finished
     const lines: string[] = [];
     const train = activities(new InProcessExecutor(), { log: (l: string) => lines.push(l) }).train;
-    const result = await quietActivityEnv({
+    const result = (await quietActivityEnv({
       attempt: 2,
       heartbeatDetails: { epoch: 1, step: 6, metrics: {} },
-    }).run(train, input(s));
+    }).run(train, input(s))) as TrainResult;
     assert.equal(result.status, 'completed');
     assert.equal(result.resumedFromEpoch, 1);
     assert.equal(result.epochsRun, 2);
