@@ -5,19 +5,8 @@
  * outage (storage, a lost process) stays retryable and Temporal's policy retries it.
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import { INPUT_ERROR_NAMES } from '../src/errors';
 import { NON_RETRYABLE_ERRORS } from '../src/temporal/config';
-
-/** Error classes of src/ that name a problem in the input; every retry would fail alike. */
-const INPUT_ERRORS = [
-  'ConfigError',
-  'GraphError',
-  'MorphError',
-  'CommandError',
-  'CheckpointError',
-  'DatasetError',
-  'SpecError',
-  'StartError',
-];
 
 /** The failure type of an input error: its own class name when listed, else `BadInput`. */
 export function inputFailureType(name: string): string {
@@ -31,7 +20,8 @@ export function badInput(message: string, type = 'BadInput'): ApplicationFailure
 /** Rethrows `e` as Temporal should see it; `what` prefixes the message (`mutate g1-c0`). */
 export function asActivityFailure(e: unknown, what: string): never {
   if (e instanceof ApplicationFailure) throw e;
-  if (e instanceof Error && INPUT_ERRORS.includes(e.name)) throw badInput(`${what}: ${e.message}`, e.name);
+  if (e instanceof Error && INPUT_ERROR_NAMES.includes(e.name))
+    throw badInput(`${what}: ${e.message}`, e.name);
   throw e;
 }
 

@@ -2,6 +2,7 @@
  * `netgrow` — a thin shell: parse the command name, hand the rest to the command's module,
  * and turn any error into one clear line on stderr with a non-zero exit code.
  */
+import { INPUT_ERROR_NAMES, OUTAGE_ERROR_NAMES } from '../errors';
 import { UsageError } from './command';
 import { COMMANDS } from './commands';
 import { version } from './version';
@@ -22,24 +23,8 @@ function usage(): string {
 /** Known user-facing errors print as their message alone; anything else is a bug or an outage. */
 export function describeError(e: unknown): { line: string; code: number } {
   if (!(e instanceof Error)) return { line: String(e), code: 4 };
-  // Errors whose message already says what was wrong and how to fix it.
-  const userErrors = [
-    'UsageError',
-    'GraphError',
-    'MorphError',
-    'CommandError',
-    'ConfigError',
-    'CheckpointError',
-    'DatasetError',
-    'SpecError',
-    'StartError',
-    'TeacherError',
-    'ReportError',
-  ];
-  // Outages: the message names the server or file; exit 4 (infrastructure).
-  const outages = ['StorageError', 'DevServerError', 'ExecutorError', 'LogError'];
-  if (outages.includes(e.name)) return { line: e.message, code: 4 };
-  if (userErrors.includes(e.name)) {
+  if (OUTAGE_ERROR_NAMES.includes(e.name)) return { line: e.message, code: 4 };
+  if (INPUT_ERROR_NAMES.includes(e.name)) {
     return { line: e.message, code: e instanceof UsageError ? e.exitCode : 2 };
   }
   return { line: `internal error: ${e.message} (set NETGROW_DEBUG=1 for the stack trace)`, code: 4 };

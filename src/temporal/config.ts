@@ -4,6 +4,7 @@
  * Workflow code imports this module, so it holds constants and pure functions only (no
  * `process`, no I/O): it is bundled into the workflow sandbox.
  */
+import { INPUT_ERROR_NAMES } from '../errors';
 import {
   defineSearchAttributeKey,
   SearchAttributeType,
@@ -77,16 +78,7 @@ export function experimentMemo(
  * Errors that no retry can fix: the activity adapters throw these (by `Error.name`, which
  * the SDK uses as the failure type), and Temporal stops retrying at once.
  */
-export const NON_RETRYABLE_ERRORS = [
-  'ConfigError',
-  'GraphError',
-  'MorphError',
-  'CommandError',
-  'CheckpointError',
-  'DatasetError',
-  'SpecError',
-  'BadInput',
-];
+export const NON_RETRYABLE_ERRORS: string[] = [...INPUT_ERROR_NAMES, 'BadInput'];
 
 const retry = (maximumAttempts?: number): RetryPolicy => ({
   initialInterval: '1s',
