@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { UsageError } from '../cli/command';
 import { DEV_SERVER, NAMESPACE } from '../temporal/config';
-import { DevServerError, startDevServer, type DevServer } from '../temporal/devserver';
+import { DevServerError, resolveTemporalCli, startDevServer, type DevServer } from '../temporal/devserver';
 import { temporalDir } from './experiment';
 
 export interface TemporalTarget {
@@ -79,14 +79,16 @@ export async function openTemporal(target: TemporalTarget, opts: OpenOptions): P
     return connect(live.address, NAMESPACE, null, true, live.uiUrl);
   }
   const defaults = (await portFree(DEV_SERVER.port)) && (!opts.ui || (await portFree(DEV_SERVER.uiPort)));
+  // The default ports when free (a bookmarked UI keeps working); else any free ones, so two
+  // experiments can run side by side. Another process may take a default port between the
+  // probe and the server's bind: then once more on free ones.
+  const start = (anyPorts: boolean) =>
+    startDevServer({ dataDir: dir, headless: !opts.ui, ...(anyPorts ? { port: 0, uiPort: 0 } : {}) });
   let server: DevServer;
   try {
-    server = await startDevServer({
-      dataDir: dir,
-      headless: !opts.ui,
-      // The default ports when free (a bookmarked UI keeps working); else any free ones, so two
-      // experiments can run side by side.
-      ...(defaults ? {} : { port: 0, uiPort: 0 }),
+    server = await start(!defaults).catch((e: unknown) => {
+      if (defaults && e instanceof DevServerError && resolveTemporalCliOk()) return start(true);
+      throw e;
     });
   } catch (e) {
     // A missing CLI or a server that would not start: the message says what to do.
@@ -144,6 +146,16 @@ async function connect(
 }
 
 const serverFile = (dir: string) => join(dir, 'server.json');
+
+/** A retry on other ports helps only when the CLI is there at all. */
+function resolveTemporalCliOk(): boolean {
+  try {
+    resolveTemporalCli();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The embedded server a live netgrow process holds for this experiment, if any. */
 async function liveServer(dir: string): Promise<ServerFile | null> {
