@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.tools/**', 'runs/**', 'bin/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['dist/**', 'wasm/**', 'node_modules/**', '.tools/**', 'runs/**', 'bin/**', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

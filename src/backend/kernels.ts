@@ -1,7 +1,8 @@
 /**
  * Registers netgrow's gradient kernels on the wasm backend. `fast`: the forward-convolution
  * formulations of conv-grad.ts for both convolution gradients, a direct MaxPoolGrad,
- * BatchMatMul without the slow transposed path, and a block-copy Tile (batch-norm gradients). `shim`: the obvious baseline (depth-1
+ * BatchMatMul without the slow transposed path, a block-copy Tile (batch-norm gradients), a
+ * one-pass bias-gradient Sum, and Identity/Cast without copies. `shim`: the obvious baseline (depth-1
  * Conv3DBackpropFilterV2 for dW, since wasm has no Conv2DBackpropFilter; the stock kernels for
  * the rest), kept for benchmarks. One mode is active at a time; registering switches.
  */
@@ -9,6 +10,8 @@ import { tf } from '../model/tf';
 import { conv2dBackpropFilter, conv2dBackpropFilterShim, conv2dBackpropInput } from './conv-grad';
 import { batchMatMulPlain } from './matmul';
 import { maxPoolGrad } from './pool-grad';
+import { castKernel, identityKernel } from './share';
+import { sumKernel } from './sum';
 import { tile } from './tile';
 import { Backend, Info } from './wasm-ops';
 
@@ -21,6 +24,9 @@ const MANAGED = [
   'MaxPoolGrad',
   'BatchMatMul',
   'Tile',
+  'Sum',
+  'Identity',
+  'Cast',
 ] as const;
 type Managed = (typeof MANAGED)[number];
 
@@ -55,6 +61,9 @@ function fastKernels(): tf.KernelConfig[] {
       maxPoolGrad(inputs.dy as Info, inputs.input as Info, attrs as never, backend as Backend),
     ),
     kernel('BatchMatMul', batchMatMulPlain(stock!.BatchMatMul!) as tf.KernelFunc),
+    kernel('Sum', sumKernel(stock!.Sum!.kernelFunc)),
+    kernel('Identity', identityKernel(stock!.Identity!.kernelFunc)),
+    kernel('Cast', castKernel(stock!.Cast!.kernelFunc)),
     kernel('Tile', (args) => {
       const x = args.inputs.x as Info;
       if (x.dtype === 'string' || x.dtype === 'complex64') return stock!.Tile!.kernelFunc(args);
