@@ -273,3 +273,14 @@ export function convInputGrad(
     }
   }
 }
+
+/** out[r, c] = x[r, c] + b[c]: a bias added over every pixel of NHWC activations. */
+export function addBias(x: usize, b: usize, out: usize, rows: i32, C: i32): void {
+  const c4 = C & ~3;
+  for (let r = 0; r < rows; r++) {
+    const xr = at(x, r * C);
+    const or = at(out, r * C);
+    for (let c = 0; c < c4; c += 4) v128.store(at(or, c), f32x4.add(f4(at(xr, c)), f4(at(b, c))));
+    for (let c = c4; c < C; c++) store<f32>(at(or, c), load<f32>(at(xr, c)) + load<f32>(at(b, c)));
+  }
+}

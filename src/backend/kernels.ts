@@ -2,7 +2,8 @@
  * Registers netgrow's gradient kernels on the wasm backend. `fast`: the forward-convolution
  * formulations of conv-grad.ts for both convolution gradients, a direct MaxPoolGrad,
  * BatchMatMul without the slow transposed path, a block-copy Tile (batch-norm gradients), a
- * one-pass bias-gradient Sum, and Identity/Cast without copies. `shim`: the obvious baseline (depth-1
+ * one-pass bias-gradient Sum, Identity/Cast without copies, and a
+ * per-channel bias Add. `shim`: the obvious baseline (depth-1
  * Conv3DBackpropFilterV2 for dW, since wasm has no Conv2DBackpropFilter; the stock kernels for
  * the rest), kept for benchmarks. One mode is active at a time; registering switches.
  */
@@ -10,6 +11,7 @@ import { tf } from '../model/tf';
 import { conv2dBackpropFilter, conv2dBackpropFilterShim, conv2dBackpropInput } from './conv-grad';
 import { batchMatMulPlain } from './matmul';
 import { maxPoolGrad } from './pool-grad';
+import { addKernel } from './bias-add';
 import { castKernel, identityKernel } from './share';
 import { sumKernel } from './sum';
 import { tile } from './tile';
@@ -27,6 +29,7 @@ const MANAGED = [
   'Sum',
   'Identity',
   'Cast',
+  'Add',
 ] as const;
 type Managed = (typeof MANAGED)[number];
 
@@ -61,6 +64,7 @@ function fastKernels(): tf.KernelConfig[] {
       maxPoolGrad(inputs.dy as Info, inputs.input as Info, attrs as never, backend as Backend),
     ),
     kernel('BatchMatMul', batchMatMulPlain(stock!.BatchMatMul!) as tf.KernelFunc),
+    kernel('Add', addKernel(stock!.Add!.kernelFunc)),
     kernel('Sum', sumKernel(stock!.Sum!.kernelFunc)),
     kernel('Identity', identityKernel(stock!.Identity!.kernelFunc)),
     kernel('Cast', castKernel(stock!.Cast!.kernelFunc)),

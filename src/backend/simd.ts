@@ -61,6 +61,7 @@ export interface SimdKernels {
     left: number,
   ): void;
   sumRows(x: Ptr, out: Ptr, rows: number, C: number): void;
+  addBias(x: Ptr, b: Ptr, out: Ptr, rows: number, C: number): void;
   padRows(src: Ptr, dst: Ptr, rows: number, keep: number, to: number): void;
   convInputGrad(
     dy: Ptr,
