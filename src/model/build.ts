@@ -3,6 +3,7 @@
  * model's weights map one-to-one onto the `nodeId/param` keys of the weight store.
  */
 import { assertNever, checkWeights, Graph, GraphNode, inferShapes, Shape, Weights } from '../graph';
+import { dataInputLayers, UnfusedConv2D, UnfusedDense } from './input-layers';
 import { ChannelSlice } from './slice-layer';
 import { tf, tfl } from './tf';
 
@@ -33,6 +34,9 @@ export function buildModel(g: Graph, weights?: Weights, opts: BuildOptions = {})
   const shapes = inferShapes(g);
   const out = new Map<string, SymbolicTensor>();
   const outputId = opts.logits ? logitsNode(g) : g.output;
+  // Layers that read the data skip the fused ops, whose gradient would compute the unused
+  // gradient of the data (see input-layers.ts).
+  const unfused = dataInputLayers(g);
   let input: SymbolicTensor | undefined;
   for (const n of g.nodes) {
     if (n.kind === 'input') {
@@ -42,7 +46,7 @@ export function buildModel(g: Graph, weights?: Weights, opts: BuildOptions = {})
     }
     const xs = n.inputs.map((p) => out.get(p)!);
     const inShapes = n.inputs.map((p) => shapes.get(p)!);
-    const layer = makeLayer(n, inShapes, opts);
+    const layer = makeLayer(n, inShapes, opts, unfused.has(n.id));
     out.set(n.id, layer.apply(xs.length === 1 ? xs[0] : xs) as SymbolicTensor);
     if (n.id === outputId) break;
   }
@@ -61,14 +65,14 @@ export function logitsNode(g: Graph): string {
   return last.kind === 'activation' && last.fn === 'softmax' ? last.inputs[0] : g.output;
 }
 
-function makeLayer(n: GraphNode, xs: Shape[], opts: BuildOptions): tfl.layers.Layer {
+function makeLayer(n: GraphNode, xs: Shape[], opts: BuildOptions, unfused: boolean): tfl.layers.Layer {
   const name = n.id;
   const kernelRegularizer = opts.l2 ? tfl.regularizers.l2({ l2: opts.l2 }) : undefined;
   switch (n.kind) {
     case 'input':
       throw new Error('input nodes are built by buildModel');
-    case 'conv2d':
-      return tfl.layers.conv2d({
+    case 'conv2d': {
+      const args = {
         name,
         filters: n.filters,
         kernelSize: n.kernel,
@@ -76,9 +80,13 @@ function makeLayer(n: GraphNode, xs: Shape[], opts: BuildOptions): tfl.layers.La
         padding: n.padding,
         useBias: n.bias,
         kernelRegularizer,
-      });
-    case 'dense':
-      return tfl.layers.dense({ name, units: n.units, useBias: n.bias, kernelRegularizer });
+      };
+      return unfused ? new UnfusedConv2D(args) : tfl.layers.conv2d(args);
+    }
+    case 'dense': {
+      const args = { name, units: n.units, useBias: n.bias, kernelRegularizer };
+      return unfused ? new UnfusedDense(args) : tfl.layers.dense(args);
+    }
     case 'activation':
       if (n.fn === 'prelu')
         return tfl.layers.prelu({ name, sharedAxes: xs[0].length === 3 ? [1, 2] : undefined });
