@@ -284,3 +284,87 @@ export function addBias(x: usize, b: usize, out: usize, rows: i32, C: i32): void
     for (let c = c4; c < C; c++) store<f32>(at(or, c), load<f32>(at(xr, c)) + load<f32>(at(b, c)));
   }
 }
+
+/** Zero-pads [n, H, W] single-channel images into [n, Hp, Wp] at (top, left). */
+export function padImages(
+  x: usize, out: usize, n: i32, H: i32, W: i32, Hp: i32, Wp: i32, top: i32, left: i32,
+): void {
+  memory.fill(out, 0, <usize>(n * Hp * Wp) << 2);
+  const cols = min(W, Wp - left);
+  const rows = min(H, Hp - top);
+  if (cols <= 0) return;
+  for (let b = 0; b < n; b++)
+    for (let h = 0; h < rows; h++)
+      memory.copy(at(out, (b * Hp + h + top) * Wp + left), at(x, (b * H + h) * W), <usize>cols << 2);
+}
+
+/** Each float of `w` repeated into a whole vector: the filter taps of convForward1. */
+export function splatEach(w: usize, out: usize, count: i32): void {
+  for (let i = 0; i < count; i++) v128.store(out + (<usize>i << 4), f32x4.splat(load<f32>(at(w, i))));
+}
+
+@inline function storeLanes(p: usize, stride: usize, v: v128, count: i32): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (count > 1) store<f32>(p + stride, f32x4.extract_lane(v, 1));
+  if (count > 2) store<f32>(p + 2 * stride, f32x4.extract_lane(v, 2));
+  if (count > 3) store<f32>(p + 3 * stride, f32x4.extract_lane(v, 3));
+}
+
+/**
+ * Forward convolution of one-channel images (a network's first layer on grey-scale data),
+ * stride 1, over images already padded to [n, OH+KH−1, OW+KW−1] (+ 3 floats of slack): four
+ * neighbouring output pixels per vector, since one channel makes them contiguous in x, and up
+ * to eight output channels per pass, with the taps pre-splatted ([KH·KW, co] vectors). XNNPACK
+ * runs this shape as a GEMM with K = 25 and 6 of 8 lanes used.
+ */
+export function convForward1(
+  xp: usize, ws: usize, out: usize, n: i32, OH: i32, OW: i32, KH: i32, KW: i32, co: i32,
+): void {
+  const Wp = OW + KW - 1;
+  const Hp = OH + KH - 1;
+  const outPx = <usize>co << 2;
+  for (let b = 0; b < n; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ox = 0; ox < OW; ox += 4) {
+        const px = min(4, OW - ox);
+        const o = at(out, ((b * OH + oh) * OW + ox) * co);
+        for (let c = 0; c < co; c += 8) {
+          const more = min(8, co - c);
+          let s0 = f32x4.splat(0);
+          let s1 = f32x4.splat(0);
+          let s2 = f32x4.splat(0);
+          let s3 = f32x4.splat(0);
+          let s4 = f32x4.splat(0);
+          let s5 = f32x4.splat(0);
+          let s6 = f32x4.splat(0);
+          let s7 = f32x4.splat(0);
+          for (let kh = 0; kh < KH; kh++) {
+            const row = at(xp, (b * Hp + oh + kh) * Wp + ox);
+            for (let kw = 0; kw < KW; kw++) {
+              const xv = f4(at(row, kw));
+              const wp = ws + (<usize>((kh * KW + kw) * co + c) << 4);
+              s0 = f32x4.add(s0, f32x4.mul(xv, f4(wp)));
+              if (more > 1) s1 = f32x4.add(s1, f32x4.mul(xv, f4(wp + 16)));
+              if (more > 2) s2 = f32x4.add(s2, f32x4.mul(xv, f4(wp + 32)));
+              if (more > 3) s3 = f32x4.add(s3, f32x4.mul(xv, f4(wp + 48)));
+              if (more > 4) s4 = f32x4.add(s4, f32x4.mul(xv, f4(wp + 64)));
+              if (more > 5) s5 = f32x4.add(s5, f32x4.mul(xv, f4(wp + 80)));
+              if (more > 6) s6 = f32x4.add(s6, f32x4.mul(xv, f4(wp + 96)));
+              if (more > 7) s7 = f32x4.add(s7, f32x4.mul(xv, f4(wp + 112)));
+            }
+          }
+          // Lane p of s_k is channel c + k of pixel ox + p.
+          const oc = at(o, c);
+          storeLanes(oc, outPx, s0, px);
+          if (more > 1) storeLanes(oc + 4, outPx, s1, px);
+          if (more > 2) storeLanes(oc + 8, outPx, s2, px);
+          if (more > 3) storeLanes(oc + 12, outPx, s3, px);
+          if (more > 4) storeLanes(oc + 16, outPx, s4, px);
+          if (more > 5) storeLanes(oc + 20, outPx, s5, px);
+          if (more > 6) storeLanes(oc + 24, outPx, s6, px);
+          if (more > 7) storeLanes(oc + 28, outPx, s7, px);
+        }
+      }
+    }
+  }
+}

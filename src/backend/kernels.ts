@@ -2,8 +2,8 @@
  * Registers netgrow's gradient kernels on the wasm backend. `fast`: the forward-convolution
  * formulations of conv-grad.ts for both convolution gradients, a direct MaxPoolGrad,
  * BatchMatMul without the slow transposed path, a block-copy Tile (batch-norm gradients), a
- * one-pass bias-gradient Sum, Identity/Cast without copies, and a
- * per-channel bias Add. `shim`: the obvious baseline (depth-1
+ * one-pass bias-gradient Sum, Identity/Cast without copies,, a
+ * per-channel bias Add and a one-input-channel forward Conv2D. `shim`: the obvious baseline (depth-1
  * Conv3DBackpropFilterV2 for dW, since wasm has no Conv2DBackpropFilter; the stock kernels for
  * the rest), kept for benchmarks. One mode is active at a time; registering switches.
  */
@@ -12,6 +12,7 @@ import { conv2dBackpropFilter, conv2dBackpropFilterShim, conv2dBackpropInput } f
 import { batchMatMulPlain } from './matmul';
 import { maxPoolGrad } from './pool-grad';
 import { addKernel } from './bias-add';
+import { conv2dKernel } from './conv-forward';
 import { castKernel, identityKernel } from './share';
 import { sumKernel } from './sum';
 import { tile } from './tile';
@@ -30,6 +31,7 @@ const MANAGED = [
   'Identity',
   'Cast',
   'Add',
+  'Conv2D',
 ] as const;
 type Managed = (typeof MANAGED)[number];
 
@@ -64,6 +66,7 @@ function fastKernels(): tf.KernelConfig[] {
       maxPoolGrad(inputs.dy as Info, inputs.input as Info, attrs as never, backend as Backend),
     ),
     kernel('BatchMatMul', batchMatMulPlain(stock!.BatchMatMul!) as tf.KernelFunc),
+    kernel('Conv2D', conv2dKernel(stock!.Conv2D!.kernelFunc)),
     kernel('Add', addKernel(stock!.Add!.kernelFunc)),
     kernel('Sum', sumKernel(stock!.Sum!.kernelFunc)),
     kernel('Identity', identityKernel(stock!.Identity!.kernelFunc)),

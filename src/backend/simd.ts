@@ -61,6 +61,29 @@ export interface SimdKernels {
     left: number,
   ): void;
   sumRows(x: Ptr, out: Ptr, rows: number, C: number): void;
+  padImages(
+    x: Ptr,
+    out: Ptr,
+    n: number,
+    H: number,
+    W: number,
+    Hp: number,
+    Wp: number,
+    top: number,
+    left: number,
+  ): void;
+  splatEach(w: Ptr, out: Ptr, count: number): void;
+  convForward1(
+    xp: Ptr,
+    ws: Ptr,
+    out: Ptr,
+    n: number,
+    OH: number,
+    OW: number,
+    KH: number,
+    KW: number,
+    co: number,
+  ): void;
   addBias(x: Ptr, b: Ptr, out: Ptr, rows: number, C: number): void;
   padRows(src: Ptr, dst: Ptr, rows: number, keep: number, to: number): void;
   convInputGrad(

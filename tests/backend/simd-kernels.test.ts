@@ -92,3 +92,24 @@ test('Identity and same-dtype Cast share memory and keep values through disposal
   assert.deepEqual([...got[1]], [1, -2, 3]);
   assertClose(got, ref, 0);
 });
+
+describe('one-channel forward Conv2D on wasm matches cpu', () => {
+  const cases: Array<[number[], number[], 'same' | 'valid' | number, number]> = [
+    [[4, 28, 28, 1], [5, 5, 1, 6], 'same', 1], // lenet conv1
+    [[1, 7, 9, 1], [3, 3, 1, 1], 'same', 1], // batch 1, one filter, width not a multiple of 4
+    [[2, 6, 5, 1], [3, 2, 1, 9], 'valid', 1], // rectangular kernel, a second pass of channels
+    [[2, 5, 6, 1], [3, 3, 1, 17], 2, 1], // numeric padding, three passes
+    [[2, 9, 9, 1], [3, 3, 1, 4], 'same', 2], // stride 2: the stock kernel
+  ];
+  for (const [xs, fs, pad, stride] of cases)
+    test(`${xs.join('x')} * ${fs.join('x')} ${pad} stride ${stride}`, async () => {
+      const [got, ref] = await onWasmAndCpu(() =>
+        tf.tidy(() => {
+          const r = new Rng(xs[1] * 31 + fs[3]);
+          const y = tf.conv2d(fill(xs, r) as tf.Tensor4D, fill(fs, r) as tf.Tensor4D, stride, pad);
+          return [y.dataSync() as Float32Array];
+        }),
+      );
+      assertClose(got, ref, 1e-5);
+    });
+});
