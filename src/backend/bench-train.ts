@@ -108,3 +108,41 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
     model.dispose();
   }
 }
+
+export interface BenchCompareResult {
+  /** Every run, in the order they ran: fast, shim, fast, shim, … */
+  runs: BenchTrainResult[];
+  /** Median over the rounds of shim time / fast time per step, by wall clock and by CPU time. */
+  speedup: number;
+  speedupCpu: number;
+}
+
+/**
+ * netgrow's kernels against the shims, interleaved round by round in one process so that both
+ * sides see the same machine state and the same JIT warmth (the first run in a process pays
+ * for V8 tiering up the wasm code, which a single fast-then-shim pair would charge to one side).
+ */
+export async function benchCompare(
+  o: Omit<BenchTrainOptions, 'kernels'> & { rounds?: number },
+): Promise<BenchCompareResult> {
+  const rounds = o.rounds ?? 3;
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error(`benchCompare: rounds must be an integer ≥ 1, received ${rounds}`);
+  const runs: BenchTrainResult[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const fast = await benchTrain({ ...o, kernels: 'fast' });
+    const shim = await benchTrain({ ...o, kernels: 'shim' });
+    runs.push(fast, shim);
+    wall.push(shim.secondsPerStep / fast.secondsPerStep);
+    cpu.push(shim.cpuSecondsPerStep / fast.cpuSecondsPerStep);
+  }
+  return { runs, speedup: median(wall), speedupCpu: median(cpu) };
+}
+
+function median(a: number[]): number {
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

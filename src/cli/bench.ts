@@ -1,10 +1,10 @@
 /**
  * `netgrow bench train`: training throughput of a builtin on synthetic data. `--kernels both`
- * runs netgrow's wasm gradient kernels and the obvious shims in one process, so the ratio
- * comes from one run on one machine state.
+ * runs netgrow's wasm gradient kernels and the obvious shims interleaved in one process, so
+ * the ratio comes from one run on one machine state.
  */
 import { parseArgs } from 'node:util';
-import { benchTrain, BenchTrainResult } from '../backend';
+import { benchCompare, benchTrain, BenchTrainResult } from '../backend';
 import { datasetEntry } from '../data';
 import { UsageError } from './command';
 
@@ -16,6 +16,7 @@ export const help = `netgrow bench train --arch <builtin> [options] — training
   --steps <n>          timed optimizer steps after the warm-up (default 20)
   --warmup <n>         untimed steps first (default 3)
   --kernels <k>        wasm gradient kernels: fast (netgrow's), shim (the obvious baseline), both
+  --rounds <n>         with --kernels both: interleaved fast/shim rounds, median ratio (default 3)
   --json               one JSON object on stdout
 
 Prints samples/s, training GFLOP/s (forward multiply-adds x2, x3 for a training step, counted
@@ -35,6 +36,7 @@ export async function run(args: string[]): Promise<number> {
         batch: { type: 'string', default: '64' },
         steps: { type: 'string', default: '20' },
         warmup: { type: 'string', default: '3' },
+        rounds: { type: 'string', default: '3' },
         kernels: { type: 'string', default: 'fast' },
         json: { type: 'boolean' },
       },
@@ -42,7 +44,7 @@ export async function run(args: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError(`${(e as Error).message}; see netgrow bench --help`);
   }
-  const num = (name: 'batch' | 'steps' | 'warmup', min: number): number => {
+  const num = (name: 'batch' | 'steps' | 'warmup' | 'rounds', min: number): number => {
     const n = Number(values[name]);
     if (!Number.isInteger(n) || n < min)
       throw new UsageError(`--${name} must be an integer ≥ ${min}, received '${values[name]}'`);
@@ -52,33 +54,33 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError(`--kernels must be fast, shim or both, received '${values.kernels}'`);
   }
   const entry = datasetEntry(values.dataset!);
-  const modes = values.kernels === 'both' ? (['fast', 'shim'] as const) : [values.kernels as 'fast' | 'shim'];
-  const runs: BenchTrainResult[] = [];
-  for (const kernels of modes) {
-    runs.push(
-      await benchTrain({
-        arch: values.arch!,
-        batch: num('batch', 1),
-        steps: num('steps', 1),
-        warmup: num('warmup', 0),
-        kernels,
-        inputShape: [...entry.inputShape],
-        numClasses: entry.classNames.length,
-      }),
+  const options = {
+    arch: values.arch!,
+    batch: num('batch', 1),
+    steps: num('steps', 1),
+    warmup: num('warmup', 0),
+    inputShape: [...entry.inputShape],
+    numClasses: entry.classNames.length,
+  };
+  const print = (r: BenchTrainResult) =>
+    console.log(
+      `${r.arch} batch ${r.batch} on ${r.backend} (${r.kernels}): ${r.samplesPerSec.toFixed(1)} samples/s, ` +
+        `${r.trainGflops.toFixed(2)} GFLOP/s, ${(r.secondsPerStep * 1000).toFixed(1)} ms/step, peak RSS ${r.peakRssMB.toFixed(0)} MB`,
     );
+  if (values.kernels !== 'both') {
+    const r = await benchTrain({ ...options, kernels: values.kernels as 'fast' | 'shim' });
+    if (values.json) console.log(JSON.stringify(r));
+    else print(r);
+    return 0;
   }
-  const ratio = runs.length === 2 ? runs[0].samplesPerSec / runs[1].samplesPerSec : null;
-  if (values.json) {
-    const out = runs.length === 1 ? runs[0] : { runs, speedup: ratio };
-    console.log(JSON.stringify(out));
-  } else {
-    for (const r of runs) {
-      console.log(
-        `${r.arch} batch ${r.batch} on ${r.backend} (${r.kernels}): ${r.samplesPerSec.toFixed(1)} samples/s, ` +
-          `${r.trainGflops.toFixed(2)} GFLOP/s, ${(r.secondsPerStep * 1000).toFixed(1)} ms/step, peak RSS ${r.peakRssMB.toFixed(0)} MB`,
-      );
-    }
-    if (ratio) console.log(`netgrow's kernels vs the shims: ${ratio.toFixed(2)}x`);
+  const c = await benchCompare({ ...options, rounds: num('rounds', 1) });
+  if (values.json) console.log(JSON.stringify(c));
+  else {
+    c.runs.forEach(print);
+    console.log(
+      `netgrow's kernels vs the shims: ${c.speedup.toFixed(2)}x by wall clock, ${c.speedupCpu.toFixed(2)}x by CPU time ` +
+        `(median of ${c.runs.length / 2} interleaved rounds)`,
+    );
   }
   return 0;
 }
