@@ -26,7 +26,7 @@ import {
   sum,
   transpose,
 } from './wasm-ops';
-import { canOverread, ptr, simd } from './simd';
+import { canOverread, convGeometry, ptr, simd } from './simd';
 
 interface ConvAttrs {
   strides: number | [number, number];
@@ -93,32 +93,14 @@ function directFilterGrad(
   b: Backend,
 ): Info {
   const k = simd(b);
-  const [n, H, W, ci] = x.shape;
-  const [, OH, OW, co] = dy.shape;
+  const ci = x.shape[3];
+  const co = dy.shape[3];
   const [KH, KW] = filterShape;
   const cop = (co + 3) & ~3;
   const wb = b as unknown as { makeOutput(shape: number[], dtype: 'float32'): Info };
   const dw = wb.makeOutput([...filterShape], 'float32');
   const acc = cop === co ? dw : wb.makeOutput([KH, KW, ci, cop], 'float32');
-  const { strideHeight: sh, strideWidth: sw, padInfo: p } = info;
-  k.convFilterGrad(
-    ptr(b, x),
-    ptr(b, dy),
-    ptr(b, acc),
-    n,
-    H,
-    W,
-    ci,
-    OH,
-    OW,
-    co,
-    KH,
-    KW,
-    sh,
-    sw,
-    p.top,
-    p.left,
-  );
+  k.convFilterGrad(ptr(b, x), ptr(b, dy), ptr(b, acc), ...convGeometry(x.shape, dy.shape, info));
   if (acc !== dw) {
     k.compact(ptr(b, acc), ptr(b, dw), KH * KW * ci, cop, co);
     free(b, acc);
@@ -142,7 +124,7 @@ function directInputGrad(
 ): Info {
   const k = simd(b);
   const [n, H, W, ci] = inputShape;
-  const [, OH, OW, co] = dy.shape;
+  const co = dy.shape[3];
   const [KH, KW] = filter.shape;
   const cop = (co + 3) & ~3;
   const wb = b as unknown as { makeOutput(shape: number[], dtype: 'float32'): Info };
@@ -152,8 +134,7 @@ function directInputGrad(
     k.padRows(ptr(b, filter), ptr(b, w), KH * KW * ci, co, cop);
   }
   const dx = wb.makeOutput([n, H, W, ci], 'float32');
-  const { strideHeight: sh, strideWidth: sw, padInfo: p } = info;
-  k.convInputGrad(ptr(b, dy), ptr(b, w), ptr(b, dx), n, H, W, ci, OH, OW, co, KH, KW, sh, sw, p.top, p.left);
+  k.convInputGrad(ptr(b, dy), ptr(b, w), ptr(b, dx), ...convGeometry(inputShape, dy.shape, info));
   if (w !== filter) free(b, w);
   return dx;
 }

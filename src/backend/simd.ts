@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tf } from '../model/tf';
 import { Backend, Info } from './wasm-ops';
 
 type Ptr = number;
@@ -23,25 +24,31 @@ declare const WebAssembly: {
   Instance: new (m: WasmModule, imports: object) => { exports: object };
 };
 
+/** Input [n,H,W,ci], output [n,OH,OW,co], kernel KH×KW, strides, top and left padding. */
+export type ConvGeometry = [
+  n: number,
+  H: number,
+  W: number,
+  ci: number,
+  OH: number,
+  OW: number,
+  co: number,
+  KH: number,
+  KW: number,
+  sh: number,
+  sw: number,
+  pt: number,
+  pl: number,
+];
+
+/** What a convolution gradient's shapes and Conv2DInfo say, in the order the kernels take it. */
+export function convGeometry(x: number[], y: number[], info: tf.backend_util.Conv2DInfo): ConvGeometry {
+  const { strideHeight: sh, strideWidth: sw, filterHeight: KH, filterWidth: KW, padInfo: p } = info;
+  return [x[0], x[1], x[2], x[3], y[1], y[2], y[3], KH, KW, sh, sw, p.top, p.left];
+}
+
 export interface SimdKernels {
-  convFilterGrad(
-    x: Ptr,
-    dy: Ptr,
-    acc: Ptr,
-    n: number,
-    H: number,
-    W: number,
-    ci: number,
-    OH: number,
-    OW: number,
-    co: number,
-    KH: number,
-    KW: number,
-    sh: number,
-    sw: number,
-    pt: number,
-    pl: number,
-  ): void;
+  convFilterGrad(x: Ptr, dy: Ptr, acc: Ptr, ...g: ConvGeometry): void;
   compact(src: Ptr, dst: Ptr, rows: number, from: number, keep: number): void;
   maxPoolGrad(
     x: Ptr,
@@ -86,24 +93,7 @@ export interface SimdKernels {
   ): void;
   addBias(x: Ptr, b: Ptr, out: Ptr, rows: number, C: number): void;
   padRows(src: Ptr, dst: Ptr, rows: number, keep: number, to: number): void;
-  convInputGrad(
-    dy: Ptr,
-    w: Ptr,
-    dx: Ptr,
-    n: number,
-    H: number,
-    W: number,
-    ci: number,
-    OH: number,
-    OW: number,
-    co: number,
-    KH: number,
-    KW: number,
-    sh: number,
-    sw: number,
-    pt: number,
-    pl: number,
-  ): void;
+  convInputGrad(dy: Ptr, w: Ptr, dx: Ptr, ...g: ConvGeometry): void;
 }
 
 interface WasmBackendInternals {
