@@ -1,5 +1,5 @@
 /**
- * MaxPoolGrad for the wasm backend, a direct loop in netgrow's SIMD module (wasm/kernels.ts):
+ * MaxPoolGrad for the wasm backend, a direct loop in netgrow's SIMD module (src/backend/assembly/kernels.ts):
  * the built-in kernel spent as long on LeNet's two pools as netgrow's kernels spend on all its
  * convolution gradients. Each output's gradient goes to the first maximum of its window
  * (TensorFlow's rule).

@@ -1,5 +1,5 @@
 /**
- * Loads netgrow's SIMD kernels (wasm/kernels.ts, compiled by scripts/build-wasm.sh) onto the
+ * Loads netgrow's SIMD kernels (src/backend/assembly/kernels.ts, AssemblyScript, compiled by scripts/build-wasm.sh) onto the
  * tfjs wasm backend's own memory, so they read and write tensors in place: a tensor is passed
  * as its byte offset in that heap. One instance per memory (the backend can be re-created);
  * the threaded tfjs build has a shared memory and gets the module compiled for one.
@@ -108,7 +108,7 @@ function compiled(shared: boolean): WasmModule {
   let m = modules.get(shared);
   if (!m) {
     const file = shared ? 'netgrow-kernels-shared.wasm' : 'netgrow-kernels.wasm';
-    m = new WebAssembly.Module(readFileSync(join(__dirname, file)));
+    m = new WebAssembly.Module(readFileSync(join(__dirname, 'assembly', file)));
     modules.set(shared, m);
   }
   return m;

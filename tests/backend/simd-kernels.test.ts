@@ -1,5 +1,5 @@
 /**
- * netgrow's SIMD module (wasm/kernels.ts): the committed .wasm files are what the source
+ * netgrow's SIMD module (src/backend/assembly/kernels.ts): the committed .wasm files are what the source
  * compiles to, and the kernels beyond the convolution and pooling gradients (bias Add, bias
  * Sum, sharing Identity/Cast) match the cpu backend, falling back to the stock kernels for
  * every case they do not cover.
@@ -21,14 +21,14 @@ const fill = (shape: number[], r: Rng) =>
     shape,
   );
 
-test('the committed kernels are what wasm/kernels.ts compiles to', () => {
+test('the committed kernels are what src/backend/assembly/kernels.ts compiles to', () => {
   const out = mkdtempSync(join(tmpdir(), 'netgrow-wasm-'));
   try {
     execFileSync('bash', [join(root, 'scripts', 'build-wasm.sh'), out], { cwd: root, stdio: 'pipe' });
     for (const f of ['netgrow-kernels.wasm', 'netgrow-kernels-shared.wasm'])
       assert.ok(
-        readFileSync(join(out, f)).equals(readFileSync(join(root, 'src', 'backend', f))),
-        `src/backend/${f} is stale: run bash scripts/build-wasm.sh and commit it`,
+        readFileSync(join(out, f)).equals(readFileSync(join(root, 'src', 'backend', 'assembly', f))),
+        `src/backend/assembly/${f} is stale: run bash scripts/build-wasm.sh and commit it`,
       );
   } finally {
     rmSync(out, { recursive: true, force: true });
