@@ -5,9 +5,12 @@
 const path = require('node:path');
 const fs = require('node:fs');
 const compiled = path.join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
+// tsx's require hook is needed by the compiled CLI too: tfjs-core ships its chained ops and
+// gradient registrations (src/model/tf.ts) only as ES modules with extensionless imports,
+// which plain Node cannot load.
+require('tsx/cjs');
 if (fs.existsSync(compiled) && !process.env.NETGROW_FROM_SOURCE) {
   require(compiled);
 } else {
-  require('tsx/cjs');
   require(path.join(__dirname, '..', 'src', 'cli', 'main.ts'));
 }

@@ -7,7 +7,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --include=optional
 COPY . .
-RUN npx tsc -p . && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
 FROM nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04
 COPY --from=build /usr/local/bin/node /usr/local/bin/node
