@@ -4,16 +4,12 @@
  * trained stays in storage. An embedded experiment that no process runs gets workers here
  * for as long as its cancellation takes.
  */
-import { parseArgs } from 'node:util';
 import { CancelledFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { findExperiment, localStateDir } from '../orchestrate/experiment';
-import { quietTemporalRuntime } from '../orchestrate/runtime';
-import { openTemporal, temporalTarget } from '../orchestrate/session';
 import { displayUri } from '../orchestrate/run';
 import { runLocalWorkers } from '../orchestrate/workers';
 import type { NetgrowWorkers } from '../temporal/worker';
-import { UsageError } from './command';
+import { experimentArgs, LOCATE_OPTIONS, openExperiment } from './experiment-flags';
 
 export const help = `netgrow cancel <experimentId> [options] — cancel an experiment (running training stops)
 
@@ -26,31 +22,11 @@ To end a search gracefully instead (finish the running candidates, write the rep
 stop signal: temporal workflow signal --workflow-id <experimentId> --name stop`;
 
 export async function run(args: string[]): Promise<number> {
-  const [id, ...rest] = args;
-  if (!id || id.startsWith('-')) throw new UsageError('usage: netgrow cancel <experimentId> [options]');
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: {
-        storage: { type: 'string' },
-        'temporal-address': { type: 'string' },
-        namespace: { type: 'string' },
-        'no-wait': { type: 'boolean' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}; see netgrow cancel --help`);
-  }
-  const record = await findExperiment(id, values.storage);
-  quietTemporalRuntime();
-  const session = await openTemporal(
-    temporalTarget(
-      { address: values['temporal-address'], namespace: values.namespace },
-      record.config.temporal,
-    ),
-    { stateDir: localStateDir(record.storage, record.id) },
-  );
+  const [id, values] = experimentArgs(args, 'cancel', '[options]', {
+    ...LOCATE_OPTIONS,
+    'no-wait': { type: 'boolean' },
+  });
+  const { record, session } = await openExperiment(id, values);
   let workers: NetgrowWorkers | null = null;
   try {
     const handle = session.client.workflow.getHandle(record.id);

@@ -7,7 +7,8 @@ import { dirname, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { loadSearchConfig, parseSearchConfig, ConfigError, type SearchConfig } from '../search/config';
 import { parsePlanText } from '../search/plan';
-import { parseFlags, prepare, runExperimentCommand } from './search';
+import { EXPERIMENT_OPTIONS, parseFlags } from './experiment-flags';
+import { prepare, runExperimentCommand } from './search';
 import { UsageError } from './command';
 
 export const help = `netgrow grow --plan <file> [options] — grow a network by an explicit plan, training after each stage
@@ -29,6 +30,7 @@ The result lists every stage's accuracy (the seed's Figure 3) and the report sho
 
 export async function run(args: string[]): Promise<number> {
   const values = parseFlags(args, 'grow', {
+    ...EXPERIMENT_OPTIONS,
     plan: { type: 'string' },
     config: { type: 'string' },
     name: { type: 'string' },

@@ -5,11 +5,7 @@
  * resumed. With a cluster it follows the experiment (workers run elsewhere, or --workers).
  */
 import { findExperiment } from '../orchestrate/experiment';
-import { followExperiment } from '../orchestrate/run';
-import { temporalTarget } from '../orchestrate/session';
-import { interruptSignal, terminalIO } from '../orchestrate/terminal';
-import { parseFlags } from './search';
-import { UsageError } from './command';
+import { EXPERIMENT_OPTIONS, experimentArgs, runExperiment } from './experiment-flags';
 
 export const help = `netgrow resume <experimentId> [options] — continue an experiment where it stopped
 
@@ -18,27 +14,10 @@ export const help = `netgrow resume <experimentId> [options] — continue an exp
   --namespace <ns>, --workers, --detach, --headless, --json   as for netgrow search`;
 
 export async function run(args: string[]): Promise<number> {
-  const [id, ...rest] = args;
-  if (!id || id.startsWith('-')) throw new UsageError('usage: netgrow resume <experimentId> [options]');
-  const values = parseFlags(rest, 'resume', { storage: { type: 'string' } });
+  const [id, values] = experimentArgs(args, 'resume', '[options]', {
+    ...EXPERIMENT_OPTIONS,
+    storage: { type: 'string' },
+  });
   const record = await findExperiment(id, values.storage as string | undefined);
-  const json = values.json === true;
-  const interrupt = interruptSignal();
-  try {
-    const outcome = await followExperiment(record, {
-      target: temporalTarget(
-        { address: values['temporal-address'], namespace: values.namespace },
-        record.config.temporal,
-      ),
-      io: terminalIO({ json }),
-      localWorkers: values.workers === true,
-      detach: values.detach === true,
-      headless: values.headless === true,
-      interrupt: interrupt.signal,
-    });
-    if (json) console.log(JSON.stringify(outcome));
-    return outcome.code;
-  } finally {
-    interrupt.dispose();
-  }
+  return runExperiment(values, { record });
 }

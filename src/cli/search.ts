@@ -4,13 +4,17 @@
  * process, or on a cluster when an address is configured.
  */
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadSearchConfig, type SearchConfig } from '../search/config';
-import { launchExperiment } from '../orchestrate/run';
 import { temporalTarget } from '../orchestrate/session';
-import { interruptSignal, terminalIO } from '../orchestrate/terminal';
 import { checkRunnable } from '../orchestrate/validate';
 import { UsageError } from './command';
+import {
+  EXPERIMENT_OPTIONS,
+  type ExperimentFlags,
+  type Flags,
+  parseFlags,
+  runExperiment,
+} from './experiment-flags';
 
 export const help = `netgrow search --config <file> [options] — run a search (GA, random, hill climbing) on Temporal
 
@@ -30,28 +34,12 @@ Ctrl-C stops the workers (running training checkpoints) and the server, and keep
 (AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, …); they never enter Temporal.
 exit codes: 0 finished, 1 the search failed or was cancelled, 2 a bad config, 4 an outage, 130 interrupted`;
 
-export interface ExperimentFlags {
-  parallelism?: string;
-  'temporal-address'?: string;
-  namespace?: string;
-  workers?: boolean;
-  detach?: boolean;
-  headless?: boolean;
-  json?: boolean;
-}
-
-export const EXPERIMENT_OPTIONS = {
-  parallelism: { type: 'string' },
-  'temporal-address': { type: 'string' },
-  namespace: { type: 'string' },
-  workers: { type: 'boolean' },
-  detach: { type: 'boolean' },
-  headless: { type: 'boolean' },
-  json: { type: 'boolean' },
-} as const;
-
 export async function run(args: string[]): Promise<number> {
-  const values = parseFlags(args, 'search', { config: { type: 'string' }, check: { type: 'boolean' } });
+  const values = parseFlags(args, 'search', {
+    ...EXPERIMENT_OPTIONS,
+    config: { type: 'string' },
+    check: { type: 'boolean' },
+  });
   const file = values.config as string | undefined;
   if (!file) throw new UsageError('--config <file> is required: the search config (netgrow search --help)');
   const loaded = await loadSearchConfig(file);
@@ -88,37 +76,5 @@ export async function runExperimentCommand(
   config: SearchConfig,
   values: ExperimentFlags,
 ): Promise<number> {
-  const json = values.json === true;
-  const io = terminalIO({ json });
-  const interrupt = interruptSignal();
-  try {
-    const outcome = await launchExperiment(kind, config, {
-      target: temporalTarget(
-        { address: values['temporal-address'], namespace: values.namespace },
-        config.temporal,
-      ),
-      io,
-      localWorkers: values.workers === true,
-      detach: values.detach === true,
-      headless: values.headless === true,
-      interrupt: interrupt.signal,
-    });
-    if (json) console.log(JSON.stringify(outcome));
-    return outcome.code;
-  } finally {
-    interrupt.dispose();
-  }
-}
-
-export function parseFlags(
-  args: string[],
-  command: string,
-  extra: NonNullable<Parameters<typeof parseArgs>[0]>['options'],
-): ExperimentFlags & Record<string, string | boolean | undefined> {
-  try {
-    return parseArgs({ args, options: { ...EXPERIMENT_OPTIONS, ...extra }, allowPositionals: false })
-      .values as ExperimentFlags & Record<string, string | boolean | undefined>;
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}; see netgrow ${command} --help`);
-  }
+  return runExperiment(values as Flags, { kind, config });
 }

@@ -4,12 +4,8 @@
  * leaderboard, and the result once it ended. With the embedded server not running, a
  * headless one is started on the experiment's SQLite file just to answer.
  */
-import { parseArgs } from 'node:util';
-import { findExperiment, localStateDir } from '../orchestrate/experiment';
-import { quietTemporalRuntime } from '../orchestrate/runtime';
-import { openTemporal, temporalTarget } from '../orchestrate/session';
 import { experimentStatus, statusLines } from '../orchestrate/status';
-import { UsageError } from './command';
+import { experimentArgs, LOCATE_OPTIONS, openExperiment } from './experiment-flags';
 
 export const help = `netgrow status <experimentId> [options] — an experiment's progress, best candidate and leaderboard
 
@@ -19,31 +15,11 @@ export const help = `netgrow status <experimentId> [options] — an experiment's
   --json                      one JSON object: {experimentId, workflowStatus, status, running, leaderboard, result}`;
 
 export async function run(args: string[]): Promise<number> {
-  const [id, ...rest] = args;
-  if (!id || id.startsWith('-')) throw new UsageError('usage: netgrow status <experimentId> [--json]');
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: {
-        storage: { type: 'string' },
-        'temporal-address': { type: 'string' },
-        namespace: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}; see netgrow status --help`);
-  }
-  const record = await findExperiment(id, values.storage);
-  quietTemporalRuntime();
-  const session = await openTemporal(
-    temporalTarget(
-      { address: values['temporal-address'], namespace: values.namespace },
-      record.config.temporal,
-    ),
-    { stateDir: localStateDir(record.storage, record.id) },
-  );
+  const [id, values] = experimentArgs(args, 'status', '[--json]', {
+    ...LOCATE_OPTIONS,
+    json: { type: 'boolean' },
+  });
+  const { record, session } = await openExperiment(id, values);
   try {
     const report = await experimentStatus(session.client, record);
     if (values.json) console.log(JSON.stringify(report));

@@ -1,0 +1,119 @@
+/**
+ * What the experiment commands (search, grow, resume, status, cancel) share: their flags, the
+ * experiment id argument, the Temporal session of an existing experiment, and running or
+ * following a workflow with the terminal's progress and Ctrl-C.
+ */
+import { parseArgs } from 'node:util';
+import { findExperiment, localStateDir, type ExperimentRecord } from '../orchestrate/experiment';
+import {
+  followExperiment,
+  launchExperiment,
+  type ExperimentOutcome,
+  type FollowOptions,
+} from '../orchestrate/run';
+import { quietTemporalRuntime } from '../orchestrate/runtime';
+import { openTemporal, temporalTarget } from '../orchestrate/session';
+import { interruptSignal, terminalIO } from '../orchestrate/terminal';
+import type { SearchConfig } from '../search/config';
+import { UsageError } from './command';
+
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+export type Flags = Record<string, string | boolean | undefined>;
+
+export interface ExperimentFlags {
+  parallelism?: string;
+  'temporal-address'?: string;
+  namespace?: string;
+  workers?: boolean;
+  detach?: boolean;
+  headless?: boolean;
+  json?: boolean;
+}
+
+/** The flags of commands that run or follow a workflow. */
+export const EXPERIMENT_OPTIONS = {
+  parallelism: { type: 'string' },
+  'temporal-address': { type: 'string' },
+  namespace: { type: 'string' },
+  workers: { type: 'boolean' },
+  detach: { type: 'boolean' },
+  headless: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+/** Where an existing experiment is and which Temporal holds it. */
+export const LOCATE_OPTIONS = {
+  storage: { type: 'string' },
+  'temporal-address': { type: 'string' },
+  namespace: { type: 'string' },
+} as const;
+
+export function parseFlags(args: string[], command: string, options: Options): Flags {
+  try {
+    return parseArgs({ args, options, allowPositionals: false }).values as Flags;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}; see netgrow ${command} --help`);
+  }
+}
+
+/** `netgrow <command> <experimentId> [flags]`: the id and the parsed flags. */
+export function experimentArgs(
+  args: string[],
+  command: string,
+  usage: string,
+  options: Options,
+): [string, Flags] {
+  const [id, ...rest] = args;
+  if (!id || id.startsWith('-')) throw new UsageError(`usage: netgrow ${command} <experimentId> ${usage}`);
+  return [id, parseFlags(rest, command, options)];
+}
+
+const target = (values: Flags, temporal: SearchConfig['temporal']) =>
+  temporalTarget(
+    {
+      address: values['temporal-address'] as string | undefined,
+      namespace: values.namespace as string | undefined,
+    },
+    temporal,
+  );
+
+/** The experiment's record and a Temporal session to its workflow (an embedded server if it has none). */
+export async function openExperiment(id: string, values: Flags) {
+  const record = await findExperiment(id, values.storage as string | undefined);
+  quietTemporalRuntime();
+  const session = await openTemporal(target(values, record.config.temporal), {
+    stateDir: localStateDir(record.storage, record.id),
+  });
+  return { record, session };
+}
+
+/**
+ * Starts a new experiment (`config`) or follows an existing one (`record`) until it ends, with
+ * progress on the terminal and Ctrl-C handled; prints the outcome with --json; the exit code.
+ */
+export async function runExperiment(
+  values: Flags,
+  what: { kind: Parameters<typeof launchExperiment>[0]; config: SearchConfig } | { record: ExperimentRecord },
+): Promise<number> {
+  const json = values.json === true;
+  const interrupt = interruptSignal();
+  try {
+    const config = 'record' in what ? what.record.config : what.config;
+    const opts: FollowOptions = {
+      target: target(values, config.temporal),
+      io: terminalIO({ json }),
+      localWorkers: values.workers === true,
+      detach: values.detach === true,
+      headless: values.headless === true,
+      interrupt: interrupt.signal,
+    };
+    const outcome: ExperimentOutcome =
+      'record' in what
+        ? await followExperiment(what.record, opts)
+        : await launchExperiment(what.kind, what.config, opts);
+    if (json) console.log(JSON.stringify(outcome));
+    return outcome.code;
+  } finally {
+    interrupt.dispose();
+  }
+}
