@@ -4,31 +4,27 @@
  * adjusted learning rate, and the adjustment is in the workflow history and the lineage.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { TrainActivityInput } from '../../activities/types';
 import { experimentRecord, writeExperimentRecord } from '../../src/orchestrate/experiment';
 import { openStore } from '../../src/storage';
 import { startSearch } from '../../src/temporal/client';
 import type { TrainResult } from '../../src/train/spec';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { activityInputs, startTemporal, type TemporalTestEnv } from '../support/temporal';
-import { candidateFiles, lineageOf, parseConfig, processActivities, tinyConfig } from './support';
+import { activityInputs } from '../support/temporal';
+import {
+  candidateFiles,
+  lineageOf,
+  parseConfig,
+  processActivities,
+  serverAndScratch,
+  tinyConfig,
+} from './support';
 
-let env: TemporalTestEnv;
-let dir: string;
-before(async () => {
-  env = await startTemporal();
-  dir = await mkdtemp(join(tmpdir(), 'netgrow-e2e-diverge-'));
-});
-after(async () => {
-  await env?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = serverAndScratch('diverge');
 
 test('a diverging run is retried with the adjusted learning rate, visibly in history', async () => {
+  const { env, dir } = fx;
   const config = parseConfig(
     tinyConfig({
       name: 'diverge',

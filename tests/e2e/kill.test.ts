@@ -7,15 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { readTrainCsv } from '../../src/log/train-csv';
 import { experimentRecord, writeExperimentRecord } from '../../src/orchestrate/experiment';
 import { openStore } from '../../src/storage';
 import { startSearch } from '../../src/temporal/client';
-import { startTemporal, type TemporalTestEnv } from '../support/temporal';
 import {
   assertLineageComplete,
   candidateFiles,
@@ -25,20 +23,13 @@ import {
   startWorkerProcess,
   tinyConfig,
   until,
+  serverAndScratch,
 } from './support';
 
-let env: TemporalTestEnv;
-let dir: string;
-before(async () => {
-  env = await startTemporal();
-  dir = await mkdtemp(join(tmpdir(), 'netgrow-e2e-kill-'));
-});
-after(async () => {
-  await env?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = serverAndScratch('kill');
 
 test('SIGKILL of the worker mid-training: a new worker resumes the run from its checkpoint', async (t) => {
+  const { env, dir } = fx;
   // Enough images that an epoch takes seconds (the kill lands inside epoch 2), on LeNet so
   // that its grown children stay cheap.
   const config = parseConfig(

@@ -4,15 +4,11 @@
  * completes with every candidate trained once.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { experimentRecord, writeExperimentRecord } from '../../src/orchestrate/experiment';
 import { openStore } from '../../src/storage';
 import { startSearch } from '../../src/temporal/client';
 import type { SearchResult } from '../../workflows';
-import { startTemporal, type TemporalTestEnv } from '../support/temporal';
 import {
   assertLineageComplete,
   candidateFiles,
@@ -21,20 +17,13 @@ import {
   processActivities,
   tinyConfig,
   until,
+  serverAndScratch,
 } from './support';
 
-let env: TemporalTestEnv;
-let dir: string;
-before(async () => {
-  env = await startTemporal();
-  dir = await mkdtemp(join(tmpdir(), 'netgrow-e2e-restart-'));
-});
-after(async () => {
-  await env?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = serverAndScratch('restart');
 
 test('a search survives a restart of the Temporal server on its SQLite file', async (t) => {
+  const { env, dir } = fx;
   const config = parseConfig(tinyConfig({ name: 'restart' }));
   const record = experimentRecord('search', 'restart-e2e', `file://${dir}/runs`, config);
   await writeExperimentRecord(record);

@@ -7,7 +7,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { createActivities } from '../../activities';
@@ -16,7 +19,7 @@ import { readLineage, type LineageEvent } from '../../src/log/lineage';
 import { SearchConfig, type SearchConfigInput } from '../../src/search/config';
 import { openStore, type ArtifactStore } from '../../src/storage';
 import { TrainResult } from '../../src/train/spec';
-import { runsOf } from '../support/temporal';
+import { runsOf, startTemporal, type TemporalTestEnv } from '../support/temporal';
 
 export const ROOT = resolve(__dirname, '../..');
 export const NETGROW = join(ROOT, 'bin', 'netgrow.js');
@@ -186,4 +189,21 @@ export async function until<T>(
     if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * A Temporal dev server and a scratch folder for one test file: started before its tests,
+ * stopped and removed after them. Read `env` and `dir` inside the tests.
+ */
+export function serverAndScratch(name: string): { env: TemporalTestEnv; dir: string } {
+  const fx = {} as { env: TemporalTestEnv; dir: string };
+  before(async () => {
+    fx.env = await startTemporal();
+    fx.dir = await mkdtemp(join(tmpdir(), `netgrow-e2e-${name}-`));
+  });
+  after(async () => {
+    await fx.env?.stop();
+    if (fx.dir) await rm(fx.dir, { recursive: true, force: true });
+  });
+  return fx;
 }
