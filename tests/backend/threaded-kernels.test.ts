@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 test('with 2 wasm threads the SIMD kernels give the cpu gradients of a LeNet block', async () => {
-  const env = { ...process.env, NETGROW_WASM_THREADS: '2', NETGROW_BACKEND: 'wasm' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NETGROW_WASM_THREADS: '2', NETGROW_BACKEND: 'wasm' };
   delete env.NETGROW_WASM_KERNELS;
   const { stdout } = await run(
     process.execPath,
