@@ -133,14 +133,17 @@ async function main(): Promise<void> {
     const y = tf.maxPool(x as tf.Tensor4D, 2, 2, pad);
     const dy = normal(y.shape, r);
     const attrs = { filterSize: 2, strides: 2, pad };
-    const res: string[] = [];
-    for (const mode of ['fast', 'shim'] as const) {
-      useKernels(mode);
-      res.push(ms(time(run('MaxPoolGrad', { dy, input: x, output: y }, attrs), reps)));
+    for (const [kernel, inputs] of [
+      ['MaxPoolGrad', { dy, input: x, output: y }],
+      ['AvgPoolGrad', { dy, input: x }],
+    ] as const) {
+      const res: string[] = [];
+      for (const mode of ['fast', 'shim'] as const) {
+        useKernels(mode);
+        res.push(ms(time(run(kernel, inputs, attrs), reps)));
+      }
+      line([`${kernel} ${name} ${shape.join('x')}`.padEnd(44), ...res]);
     }
-    line([`MaxPoolGrad ${name} ${shape.join('x')}`.padEnd(44), ...res]);
-    const avg = ms(time(run('AvgPoolGrad', { dy, input: x }, attrs), reps));
-    line([`AvgPoolGrad ${name} ${shape.join('x')}`.padEnd(44), '      (stock) ', avg]);
     tf.dispose([x, y, dy]);
   }
   const denses: Array<[string, number, number, number]> = [

@@ -1,6 +1,6 @@
 /**
  * Registers netgrow's gradient kernels on the wasm backend. `fast`: the forward-convolution
- * formulations of conv-grad.ts for both convolution gradients, a direct MaxPoolGrad,
+ * formulations of conv-grad.ts for both convolution gradients, direct MaxPoolGrad and AvgPoolGrad,
  * BatchMatMul without the slow transposed path, a block-copy Tile (batch-norm gradients), a
  * one-pass bias-gradient Sum, Identity/Cast without copies,, a
  * per-channel bias Add and a one-input-channel forward Conv2D. `shim`: the obvious baseline (depth-1
@@ -10,7 +10,7 @@
 import { tf } from '../model/tf';
 import { conv2dBackpropFilter, conv2dBackpropFilterShim, conv2dBackpropInput } from './conv-grad';
 import { batchMatMulPlain } from './matmul';
-import { maxPoolGrad } from './pool-grad';
+import { avgPoolGrad, maxPoolGrad } from './pool-grad';
 import { addKernel } from './bias-add';
 import { conv2dKernel } from './conv-forward';
 import { castKernel, identityKernel } from './share';
@@ -25,6 +25,7 @@ const MANAGED = [
   'Conv2DBackpropFilter',
   'Conv2DBackpropInput',
   'MaxPoolGrad',
+  'AvgPoolGrad',
   'BatchMatMul',
   'Tile',
   'Sum',
@@ -64,6 +65,9 @@ function fastKernels(): tf.KernelConfig[] {
     }),
     kernel('MaxPoolGrad', ({ inputs, backend, attrs }) =>
       maxPoolGrad(inputs.dy as Info, inputs.input as Info, attrs as never, backend as Backend),
+    ),
+    kernel('AvgPoolGrad', ({ inputs, backend, attrs }) =>
+      avgPoolGrad(inputs.dy as Info, inputs.input as Info, attrs as never, backend as Backend),
     ),
     kernel('BatchMatMul', batchMatMulPlain(stock!.BatchMatMul!) as tf.KernelFunc),
     kernel('Conv2D', conv2dKernel(stock!.Conv2D!.kernelFunc)),

@@ -47,26 +47,27 @@ export function convGeometry(x: number[], y: number[], info: tf.backend_util.Con
   return [x[0], x[1], x[2], x[3], y[1], y[2], y[3], KH, KW, sh, sw, p.top, p.left];
 }
 
+/** Input [n,H,W,C], output OH×OW, window fh×fw, strides, top and left padding. */
+export type PoolGeometry = readonly [
+  n: number,
+  H: number,
+  W: number,
+  C: number,
+  OH: number,
+  OW: number,
+  fh: number,
+  fw: number,
+  sh: number,
+  sw: number,
+  top: number,
+  left: number,
+];
+
 export interface SimdKernels {
   convFilterGrad(x: Ptr, dy: Ptr, acc: Ptr, ...g: ConvGeometry): void;
   compact(src: Ptr, dst: Ptr, rows: number, from: number, keep: number): void;
-  maxPoolGrad(
-    x: Ptr,
-    dy: Ptr,
-    dx: Ptr,
-    n: number,
-    H: number,
-    W: number,
-    C: number,
-    OH: number,
-    OW: number,
-    fh: number,
-    fw: number,
-    sh: number,
-    sw: number,
-    top: number,
-    left: number,
-  ): void;
+  maxPoolGrad(x: Ptr, dy: Ptr, dx: Ptr, ...g: PoolGeometry): void;
+  avgPoolGrad(dy: Ptr, dx: Ptr, ...g: PoolGeometry): void;
   sumRows(x: Ptr, out: Ptr, rows: number, C: number): void;
   padImages(
     x: Ptr,

@@ -23,6 +23,12 @@ const rows: Row[] = [
     out: ([x]) => tf.avgPool(t4(x), 2, 2, 'same'),
   },
   { name: 'avgPool 3/2 same', shapes: [[1, 7, 9, 2]], out: ([x]) => tf.avgPool(t4(x), 3, 2, 'same') },
+  // Six channels: a vector of four and a scalar tail in netgrow's kernel.
+  {
+    name: 'avgPool 3/1 valid, 6 channels',
+    shapes: [[2, 6, 7, 6]],
+    out: ([x]) => tf.avgPool(t4(x), 3, 1, 'valid'),
+  },
   { name: 'global average pool', shapes: [[2, 5, 5, 4]], out: ([x]) => tf.mean(x, [1, 2]) },
   { name: 'global max pool', shapes: [[2, 5, 5, 4]], out: ([x]) => tf.max(x, [1, 2]) },
   { name: 'relu', shapes: [[2, 6, 6, 3]], out: ([x]) => tf.relu(x) },

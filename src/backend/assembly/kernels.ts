@@ -368,3 +368,37 @@ export function convForward1(
     }
   }
 }
+
+/**
+ * AvgPoolGrad: every output's gradient, times 1/(fh·fw), added to each input cell of its
+ * window (padding cells drop theirs, as tfjs's cpu and wasm kernels do); four channels per vector.
+ */
+export function avgPoolGrad(
+  dy: usize, dx: usize,
+  n: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
+  fh: i32, fw: i32, sh: i32, sw: i32, top: i32, left: i32,
+): void {
+  memory.fill(dx, 0, <usize>(n * H * W * C) << 2);
+  const k: f32 = 1 / <f32>(fh * fw);
+  const kv = f32x4.splat(k);
+  const c4 = C & ~3;
+  for (let b = 0; b < n; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const h0 = max(0, oh * sh - top);
+      const h1 = min(H, oh * sh - top + fh);
+      for (let ow = 0; ow < OW; ow++) {
+        const w0 = max(0, ow * sw - left);
+        const w1 = min(W, ow * sw - left + fw);
+        const g = at(dy, ((b * OH + oh) * OW + ow) * C);
+        for (let h = h0; h < h1; h++) {
+          for (let w = w0; w < w1; w++) {
+            const p = at(dx, ((b * H + h) * W + w) * C);
+            for (let c = 0; c < c4; c += 4)
+              v128.store(at(p, c), f32x4.add(f4(at(p, c)), f32x4.mul(f4(at(g, c)), kv)));
+            for (let c = c4; c < C; c++) store<f32>(at(p, c), load<f32>(at(p, c)) + load<f32>(at(g, c)) * k);
+          }
+        }
+      }
+    }
+  }
+}
