@@ -11,8 +11,9 @@
  *   ones, so the resumed values replace the orphaned ones as they arrive;
  * - earlier files are never rewritten, so readers tailing them by byte offset (TensorBoard
  *   on S3 and on local files) never see a file shrink.
- * Within one process the file only grows; S3 has no append, so `flush()` puts the whole
- * object again (atomic per the ArtifactStore contract).
+ * Within one process the file only grows: where the store can append (file://) `flush()`
+ * appends the new records in place, so TensorBoard tailing the file sees them live; S3 has no
+ * append, so there it puts the whole object again (atomic per the ArtifactStore contract).
  *
  * Every tag shares one step axis, the global optimizer step, because purging is by step
  * across all tags; per-epoch values are logged at the step that ends the epoch, and the
@@ -47,6 +48,8 @@ const EVENT_FILE_PREFIX = 'events.out.tfevents.';
 export class EventWriter {
   private readonly chunks: Uint8Array[] = [];
   private bytes = 0;
+  /** Bytes the store holds; -1 after a failed append, so the next flush rewrites the file whole. */
+  private published = 0;
 
   private constructor(
     private readonly store: ArtifactStore,
@@ -132,7 +135,16 @@ export class EventWriter {
   }
 
   async flush(): Promise<void> {
-    await this.store.put(this.key, this.contents());
+    const all = this.contents();
+    if (this.published > 0 && this.store.appendBytes) {
+      if (this.published === all.length) return;
+      const at = this.published;
+      this.published = -1;
+      await this.store.appendBytes(this.key, all.subarray(at));
+    } else {
+      await this.store.put(this.key, all);
+    }
+    this.published = all.length;
   }
 
   private wallTime(given: number | undefined): number {

@@ -104,13 +104,17 @@ export class FileStore implements ArtifactStore {
   }
 
   async append(key: string, line: string): Promise<void> {
+    await this.appendBytes(key, Buffer.from(line.endsWith('\n') ? line : line + '\n', 'utf8'));
+  }
+
+  async appendBytes(key: string, bytes: Uint8Array): Promise<void> {
     const target = this.pathOf(key);
     try {
       await mkdir(dirname(target), { recursive: true });
       // O_APPEND makes each single write land whole at the end, even with several writers.
       const file = await open(target, 'a');
       try {
-        await file.write(line.endsWith('\n') ? line : line + '\n');
+        await file.write(bytes);
         await file.datasync();
       } finally {
         await file.close();

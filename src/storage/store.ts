@@ -32,6 +32,13 @@ export interface ArtifactStore {
    * Single-writer only: on S3 it is read-modify-write, so concurrent appenders lose lines.
    */
   append(key: string, line: string): Promise<void>;
+  /**
+   * Appends bytes to an object in place, creating it if absent: only where the medium can
+   * (file://; S3 has no append). Readers that tail a file by byte offset, as TensorBoard's
+   * loader does, see it grow instead of being replaced. Single-writer; a failed call may leave
+   * part of the bytes written.
+   */
+  appendBytes?(key: string, bytes: Uint8Array): Promise<void>;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -231,6 +231,38 @@ test('within one process the file only grows: each flush puts the old bytes plus
     { kind: 'start', wallTime: T0, step: 0 },
     { kind: 'scalar', wallTime: T0 + 1, step: 10, tag: 'epoch/loss', value: 0.5 },
   ]);
+});
+
+test('on file:// a flush appends in place (same file, TensorBoard tails it live); a failed append is repaired by a whole rewrite', async () => {
+  const { store, root } = await tempStore();
+  const w = await openEventWriter(store, DIR, { host: 'h', clock: () => T0 });
+  const path = join(root, ...w.key.split('/'));
+  const inode = statSync(path).ino;
+  w.addScalar('epoch/loss', 10, 0.5, T0 + 1);
+  await w.flush();
+  w.addScalar('epoch/loss', 20, 0.25, T0 + 2);
+  await w.flush();
+  await w.flush(); // nothing new: nothing written
+  assert.equal(statSync(path).ino, inode, 'the file was appended to, not replaced');
+  assert.deepEqual(Buffer.from(await store.get(w.key)), Buffer.from(w.contents()));
+
+  // An append that fails after writing part of its bytes leaves a torn tail; the next flush
+  // puts the whole file again instead of appending after it.
+  const appendBytes = store.appendBytes!.bind(store);
+  store.appendBytes = async (key, bytes) => {
+    await appendBytes(key, bytes.subarray(0, 3));
+    throw new Error('disk full');
+  };
+  w.addScalar('epoch/loss', 30, 0.125, T0 + 3);
+  await assert.rejects(w.flush(), /disk full/);
+  store.appendBytes = appendBytes;
+  await w.flush();
+  const repaired = decodeEventFile(Buffer.from(await store.get(w.key)), w.key);
+  assert.equal(repaired.tornBytes, 0);
+  assert.deepEqual(
+    repaired.records.filter((r) => r.kind === 'scalar').map((r) => r.step),
+    [10, 20, 30],
+  );
 });
 
 test('two starts in the same second get distinct files that sort in start order', async () => {
