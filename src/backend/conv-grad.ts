@@ -1,6 +1,8 @@
 /**
- * netgrow's convolution gradients for the wasm backend, each computed by one forward
- * convolution (XNNPACK's fast path) over rearranged tensors:
+ * netgrow's convolution gradients for the wasm backend. Layers with few channels run direct
+ * SIMD loops (src/backend/assembly/kernels.ts; see useDirectFilterGrad/useDirectInputGrad);
+ * the rest are each computed by one forward convolution (XNNPACK's fast path) over
+ * rearranged tensors:
  *
  * - Conv2DBackpropFilter (missing in tfjs-backend-wasm 4.22, so no convnet could train):
  *     dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·s+kh−pt, ow·s+kw−pl, ci] · dy[n,oh,ow,co]

@@ -1,11 +1,12 @@
 /**
- * Registers netgrow's gradient kernels on the wasm backend. `fast`: the forward-convolution
- * formulations of conv-grad.ts for both convolution gradients, direct MaxPoolGrad and AvgPoolGrad,
- * BatchMatMul without the slow transposed path, a block-copy Tile (batch-norm gradients), a
- * one-pass bias-gradient Sum, Identity/Cast without copies,, a
- * per-channel bias Add and a one-input-channel forward Conv2D. `shim`: the obvious baseline (depth-1
- * Conv3DBackpropFilterV2 for dW, since wasm has no Conv2DBackpropFilter; the stock kernels for
- * the rest), kept for benchmarks. One mode is active at a time; registering switches.
+ * Registers netgrow's kernels on the wasm backend. `fast`: the convolution gradients of
+ * conv-grad.ts (direct SIMD loops for few-channel layers, XNNPACK forward-convolution
+ * formulations for the rest), SIMD MaxPoolGrad and AvgPoolGrad, BatchMatMul without the slow
+ * transposed path, a block-copy Tile (batch-norm gradients), a one-pass bias-gradient Sum,
+ * Identity/Cast without copies, a per-channel bias Add and a one-input-channel forward Conv2D.
+ * `shim`: the obvious baseline (depth-1 Conv3DBackpropFilterV2 for dW, since wasm has no
+ * Conv2DBackpropFilter; the stock kernels for the rest), kept for benchmarks. One mode is
+ * active at a time; registering switches.
  */
 import { tf } from '../model/tf';
 import { conv2dBackpropFilter, conv2dBackpropFilterShim, conv2dBackpropInput } from './conv-grad';
