@@ -7,11 +7,7 @@
  */
 import { tf } from '../model/tf';
 import { ptr, simd } from './simd';
-import { Backend, Info } from './wasm-ops';
-
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: 'float32'): Info;
-}
+import { Backend, Info, makeOutput } from './wasm-ops';
 
 /** The activations and the bias, if the Add is one; null otherwise. */
 function biasOperands(a: Info, b: Info): [Info, Info] | null {
@@ -35,7 +31,7 @@ export function addKernel(stock: tf.KernelFunc): tf.KernelFunc {
     const [x, bias] = ops;
     const b = args.backend as Backend;
     const C = x.shape[x.shape.length - 1];
-    const out = (b as unknown as WasmBackend).makeOutput([...x.shape], 'float32');
+    const out = makeOutput(b, x.shape);
     simd(b).addBias(
       ptr(b, x),
       ptr(b, bias),

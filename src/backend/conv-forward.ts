@@ -6,7 +6,7 @@
  */
 import { tf } from '../model/tf';
 import { ptr, simd } from './simd';
-import { Backend, free, Info } from './wasm-ops';
+import { Backend, free, Info, makeOutput } from './wasm-ops';
 
 interface Conv2DAttrs {
   strides: number | [number, number];
@@ -14,10 +14,6 @@ interface Conv2DAttrs {
   dataFormat: 'NHWC' | 'NCHW';
   dilations: number | [number, number];
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
-
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: 'float32'): Info;
 }
 
 const ones = (v: number | [number, number]) => (Array.isArray(v) ? v : [v, v]).every((d) => d === 1);
@@ -38,7 +34,6 @@ export function conv2dKernel(stock: tf.KernelFunc): tf.KernelFunc {
     )
       return stock(args);
     const b = args.backend as Backend;
-    const wb = b as unknown as WasmBackend;
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
       filter.shape as [number, number, number, number],
@@ -53,11 +48,11 @@ export function conv2dKernel(stock: tf.KernelFunc): tf.KernelFunc {
     const Wp = OW + KW - 1;
     const k = simd(b);
     // Three floats of slack: the last vector of a row may read past the padded image.
-    const xp = wb.makeOutput([n * Hp * Wp + 4], 'float32');
+    const xp = makeOutput(b, [n * Hp * Wp + 4]);
     k.padImages(ptr(b, x), ptr(b, xp), n, H, W, Hp, Wp, padInfo.top, padInfo.left);
-    const taps = wb.makeOutput([KH * KW * co * 4], 'float32');
+    const taps = makeOutput(b, [KH * KW * co * 4]);
     k.splatEach(ptr(b, filter), ptr(b, taps), KH * KW * co);
-    const out = wb.makeOutput([n, OH, OW, co], 'float32');
+    const out = makeOutput(b, [n, OH, OW, co]);
     k.convForward1(ptr(b, xp), ptr(b, taps), ptr(b, out), n, OH, OW, KH, KW, co);
     free(b, xp, taps);
     return out;

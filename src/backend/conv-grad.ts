@@ -22,6 +22,7 @@ import {
   dilate,
   free,
   Info,
+  makeOutput,
   pad,
   reshape,
   reverse,
@@ -99,9 +100,8 @@ function directFilterGrad(
   const co = dy.shape[3];
   const [KH, KW] = filterShape;
   const cop = (co + 3) & ~3;
-  const wb = b as unknown as { makeOutput(shape: number[], dtype: 'float32'): Info };
-  const dw = wb.makeOutput([...filterShape], 'float32');
-  const acc = cop === co ? dw : wb.makeOutput([KH, KW, ci, cop], 'float32');
+  const dw = makeOutput(b, [...filterShape]);
+  const acc = cop === co ? dw : makeOutput(b, [KH, KW, ci, cop]);
   k.convFilterGrad(ptr(b, x), ptr(b, dy), ptr(b, acc), ...convGeometry(x.shape, dy.shape, info));
   if (acc !== dw) {
     k.compact(ptr(b, acc), ptr(b, dw), KH * KW * ci, cop, co);
@@ -129,13 +129,12 @@ function directInputGrad(
   const co = dy.shape[3];
   const [KH, KW] = filter.shape;
   const cop = (co + 3) & ~3;
-  const wb = b as unknown as { makeOutput(shape: number[], dtype: 'float32'): Info };
   let w = filter;
   if (cop !== co) {
-    w = wb.makeOutput([KH, KW, ci, cop], 'float32');
+    w = makeOutput(b, [KH, KW, ci, cop]);
     k.padRows(ptr(b, filter), ptr(b, w), KH * KW * ci, co, cop);
   }
-  const dx = wb.makeOutput([n, H, W, ci], 'float32');
+  const dx = makeOutput(b, [n, H, W, ci]);
   k.convInputGrad(ptr(b, dy), ptr(b, w), ptr(b, dx), ...convGeometry(inputShape, dy.shape, info));
   if (w !== filter) free(b, w);
   return dx;

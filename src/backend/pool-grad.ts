@@ -8,11 +8,7 @@
  */
 import { tf } from '../model/tf';
 import { ptr, simd } from './simd';
-import { Backend, Info } from './wasm-ops';
-
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: 'float32'): Info;
-}
+import { Backend, Info, makeOutput } from './wasm-ops';
 
 interface PoolAttrs {
   filterSize: number | [number, number];
@@ -49,17 +45,14 @@ function poolGeometry(inputShape: number[], attrs: PoolAttrs) {
   ] as const;
 }
 
-const output = (b: Backend, shape: number[]) =>
-  (b as unknown as WasmBackend).makeOutput([...shape], 'float32');
-
 export function maxPoolGrad(dy: Info, input: Info, attrs: PoolAttrs, b: Backend): Info {
-  const out = output(b, input.shape);
+  const out = makeOutput(b, input.shape);
   simd(b).maxPoolGrad(ptr(b, input), ptr(b, dy), ptr(b, out), ...poolGeometry(input.shape, attrs));
   return out;
 }
 
 export function avgPoolGrad(dy: Info, input: Info, attrs: PoolAttrs, b: Backend): Info {
-  const out = output(b, input.shape);
+  const out = makeOutput(b, input.shape);
   simd(b).avgPoolGrad(ptr(b, dy), ptr(b, out), ...poolGeometry(input.shape, attrs));
   return out;
 }

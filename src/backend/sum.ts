@@ -7,15 +7,11 @@
  */
 import { tf } from '../model/tf';
 import { ptr, simd } from './simd';
-import { Backend, Info } from './wasm-ops';
+import { Backend, Info, makeOutput } from './wasm-ops';
 
 interface SumAttrs {
   axis: number | number[];
   keepDims: boolean;
-}
-
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: 'float32'): Info;
 }
 
 /** The reduced axes, if they are exactly the leading ones of a float32 tensor of rank ≥ 2. */
@@ -35,7 +31,7 @@ export function sumKernel(stock: tf.KernelFunc): tf.KernelFunc {
     const C = x.shape[x.shape.length - 1];
     const rows = x.shape.slice(0, -1).reduce((a, d) => a * d, 1);
     const shape = attrs.keepDims ? [...x.shape.slice(0, -1).map(() => 1), C] : [C];
-    const out = (b as unknown as WasmBackend).makeOutput(shape, 'float32');
+    const out = makeOutput(b, shape);
     simd(b).sumRows(ptr(b, x), ptr(b, out), rows, C);
     return out;
   };

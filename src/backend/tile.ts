@@ -5,19 +5,18 @@
  * third of a resnet-s training step. Repeating whole contiguous blocks, axis by axis from the
  * innermost, runs at memcpy speed.
  */
-import { Backend, Info } from './wasm-ops';
+import { Backend, Info, makeOutput } from './wasm-ops';
 
 type Numeric = Float32Array | Int32Array | Uint8Array;
 
 interface WasmBackend {
-  makeOutput(shape: number[], dtype: string): Info;
   typedArrayFromHeap(info: Info): Numeric;
 }
 
 export function tile(x: Info, reps: number[], backend: Backend): Info {
   const b = backend as unknown as WasmBackend;
   const shape = x.shape.map((d, i) => d * reps[i]);
-  const out = b.makeOutput(shape, x.dtype);
+  const out = makeOutput(backend, shape, x.dtype);
   // Views of the wasm heap are taken after the last allocation on it (growth detaches them).
   const dst = b.typedArrayFromHeap(out);
   let cur: Numeric = b.typedArrayFromHeap(x);

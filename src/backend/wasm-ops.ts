@@ -13,6 +13,14 @@ export function call(name: string, backend: Backend, inputs: Record<string, Info
   return k.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap }) as Info;
 }
 
+/** A new, uninitialised tensor on the wasm heap, for a kernel to fill. */
+export function makeOutput(backend: Backend, shape: number[], dtype: tf.DataType = 'float32'): Info {
+  return (backend as unknown as { makeOutput(shape: number[], dtype: tf.DataType): Info }).makeOutput(
+    [...shape],
+    dtype,
+  );
+}
+
 export function free(backend: Backend, ...infos: Info[]): void {
   for (const t of infos) backend.disposeData(t.dataId);
 }
