@@ -68,7 +68,8 @@ export function experimentArgs(
   return [id, parseFlags(rest, command, options)];
 }
 
-const target = (values: Flags, temporal: SearchConfig['temporal']) =>
+/** The Temporal the flags name, else the experiment config's, else the environment's or embedded. */
+export const flagTarget = (values: Flags, temporal: SearchConfig['temporal']) =>
   temporalTarget(
     {
       address: values['temporal-address'] as string | undefined,
@@ -81,7 +82,7 @@ const target = (values: Flags, temporal: SearchConfig['temporal']) =>
 export async function openExperiment(id: string, values: Flags) {
   const record = await findExperiment(id, values.storage as string | undefined);
   quietTemporalRuntime();
-  const session = await openTemporal(target(values, record.config.temporal), {
+  const session = await openTemporal(flagTarget(values, record.config.temporal), {
     stateDir: localStateDir(record.storage, record.id),
   });
   return { record, session };
@@ -100,7 +101,7 @@ export async function runExperiment(
   try {
     const config = 'record' in what ? what.record.config : what.config;
     const opts: FollowOptions = {
-      target: target(values, config.temporal),
+      target: flagTarget(values, config.temporal),
       io: terminalIO({ json }),
       localWorkers: values.workers === true,
       detach: values.detach === true,

@@ -5,11 +5,11 @@
  */
 import { dirname, resolve } from 'node:path';
 import { loadSearchConfig, type SearchConfig } from '../search/config';
-import { temporalTarget } from '../orchestrate/session';
 import { checkRunnable } from '../orchestrate/validate';
 import { UsageError } from './command';
 import {
   EXPERIMENT_OPTIONS,
+  flagTarget,
   type ExperimentFlags,
   type Flags,
   parseFlags,
@@ -55,11 +55,8 @@ export async function run(args: string[]): Promise<number> {
 
 /** Validates what the schema cannot see, and applies the flags that override the config. */
 export function prepare(config: SearchConfig, file: string, values: ExperimentFlags): SearchConfig {
-  const target = temporalTarget(
-    { address: values['temporal-address'], namespace: values.namespace },
-    config.temporal,
-  );
-  const localWorkers = target.address === null || values.workers === true;
+  const localWorkers =
+    flagTarget(values as Flags, config.temporal).address === null || values.workers === true;
   const checked = checkRunnable(config, file, { baseDir: dirname(resolve(file)), localWorkers });
   if (values.parallelism !== undefined) {
     const n = Number(values.parallelism);
