@@ -48,7 +48,7 @@ const EVENT_FILE_PREFIX = 'events.out.tfevents.';
 export class EventWriter {
   private readonly chunks: Uint8Array[] = [];
   private bytes = 0;
-  /** Bytes the store holds; -1 after a failed append, so the next flush rewrites the file whole. */
+  /** Chunks the store holds; -1 after a failed append, so the next flush rewrites the file whole. */
   private published = 0;
 
   private constructor(
@@ -135,16 +135,17 @@ export class EventWriter {
   }
 
   async flush(): Promise<void> {
-    const all = this.contents();
+    const count = this.chunks.length;
     if (this.published > 0 && this.store.appendBytes) {
-      if (this.published === all.length) return;
-      const at = this.published;
+      if (this.published === count) return;
+      // Only the records since the last flush are copied: a days-long run's file is not.
+      const fresh = Buffer.concat(this.chunks.slice(this.published));
       this.published = -1;
-      await this.store.appendBytes(this.key, all.subarray(at));
+      await this.store.appendBytes(this.key, fresh);
     } else {
-      await this.store.put(this.key, all);
+      await this.store.put(this.key, this.contents());
     }
-    this.published = all.length;
+    this.published = count;
   }
 
   private wallTime(given: number | undefined): number {
