@@ -36,7 +36,7 @@ export function buildModel(g: Graph, weights?: Weights, opts: BuildOptions = {})
   const outputId = opts.logits ? logitsNode(g) : g.output;
   // Layers that read the data skip the fused ops, whose gradient would compute the unused
   // gradient of the data (see input-layers.ts).
-  const unfused = dataInputLayers(g);
+  const unfused = dataInputLayers(g, shapes);
   let input: SymbolicTensor | undefined;
   for (const n of g.nodes) {
     if (n.kind === 'input') {

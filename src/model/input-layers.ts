@@ -13,7 +13,7 @@
  */
 import type { Conv2D } from '@tensorflow/tfjs-layers/dist/layers/convolutional';
 import type { Dense } from '@tensorflow/tfjs-layers/dist/layers/core';
-import { Graph, GraphNode } from '../graph';
+import { Graph, inferShapes, paramEntries, Shape } from '../graph';
 import { tf, tfl } from './tf';
 
 type Kwargs = Parameters<tfl.layers.Layer['call']>[1];
@@ -79,29 +79,20 @@ export class UnfusedDense extends StockDense {
   }
 }
 
-/** Node kinds that hold weights; every other kind is a fixed function of its inputs. */
-function hasWeights(n: GraphNode): boolean {
-  return (
-    n.kind === 'conv2d' ||
-    n.kind === 'dense' ||
-    n.kind === 'batchnorm' ||
-    (n.kind === 'activation' && n.fn === 'prelu')
-  );
-}
-
 /**
  * Conv and dense nodes whose inputs depend on the data alone (the input node, reached through
  * weightless nodes only: flatten, slices, pooling, …). No training gradient flows into them, so
  * they are the ones worth building unfused.
  */
-export function dataInputLayers(g: Graph): Set<string> {
+export function dataInputLayers(g: Graph, shapes: Map<string, Shape> = inferShapes(g)): Set<string> {
+  const weighted = new Set(paramEntries(g, shapes).map((p) => p.nodeId));
   const dataOnly = new Set<string>();
   const layers = new Set<string>();
   for (const n of g.nodes) {
     const fromData = n.kind === 'input' || n.inputs.every((p) => dataOnly.has(p));
     if (!fromData) continue;
     if (n.kind === 'conv2d' || n.kind === 'dense') layers.add(n.id);
-    if (!hasWeights(n)) dataOnly.add(n.id);
+    if (!weighted.has(n.id)) dataOnly.add(n.id);
   }
   return layers;
 }
