@@ -12,6 +12,7 @@
 import { initBackend, useKernels } from '../src/backend';
 import { Rng } from '../src/graph';
 import { tf } from '../src/model/tf';
+import { median } from '../src/stats';
 
 interface ConvLayer {
   name: string;
@@ -51,7 +52,6 @@ function time(fn: () => tf.Tensor, reps: number): { wall: number; cpu: number } 
     cpu.push(cpuMs() - c0);
     out.dispose();
   }
-  const median = (a: number[]) => a.sort((x, y) => x - y)[a.length >> 1];
   return { wall: median(wall), cpu: median(cpu) };
 }
 

@@ -9,6 +9,7 @@ import { buildModel } from '../model/build';
 import { tf } from '../model/tf';
 import { KernelMode } from './kernels';
 import { initBackend, useKernels } from './select';
+import { median } from '../stats';
 
 export interface BenchTrainOptions {
   arch: string;
@@ -139,10 +140,4 @@ export async function benchCompare(
     cpu.push(shim.cpuSecondsPerStep / fast.cpuSecondsPerStep);
   }
   return { runs, speedup: median(wall), speedupCpu: median(cpu) };
-}
-
-function median(a: number[]): number {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }

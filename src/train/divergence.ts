@@ -6,6 +6,8 @@
  * twice the chance-level loss 2·ln(classes): a spike from 0.001 to 0.5 is noise on a
  * well-fitted model, not an explosion.
  */
+import { median } from '../stats';
+
 export interface DivergenceOptions {
   multiple: number;
   window: number;
@@ -41,9 +43,6 @@ export class DivergenceMonitor {
   }
 
   private median(): number | null {
-    if (this.recent.length === 0) return null;
-    const s = [...this.recent].sort((a, b) => a - b);
-    const mid = s.length >> 1;
-    return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+    return this.recent.length === 0 ? null : median(this.recent);
   }
 }
