@@ -7,36 +7,41 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { GrowPlan, growWorkflow, SearchInput, searchWorkflow } from '../../workflows';
 import { experimentMemo, SEARCH_ATTRIBUTES, TASK_QUEUES, workflowIds } from './config';
 
+/** What both workflows are started with: the ids, the queue, and the attributes and memo that list them. */
+function experimentStart<A>(
+  workflowId: string,
+  arg: A & { experimentId: string; experimentUri: string; config: SearchInput['config'] },
+  strategy: string,
+) {
+  return {
+    workflowId,
+    taskQueue: TASK_QUEUES.orchestration,
+    args: [arg] as [A],
+    typedSearchAttributes: [
+      { key: SEARCH_ATTRIBUTES.experimentId, value: arg.experimentId },
+      { key: SEARCH_ATTRIBUTES.strategy, value: strategy },
+      { key: SEARCH_ATTRIBUTES.dataset, value: arg.config.dataset.name },
+    ],
+    memo: experimentMemo(arg.config.name, arg.experimentUri, strategy),
+  };
+}
+
 export async function startSearch(
   client: Client,
   input: SearchInput,
 ): Promise<WorkflowHandle<typeof searchWorkflow>> {
-  return client.workflow.start<typeof searchWorkflow>('searchWorkflow', {
-    workflowId: workflowIds.search(input.experimentId),
-    taskQueue: TASK_QUEUES.orchestration,
-    args: [input],
-    typedSearchAttributes: [
-      { key: SEARCH_ATTRIBUTES.experimentId, value: input.experimentId },
-      { key: SEARCH_ATTRIBUTES.strategy, value: input.config.strategy.kind },
-      { key: SEARCH_ATTRIBUTES.dataset, value: input.config.dataset.name },
-    ],
-    memo: experimentMemo(input.config.name, input.experimentUri, input.config.strategy.kind),
-  });
+  return client.workflow.start<typeof searchWorkflow>(
+    'searchWorkflow',
+    experimentStart(workflowIds.search(input.experimentId), input, input.config.strategy.kind),
+  );
 }
 
 export async function startGrow(
   client: Client,
   plan: GrowPlan,
 ): Promise<WorkflowHandle<typeof growWorkflow>> {
-  return client.workflow.start<typeof growWorkflow>('growWorkflow', {
-    workflowId: workflowIds.grow(plan.experimentId),
-    taskQueue: TASK_QUEUES.orchestration,
-    args: [plan],
-    typedSearchAttributes: [
-      { key: SEARCH_ATTRIBUTES.experimentId, value: plan.experimentId },
-      { key: SEARCH_ATTRIBUTES.strategy, value: 'plan' },
-      { key: SEARCH_ATTRIBUTES.dataset, value: plan.config.dataset.name },
-    ],
-    memo: experimentMemo(plan.config.name, plan.experimentUri, 'plan'),
-  });
+  return client.workflow.start<typeof growWorkflow>(
+    'growWorkflow',
+    experimentStart(workflowIds.grow(plan.experimentId), plan, 'plan'),
+  );
 }
