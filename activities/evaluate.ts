@@ -5,12 +5,12 @@
  * workflow sets to the experiment's seed for training and evaluation alike.
  */
 import { Context } from '@temporalio/activity';
-import type { EvaluateInput, EvaluateOutput } from './types';
+import type { EvaluateInput, EvaluateOutput } from '../src/contracts/activities';
 import { initBackend } from '../src/backend';
 import { countParams, Graph, Weights } from '../src/graph';
 import { readCheckpoint } from '../src/model/checkpoint';
 import { buildModel } from '../src/model/build';
-import { tf } from '../src/model/tf';
+import { tf } from '../src/backend/tf';
 import { loadTrainingData } from '../src/data';
 import { ActivityDeps } from './context';
 import { failingClearly } from './failures';

@@ -3,7 +3,7 @@
  * the process (or Kubernetes) executor and S3-capable stores; tests pass the in-process
  * executor and temp folders. Nothing else differs.
  */
-import type { Activities } from './types';
+import type { Activities } from '../src/contracts/activities';
 import { ActivityDeps } from './context';
 import { evaluateActivity } from './evaluate';
 import { recordLineageActivity } from './lineage';

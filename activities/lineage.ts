@@ -3,9 +3,10 @@
  * writer, one call at a time). Idempotent: a retry after a crash mid-call — some or all of
  * the events already appended — appends only the ones missing, so the story is told once.
  */
-import type { RecordLineageInput } from './types';
+import type { RecordLineageInput } from '../src/contracts/activities';
 import { LogError } from '../src/log/errors';
-import { appendLineage, LineageEvent, readLineage } from '../src/log/lineage';
+import { LineageEvent } from '../src/contracts/lineage';
+import { appendLineage, readLineage } from '../src/log/lineage';
 import { ActivityDeps } from './context';
 import { failingClearly } from './failures';
 

@@ -3,7 +3,7 @@
  * checkpoint under `candidates/<childId>/`. Idempotent: a retry after a crash finds the
  * checkpoint it wrote and returns the same answer, so a child is never grown twice.
  */
-import type { MutateInput, MutateOutput } from './types';
+import type { MutateInput, MutateOutput } from '../src/contracts/activities';
 import { initBackend } from '../src/backend';
 import { datasetEntry } from '../src/data/registry';
 import { countParams, Graph, initWeights, isBuiltin, parseGraphJson, Rng, Weights } from '../src/graph';

@@ -1,5 +1,5 @@
 /** report: renders the experiment's HTML report (report/index.html) from what storage holds. */
-import type { ReportInput, ReportOutput } from './types';
+import type { ReportInput, ReportOutput } from '../src/contracts/activities';
 import { writeReport } from '../src/report';
 import { ActivityDeps } from './context';
 import { failingClearly } from './failures';

@@ -6,10 +6,10 @@
  * run whose result.json an earlier attempt already wrote is not trained again.
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import type { TrainActivityInput, TrainHeartbeat } from './types';
+import type { TrainActivityInput, TrainHeartbeat } from '../src/contracts/activities';
 import { ExecutorError, TrainProgress } from '../src/executor/executor';
 import { StorageError } from '../src/storage/store';
-import { TrainResult, TrainSpec } from '../src/train/spec';
+import { TrainResult, TrainSpec } from '../src/contracts/train';
 import { ActivityDeps } from './context';
 import { badInput } from './failures';
 

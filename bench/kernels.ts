@@ -11,7 +11,7 @@
  */
 import { initBackend, useKernels } from '../src/backend';
 import { Rng } from '../src/graph';
-import { tf } from '../src/model/tf';
+import { tf } from '../src/backend/tf';
 import { median } from '../src/stats';
 
 interface ConvLayer {

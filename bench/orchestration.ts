@@ -29,8 +29,8 @@ import { SearchConfig } from '../src/search/config';
 import { startSearch } from '../src/temporal/client';
 import { startDevServer } from '../src/temporal/devserver';
 import { bundleWorkflows } from '../src/temporal/worker';
-import type { TrainResult } from '../src/train/spec';
-import type { SearchResult } from '../workflows';
+import type { TrainResult } from '../src/contracts/train';
+import type { SearchResult } from '../src/contracts/search';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 

@@ -7,7 +7,7 @@
  * Prints every round and the median ratio, by wall clock and by CPU time of this process (the
  * steadier one on a shared machine; it also counts V8's own background threads: GC, compiler).
  */
-import { benchCompare } from '../src/backend';
+import { benchCompare } from '../src/train/bench';
 
 async function main(): Promise<void> {
   const [arch = 'lenet', batch = '64', steps = '20', rounds = '3'] = process.argv.slice(2);

@@ -5,13 +5,13 @@
  * those, because lineage.jsonl has a single writer.
  */
 import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
-import type { MutateOutput, MutateParent } from '../activities/types';
-import type { LineageEventInput } from '../src/log/lineage';
+import type { MutateOutput, MutateParent } from '../src/contracts/activities';
+import type { LineageEventInput } from '../src/contracts/lineage';
 import type { ChildPlan } from '../src/search/generation';
-import type { LeaderboardEntry } from '../src/search/leaderboard';
 import { attemptSpec, type CandidateSettings } from '../src/search/train-spec';
-import type { TrainResult } from '../src/train/spec';
+import type { TrainResult } from '../src/contracts/train';
 import { evaluate, mutate, train } from './proxies';
+import type { LeaderboardEntry } from '../src/contracts/search';
 
 export interface CandidateInput {
   experimentId: string;

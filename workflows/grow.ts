@@ -7,40 +7,19 @@
 import { defineQuery, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { Rng } from '../src/graph/rng';
 import type { SearchConfig } from '../src/search/config';
-import type { LeaderboardEntry } from '../src/search/leaderboard';
 import { planGeneration } from '../src/search/strategy';
 import { SEARCH_ATTRIBUTES } from '../src/temporal/config';
 import { labelExperiment } from './labels';
 import { launchCandidate } from './launch';
 import { LineageWriter } from './lineage-writer';
 import { report } from './proxies';
+import type { GrowResult, GrowStage, LeaderboardEntry } from '../src/contracts/search';
 
 export interface GrowPlan {
   experimentId: string;
   experimentUri: string;
   /** A validated config whose strategy is a plan (`{ kind: plan, stages }`). */
   config: SearchConfig;
-}
-
-export interface GrowStage {
-  /** 0 = the start model; k = after the plan's k-th stage. */
-  stage: number;
-  candidateId: string;
-  ops: string[];
-  status: LeaderboardEntry['status'];
-  valAcc: number | null;
-  testAcc: number | null;
-  params: number;
-  attempts: number;
-  checkpoint: string | null;
-  error: string | null;
-}
-
-export interface GrowResult {
-  experimentId: string;
-  status: 'completed' | 'diverged' | 'failed';
-  stages: GrowStage[];
-  reportUri: string;
 }
 
 export const growStagesQuery = defineQuery<GrowStage[]>('stages');

@@ -5,13 +5,13 @@
  * candidate never ends a search. Cancellation still propagates.
  */
 import { executeChild, isCancellation } from '@temporalio/workflow';
-import type { MutateParent } from '../activities/types';
+import type { MutateParent } from '../src/contracts/activities';
 import type { SearchConfig } from '../src/search/config';
 import type { ChildPlan } from '../src/search/generation';
-import type { LeaderboardEntry } from '../src/search/leaderboard';
 import { candidateSettings } from '../src/search/train-spec';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../src/temporal/config';
 import { candidateWorkflow, describeFailure, type CandidateResult } from './candidate';
+import type { LeaderboardEntry } from '../src/contracts/search';
 
 export interface LaunchArgs {
   experimentId: string;

@@ -3,7 +3,7 @@
  * writer of its experiment's lineage.jsonl, and an S3 append is read-modify-write: two
  * appends in flight at once would lose one of them.
  */
-import type { LineageEventInput } from '../src/log/lineage';
+import type { LineageEventInput } from '../src/contracts/lineage';
 import { recordLineage } from './proxies';
 
 export class LineageWriter {

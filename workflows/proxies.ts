@@ -3,7 +3,7 @@
  * one config module. Types only from activities/: nothing with I/O enters the sandbox.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/types';
+import type { Activities } from '../src/contracts/activities';
 import { ACTIVITY_OPTIONS } from '../src/temporal/config';
 
 export const { mutate } = proxyActivities<Activities>(ACTIVITY_OPTIONS.mutate);

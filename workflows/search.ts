@@ -17,11 +17,11 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { LineageEventInput } from '../src/log/lineage';
+import type { LineageEventInput } from '../src/contracts/lineage';
 import { Rng } from '../src/graph/rng';
-import { budgetExhausted, budgetPatchProblems, candidatesLeft, type Budget } from '../src/search/budget';
+import { budgetExhausted, budgetPatchProblems, candidatesLeft } from '../src/search/budget';
 import type { SearchConfig } from '../src/search/config';
-import { bestViable, ranked, type LeaderboardEntry } from '../src/search/leaderboard';
+import { bestViable, ranked } from '../src/search/leaderboard';
 import {
   generationCount,
   planGeneration,
@@ -29,18 +29,19 @@ import {
   type ChildPlan,
   type GenerationPlan,
 } from '../src/search/strategy';
-import {
-  carryState,
-  initialSearchState,
-  withEntry,
-  type SearchEndReason,
-  type SearchState,
-} from '../src/search/state';
+import { carryState, initialSearchState, withEntry, type SearchState } from '../src/search/state';
 import { SEARCH_ATTRIBUTES } from '../src/temporal/config';
 import { labelExperiment } from './labels';
 import { launchCandidate } from './launch';
 import { LineageWriter } from './lineage-writer';
 import { report } from './proxies';
+import type {
+  Budget,
+  LeaderboardEntry,
+  SearchEndReason,
+  SearchResult,
+  SearchStatus,
+} from '../src/contracts/search';
 
 export interface SearchInput {
   experimentId: string;
@@ -50,35 +51,6 @@ export interface SearchInput {
   config: SearchConfig;
   /** Absent on the first run; what the previous run carried over. */
   state?: SearchState;
-}
-
-export interface SearchResult {
-  experimentId: string;
-  reason: SearchEndReason;
-  /** Generations run, generation 0 (the start model) included. */
-  generations: number;
-  candidates: number;
-  best: LeaderboardEntry | null;
-  /** The best ten. */
-  leaderboard: LeaderboardEntry[];
-  reportUri: string;
-}
-
-export type SearchPhase = 'running' | 'paused' | 'stopping' | 'finished';
-
-export interface SearchStatus {
-  experimentId: string;
-  phase: SearchPhase;
-  generation: number;
-  generations: number;
-  running: string[];
-  candidates: number;
-  deviceHours: number;
-  wallSeconds: number;
-  budget: Budget;
-  best: LeaderboardEntry | null;
-  reason: SearchEndReason | null;
-  run: number;
 }
 
 /** Finish the candidates already running, start no more, write the report, end. */

@@ -5,7 +5,7 @@
  * LeNet's conv1 output; a row loop in netgrow's SIMD module is a fraction of that. Every other
  * Add goes to the stock kernel.
  */
-import { tf } from '../model/tf';
+import { tf } from './tf';
 import { ptr, simd } from './simd';
 import { Backend, Info, makeOutput } from './wasm-ops';
 

@@ -4,7 +4,7 @@
  * output pixels per vector. XNNPACK runs this shape as a GEMM with K = KH·KW and at most 8
  * output lanes, LeNet's conv1 at about 1.5 ms. Every other Conv2D goes to the stock kernel.
  */
-import { tf } from '../model/tf';
+import { tf } from './tf';
 import { ptr, simd } from './simd';
 import { Backend, free, Info, makeOutput } from './wasm-ops';
 

@@ -13,7 +13,7 @@
  *   is a full convolution of dy (zeros inserted between rows/columns for stride s) with the
  *   kernel flipped in space and transposed to [KH, KW, co, ci].
  */
-import { tf } from '../model/tf';
+import { tf } from './tf';
 import {
   Backend,
   conv,

@@ -1,4 +1,3 @@
 export * from './select';
 export { registerNetgrowKernels, activeKernels } from './kernels';
 export type { KernelMode } from './kernels';
-export * from './bench-train';

@@ -8,7 +8,7 @@
  * Conv2DBackpropFilter; the stock kernels for the rest), kept for benchmarks. One mode is
  * active at a time; registering switches.
  */
-import { tf } from '../model/tf';
+import { tf } from './tf';
 import { conv2dBackpropFilter, conv2dBackpropFilterShim, conv2dBackpropInput } from './conv-grad';
 import { batchMatMulPlain } from './matmul';
 import { avgPoolGrad, maxPoolGrad } from './pool-grad';

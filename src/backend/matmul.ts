@@ -4,7 +4,7 @@
  * Materialising the transposes (small: a weight matrix or one batch of activations) and
  * calling the built-in kernel untransposed is faster.
  */
-import { tf } from '../model/tf';
+import { tf } from './tf';
 import { Backend, free, Info, transpose } from './wasm-ops';
 
 export function batchMatMulPlain(builtin: tf.KernelConfig) {

@@ -6,7 +6,7 @@
  * maximum of each window (TensorFlow's rule); average pooling's is spread over the window's
  * cells inside the image, times 1/(window size), as tfjs's cpu kernel does.
  */
-import { tf } from '../model/tf';
+import { tf } from './tf';
 import { ptr, simd } from './simd';
 import { Backend, Info, makeOutput } from './wasm-ops';
 

@@ -5,7 +5,7 @@
  * NETGROW_BACKEND. The choice is always logged: a run that silently fell back to `cpu` would
  * be a week-long surprise.
  */
-import { tf } from '../model/tf';
+import { tf } from './tf';
 import { KernelMode, registerNetgrowKernels } from './kernels';
 import {
   MAX_WASM_THREADS,

@@ -5,7 +5,7 @@
  * float32 Cast: on a LeNet step, about 0.6 ms of copies. Sharing is safe because no wasm
  * kernel writes into an input; the engine's reference count frees the memory once.
  */
-import { tf } from '../model/tf';
+import { tf } from './tf';
 import { Backend, Info } from './wasm-ops';
 
 interface RefCounted {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tf } from '../model/tf';
+import { tf } from './tf';
 import { Backend, Info } from './wasm-ops';
 
 type Ptr = number;

@@ -5,7 +5,7 @@
  * conv1's [64, 28, 28, 6]; one pass over the rows in netgrow's SIMD module is a fifth of that.
  * Every other reduction goes to the stock kernel.
  */
-import { tf } from '../model/tf';
+import { tf } from './tf';
 import { ptr, simd } from './simd';
 import { Backend, Info, makeOutput } from './wasm-ops';
 

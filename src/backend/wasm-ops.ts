@@ -2,7 +2,7 @@
  * Calls of the wasm backend's own kernels from inside netgrow's kernels. They work on
  * TensorInfos (no tape, no engine bookkeeping); every intermediate is freed with `free`.
  */
-import { tf } from '../model/tf';
+import { tf } from './tf';
 
 export type Info = tf.TensorInfo;
 export type Backend = tf.KernelBackend;

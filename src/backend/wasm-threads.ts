@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { tf } from '../model/tf';
+import { tf } from './tf';
 
 type EmscriptenModule = {
   cwrap: (name: string, ret: string | null, args: string[]) => unknown;

@@ -4,7 +4,7 @@
  * the ratio comes from one run on one machine state.
  */
 import { parseArgs } from 'node:util';
-import { benchCompare, benchTrain, BenchTrainResult } from '../backend';
+import { benchCompare, benchTrain, BenchTrainResult } from '../train/bench';
 import { datasetEntry } from '../data';
 import { UsageError } from './command';
 

@@ -10,7 +10,7 @@ import { formatProgressLine } from '../executor/executor';
 import { StorageError } from '../storage/store';
 import { locateFile } from '../train/locate';
 import { runTraining } from '../train/run';
-import { TRAIN_EXIT, TrainResult } from '../train/spec';
+import { TRAIN_EXIT, TrainResult } from '../contracts/train';
 import { parseTrainSpec, SpecError } from '../train/spec-errors';
 import { exitCodeFor } from '../train/errors';
 import { BackendName, initBackend } from '../backend';

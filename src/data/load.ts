@@ -13,7 +13,7 @@ import { DataRng } from './rng';
 import { limitCount, stratifiedPick, validationCount } from './subset';
 import { resolveTransfer } from './transfer';
 
-/** The dataset part of a TrainSpec (src/train/spec.ts `DatasetSpec`), defaults filled in here too. */
+/** The dataset part of a TrainSpec (src/contracts/train.ts `DatasetSpec`), defaults filled in here too. */
 export interface DatasetRequest {
   name: string;
   limit?: number;

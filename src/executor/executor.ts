@@ -3,7 +3,7 @@
  * and waits for its TrainResult; in-process, child process and Kubernetes pod executors
  * differ only in where `netgrow train --spec` runs.
  */
-import { TrainResult, TrainSpec } from '../train/spec';
+import { TrainResult, TrainSpec } from '../contracts/train';
 
 export interface TrainProgress {
   epoch: number;

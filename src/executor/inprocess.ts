@@ -6,7 +6,7 @@
 import { initBackend } from '../backend';
 import { loadTrainingData } from '../data';
 import { runTraining } from '../train/run';
-import { TrainResult, TrainSpec } from '../train/spec';
+import { TrainResult, TrainSpec } from '../contracts/train';
 import { ExecutorError, RunOptions, Slots, TrainExecutor } from './executor';
 
 export interface InProcessExecutorOptions {

@@ -14,7 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { openStore } from '../storage';
-import { TRAIN_EXIT, TrainResult, TrainSpec } from '../train/spec';
+import { TRAIN_EXIT, TrainResult, TrainSpec } from '../contracts/train';
 import { ExecutorError, parseProgressLine, RunOptions, Slots, TrainExecutor } from './executor';
 
 export interface ProcessExecutorOptions {

@@ -7,3 +7,4 @@ export * from './events';
 export * from './events-read';
 export * from './lineage';
 export * from './console';
+export * from '../contracts/lineage';

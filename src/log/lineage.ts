@@ -3,78 +3,10 @@
  * one JSON object per line, append-only. The report draws the family tree from it and a
  * resumed search reads it to know what already happened.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { LineageEvent, type LineageEventInput } from '../contracts/lineage';
 import { ArtifactStore, StorageError } from '../storage/store';
 import { LogError } from './errors';
-
-const At = z.iso.datetime({ offset: true }).default(() => new Date().toISOString());
-const Id = z.string().min(1);
-const Generation = z.number().int().min(0);
-const MetricValues = z.record(z.string(), z.number().nullable());
-
-export const MutationEvent = z.strictObject({
-  type: z.literal('mutation'),
-  at: At,
-  generation: Generation.optional(),
-  parent: Id,
-  child: Id,
-  /** The command text, e.g. `wider conv2 x2`. */
-  op: z.string().min(1),
-  paramsBefore: z.number().int().min(0),
-  paramsAfter: z.number().int().min(0),
-  preserving: z.boolean(),
-  /** The function-preservation check; null when it was not run. */
-  maxAbsDiff: z.number().nullable().default(null),
-  relDiff: z.number().nullable().default(null),
-});
-
-export const TrainingEvent = z.strictObject({
-  type: z.literal('training'),
-  at: At,
-  generation: Generation.optional(),
-  candidate: Id,
-  runId: Id,
-  status: z.enum(['started', 'completed', 'diverged', 'stopped', 'failed', 'retrying']),
-  epochs: z.number().int().min(0),
-  metrics: MetricValues.default({}),
-  wallSeconds: z.number().min(0),
-  /** Which try this was, and what a divergence retry changed (lrScale, clipNorm, batchScale). */
-  attempt: z.number().int().positive().optional(),
-  adjustment: z.record(z.string(), z.number()).optional(),
-});
-
-export const SelectionEvent = z.strictObject({
-  type: z.literal('selection'),
-  at: At,
-  generation: Generation,
-  /** Candidates that were compared, and the ones kept. */
-  from: z.array(Id),
-  selected: z.array(Id),
-  scores: MetricValues.default({}),
-  criterion: z.string().default('val_acc'),
-});
-
-export const GenerationEvent = z.strictObject({
-  type: z.literal('generation'),
-  at: At,
-  generation: Generation,
-  status: z.enum(['started', 'finished']),
-  candidates: z.array(Id).default([]),
-  best: Id.nullable().default(null),
-});
-
-export const LineageEvent = z.discriminatedUnion('type', [
-  MutationEvent,
-  TrainingEvent,
-  SelectionEvent,
-  GenerationEvent,
-]);
-export type LineageEvent = z.infer<typeof LineageEvent>;
-export type LineageEventInput = z.input<typeof LineageEvent>;
-export type MutationEvent = z.infer<typeof MutationEvent>;
-export type TrainingEvent = z.infer<typeof TrainingEvent>;
-export type SelectionEvent = z.infer<typeof SelectionEvent>;
-export type GenerationEvent = z.infer<typeof GenerationEvent>;
 
 function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];

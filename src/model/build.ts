@@ -5,7 +5,7 @@
 import { assertNever, checkWeights, Graph, GraphNode, inferShapes, Shape, Weights } from '../graph';
 import { dataInputLayers, UnfusedConv2D, UnfusedDense } from './input-layers';
 import { ChannelSlice } from './slice-layer';
-import { tf, tfl } from './tf';
+import { tf, tfl } from '../backend/tf';
 
 export interface BuildOptions {
   /** Output pre-softmax logits when the graph ends in a softmax (distillation, stable losses). */

@@ -5,7 +5,7 @@
 import { Graph, Weights } from '../graph';
 import { ArtifactStore } from '../storage/store';
 import { buildModel } from './build';
-import { tf } from './tf';
+import { tf } from '../backend/tf';
 
 export async function exportLayersModel(
   store: ArtifactStore,

@@ -1,4 +1,4 @@
-export * from './tf';
+export * from '../backend/tf';
 export * from './build';
 export * from './checkpoint';
 export * from './export';

@@ -14,7 +14,7 @@
 import type { Conv2D } from '@tensorflow/tfjs-layers/dist/layers/convolutional';
 import type { Dense } from '@tensorflow/tfjs-layers/dist/layers/core';
 import { Graph, inferShapes, paramEntries, Shape } from '../graph';
-import { tf, tfl } from './tf';
+import { tf, tfl } from '../backend/tf';
 
 type Kwargs = Parameters<tfl.layers.Layer['call']>[1];
 

@@ -4,7 +4,7 @@
  * exported model.json files replace it by a frozen 1x1 selection conv (see build.ts) so that
  * stock `tf.loadLayersModel` opens them without netgrow's code.
  */
-import { tf, tfl } from './tf';
+import { tf, tfl } from '../backend/tf';
 
 export interface ChannelSliceArgs {
   begin: number;

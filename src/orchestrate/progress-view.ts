@@ -4,8 +4,8 @@
  * Elsewhere (a log file, CI, a pipe): plain lines, one per thing that happened — a candidate
  * started a step, finished an epoch, was retried, finished.
  */
-import type { LeaderboardEntry } from '../search/leaderboard';
 import type { CandidateProgress, ExperimentProgress } from './progress';
+import type { LeaderboardEntry } from '../contracts/search';
 
 export interface ProgressSink {
   write(text: string): void;

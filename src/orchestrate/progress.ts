@@ -6,10 +6,9 @@
  */
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { TrainHeartbeat } from '../../activities/types';
-import type { GrowStage, SearchStatus } from '../../workflows';
-import type { LeaderboardEntry } from '../search/leaderboard';
+import type { TrainHeartbeat } from '../contracts/activities';
 import type { ExperimentKind } from './experiment';
+import type { GrowStage, LeaderboardEntry, SearchStatus } from '../contracts/search';
 
 export interface CandidateProgress {
   candidateId: string;

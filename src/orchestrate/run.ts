@@ -11,7 +11,6 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure, TerminatedFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { WorkflowBundle } from '@temporalio/worker';
-import type { GrowResult, SearchResult } from '../../workflows';
 import type { SearchConfig } from '../search/config';
 import { startGrow, startSearch } from '../temporal/client';
 import type { NetgrowWorkers, WorkerRole } from '../temporal/worker';
@@ -30,6 +29,7 @@ import { describeEntry, ProgressView, type ProgressSink } from './progress-view'
 import { quietTemporalRuntime } from './runtime';
 import { openTemporal, type TemporalSession, type TemporalTarget } from './session';
 import { runLocalWorkers } from './workers';
+import type { GrowResult, SearchResult } from '../contracts/search';
 
 export interface ExperimentIO {
   /** Results and where things are (stdout). */

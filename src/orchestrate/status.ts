@@ -4,12 +4,12 @@
  * the final result once it has ended — plus the lines that show it as a table.
  */
 import type { Client } from '@temporalio/client';
-import type { GrowResult, SearchResult, SearchStatus } from '../../workflows';
-import { ranked, type LeaderboardEntry } from '../search/leaderboard';
+import { ranked } from '../search/leaderboard';
 import type { ExperimentRecord } from './experiment';
 import { readProgress, type CandidateProgress } from './progress';
 import { describeEntry } from './progress-view';
 import { displayUri } from './run';
+import type { GrowResult, LeaderboardEntry, SearchResult, SearchStatus } from '../contracts/search';
 
 export interface ExperimentStatusReport {
   experimentId: string;

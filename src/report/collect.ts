@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { LineageEvent, readLineage, readTrainCsv, TrainRow } from '../log';
 import { CheckpointMeta, readCheckpointMeta } from '../model/checkpoint';
 import { ArtifactStore } from '../storage/store';
-import { TrainResult } from '../train/spec';
+import { TrainResult } from '../contracts/train';
 import { naturalCompare } from './layout';
 
 export class ReportError extends Error {

@@ -8,14 +8,7 @@
  * Limits are checked before each candidate starts: a spent budget starts nothing new, and
  * the candidates already running finish (their results are paid for).
  */
-
-export interface Budget {
-  /** Candidates to train in total (the start model included); null = no limit. */
-  candidates: number | null;
-  /** Wall time since the search started, e.g. `2h`, `30m`, `1d12h`; null = no limit. */
-  wallTime: string | null;
-  gpuHours: number | null;
-}
+import type { Budget, BudgetLimit } from '../contracts/search';
 
 export interface BudgetUsage {
   candidates: number;
@@ -24,8 +17,6 @@ export interface BudgetUsage {
   /** Training seconds × devices, summed over every run, retries included. */
   deviceSeconds: number;
 }
-
-export type BudgetLimit = 'candidates' | 'wall-time' | 'gpu-hours';
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { NAMESPACE } from '../temporal/config';
-import { DatasetSpec, TrainSpec } from '../train/spec';
+import { DatasetSpec, TrainSpec } from '../contracts/train';
 import { DURATION_HINT, parseDuration } from './budget';
 import { ConfigError, describeIssues } from './config-errors';
 import { parsePlanText } from './plan';

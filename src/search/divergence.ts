@@ -4,19 +4,11 @@
  * schedule first lowers the learning rate, then also clips gradients, then also halves the
  * batch. Each retry is its own activity call, so the adjusted values are in the history.
  */
-import type { TrainSpec, TrainSpecInput } from '../train/spec';
+import type { TrainSpec, TrainSpecInput } from '../contracts/train';
+import type { RetryAdjustment } from '../contracts/activities';
 
 /** A spec whose hyperparameters are resolved (the workflow builds them from a parsed config). */
 export type ResolvedTrainSpec = TrainSpecInput & Pick<TrainSpec, 'optimizer' | 'batchSize'>;
-
-export interface RetryAdjustment {
-  /** Multiplies the optimizer's learning rate. */
-  lrScale?: number;
-  /** Sets gradient clipping by global norm (the smaller of this and any clip already set). */
-  clipNorm?: number;
-  /** Multiplies the batch size (rounded, at least 1). */
-  batchScale?: number;
-}
 
 /** The first `retries` adjustments of the schedule folded into one. */
 export function cumulativeAdjustment(schedule: readonly RetryAdjustment[], retries: number): RetryAdjustment {

@@ -8,8 +8,9 @@
  */
 import type { Rng } from '../graph/rng';
 import type { GaStrategy } from './config';
-import { compareEntries, isViable, ranked, type LeaderboardEntry } from './leaderboard';
+import { compareEntries, isViable, ranked } from './leaderboard';
 import { candidateId, type GenerationPlan, type StrategyState } from './generation';
+import type { LeaderboardEntry } from '../contracts/search';
 
 export function planGa(strategy: GaStrategy, state: StrategyState, rng: Rng, size: number): GenerationPlan {
   const pool = selectionPool(state, strategy.elite);

@@ -2,7 +2,7 @@
  * What a strategy hands the workflow: the next generation's children. Kept apart from the
  * strategies themselves so that each strategy file depends on this, not on the dispatcher.
  */
-import type { LeaderboardEntry } from './leaderboard';
+import type { LeaderboardEntry, SearchEnd } from '../contracts/search';
 
 export interface ChildPlan {
   /** The candidate to grow from; null = the start architecture (untrained). */
@@ -14,8 +14,6 @@ export interface ChildPlan {
   /** How many random feasible commands the mutate activity samples when `ops` is absent. */
   mutations?: number;
 }
-
-export type SearchEnd = 'generations' | 'plan-finished' | 'no-viable-parent';
 
 export interface GenerationPlan {
   children: ChildPlan[];

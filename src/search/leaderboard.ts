@@ -3,23 +3,7 @@
  * metrics — never weights). Strategies decide from it; the workflow carries a compacted
  * copy across continueAsNew, and the full story is in lineage.jsonl.
  */
-
-export type CandidateStatus = 'completed' | 'diverged' | 'failed';
-
-export interface LeaderboardEntry {
-  candidateId: string;
-  /** null for a candidate made from the start architecture. */
-  parentId: string | null;
-  generation: number;
-  status: CandidateStatus;
-  /** Validation accuracy of the trained network; null unless completed. */
-  valAcc: number | null;
-  params: number;
-  /** URI of the trained checkpoint: what a child of this candidate grows from. */
-  checkpoint: string | null;
-  /** The commands that made it from its parent, in text form. */
-  ops: string[];
-}
+import type { LeaderboardEntry } from '../contracts/search';
 
 /** A candidate can be a parent only when it trained to completion and kept its weights. */
 export function isViable(e: LeaderboardEntry): boolean {

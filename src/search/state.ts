@@ -3,10 +3,10 @@
  * the budget (setBudget may have changed it), flags set by signals, and a compacted
  * leaderboard — ids, URIs and metrics only. Pure, so the workflow stays a thin shell.
  */
-import type { Budget, BudgetLimit } from './budget';
 import type { SearchConfig } from './config';
-import type { ChildPlan, SearchEnd } from './generation';
-import { compactLeaderboard, type LeaderboardEntry } from './leaderboard';
+import type { ChildPlan } from './generation';
+import { compactLeaderboard } from './leaderboard';
+import type { Budget, BudgetLimit, LeaderboardEntry, SearchEnd } from '../contracts/search';
 
 export interface SearchState {
   /** The generation this run works on. */
@@ -28,8 +28,6 @@ export interface SearchState {
   /** Workflow runs so far, this one included. */
   run: number;
 }
-
-export type SearchEndReason = SearchEnd | 'stopped' | `budget: ${BudgetLimit}`;
 
 export function initialSearchState(config: SearchConfig, nowMs: number): SearchState {
   return {

@@ -3,9 +3,10 @@
  * storage layout of DESIGN.md (`candidates/<id>/runs/<runId>`), the config's hyperparameters,
  * and the divergence adjustment of the attempt folded in. Pure, for the workflows.
  */
-import type { DatasetSpec } from '../train/spec';
+import type { DatasetSpec } from '../contracts/train';
 import type { SearchConfig } from './config';
-import { adjustSpec, cumulativeAdjustment, type RetryAdjustment, type ResolvedTrainSpec } from './divergence';
+import { adjustSpec, cumulativeAdjustment, type ResolvedTrainSpec } from './divergence';
+import type { RetryAdjustment } from '../contracts/activities';
 
 /** The parts of a search config that training one candidate needs. */
 export type CandidateSettings = Pick<SearchConfig, 'train' | 'distill' | 'divergence'> & {

@@ -6,7 +6,7 @@
  */
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
-import type { Activities } from '../../activities/types';
+import type { Activities } from '../contracts/activities';
 import { NAMESPACE, TASK_QUEUES } from './config';
 
 export type WorkerRole = 'orchestration' | 'training';

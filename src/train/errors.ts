@@ -4,7 +4,7 @@
  * `infrastructure`, which an orchestrator may retry.
  */
 import { StorageError } from '../storage/store';
-import { TRAIN_EXIT } from './spec';
+import { TRAIN_EXIT } from '../contracts/train';
 
 const INPUT_ERRORS = new Set([
   'SpecError',

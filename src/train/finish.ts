@@ -7,7 +7,7 @@ import { writeCheckpoint } from '../model/checkpoint';
 import { joinUri } from '../storage/uri';
 import { RunContext, Outcome } from './loop';
 import { epochPrefix, EpochRecord, INTERRUPTED, removeCheckpoint } from './run-state';
-import { Metrics, TrainResult } from './spec';
+import { Metrics, TrainResult } from '../contracts/train';
 import { BUILTIN_PREFIX } from './start';
 
 export const FINAL = 'final';

@@ -1,4 +1,4 @@
-export * from './spec';
+export * from '../contracts/train';
 export * from './spec-errors';
 export * from './errors';
 export * from './run';

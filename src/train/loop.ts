@@ -5,7 +5,7 @@
  */
 import { Graph, Rng } from '../graph';
 import { readWeights } from '../model/build';
-import { tfl } from '../model/tf';
+import { tfl } from '../backend/tf';
 import { ArtifactStore } from '../storage/store';
 import { Batch, stepsPerEpoch, TrainingData } from './data';
 import { DivergenceMonitor } from './divergence';
@@ -20,7 +20,7 @@ import {
   TrainState,
 } from './run-state';
 import { EarlyStopping, LrSchedule } from './schedule';
-import { TrainSpec } from './spec';
+import { TrainSpec } from '../contracts/train';
 import { StepBatch, Stepper } from './step';
 import { TeacherLogits } from './teacher';
 

@@ -2,7 +2,7 @@
  * Losses on logits. Working on logits (the model is built with `logits: true`) and going
  * through logSoftmax keeps cross-entropy finite where softmax would round to 0 or 1.
  */
-import { tf } from '../model/tf';
+import { tf } from '../backend/tf';
 
 /** Mean softmax cross-entropy of integer labels; rows where `weights` is 0 do not count. */
 export function softmaxCrossEntropy(

@@ -4,8 +4,8 @@
  * every step: schedules change it without touching optimizer state.
  */
 import { z } from 'zod';
-import { tf } from '../model/tf';
-import { OptimizerSpec } from './spec';
+import { tf } from '../backend/tf';
+import { OptimizerSpec } from '../contracts/train';
 
 /** A trainable parameter: a stable key (`conv1/kernel`) and the variable the model reads. */
 export interface Param {

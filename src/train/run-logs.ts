@@ -6,7 +6,8 @@
 import { Graph, summarize } from '../graph';
 import { formatEpochLine, formatModelSummary, ModelSummaryRow, modelSummaryMarkdown } from '../log/console';
 import { EventWriter, openEventWriter } from '../log/events';
-import { appendLineage, TrainingEvent } from '../log/lineage';
+import type { TrainingEvent } from '../contracts/lineage';
+import { appendLineage } from '../log/lineage';
 import { openTrainCsv, readTrainCsv, TrainCsvWriter } from '../log/train-csv';
 import { TrainRowInput } from '../log/train-row';
 import { ArtifactStore, StorageError } from '../storage/store';

@@ -23,7 +23,7 @@ import {
   restoreOptimizer,
   TrainState,
 } from './run-state';
-import { TrainResult, TrainSpec, TrainSpecInput } from './spec';
+import { TrainResult, TrainSpec, TrainSpecInput } from '../contracts/train';
 import { parseTrainSpec } from './spec-errors';
 import { StartError, startingNetwork } from './start';
 import { Stepper } from './step';

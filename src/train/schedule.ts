@@ -4,7 +4,7 @@
  * its state travels in every epoch checkpoint.
  */
 import { z } from 'zod';
-import { ScheduleSpec } from './spec';
+import { ScheduleSpec } from '../contracts/train';
 
 export const ScheduleState = z.strictObject({
   /** The rate plateau reductions have brought the base rate to. */

@@ -1,6 +1,6 @@
 /** A TrainSpec that does not validate: every zod issue, one per line, each with its path. */
 import { z } from 'zod';
-import { TrainSpec, TrainSpecInput } from './spec';
+import { TrainSpec, TrainSpecInput } from '../contracts/train';
 
 export class SpecError extends Error {
   constructor(

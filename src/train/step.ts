@@ -4,7 +4,7 @@
  * epochs (tests/train/leaks.test.ts pins this).
  */
 import { Graph, Shape } from '../graph';
-import { tf, tfl } from '../model/tf';
+import { tf, tfl } from '../backend/tf';
 import { correctCount, distillationLoss, l2Penalty, softmaxCrossEntropy } from './losses';
 import { clipByGlobalNorm, Optimizer, Param } from './optimizer';
 

@@ -11,13 +11,14 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
-import type { MutateInput } from '../../activities/types';
+import type { MutateInput } from '../../src/contracts/activities';
 import { InProcessExecutor } from '../../src/executor/inprocess';
-import { appendLineage, readLineage, type LineageEventInput } from '../../src/log/lineage';
+import type { LineageEventInput } from '../../src/contracts/lineage';
+import { appendLineage, readLineage } from '../../src/log/lineage';
 import { openStore } from '../../src/storage';
 import { NON_RETRYABLE_ERRORS } from '../../src/temporal/config';
 import { quietActivityEnv } from './mock';
-import type { MutateOutput } from '../../activities/types';
+import type { MutateOutput } from '../../src/contracts/activities';
 
 let dir: string;
 let experimentUri: string;

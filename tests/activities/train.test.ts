@@ -11,14 +11,14 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
-import type { TrainActivityInput, TrainHeartbeat } from '../../activities/types';
+import type { TrainActivityInput, TrainHeartbeat } from '../../src/contracts/activities';
 import { initBackend } from '../../src/backend';
 import { loadTrainingData } from '../../src/data';
 import { ExecutorError, type RunOptions, type TrainExecutor } from '../../src/executor/executor';
 import { InProcessExecutor } from '../../src/executor/inprocess';
 import { NON_RETRYABLE_ERRORS } from '../../src/temporal/config';
 import { runTraining } from '../../src/train/run';
-import type { TrainResult, TrainSpec, TrainSpecInput } from '../../src/train/spec';
+import type { TrainResult, TrainSpec, TrainSpecInput } from '../../src/contracts/train';
 import { openStore } from '../../src/storage';
 import { quietActivityEnv } from './mock';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { benchCompare } from '../../src/backend';
+import { benchCompare } from '../../src/train/bench';
 
 test('benchCompare interleaves fast and shim rounds and reports median ratios', async () => {
   const c = await benchCompare({ arch: 'lenet', batch: 4, steps: 1, warmup: 0, rounds: 2 });

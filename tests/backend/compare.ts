@@ -1,7 +1,7 @@
 /** Runs the same computation on the cpu backend (the reference) and on wasm, and compares. */
 import assert from 'node:assert/strict';
 import { registerNetgrowKernels, KernelMode } from '../../src/backend/kernels';
-import { tf } from '../../src/model/tf';
+import { tf } from '../../src/backend/tf';
 import '@tensorflow/tfjs-backend-wasm';
 
 /**

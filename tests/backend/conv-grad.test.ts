@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { activeKernels, registerNetgrowKernels } from '../../src/backend/kernels';
 import { Rng } from '../../src/graph';
-import { tf } from '../../src/model/tf';
+import { tf } from '../../src/backend/tf';
 import { assertClose, onWasmAndCpu } from './compare';
 
 interface Case {

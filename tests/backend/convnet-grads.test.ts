@@ -4,7 +4,7 @@
  * and the softmax cross-entropy. Stock wasm kernels serve most of them; this pins that they do.
  */
 import { describe, test } from 'node:test';
-import { tf, tfl } from '../../src/model/tf';
+import { tf, tfl } from '../../src/backend/tf';
 import { assertClose, onWasmAndCpu } from './compare';
 
 interface Row {

@@ -7,7 +7,7 @@
 import { describe, test } from 'node:test';
 import { builtin, initWeights, Rng } from '../../src/graph';
 import { buildModel } from '../../src/model/build';
-import { tf } from '../../src/model/tf';
+import { tf } from '../../src/backend/tf';
 import { assertClose, maxAbs, onWasmAndCpu } from './compare';
 
 function weightGrads(arch: string, batch: number): { names: string[]; grads: Float32Array[] } {

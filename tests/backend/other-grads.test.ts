@@ -1,7 +1,7 @@
 /** netgrow's MaxPoolGrad, untransposed BatchMatMul and block-copy Tile on wasm against cpu. */
 import { describe, test } from 'node:test';
 import { Rng } from '../../src/graph';
-import { tf } from '../../src/model/tf';
+import { tf } from '../../src/backend/tf';
 import { assertClose, onWasmAndCpu } from './compare';
 
 const fill = (n: number, r: Rng) => Float32Array.from({ length: n }, () => r.normal());

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Rng } from '../../src/graph';
-import { tf } from '../../src/model/tf';
+import { tf } from '../../src/backend/tf';
 import { assertClose, onWasmAndCpu } from './compare';
 
 const root = join(__dirname, '..', '..');

@@ -5,7 +5,7 @@
  */
 import { initBackend } from '../../src/backend';
 import { Rng } from '../../src/graph';
-import { tf } from '../../src/model/tf';
+import { tf } from '../../src/backend/tf';
 import { relErr } from './compare';
 
 function grads(seed: number): Float32Array[] {

@@ -3,7 +3,7 @@ import { before, describe, test } from 'node:test';
 import { initBackend } from '../../src/backend';
 import { builtin, initWeights, Rng } from '../../src/graph';
 import { buildModel } from '../../src/model/build';
-import { tf } from '../../src/model/tf';
+import { tf } from '../../src/backend/tf';
 
 before(async () => {
   const info = await initBackend({ prefer: 'wasm', log: () => undefined });

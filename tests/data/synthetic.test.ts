@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BatchStream, datasetEntry, loadDataset, readRawDataset } from '../../src/data';
-import { tf, tfl } from '../../src/model/tf';
+import { tf, tfl } from '../../src/backend/tf';
 
 test('synthetic data is the same bytes every time, whatever the run seed', async () => {
   const a = readRawDataset(datasetEntry('synthetic:10x10x3:300:5c'));

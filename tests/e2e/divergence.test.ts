@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { TrainActivityInput } from '../../activities/types';
+import type { TrainActivityInput } from '../../src/contracts/activities';
 import { experimentRecord, writeExperimentRecord } from '../../src/orchestrate/experiment';
 import { openStore } from '../../src/storage';
 import { startSearch } from '../../src/temporal/client';
-import type { TrainResult } from '../../src/train/spec';
+import type { TrainResult } from '../../src/contracts/train';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { activityInputs } from '../support/temporal';
 import {

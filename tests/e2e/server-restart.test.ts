@@ -8,7 +8,6 @@ import { test } from 'node:test';
 import { experimentRecord, writeExperimentRecord } from '../../src/orchestrate/experiment';
 import { openStore } from '../../src/storage';
 import { startSearch } from '../../src/temporal/client';
-import type { SearchResult } from '../../workflows';
 import {
   assertLineageComplete,
   candidateFiles,
@@ -19,6 +18,7 @@ import {
   until,
   serverAndScratch,
 } from './support';
+import type { SearchResult } from '../../src/contracts/search';
 
 const fx = serverAndScratch('restart');
 

@@ -15,10 +15,11 @@ import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { createActivities } from '../../activities';
 import { ProcessExecutor } from '../../src/executor/process';
-import { readLineage, type LineageEvent } from '../../src/log/lineage';
+import type { LineageEvent } from '../../src/contracts/lineage';
+import { readLineage } from '../../src/log/lineage';
 import { SearchConfig, type SearchConfigInput } from '../../src/search/config';
 import { openStore, type ArtifactStore } from '../../src/storage';
-import { TrainResult } from '../../src/train/spec';
+import { TrainResult } from '../../src/contracts/train';
 import { runsOf, startTemporal, type TemporalTestEnv } from '../support/temporal';
 
 export const ROOT = resolve(__dirname, '../..');

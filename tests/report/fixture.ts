@@ -9,7 +9,7 @@ import { builtin, countParams, Graph, GraphNodeInput, initWeights, parseGraph, R
 import { appendLineage, LineageEventInput, openTrainCsv } from '../../src/log';
 import { writeCheckpoint } from '../../src/model/checkpoint';
 import { ArtifactStore } from '../../src/storage';
-import { TrainResult } from '../../src/train/spec';
+import { TrainResult } from '../../src/contracts/train';
 
 export const HOSTILE_ID = '<img src=x onerror=alert(1)>';
 export const HOSTILE_OP = 'wider fc1 x2 </script><script>alert("op")</script>';

@@ -10,7 +10,7 @@ import {
   runValAcc,
   standingOf,
 } from '../../src/report/standing';
-import { TrainResult } from '../../src/train/spec';
+import { TrainResult } from '../../src/contracts/train';
 
 const row = (epoch: number, valAcc: number | null, kind: 'epoch' | 'step' = 'epoch'): TrainRow => ({
   kind,

@@ -7,8 +7,8 @@ import {
   candidatesLeft,
   parseDuration,
   wallTimeLeftMs,
-  type Budget,
 } from '../../src/search/budget';
+import type { Budget } from '../../src/contracts/search';
 
 const H = 3_600_000;
 const none: Budget = { candidates: null, wallTime: null, gpuHours: null };

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { SearchConfig } from '../../src/search/config';
 import { adjustSpec, cumulativeAdjustment } from '../../src/search/divergence';
 import { attemptSpec, candidateSettings, runIdOf } from '../../src/search/train-spec';
-import { TrainSpec } from '../../src/train/spec';
+import { TrainSpec } from '../../src/contracts/train';
 
 const schedule = [{ lrScale: 0.1 }, { clipNorm: 1.0 }, { batchScale: 0.5 }];
 

@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import { Rng } from '../../src/graph/rng';
 import { SearchConfig, type GaStrategy } from '../../src/search/config';
 import { selectionPool, tournament } from '../../src/search/ga';
-import type { LeaderboardEntry } from '../../src/search/leaderboard';
 import { planGeneration } from '../../src/search/strategy';
+import type { LeaderboardEntry } from '../../src/contracts/search';
 
 const ga = (over: object): GaStrategy => {
   const s = SearchConfig.parse({ name: 'x', dataset: {}, strategy: { kind: 'ga', ...over } }).strategy;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SearchConfig } from '../../src/search/config';
-import { compactLeaderboard, ranked, type LeaderboardEntry } from '../../src/search/leaderboard';
+import { compactLeaderboard, ranked } from '../../src/search/leaderboard';
 import { carryState, initialSearchState, withEntry } from '../../src/search/state';
+import type { LeaderboardEntry } from '../../src/contracts/search';
 
 const entry = (candidateId: string, generation: number, valAcc: number): LeaderboardEntry => ({
   candidateId,

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Rng } from '../../src/graph/rng';
 import { SearchConfig, type StrategyConfig } from '../../src/search/config';
-import type { LeaderboardEntry } from '../../src/search/leaderboard';
 import { parsePlanText, stageCommands } from '../../src/search/plan';
 import { planGeneration } from '../../src/search/strategy';
+import type { LeaderboardEntry } from '../../src/contracts/search';
 
 const strategyOf = (strategy: unknown): StrategyConfig =>
   SearchConfig.parse({ name: 'x', dataset: {}, strategy }).strategy;

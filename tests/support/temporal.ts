@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
-import type { Activities } from '../../activities/types';
+import type { Activities } from '../../src/contracts/activities';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../src/temporal/devserver';
 import { bundleWorkflows, startWorkers } from '../../src/temporal/worker';
 

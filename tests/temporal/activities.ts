@@ -12,10 +12,10 @@ import type {
   RecordLineageInput,
   ReportInput,
   TrainActivityInput,
-} from '../../activities/types';
+} from '../../src/contracts/activities';
 import { hashString, Rng } from '../../src/graph/rng';
 import { candidateUri } from '../../src/search/train-spec';
-import type { TrainResult } from '../../src/train/spec';
+import type { TrainResult } from '../../src/contracts/train';
 
 export interface ScriptOptions {
   /** Candidates whose training diverges while the learning rate is above the value given. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { TrainActivityInput } from '../../activities/types';
+import type { TrainActivityInput } from '../../src/contracts/activities';
 import { SearchConfig } from '../../src/search/config';
 import { candidateSettings } from '../../src/search/train-spec';
 import { TASK_QUEUES } from '../../src/temporal/config';

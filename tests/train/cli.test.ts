@@ -16,7 +16,7 @@ import { TrainProgress } from '../../src/train/run';
 import { initWeights, parseGraph, Rng } from '../../src/graph';
 import { writeCheckpoint } from '../../src/model';
 import { openStore } from '../../src/storage';
-import { TRAIN_EXIT, TrainResult, TrainSpecInput } from '../../src/train/spec';
+import { TRAIN_EXIT, TrainResult, TrainSpecInput } from '../../src/contracts/train';
 import { assertSameRun, tempDir } from './fixtures';
 
 const ROOT = resolve(__dirname, '../..');

@@ -11,7 +11,7 @@ import { before, test } from 'node:test';
 import { buildModel, predict, readCheckpoint, tf } from '../../src/model';
 import { openStore } from '../../src/storage';
 import { runTraining } from '../../src/train/run';
-import { TrainSpecInput } from '../../src/train/spec';
+import { TrainSpecInput } from '../../src/contracts/train';
 import { readLogits, teacherLogits } from '../../src/train/teacher';
 import {
   CLASSES,

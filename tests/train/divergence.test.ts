@@ -10,7 +10,7 @@ import { readLineage, readTrainCsv } from '../../src/log';
 import { tf } from '../../src/model';
 import { openStore } from '../../src/storage';
 import { runTraining } from '../../src/train/run';
-import { TrainResult } from '../../src/train/spec';
+import { TrainResult } from '../../src/contracts/train';
 import { patternData, startCheckpoint, tempDir } from './fixtures';
 
 before(async () => {

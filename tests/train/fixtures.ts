@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Graph, parseGraph, Rng } from '../../src/graph';
 import { inMemoryData, LabelledSet, TrainingData } from '../../src/train/data';
-import { TrainResult } from '../../src/train/spec';
+import { TrainResult } from '../../src/contracts/train';
 import assert from 'node:assert/strict';
 
 export const SHAPE = [8, 8, 1];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { tf } from '../../src/model';
 import { runTraining } from '../../src/train/run';
-import { TrainSpecInput } from '../../src/train/spec';
+import { TrainSpecInput } from '../../src/contracts/train';
 import { patternData, startCheckpoint, tempDir, tinyNet } from './fixtures';
 
 before(async () => {

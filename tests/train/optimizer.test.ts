@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { tf } from '../../src/model';
 import { clipByGlobalNorm, Optimizer, Param } from '../../src/train/optimizer';
-import { OptimizerSpec } from '../../src/train/spec';
+import { OptimizerSpec } from '../../src/contracts/train';
 
 before(async () => {
   await tf.setBackend('cpu');

@@ -12,7 +12,7 @@ import { readCheckpoint, tf } from '../../src/model';
 import { openStore } from '../../src/storage';
 import { readTrainCsv } from '../../src/log';
 import { runTraining } from '../../src/train/run';
-import { TrainSpecInput } from '../../src/train/spec';
+import { TrainSpecInput } from '../../src/contracts/train';
 import { assertSameRun, lines, patternData, startCheckpoint, tempDir } from './fixtures';
 
 before(async () => {

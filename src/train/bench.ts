@@ -6,9 +6,9 @@
  */
 import { builtin, countFlops, initWeights, Rng } from '../graph';
 import { buildModel } from '../model/build';
-import { tf } from '../model/tf';
-import { KernelMode } from './kernels';
-import { initBackend, useKernels } from './select';
+import { tf } from '../backend/tf';
+import { KernelMode } from '../backend/kernels';
+import { initBackend, useKernels } from '../backend/select';
 import { median } from '../stats';
 
 export interface BenchTrainOptions {

@@ -7,15 +7,24 @@
  * never weights, datasets or logs. URIs are absolute (`file:///…` or `s3://…`): the client
  * resolves the storage root before it starts a workflow, because a worker's cwd may differ.
  */
-import type { LineageEventInput } from '../src/log/lineage';
-import type { RetryAdjustment } from '../src/search/divergence';
-import type { DatasetSpec, TrainResult, TrainSpecInput } from '../src/train/spec';
+import type { LineageEventInput } from './lineage';
+import type { DatasetSpec, TrainResult, TrainSpecInput } from './train';
 
 /** Where a child grows from: a trained candidate, or the start architecture. */
 export type MutateParent =
   | { kind: 'candidate'; candidateId: string; checkpoint: string }
   /** A builtin name, a graph.json path or a checkpoint URI (the search config's `start.arch`). */
   | { kind: 'start'; arch: string };
+
+/** What a divergence retry changes in the spec (src/search/divergence.ts folds them). */
+export interface RetryAdjustment {
+  /** Multiplies the optimizer's learning rate. */
+  lrScale?: number;
+  /** Sets gradient clipping by global norm (the smaller of this and any clip already set). */
+  clipNorm?: number;
+  /** Multiplies the batch size (rounded, at least 1). */
+  batchScale?: number;
+}
 
 export interface MutateInput {
   /** `<storage>/experiments/<experimentId>`. */
