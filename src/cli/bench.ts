@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { benchCompare, benchTrain, BenchTrainResult } from '../train/bench';
 import { datasetEntry } from '../data';
-import { UsageError } from './command';
+import { UsageError } from '../contracts/errors';
 
 export const help = `netgrow bench train --arch <builtin> [options] — training throughput
 

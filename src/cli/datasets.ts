@@ -1,7 +1,7 @@
 /** `netgrow datasets`: which datasets this machine has, where, and how to get the others. */
 import { parseArgs } from 'node:util';
 import { describeDatasets, downloadDataset } from '../data';
-import { UsageError } from './command';
+import { UsageError } from '../contracts/errors';
 
 export const help = `netgrow datasets [--json] [--data-dir DIR] [--download NAME] — the dataset registry
 

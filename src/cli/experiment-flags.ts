@@ -3,7 +3,6 @@
  * experiment id argument, the Temporal session of an existing experiment, and running or
  * following a workflow with the terminal's progress and Ctrl-C.
  */
-import { parseArgs } from 'node:util';
 import { findExperiment, localStateDir, type ExperimentRecord } from '../orchestrate/experiment';
 import {
   followExperiment,
@@ -15,10 +14,10 @@ import { quietTemporalRuntime } from '../orchestrate/runtime';
 import { openTemporal, temporalTarget } from '../orchestrate/session';
 import { interruptSignal, terminalIO } from '../orchestrate/terminal';
 import type { SearchConfig } from '../search/config';
-import { UsageError } from './command';
+import { UsageError } from '../contracts/errors';
+import { parseFlags, type FlagOptions, type Flags } from './flags';
 
-type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
-export type Flags = Record<string, string | boolean | undefined>;
+export type { Flags };
 
 export interface ExperimentFlags {
   parallelism?: string;
@@ -48,20 +47,12 @@ export const LOCATE_OPTIONS = {
   namespace: { type: 'string' },
 } as const;
 
-export function parseFlags(args: string[], command: string, options: Options): Flags {
-  try {
-    return parseArgs({ args, options, allowPositionals: false }).values as Flags;
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}; see netgrow ${command} --help`);
-  }
-}
-
 /** `netgrow <command> <experimentId> [flags]`: the id and the parsed flags. */
 export function experimentArgs(
   args: string[],
   command: string,
   usage: string,
-  options: Options,
+  options: FlagOptions,
 ): [string, Flags] {
   const [id, ...rest] = args;
   if (!id || id.startsWith('-')) throw new UsageError(`usage: netgrow ${command} <experimentId> ${usage}`);

@@ -7,9 +7,10 @@ import { dirname, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { loadSearchConfig, parseSearchConfig, ConfigError, type SearchConfig } from '../search/config';
 import { parsePlanText } from '../search/plan';
-import { EXPERIMENT_OPTIONS, parseFlags } from './experiment-flags';
+import { EXPERIMENT_OPTIONS } from './experiment-flags';
+import { parseFlags } from './flags';
 import { prepare, runExperimentCommand } from './search';
-import { UsageError } from './command';
+import { UsageError } from '../contracts/errors';
 
 export const help = `netgrow grow --plan <file> [options] — grow a network by an explicit plan, training after each stage
 

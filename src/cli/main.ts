@@ -2,9 +2,8 @@
  * `netgrow` — a thin shell: parse the command name, hand the rest to the command's module,
  * and turn any error into one clear line on stderr with a non-zero exit code.
  */
-import { INPUT_ERROR_NAMES, OUTAGE_ERROR_NAMES } from '../errors';
-import { UsageError } from './command';
 import { COMMANDS } from './commands';
+import { reportError } from './errors';
 import { version } from './version';
 
 function usage(): string {
@@ -18,16 +17,6 @@ function usage(): string {
     '',
     'environment: NETGROW_BACKEND=tensorflow|wasm|cpu, NETGROW_DATA=<dataset folder>, NETGROW_DEBUG=1 (stack traces)',
   ].join('\n');
-}
-
-/** Known user-facing errors print as their message alone; anything else is a bug or an outage. */
-export function describeError(e: unknown): { line: string; code: number } {
-  if (!(e instanceof Error)) return { line: String(e), code: 4 };
-  if (OUTAGE_ERROR_NAMES.includes(e.name)) return { line: e.message, code: 4 };
-  if (INPUT_ERROR_NAMES.includes(e.name)) {
-    return { line: e.message, code: e instanceof UsageError ? e.exitCode : 2 };
-  }
-  return { line: `internal error: ${e.message} (set NETGROW_DEBUG=1 for the stack trace)`, code: 4 };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -59,10 +48,7 @@ if (require.main === module || process.argv[1]?.endsWith('netgrow.js')) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      const { line, code } = describeError(e);
-      console.error(`netgrow: ${line}`);
-      if (process.env.NETGROW_DEBUG && e instanceof Error) console.error(e.stack);
-      process.exitCode = code;
+      process.exitCode = reportError(e);
     },
   );
 }

@@ -5,23 +5,24 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   builtin,
   BUILTIN_NAMES,
   countParams,
   Graph,
-  GraphError,
   initWeights,
   isBuiltin,
   parseGraphJson,
   Rng,
   Weights,
 } from '../graph';
-import { applyCommands, CommandError, MorphError, MorphStep, parseCommands } from '../morph';
+import { applyCommands, MorphStep, parseCommands } from '../morph';
 // Static imports: under the tsx loader of bin/netgrow.js a dynamic import() takes the ESM path,
 // which cannot resolve extensionless TypeScript modules.
 import { initBackend } from '../backend';
+import { reportError } from './errors';
+import { parseFlags } from './flags';
+import { UsageError } from '../contracts/errors';
 import { readCheckpoint, writeCheckpoint } from '../model/checkpoint';
 import { checkPreservation } from '../model/verify';
 import { FileStore } from '../storage/file-store';
@@ -63,73 +64,49 @@ interface MorphOptions {
   json: boolean;
 }
 
-/** A mistake in the invocation: one line on stderr, exit 2. */
-class MorphUsageError extends Error {}
-
 export async function run(args: string[]): Promise<number> {
   try {
     const opts = parseOptions(args);
     const parent = await loadNetwork(opts);
     return await morphNetwork(parent, opts);
   } catch (e) {
-    if (
-      e instanceof MorphUsageError ||
-      e instanceof CommandError ||
-      e instanceof MorphError ||
-      e instanceof GraphError ||
-      (e instanceof Error && e.name === 'CheckpointError')
-    ) {
-      console.error(`netgrow morph: ${e.message}`);
-      return 2;
-    }
-    throw e;
+    return reportError(e, 'netgrow morph');
   }
 }
 
 function parseOptions(args: string[]): MorphOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        arch: { type: 'string' },
-        ops: { type: 'string' },
-        seed: { type: 'string' },
-        input: { type: 'string' },
-        classes: { type: 'string' },
-        check: { type: 'boolean', default: false },
-        samples: { type: 'string' },
-        backend: { type: 'string' },
-        out: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (e) {
-    // node's messages can run over several lines; the first says what was wrong.
-    throw new MorphUsageError(`${(e as Error).message.split('\n')[0]} (netgrow morph --help)`);
-  }
-  if (!values.arch) throw new MorphUsageError('--arch <builtin|path> is required (netgrow morph --help)');
+  const values = parseFlags(args, 'morph', {
+    arch: { type: 'string' },
+    ops: { type: 'string' },
+    seed: { type: 'string' },
+    input: { type: 'string' },
+    classes: { type: 'string' },
+    check: { type: 'boolean', default: false },
+    samples: { type: 'string' },
+    backend: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
+  if (!values.arch) throw new UsageError('--arch <builtin|path> is required (netgrow morph --help)');
   if (values.ops === undefined)
-    throw new MorphUsageError('--ops "<cmd>; <cmd>" is required (netgrow morph --help)');
+    throw new UsageError('--ops "<cmd>; <cmd>" is required (netgrow morph --help)');
   const int = (flag: string, v: string | undefined, min: number): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
     if (!Number.isInteger(n) || n < min)
-      throw new MorphUsageError(`--${flag} must be an integer ≥ ${min}, received '${v}'`);
+      throw new UsageError(`--${flag} must be an integer ≥ ${min}, received '${v}'`);
     return n;
   };
   let input: number[] | undefined;
   if (values.input !== undefined) {
     input = values.input.split('x').map(Number);
     if (![1, 3].includes(input.length) || input.some((d) => !Number.isInteger(d) || d < 1)) {
-      throw new MorphUsageError(`--input is HxWxC (28x28x1) or D (784), received '${values.input}'`);
+      throw new UsageError(`--input is HxWxC (28x28x1) or D (784), received '${values.input}'`);
     }
   }
   const backend = values.backend;
   if (backend !== undefined && !['tensorflow', 'wasm', 'cpu'].includes(backend)) {
-    throw new MorphUsageError(`--backend is tensorflow, wasm or cpu, received '${backend}'`);
+    throw new UsageError(`--backend is tensorflow, wasm or cpu, received '${backend}'`);
   }
   return {
     arch: values.arch,
@@ -157,14 +134,14 @@ async function loadNetwork(o: MorphOptions): Promise<Network> {
     return { graph, weights: initWeights(graph, rng) };
   }
   if (!existsSync(o.arch)) {
-    throw new MorphUsageError(
+    throw new UsageError(
       `--arch '${o.arch}' is neither a builtin (${BUILTIN_NAMES.join(', ')}) nor an existing graph.json or checkpoint folder`,
     );
   }
-  if (o.input || o.classes) throw new MorphUsageError('--input and --classes apply to builtins only');
+  if (o.input || o.classes) throw new UsageError('--input and --classes apply to builtins only');
   if (statSync(o.arch).isDirectory()) {
     if (!existsSync(join(o.arch, 'meta.json'))) {
-      throw new MorphUsageError(`--arch '${o.arch}' is a folder without meta.json, not a checkpoint`);
+      throw new UsageError(`--arch '${o.arch}' is a folder without meta.json, not a checkpoint`);
     }
     const { graph, weights } = await readCheckpoint(new FileStore(o.arch), '');
     return { graph, weights };
@@ -183,7 +160,7 @@ interface StepReport extends MorphStep {
 async function morphNetwork(parent: Network, o: MorphOptions): Promise<number> {
   // Parse everything before any work, so a typo in the last command costs nothing.
   const commands = parseCommands(o.ops);
-  if (commands.length === 0) throw new MorphUsageError('--ops holds no command');
+  if (commands.length === 0) throw new UsageError('--ops holds no command');
   const check = o.check ? await checker(o) : null;
   const reports: StepReport[] = [];
   const measurements: Array<ReturnType<Check>> = [];

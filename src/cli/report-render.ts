@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { ReportError, writeReport } from '../report';
 import { openStore, parseUri, S3Options } from '../storage';
-import { UsageError } from './command';
+import { UsageError } from '../contracts/errors';
 
 export interface ReportRequest {
   /** The store that holds `experiments/`: `file://./runs`, a path, or `s3://bucket/prefix`. */

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { findExperiment } from '../orchestrate/experiment';
 import { describeReportOutcome, renderExperimentReport } from './report-render';
-import { UsageError } from './command';
+import { UsageError } from '../contracts/errors';
 
 export const help = `netgrow report <experimentId> [options] — write report/index.html of an experiment
 

@@ -6,15 +6,15 @@
 import { dirname, resolve } from 'node:path';
 import { loadSearchConfig, type SearchConfig } from '../search/config';
 import { checkRunnable } from '../orchestrate/validate';
-import { UsageError } from './command';
+import { UsageError } from '../contracts/errors';
 import {
   EXPERIMENT_OPTIONS,
   flagTarget,
   type ExperimentFlags,
   type Flags,
-  parseFlags,
   runExperiment,
 } from './experiment-flags';
+import { parseFlags } from './flags';
 
 export const help = `netgrow search --config <file> [options] — run a search (GA, random, hill climbing) on Temporal
 

@@ -12,7 +12,9 @@ import { locateFile } from '../train/locate';
 import { runTraining } from '../train/run';
 import { TRAIN_EXIT, TrainResult } from '../contracts/train';
 import { parseTrainSpec, SpecError } from '../train/spec-errors';
-import { exitCodeFor } from '../train/errors';
+import { UsageError } from '../contracts/errors';
+import { reportError } from './errors';
+import { parseFlags } from './flags';
 import { BackendName, initBackend } from '../backend';
 
 export const help = `netgrow train --spec <file|uri> [options] — train one network as a TrainSpec says
@@ -43,10 +45,10 @@ export async function run(args: string[]): Promise<number> {
   let flags: Flags;
   let spec;
   try {
-    flags = parseFlags(args);
+    flags = parseTrainFlags(args);
     spec = parseTrainSpec(applyFlags(await readSpec(flags.spec), flags), flags.spec);
   } catch (e) {
-    return fail(e);
+    return reportError(e, 'netgrow train');
   }
   const stop = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
@@ -65,7 +67,7 @@ export async function run(args: string[]): Promise<number> {
     if (flags.json) console.log(JSON.stringify(result));
     return exitCode(result);
   } catch (e) {
-    return fail(e);
+    return reportError(e, 'netgrow train');
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
@@ -78,43 +80,31 @@ function exitCode(r: TrainResult): number {
   return TRAIN_EXIT.done;
 }
 
-function fail(e: unknown): number {
-  const code = exitCodeFor(e);
-  const known = code === TRAIN_EXIT.badInput || e instanceof StorageError;
-  const message = e instanceof Error ? e.message : String(e);
-  console.error(
-    `netgrow train: ${known ? message : `internal error: ${message} (set NETGROW_DEBUG=1 for the stack trace)`}`,
-  );
-  if (process.env.NETGROW_DEBUG && e instanceof Error) console.error(e.stack);
-  return code;
-}
-
-function parseFlags(args: string[]): Flags {
-  const flags: Partial<Flags> = { json: false };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined || v.startsWith('--'))
-        throw new SpecError(`${a} needs a value (netgrow train --help)`);
-      return v;
-    };
-    if (a === '--spec') flags.spec = value();
-    else if (a === '--resume') flags.resume = true;
-    else if (a === '--no-resume') flags.resume = false;
-    else if (a === '--data-dir') flags.dataDir = value();
-    else if (a === '--backend') flags.backend = backendName(value());
-    else if (a === '--json') flags.json = true;
-    else throw new SpecError(`unknown option '${a}'; netgrow train --help lists the options`);
-  }
-  if (!flags.spec)
-    throw new SpecError('--spec <file|uri> is required: the TrainSpec to run (netgrow train --help)');
-  return flags as Flags;
+function parseTrainFlags(args: string[]): Flags {
+  const values = parseFlags(args, 'train', {
+    spec: { type: 'string' },
+    resume: { type: 'boolean' },
+    'no-resume': { type: 'boolean' },
+    'data-dir': { type: 'string' },
+    backend: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
+  if (!values.spec)
+    throw new UsageError('--spec <file|uri> is required: the TrainSpec to run (netgrow train --help)');
+  if (values.resume && values['no-resume'])
+    throw new UsageError('--resume and --no-resume contradict each other');
+  return {
+    spec: values.spec,
+    resume: values.resume ? true : values['no-resume'] ? false : undefined,
+    dataDir: values['data-dir'],
+    backend: values.backend === undefined ? undefined : backendName(values.backend),
+    json: values.json,
+  };
 }
 
 function backendName(v: string): BackendName {
   if (v === 'tensorflow' || v === 'wasm' || v === 'cpu') return v;
-  throw new SpecError(`--backend ${v} is not a backend; use tensorflow, wasm or cpu`);
+  throw new UsageError(`--backend ${v} is not a backend; use tensorflow, wasm or cpu`);
 }
 
 async function readSpec(where: string): Promise<unknown> {

@@ -13,7 +13,7 @@ import { openTemporal } from '../orchestrate/session';
 import { quietTemporalRuntime } from '../orchestrate/runtime';
 import { interruptSignal } from '../orchestrate/terminal';
 import { runLocalWorkers } from '../orchestrate/workers';
-import { UsageError } from './command';
+import { UsageError } from '../contracts/errors';
 
 export const help = `netgrow worker [options] — run netgrow's Temporal workers (cluster mode)
 

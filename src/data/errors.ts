@@ -3,6 +3,7 @@
  * code, `describeDatasets` to `available: false`); the message is one line for people: what was
  * wrong, where, and how to fix it.
  */
+import { NetgrowError } from '../contracts/errors';
 export type DatasetErrorCode =
   /** No copy of the dataset in any place looked. */
   | 'missing'
@@ -15,13 +16,13 @@ export type DatasetErrorCode =
   /** A download failed or delivered the wrong bytes. */
   | 'download';
 
-export class DatasetError extends Error {
+export class DatasetError extends NetgrowError {
   override readonly name = 'DatasetError';
   constructor(
     readonly code: DatasetErrorCode,
     message: string,
   ) {
-    super(message);
+    super(message, 'input');
   }
 }
 

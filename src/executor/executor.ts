@@ -4,6 +4,7 @@
  * differ only in where `netgrow train --spec` runs.
  */
 import { TrainResult, TrainSpec } from '../contracts/train';
+import { NetgrowError } from '../contracts/errors';
 
 export interface TrainProgress {
   epoch: number;
@@ -28,12 +29,12 @@ export interface TrainExecutor {
 export type ExecutorErrorCode = 'bad_input' | 'infrastructure' | 'cancelled';
 
 /** `retryable` tells the orchestrator whether trying the same run again can help. */
-export class ExecutorError extends Error {
+export class ExecutorError extends NetgrowError {
   constructor(
     readonly code: ExecutorErrorCode,
     message: string,
   ) {
-    super(message);
+    super(message, code === 'bad_input' ? 'input' : 'infrastructure');
     this.name = 'ExecutorError';
   }
   get retryable(): boolean {

@@ -1,4 +1,5 @@
 /** Errors of the IR layer: a machine-readable code plus a sentence that names the node. */
+import { NetgrowError } from '../contracts/errors';
 export type GraphErrorCode =
   | 'schema'
   | 'duplicate_id'
@@ -10,13 +11,13 @@ export type GraphErrorCode =
   | 'shape'
   | 'json';
 
-export class GraphError extends Error {
+export class GraphError extends NetgrowError {
   constructor(
     readonly code: GraphErrorCode,
     message: string,
     readonly nodeId?: string,
   ) {
-    super(message);
+    super(message, 'input');
     this.name = 'GraphError';
   }
 }

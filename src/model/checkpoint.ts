@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { checkWeights, Graph, graphToJson, paramEntries, parseGraphJson, size, Weights } from '../graph';
 import { sha256Hex as sha256 } from '../storage/integrity';
 import { ArtifactStore, StorageError } from '../storage/store';
+import { NetgrowError } from '../contracts/errors';
 
 export const CHECKPOINT_FORMAT = 'netgrow.checkpoint/v1';
 const FILES = ['graph.json', 'weights.json', 'weights.bin'] as const;
@@ -44,12 +45,12 @@ export interface Checkpoint {
   meta: CheckpointMeta;
 }
 
-export class CheckpointError extends Error {
+export class CheckpointError extends NetgrowError {
   constructor(
     readonly code: 'missing' | 'integrity' | 'format',
     message: string,
   ) {
-    super(message);
+    super(message, 'input');
     this.name = 'CheckpointError';
   }
 }

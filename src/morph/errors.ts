@@ -4,14 +4,15 @@
  * cannot apply to this network, and says which node and why. Neither ever leaves a broken
  * graph behind: transforms refuse before they build anything.
  */
+import { NetgrowError } from '../contracts/errors';
 export type CommandErrorCode = 'syntax' | 'unknown_op' | 'bad_argument' | 'bad_option';
 
-export class CommandError extends Error {
+export class CommandError extends NetgrowError {
   constructor(
     readonly code: CommandErrorCode,
     message: string,
   ) {
-    super(message);
+    super(message, 'input');
     this.name = 'CommandError';
   }
 }
@@ -50,13 +51,13 @@ export type MorphErrorCode =
   /** The sampler found no feasible command within its tries. */
   | 'no_feasible_command';
 
-export class MorphError extends Error {
+export class MorphError extends NetgrowError {
   constructor(
     readonly code: MorphErrorCode,
     message: string,
     readonly nodeId?: string,
   ) {
-    super(message);
+    super(message, 'input');
     this.name = 'MorphError';
   }
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { SearchConfig } from '../search/config';
 import { formatUri, joinUri, openStore, parseUri, StorageError } from '../storage';
-import { UsageError } from '../cli/command';
+import { UsageError } from '../contracts/errors';
 
 export type ExperimentKind = 'search' | 'grow';
 

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { UsageError } from '../cli/command';
+import { UsageError } from '../contracts/errors';
 import { DEV_SERVER, NAMESPACE } from '../temporal/config';
 import { DevServerError, resolveTemporalCli, startDevServer, type DevServer } from '../temporal/devserver';
 import { temporalDir } from './experiment';

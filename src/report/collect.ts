@@ -12,10 +12,12 @@ import { CheckpointMeta, readCheckpointMeta } from '../model/checkpoint';
 import { ArtifactStore } from '../storage/store';
 import { TrainResult } from '../contracts/train';
 import { naturalCompare } from './layout';
+import { NetgrowError } from '../contracts/errors';
 
-export class ReportError extends Error {
+export class ReportError extends NetgrowError {
+  readonly code = 'report';
   constructor(message: string) {
-    super(message);
+    super(message, 'input');
     this.name = 'ReportError';
   }
 }

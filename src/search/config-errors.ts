@@ -3,8 +3,10 @@
  * the fields that would have been accepted when one is unknown (with the likely one meant).
  */
 import type { z } from 'zod';
+import { NetgrowError } from '../contracts/errors';
 
-export class ConfigError extends Error {
+export class ConfigError extends NetgrowError {
+  readonly code = 'config';
   constructor(
     readonly source: string,
     readonly problems: string[],
@@ -12,6 +14,7 @@ export class ConfigError extends Error {
     const noun = problems.length === 1 ? 'problem' : 'problems';
     super(
       `${source}: ${problems.length} ${noun} in the search config\n${problems.map((p) => `  ${p}`).join('\n')}`,
+      'input',
     );
     this.name = 'ConfigError';
   }

@@ -6,7 +6,7 @@
 import type { SearchConfig } from './config';
 import type { ChildPlan } from './generation';
 import { compactLeaderboard } from './leaderboard';
-import type { Budget, BudgetLimit, LeaderboardEntry, SearchEnd } from '../contracts/search';
+import type { Budget, LeaderboardEntry } from '../contracts/search';
 
 export interface SearchState {
   /** The generation this run works on. */

@@ -11,6 +11,7 @@
  * - Errors are `StorageError`s with a machine-readable code; credentials never appear in
  *   messages, logs or URIs returned from here.
  */
+import { NetgrowError } from '../contracts/errors';
 export interface ArtifactStore {
   /** The root URI, without credentials: `file:///abs/path` or `s3://bucket/prefix`. */
   readonly uri: string;
@@ -51,12 +52,12 @@ export interface ArtifactStore {
  */
 export type StorageErrorCode = 'not_found' | 'integrity' | 'bad_uri' | 'no_bucket' | 'unavailable' | 'denied';
 
-export class StorageError extends Error {
+export class StorageError extends NetgrowError {
   constructor(
     readonly code: StorageErrorCode,
     message: string,
   ) {
-    super(message);
+    super(message, code === 'bad_uri' || code === 'not_found' ? 'input' : 'infrastructure');
     this.name = 'StorageError';
   }
 }

@@ -4,7 +4,7 @@
  * Workflow code imports this module, so it holds constants and pure functions only (no
  * `process`, no I/O): it is bundled into the workflow sandbox.
  */
-import { INPUT_ERROR_NAMES } from '../errors';
+import { BAD_INPUT } from '../contracts/errors';
 import {
   defineSearchAttributeKey,
   SearchAttributeType,
@@ -75,10 +75,11 @@ export function experimentMemo(
 }
 
 /**
- * Errors that no retry can fix: the activity adapters throw these (by `Error.name`, which
- * the SDK uses as the failure type), and Temporal stops retrying at once.
+ * Failure types no retry can fix. The activity adapters raise every input error as a
+ * non-retryable failure already (typed with its class name, activities/failures.ts); this
+ * list covers the generic type for failures raised without that flag.
  */
-export const NON_RETRYABLE_ERRORS: string[] = [...INPUT_ERROR_NAMES, 'BadInput'];
+export const NON_RETRYABLE_ERRORS: string[] = [BAD_INPUT];
 
 const retry = (maximumAttempts?: number): RetryPolicy => ({
   initialInterval: '1s',

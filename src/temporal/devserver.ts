@@ -15,6 +15,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { DEV_SERVER, NAMESPACE, SEARCH_ATTRIBUTES, searchAttributeFlags } from './config';
+import { NetgrowError } from '../contracts/errors';
 
 export interface DevServerOptions {
   /** Folder for `temporal.sqlite` and `temporal.log`; created when absent. */
@@ -48,9 +49,10 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export class DevServerError extends Error {
+export class DevServerError extends NetgrowError {
+  readonly code = 'dev_server';
   constructor(message: string) {
-    super(message);
+    super(message, 'infrastructure');
     this.name = 'DevServerError';
   }
 }

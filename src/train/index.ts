@@ -1,6 +1,5 @@
 export * from '../contracts/train';
 export * from './spec-errors';
-export * from './errors';
 export * from './run';
 export * from './data';
 export * from './losses';

@@ -1,13 +1,15 @@
 /** A TrainSpec that does not validate: every zod issue, one per line, each with its path. */
 import { z } from 'zod';
 import { TrainSpec, TrainSpecInput } from '../contracts/train';
+import { NetgrowError } from '../contracts/errors';
 
-export class SpecError extends Error {
+export class SpecError extends NetgrowError {
+  readonly code = 'spec';
   constructor(
     message: string,
     readonly issues: string[] = [],
   ) {
-    super(message);
+    super(message, 'input');
     this.name = 'SpecError';
   }
 }

@@ -16,10 +16,12 @@ import {
 } from '../graph';
 import { readCheckpoint } from '../model/checkpoint';
 import { StoreOpener } from './locate';
+import { NetgrowError } from '../contracts/errors';
 
-export class StartError extends Error {
+export class StartError extends NetgrowError {
+  readonly code = 'start';
   constructor(message: string) {
-    super(message);
+    super(message, 'input');
     this.name = 'StartError';
   }
 }

@@ -13,6 +13,7 @@ import { readCheckpoint } from '../model/checkpoint';
 import { sha256Hex } from '../storage/integrity';
 import { ArtifactStore, StorageError } from '../storage/store';
 import { locateFile, StoreOpener } from './locate';
+import { NetgrowError } from '../contracts/errors';
 
 export const LogitsManifest = z.strictObject({
   format: z.literal('netgrow.logits/v1'),
@@ -31,9 +32,10 @@ export interface TeacherLogits {
   data: Float32Array;
 }
 
-export class TeacherError extends Error {
+export class TeacherError extends NetgrowError {
+  readonly code = 'teacher';
   constructor(message: string) {
-    super(message);
+    super(message, 'input');
     this.name = 'TeacherError';
   }
 }

@@ -118,7 +118,7 @@ describe('netgrow morph', () => {
       ],
       [
         ['--arch', 'mlp', '--ops', 'deeper fc1', '--seed', '-1'],
-        /^netgrow morph: Option '--seed' argument is ambiguous\. \(netgrow morph --help\)$/,
+        /^netgrow morph: Option '--seed' argument is ambiguous; see netgrow morph --help$/,
       ],
       [
         ['--arch', 'mlp', '--ops', 'deeper fc1', '--input', '28x28'],
