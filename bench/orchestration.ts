@@ -22,13 +22,13 @@ import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
-import { experimentRecord, writeExperimentRecord } from '../src/orchestrate/experiment';
-import { quietTemporalRuntime } from '../src/orchestrate/runtime';
-import { runLocalWorkers } from '../src/orchestrate/workers';
+import { experimentRecord, writeExperimentRecord } from '../src/experiment/experiment';
+import { quietTemporalRuntime } from '../src/experiment/runtime';
+import { runLocalWorkers } from '../worker/index';
 import { SearchConfig } from '../src/search/config';
 import { startSearch } from '../src/temporal/client';
 import { startDevServer } from '../src/temporal/devserver';
-import { bundleWorkflows } from '../src/temporal/worker';
+import { bundleWorkflows } from '../worker/index';
 import type { TrainResult } from '../src/contracts/train';
 import type { SearchResult } from '../src/contracts/search';
 

@@ -6,9 +6,9 @@
  */
 import { CancelledFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { displayUri } from '../orchestrate/run';
-import { runLocalWorkers } from '../orchestrate/workers';
-import type { NetgrowWorkers } from '../temporal/worker';
+import { displayUri } from '../experiment/run';
+import type { NetgrowWorkers } from '../contracts/workers';
+import type { CliContext } from './command';
 import { experimentArgs, LOCATE_OPTIONS, openExperiment } from './experiment-flags';
 
 export const help = `netgrow cancel <experimentId> [options] — cancel an experiment (running training stops)
@@ -21,7 +21,7 @@ export const help = `netgrow cancel <experimentId> [options] — cancel an exper
 To end a search gracefully instead (finish the running candidates, write the report), send it the
 stop signal: temporal workflow signal --workflow-id <experimentId> --name stop`;
 
-export async function run(args: string[]): Promise<number> {
+export async function run(args: string[], ctx: CliContext): Promise<number> {
   const [id, values] = experimentArgs(args, 'cancel', '[options]', {
     ...LOCATE_OPTIONS,
     'no-wait': { type: 'boolean' },
@@ -40,7 +40,7 @@ export async function run(args: string[]): Promise<number> {
     if (values['no-wait']) return 0;
     if (session.server) {
       // This process started the embedded server, so no worker runs the workflow: be one.
-      workers = await runLocalWorkers({
+      workers = await ctx.startWorkers({
         connection: await session.nativeConnection(),
         namespace: session.namespace,
         executor: record.config.executor.kind === 'inprocess' ? 'inprocess' : 'process',

@@ -3,18 +3,19 @@
  * experiment id argument, the Temporal session of an existing experiment, and running or
  * following a workflow with the terminal's progress and Ctrl-C.
  */
-import { findExperiment, localStateDir, type ExperimentRecord } from '../orchestrate/experiment';
+import { findExperiment, localStateDir, type ExperimentRecord } from '../experiment/experiment';
 import {
   followExperiment,
   launchExperiment,
   type ExperimentOutcome,
   type FollowOptions,
-} from '../orchestrate/run';
-import { quietTemporalRuntime } from '../orchestrate/runtime';
-import { openTemporal, temporalTarget } from '../orchestrate/session';
-import { interruptSignal, terminalIO } from '../orchestrate/terminal';
+} from '../experiment/run';
+import { quietTemporalRuntime } from '../experiment/runtime';
+import { openTemporal, temporalTarget } from '../experiment/session';
+import { interruptSignal, terminalIO } from './terminal';
 import type { SearchConfig } from '../search/config';
 import { UsageError } from '../contracts/errors';
+import type { CliContext } from './command';
 import { parseFlags, type FlagOptions, type Flags } from './flags';
 
 export type { Flags };
@@ -86,6 +87,7 @@ export async function openExperiment(id: string, values: Flags) {
 export async function runExperiment(
   values: Flags,
   what: { kind: Parameters<typeof launchExperiment>[0]; config: SearchConfig } | { record: ExperimentRecord },
+  ctx: CliContext,
 ): Promise<number> {
   const json = values.json === true;
   const interrupt = interruptSignal();
@@ -95,6 +97,7 @@ export async function runExperiment(
       target: flagTarget(values, config.temporal),
       io: terminalIO({ json }),
       localWorkers: values.workers === true,
+      startWorkers: ctx.startWorkers,
       detach: values.detach === true,
       headless: values.headless === true,
       interrupt: interrupt.signal,

@@ -13,7 +13,9 @@ export function parseFlags<O extends FlagOptions>(args: string[], command: strin
     return parseArgs({ args, options, strict: true as const, allowPositionals: false as const }).values;
   } catch (e) {
     // node's messages can run over several lines; the first says what was wrong.
-    throw new UsageError(`${(e as Error).message.split('\n')[0].replace(/\.$/, '')}; see netgrow ${command} --help`);
+    throw new UsageError(
+      `${(e as Error).message.split('\n')[0].replace(/\.$/, '')}; see netgrow ${command} --help`,
+    );
   }
 }
 

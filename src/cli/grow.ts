@@ -7,9 +7,10 @@ import { dirname, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { loadSearchConfig, parseSearchConfig, ConfigError, type SearchConfig } from '../search/config';
 import { parsePlanText } from '../search/plan';
-import { EXPERIMENT_OPTIONS } from './experiment-flags';
+import { EXPERIMENT_OPTIONS, runExperiment } from './experiment-flags';
 import { parseFlags } from './flags';
-import { prepare, runExperimentCommand } from './search';
+import { prepare } from './search';
+import type { CliContext } from './command';
 import { UsageError } from '../contracts/errors';
 
 export const help = `netgrow grow --plan <file> [options] — grow a network by an explicit plan, training after each stage
@@ -29,7 +30,7 @@ export const help = `netgrow grow --plan <file> [options] — grow a network by 
 The first stage trains the start network as it is; a stage that cannot be trained ends the plan.
 The result lists every stage's accuracy (the seed's Figure 3) and the report shows the lineage.`;
 
-export async function run(args: string[]): Promise<number> {
+export async function run(args: string[], ctx: CliContext): Promise<number> {
   const values = parseFlags(args, 'grow', {
     ...EXPERIMENT_OPTIONS,
     plan: { type: 'string' },
@@ -51,7 +52,7 @@ export async function run(args: string[]): Promise<number> {
     );
     return 0;
   }
-  return runExperimentCommand('grow', config, values);
+  return runExperiment(values, { kind: 'grow', config }, ctx);
 }
 
 function stageCount(config: SearchConfig): number {

@@ -2,6 +2,7 @@
  * `netgrow` — a thin shell: parse the command name, hand the rest to the command's module,
  * and turn any error into one clear line on stderr with a non-zero exit code.
  */
+import type { CliContext } from './command';
 import { COMMANDS } from './commands';
 import { reportError } from './errors';
 import { version } from './version';
@@ -19,11 +20,16 @@ function usage(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], ctx: CliContext): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    // No command is a mistake: the usage goes to stderr, so a script sees why it failed.
+    console.error(usage());
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
-    return name ? 0 : 2;
+    return 0;
   }
   if (name === '--version') {
     console.log(version());
@@ -39,11 +45,12 @@ export async function main(argv: string[]): Promise<number> {
     console.log(cmd.help.trim());
     return 0;
   }
-  return cmd.run(rest);
+  return cmd.run(rest, ctx);
 }
 
-if (require.main === module || process.argv[1]?.endsWith('netgrow.js')) {
-  main(process.argv.slice(2)).then(
+/** Runs the command line and sets the process's exit code; bin/netgrow.js calls this. */
+export function runMain(argv: string[], ctx: CliContext): Promise<void> {
+  return main(argv, ctx).then(
     (code) => {
       process.exitCode = code;
     },

@@ -3,7 +3,7 @@
  * for a running search, a cancelled one, or after the search wrote its own at the end.
  */
 import { parseArgs } from 'node:util';
-import { findExperiment } from '../orchestrate/experiment';
+import { findExperiment } from '../experiment/experiment';
 import { describeReportOutcome, renderExperimentReport } from './report-render';
 import { UsageError } from '../contracts/errors';
 

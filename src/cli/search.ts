@@ -5,8 +5,9 @@
  */
 import { dirname, resolve } from 'node:path';
 import { loadSearchConfig, type SearchConfig } from '../search/config';
-import { checkRunnable } from '../orchestrate/validate';
+import { checkRunnable } from '../experiment/validate';
 import { UsageError } from '../contracts/errors';
+import type { CliContext } from './command';
 import {
   EXPERIMENT_OPTIONS,
   flagTarget,
@@ -34,7 +35,7 @@ Ctrl-C stops the workers (running training checkpoints) and the server, and keep
 (AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, …); they never enter Temporal.
 exit codes: 0 finished, 1 the search failed or was cancelled, 2 a bad config, 4 an outage, 130 interrupted`;
 
-export async function run(args: string[]): Promise<number> {
+export async function run(args: string[], ctx: CliContext): Promise<number> {
   const values = parseFlags(args, 'search', {
     ...EXPERIMENT_OPTIONS,
     config: { type: 'string' },
@@ -50,7 +51,7 @@ export async function run(args: string[]): Promise<number> {
     );
     return 0;
   }
-  return runExperimentCommand('search', config, values);
+  return runExperiment(values, { kind: 'search', config }, ctx);
 }
 
 /** Validates what the schema cannot see, and applies the flags that override the config. */
@@ -66,12 +67,4 @@ export function prepare(config: SearchConfig, file: string, values: ExperimentFl
     checked.executor.parallelism = n;
   }
   return checked;
-}
-
-export async function runExperimentCommand(
-  kind: 'search' | 'grow',
-  config: SearchConfig,
-  values: ExperimentFlags,
-): Promise<number> {
-  return runExperiment(values as Flags, { kind, config });
 }

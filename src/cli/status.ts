@@ -4,7 +4,7 @@
  * leaderboard, and the result once it ended. With the embedded server not running, a
  * headless one is started on the experiment's SQLite file just to answer.
  */
-import { experimentStatus, statusLines } from '../orchestrate/status';
+import { experimentStatus, statusLines } from '../experiment/status';
 import { experimentArgs, LOCATE_OPTIONS, openExperiment } from './experiment-flags';
 
 export const help = `netgrow status <experimentId> [options] — an experiment's progress, best candidate and leaderboard

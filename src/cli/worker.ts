@@ -6,13 +6,13 @@
  * so another worker resumes it, and exit.
  */
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 import { DEFAULT_ADDRESS, NAMESPACE, TASK_QUEUES } from '../temporal/config';
-import type { WorkerRole } from '../temporal/worker';
-import { openTemporal } from '../orchestrate/session';
-import { quietTemporalRuntime } from '../orchestrate/runtime';
-import { interruptSignal } from '../orchestrate/terminal';
-import { runLocalWorkers } from '../orchestrate/workers';
+import type { WorkerRole } from '../contracts/workers';
+import type { CliContext } from './command';
+import { parseFlags } from './flags';
+import { openTemporal } from '../experiment/session';
+import { quietTemporalRuntime } from '../experiment/runtime';
+import { interruptSignal } from './terminal';
 import { UsageError } from '../contracts/errors';
 
 export const help = `netgrow worker [options] — run netgrow's Temporal workers (cluster mode)
@@ -27,22 +27,14 @@ Queues: '${TASK_QUEUES.orchestration}' (workflows, mutate, evaluate, report, lin
 '${TASK_QUEUES.training}' (train). S3 endpoint and keys come from the environment
 (AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, …) and reach trainer processes the same way.`;
 
-export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        roles: { type: 'string' },
-        parallelism: { type: 'string' },
-        executor: { type: 'string' },
-        'temporal-address': { type: 'string' },
-        namespace: { type: 'string' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}; see netgrow worker --help`);
-  }
+export async function run(args: string[], ctx: CliContext): Promise<number> {
+  const values = parseFlags(args, 'worker', {
+    roles: { type: 'string' },
+    parallelism: { type: 'string' },
+    executor: { type: 'string' },
+    'temporal-address': { type: 'string' },
+    namespace: { type: 'string' },
+  });
   const roles = (values.roles ?? 'orchestration,training').split(',').map((r) => r.trim());
   const unknown = roles.filter((r) => r !== 'orchestration' && r !== 'training');
   if (unknown.length > 0 || roles.length === 0) {
@@ -63,7 +55,7 @@ export async function run(args: string[]): Promise<number> {
   const session = await openTemporal({ address, namespace }, { stateDir: '.' });
   const interrupt = interruptSignal();
   try {
-    const workers = await runLocalWorkers({
+    const workers = await ctx.startWorkers({
       connection: await session.nativeConnection(),
       namespace,
       roles: roles as WorkerRole[],

@@ -45,3 +45,10 @@ export function compactLeaderboard(
   const sorted = ranked(entries);
   return sorted.filter((e, i) => i < keep || e.generation === latestGeneration || e.generation === 0);
 }
+
+/** One line for people: `completed: val_acc 0.8812, 61,706 params (wider conv2 x2)`. */
+export function describeEntry(e: LeaderboardEntry): string {
+  const ops = e.ops.length > 0 ? e.ops.join('; ') : 'start model';
+  if (e.status !== 'completed') return `${e.status} (${ops})`;
+  return `completed: val_acc ${e.valAcc?.toFixed(4) ?? '?'}, ${e.params.toLocaleString('en-US')} params (${ops})`;
+}

@@ -4,19 +4,28 @@
  * and the memo names the experiment folder.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { GrowPlan, growWorkflow, SearchInput, searchWorkflow } from '../../workflows';
+import type { GrowResult, SearchResult } from '../contracts/search';
+import type { SearchConfig } from '../search/config';
 import { experimentMemo, SEARCH_ATTRIBUTES, TASK_QUEUES, workflowIds } from './config';
 
-/** What both workflows are started with: the ids, the queue, and the attributes and memo that list them. */
-function experimentStart<A>(
-  workflowId: string,
-  arg: A & { experimentId: string; experimentUri: string; config: SearchInput['config'] },
-  strategy: string,
-) {
+/** The first input of the search and grow workflows (workflows/search.ts, grow.ts). */
+export interface ExperimentStart {
+  experimentId: string;
+  /** Absolute URI of `<storage>/experiments/<experimentId>`. */
+  experimentUri: string;
+  /** A validated config (for grow, one whose strategy is a plan). */
+  config: SearchConfig;
+}
+
+/**
+ * What both workflows are started with: the ids, the queue, and the attributes and memo that
+ * list them. Started by type name, so this client side never loads workflow code.
+ */
+function experimentStart(workflowId: string, arg: ExperimentStart, strategy: string) {
   return {
     workflowId,
     taskQueue: TASK_QUEUES.orchestration,
-    args: [arg] as [A],
+    args: [arg] as [ExperimentStart],
     typedSearchAttributes: [
       { key: SEARCH_ATTRIBUTES.experimentId, value: arg.experimentId },
       { key: SEARCH_ATTRIBUTES.strategy, value: strategy },
@@ -26,11 +35,15 @@ function experimentStart<A>(
   };
 }
 
+/** The workflows' signatures as a client sees them (the code itself runs only in workers). */
+type SearchWorkflow = (input: ExperimentStart) => Promise<SearchResult>;
+type GrowWorkflow = (plan: ExperimentStart) => Promise<GrowResult>;
+
 export async function startSearch(
   client: Client,
-  input: SearchInput,
-): Promise<WorkflowHandle<typeof searchWorkflow>> {
-  return client.workflow.start<typeof searchWorkflow>(
+  input: ExperimentStart,
+): Promise<WorkflowHandle<SearchWorkflow>> {
+  return client.workflow.start<SearchWorkflow>(
     'searchWorkflow',
     experimentStart(workflowIds.search(input.experimentId), input, input.config.strategy.kind),
   );
@@ -38,9 +51,9 @@ export async function startSearch(
 
 export async function startGrow(
   client: Client,
-  plan: GrowPlan,
-): Promise<WorkflowHandle<typeof growWorkflow>> {
-  return client.workflow.start<typeof growWorkflow>(
+  plan: ExperimentStart,
+): Promise<WorkflowHandle<GrowWorkflow>> {
+  return client.workflow.start<GrowWorkflow>(
     'growWorkflow',
     experimentStart(workflowIds.grow(plan.experimentId), plan, 'plan'),
   );

@@ -2,4 +2,3 @@
 export * from './client';
 export * from './config';
 export * from './devserver';
-export * from './worker';

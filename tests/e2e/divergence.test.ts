@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TrainActivityInput } from '../../src/contracts/activities';
-import { experimentRecord, writeExperimentRecord } from '../../src/orchestrate/experiment';
+import { experimentRecord, writeExperimentRecord } from '../../src/experiment/experiment';
 import { openStore } from '../../src/storage';
 import { startSearch } from '../../src/temporal/client';
 import type { TrainResult } from '../../src/contracts/train';

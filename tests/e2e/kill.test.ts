@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readTrainCsv } from '../../src/log/train-csv';
-import { experimentRecord, writeExperimentRecord } from '../../src/orchestrate/experiment';
+import { experimentRecord, writeExperimentRecord } from '../../src/experiment/experiment';
 import { openStore } from '../../src/storage';
 import { startSearch } from '../../src/temporal/client';
 import {

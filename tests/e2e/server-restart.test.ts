@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { experimentRecord, writeExperimentRecord } from '../../src/orchestrate/experiment';
+import { experimentRecord, writeExperimentRecord } from '../../src/experiment/experiment';
 import { openStore } from '../../src/storage';
 import { startSearch } from '../../src/temporal/client';
 import {

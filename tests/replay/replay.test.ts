@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
-import { bundleWorkflows } from '../../src/temporal/worker';
+import { bundleWorkflows } from '../../worker/index';
 import { quietRuntime } from '../support/temporal';
 
 // Histories recorded by tests/replay/record.ts. A change to the workflows that would make a

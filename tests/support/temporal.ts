@@ -12,7 +12,7 @@ import type { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import type { Activities } from '../../src/contracts/activities';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../src/temporal/devserver';
-import { bundleWorkflows, startWorkers } from '../../src/temporal/worker';
+import { bundleWorkflows, startWorkers } from '../../worker/index';
 
 export interface TemporalTestEnv {
   server: DevServer;

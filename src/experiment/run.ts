@@ -13,7 +13,7 @@ import { CancelledFailure, TerminatedFailure, WorkflowNotFoundError } from '@tem
 import type { WorkflowBundle } from '@temporalio/worker';
 import type { SearchConfig } from '../search/config';
 import { startGrow, startSearch } from '../temporal/client';
-import type { NetgrowWorkers, WorkerRole } from '../temporal/worker';
+import type { NetgrowWorkers, StartLocalWorkers, WorkerRole } from '../contracts/workers';
 import {
   absoluteStorage,
   experimentRecord,
@@ -24,11 +24,10 @@ import {
   type ExperimentKind,
   type ExperimentRecord,
 } from './experiment';
-import { readProgress } from './progress';
-import { describeEntry, ProgressView, type ProgressSink } from './progress-view';
+import { readProgress, type ExperimentProgress } from './progress';
+import { describeEntry } from '../search/leaderboard';
 import { quietTemporalRuntime } from './runtime';
 import { openTemporal, type TemporalSession, type TemporalTarget } from './session';
-import { runLocalWorkers } from './workers';
 import type { GrowResult, SearchResult } from '../contracts/search';
 
 export interface ExperimentIO {
@@ -36,7 +35,15 @@ export interface ExperimentIO {
   out(line: string): void;
   /** Notes: interruptions, worker messages (stderr). */
   err(line: string): void;
-  progress: ProgressSink;
+  /** The live view of one experiment's progress (the CLI's terminal view, or a test's record). */
+  progress(experimentId: string): ProgressListener;
+}
+
+export interface ProgressListener {
+  update(progress: ExperimentProgress): void;
+  /** A line from the workers (an attempt, a resume, a trainer's error). */
+  note(line: string): void;
+  close(): void;
 }
 
 export interface FollowOptions {
@@ -44,6 +51,8 @@ export interface FollowOptions {
   io: ExperimentIO;
   /** Run workers in this process even with a cluster (embedded mode always does). */
   localWorkers?: boolean;
+  /** How to start workers in this process (worker/, handed down from the entry point). */
+  startWorkers: StartLocalWorkers;
   roles?: WorkerRole[];
   /** Aborted by Ctrl-C. */
   interrupt?: AbortSignal;
@@ -102,13 +111,13 @@ export async function followExperiment(
     ui: !opts.headless,
     shareLive: !(embedded && localWorkers),
   });
-  const view = new ProgressView(io.progress, record.id);
+  const view = io.progress(record.id);
   let workers: NetgrowWorkers | null = null;
   try {
     io.out(`  temporal: ${describeSession(session, stateDir, record.id)}`);
     if (localWorkers) {
       const { kind } = record.config.executor;
-      workers = await runLocalWorkers({
+      workers = await opts.startWorkers({
         connection: await session.nativeConnection(),
         namespace: session.namespace,
         roles: opts.roles,
@@ -150,7 +159,7 @@ async function watch(
   client: Client,
   handle: WorkflowHandle,
   record: ExperimentRecord,
-  view: ProgressView,
+  view: ProgressListener,
   workers: NetgrowWorkers | null,
   opts: FollowOptions,
 ): Promise<ExperimentOutcome> {

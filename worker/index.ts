@@ -1,15 +1,31 @@
 /**
- * netgrow's workers: one on the orchestration queue (workflows and the cheap activities) and
- * one on the training queue (the train activity only), whose concurrency is how many
- * training runs this machine takes at once. A cluster may run them in separate processes
- * (`roles`); the embedded mode runs both in the CLI's process.
+ * netgrow's worker entry, as in Temporal's samples: it builds the activities' clients (stores
+ * opened from each URI the workflows pass, and the executor where training runs), calls
+ * createActivities(deps), and creates the Workers. One worker polls the orchestration queue
+ * (workflows and the light activities), one the training queue (the train activity only),
+ * whose concurrency is how many training runs this machine takes at once. A cluster may run
+ * them in separate processes (`roles`); the embedded mode runs both in the CLI's process.
+ *
+ * S3 credentials come from this process's environment and reach trainer processes the same
+ * way, never through workflow history.
  */
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
-import type { Activities } from '../contracts/activities';
-import { NAMESPACE, TASK_QUEUES } from './config';
+import { createActivities } from '../activities';
+import type { Activities } from '../src/contracts/activities';
+import type {
+  LocalExecutorKind,
+  LocalWorkerOptions,
+  NetgrowWorkers,
+  WorkerRole,
+} from '../src/contracts/workers';
+import { InProcessExecutor } from '../src/executor/inprocess';
+import { ProcessExecutor } from '../src/executor/process';
+import type { TrainExecutor } from '../src/executor/executor';
+import { openStore } from '../src/storage';
+import { NAMESPACE, TASK_QUEUES } from '../src/temporal/config';
 
-export type WorkerRole = 'orchestration' | 'training';
+export type { LocalExecutorKind, LocalWorkerOptions, NetgrowWorkers, WorkerRole };
 
 export interface NetgrowWorkerOptions {
   connection: NativeConnection;
@@ -28,17 +44,10 @@ export interface NetgrowWorkerOptions {
   heartbeatThrottle?: Duration;
 }
 
-export interface NetgrowWorkers {
-  /** Resolves when every worker has shut down; rejects if one fails. */
-  readonly done: Promise<void>;
-  /** Stops polling, lets running tasks finish (activities are cancelled after the grace time). */
-  shutdown(): Promise<void>;
-}
-
 /** The workflow code as the sandbox runs it (webpack over workflows/index.ts). */
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
   const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
+    workflowsPath: require.resolve('../workflows'),
     logger: quietLogger,
   });
   return { code };
@@ -57,7 +66,7 @@ export async function startWorkers(opts: NetgrowWorkerOptions): Promise<NetgrowW
         taskQueue: TASK_QUEUES.orchestration,
         ...(opts.workflowBundle
           ? { workflowBundle: opts.workflowBundle }
-          : { workflowsPath: require.resolve('../../workflows') }),
+          : { workflowsPath: require.resolve('../workflows') }),
         activities: light,
       }),
     );
@@ -94,3 +103,26 @@ const quietLogger = {
   warn: (message: string, meta?: Record<string, unknown>) => console.warn(message, meta ?? ''),
   error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? ''),
 };
+
+export function localExecutor(kind: LocalExecutorKind, parallelism: number): TrainExecutor {
+  return kind === 'process'
+    ? new ProcessExecutor({ parallelism })
+    : new InProcessExecutor({ log: () => undefined });
+}
+
+export async function runLocalWorkers(opts: LocalWorkerOptions): Promise<NetgrowWorkers> {
+  const activities = createActivities({
+    executor: localExecutor(opts.executor, opts.parallelism),
+    openStore: (uri) => openStore(uri),
+    checkMutations: opts.checkMutations,
+    log: opts.log,
+  });
+  return startWorkers({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    activities,
+    trainingSlots: opts.executor === 'inprocess' ? 1 : opts.parallelism,
+    workflowBundle: opts.workflowBundle,
+    roles: opts.roles,
+  });
+}

@@ -4,10 +4,9 @@
  * the final result once it has ended — plus the lines that show it as a table.
  */
 import type { Client } from '@temporalio/client';
-import { ranked } from '../search/leaderboard';
+import { describeEntry, ranked } from '../search/leaderboard';
 import type { ExperimentRecord } from './experiment';
 import { readProgress, type CandidateProgress } from './progress';
-import { describeEntry } from './progress-view';
 import { displayUri } from './run';
 import type { GrowResult, LeaderboardEntry, SearchResult, SearchStatus } from '../contracts/search';
 

@@ -4,8 +4,9 @@
  * Elsewhere (a log file, CI, a pipe): plain lines, one per thing that happened — a candidate
  * started a step, finished an epoch, was retried, finished.
  */
-import type { CandidateProgress, ExperimentProgress } from './progress';
+import type { CandidateProgress, ExperimentProgress } from '../experiment/progress';
 import type { LeaderboardEntry } from '../contracts/search';
+import { describeEntry } from '../search/leaderboard';
 
 export interface ProgressSink {
   write(text: string): void;
@@ -133,12 +134,6 @@ function metrics(m: Record<string, number | null>): string {
     m.valAcc != null ? `val_acc ${m.valAcc.toFixed(3)}` : null,
   ].filter((x) => x !== null);
   return parts.length > 0 ? ` ${parts.join(' ')}` : '';
-}
-
-export function describeEntry(e: LeaderboardEntry): string {
-  const ops = e.ops.length > 0 ? e.ops.join('; ') : 'start model';
-  if (e.status !== 'completed') return `${e.status} (${ops})`;
-  return `completed: val_acc ${e.valAcc?.toFixed(4) ?? '?'}, ${e.params.toLocaleString('en-US')} params (${ops})`;
 }
 
 function clock(seconds: number): string {

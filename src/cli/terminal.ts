@@ -3,7 +3,8 @@
  * stderr when stdout carries --json; a live block only on a terminal) and Ctrl-C, which asks
  * once for a clean stop and leaves at once on a second press.
  */
-import type { ExperimentIO } from './run';
+import type { ExperimentIO } from '../experiment/run';
+import { ProgressView } from './progress-view';
 
 export function terminalIO(opts: { json: boolean }): ExperimentIO {
   const stream = opts.json ? process.stderr : process.stdout;
@@ -11,10 +12,14 @@ export function terminalIO(opts: { json: boolean }): ExperimentIO {
   return {
     out: line,
     err: (text) => void process.stderr.write(`${text}\n`),
-    progress: {
-      write: (text) => void stream.write(text),
-      columns: stream.isTTY && !process.env.NETGROW_PLAIN ? (stream.columns ?? 80) : undefined,
-    },
+    progress: (experimentId) =>
+      new ProgressView(
+        {
+          write: (text) => void stream.write(text),
+          columns: stream.isTTY && !process.env.NETGROW_PLAIN ? (stream.columns ?? 80) : undefined,
+        },
+        experimentId,
+      ),
   };
 }
 
