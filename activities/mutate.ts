@@ -6,12 +6,11 @@
 import type { MutateInput, MutateOutput } from '../src/contracts/activities';
 import { initBackend } from '../src/backend';
 import { datasetEntry } from '../src/data/registry';
-import { countParams, Graph, initWeights, isBuiltin, parseGraphJson, Rng, Weights } from '../src/graph';
+import { countParams, Graph, Rng, Weights } from '../src/graph';
 import { applyCommands, formatCommand, randomPlan } from '../src/morph';
 import { checkPreservation } from '../src/model/verify';
 import { readCheckpoint, readCheckpointMeta, writeCheckpoint } from '../src/model/checkpoint';
-import { BUILTIN_PREFIX, startingNetwork } from '../src/train/start';
-import { readFile } from 'node:fs/promises';
+import { resolveNetwork } from '../src/model/resolve';
 import { ActivityDeps } from './context';
 import { failingClearly } from './failures';
 
@@ -87,12 +86,8 @@ async function loadParent(
       weights: ck.weights,
     };
   }
-  const arch = p.arch;
-  if (arch.endsWith('.json') && !arch.includes('://')) {
-    const graph = parseGraphJson(await readFile(arch, 'utf8'), arch);
-    return { id: null, lineage: [], graph, weights: initWeights(graph, new Rng(input.seed).fork('init')) };
-  }
-  const uri = isBuiltin(arch) ? `${BUILTIN_PREFIX}${arch}` : arch;
-  const net = await startingNetwork(uri, data, input.seed, deps.openStore);
-  return { id: null, lineage: [], ...net };
+  // A builtin, or a graph.json / checkpoint URI in storage (the launch copied a local
+  // graph.json into the experiment, so every worker reads the same file).
+  const net = await resolveNetwork(p.arch, { open: deps.openStore, seed: input.seed, data, fit: true });
+  return { id: null, lineage: [], graph: net.graph, weights: net.weights };
 }

@@ -5,7 +5,8 @@
  */
 import { dirname, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { loadSearchConfig, parseSearchConfig, ConfigError, type SearchConfig } from '../search/config';
+import { ConfigError, type SearchConfig } from '../search/config';
+import { loadSearchConfig, parseSearchConfig } from '../experiment/prepare';
 import { parsePlanText } from '../search/plan';
 import { EXPERIMENT_OPTIONS, runExperiment } from './experiment-flags';
 import { parseFlags } from './flags';
@@ -45,7 +46,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (!planFile) throw new UsageError('--plan <file> is required: the stages to grow (netgrow grow --help)');
   const loaded = await loadPlan(planFile, values);
   // Relative paths (start.arch, dataset.dataDir) are the config file's.
-  const config = prepare(loaded.config, loaded.source, values);
+  const config = await prepare(loaded.config, loaded.source, values);
   if (values.check) {
     console.log(
       `${planFile}: valid (${stageCount(config)} stages on ${config.dataset.name}, start ${config.start.arch})`,

@@ -3,19 +3,7 @@
  * models that every preserving command kept the function. A thin shell over src/morph
  * (planning and weight maths) and src/model (building, checking, checkpoints).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  builtin,
-  BUILTIN_NAMES,
-  countParams,
-  Graph,
-  initWeights,
-  isBuiltin,
-  parseGraphJson,
-  Rng,
-  Weights,
-} from '../graph';
+import { BUILTIN_NAMES, countParams, Graph, isBuiltin, Rng, Weights } from '../graph';
 import { applyCommands, MorphStep, parseCommands } from '../morph';
 // Static imports: under the tsx loader of bin/netgrow.js a dynamic import() takes the ESM path,
 // which cannot resolve extensionless TypeScript modules.
@@ -23,7 +11,9 @@ import { initBackend } from '../backend';
 import { reportError } from './errors';
 import { parseFlags } from './flags';
 import { UsageError } from '../contracts/errors';
-import { readCheckpoint, writeCheckpoint } from '../model/checkpoint';
+import { writeCheckpoint } from '../model/checkpoint';
+import { resolveNetwork, StartError } from '../model/resolve';
+import { formatUri, openStore, parseUri } from '../storage';
 import { checkPreservation } from '../model/verify';
 import { FileStore } from '../storage/file-store';
 
@@ -128,26 +118,22 @@ interface Network {
 }
 
 async function loadNetwork(o: MorphOptions): Promise<Network> {
-  const rng = new Rng(o.seed).fork('init');
-  if (isBuiltin(o.arch)) {
-    const graph = builtin(o.arch, { inputShape: o.input, numClasses: o.classes });
-    return { graph, weights: initWeights(graph, rng) };
+  const builtinArch = isBuiltin(o.arch);
+  if (!builtinArch && (o.input || o.classes)) {
+    throw new UsageError('--input and --classes apply to builtins only');
   }
-  if (!existsSync(o.arch)) {
-    throw new UsageError(
-      `--arch '${o.arch}' is neither a builtin (${BUILTIN_NAMES.join(', ')}) nor an existing graph.json or checkpoint folder`,
-    );
+  // A local path becomes an absolute file:// URI; builtins and storage URIs are taken as they are.
+  const ref = builtinArch || o.arch.includes('://') ? o.arch : formatUri(parseUri(o.arch));
+  try {
+    return await resolveNetwork(ref, {
+      open: openStore,
+      seed: o.seed,
+      data: { inputShape: o.input, numClasses: o.classes },
+    });
+  } catch (e) {
+    if (e instanceof StartError) throw new UsageError(`--arch ${e.message.replace(ref, o.arch)}`);
+    throw e;
   }
-  if (o.input || o.classes) throw new UsageError('--input and --classes apply to builtins only');
-  if (statSync(o.arch).isDirectory()) {
-    if (!existsSync(join(o.arch, 'meta.json'))) {
-      throw new UsageError(`--arch '${o.arch}' is a folder without meta.json, not a checkpoint`);
-    }
-    const { graph, weights } = await readCheckpoint(new FileStore(o.arch), '');
-    return { graph, weights };
-  }
-  const graph = parseGraphJson(readFileSync(o.arch, 'utf8'), o.arch);
-  return { graph, weights: initWeights(graph, rng) };
 }
 
 interface StepReport extends MorphStep {

@@ -3,9 +3,8 @@
  * run the search to its report — on the embedded Temporal dev server with workers in this
  * process, or on a cluster when an address is configured.
  */
-import { dirname, resolve } from 'node:path';
-import { loadSearchConfig, type SearchConfig } from '../search/config';
-import { checkRunnable } from '../experiment/validate';
+import type { SearchConfig } from '../search/config';
+import { loadSearchConfig, prepareExperiment } from '../experiment/prepare';
 import { UsageError } from '../contracts/errors';
 import type { CliContext } from './command';
 import {
@@ -44,7 +43,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const file = values.config as string | undefined;
   if (!file) throw new UsageError('--config <file> is required: the search config (netgrow search --help)');
   const loaded = await loadSearchConfig(file);
-  const config = prepare(loaded, file, values);
+  const config = await prepare(loaded, file, values);
   if (values.check) {
     console.log(
       `${file}: valid (${config.strategy.kind} on ${config.dataset.name}, storage ${config.storage.uri})`,
@@ -54,17 +53,13 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   return runExperiment(values, { kind: 'search', config }, ctx);
 }
 
-/** Validates what the schema cannot see, and applies the flags that override the config. */
-export function prepare(config: SearchConfig, file: string, values: ExperimentFlags): SearchConfig {
+/** The config made ready to run here: runnable checks and the flags that override it. */
+export async function prepare(
+  config: SearchConfig,
+  file: string,
+  values: ExperimentFlags,
+): Promise<SearchConfig> {
   const localWorkers =
     flagTarget(values as Flags, config.temporal).address === null || values.workers === true;
-  const checked = checkRunnable(config, file, { baseDir: dirname(resolve(file)), localWorkers });
-  if (values.parallelism !== undefined) {
-    const n = Number(values.parallelism);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new UsageError(`--parallelism must be a positive integer, received '${values.parallelism}'`);
-    }
-    checked.executor.parallelism = n;
-  }
-  return checked;
+  return prepareExperiment(config, { source: file, localWorkers, parallelism: values.parallelism });
 }

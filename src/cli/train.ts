@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { formatProgressLine } from '../executor/executor';
 import { StorageError } from '../storage/store';
-import { locateFile } from '../train/locate';
+import { locateFile } from '../storage/locate';
 import { runTraining } from '../train/run';
 import { TRAIN_EXIT, TrainResult } from '../contracts/train';
 import { parseTrainSpec, SpecError } from '../train/spec-errors';

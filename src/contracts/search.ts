@@ -4,6 +4,9 @@
  * boundary (queries, results, continueAsNew state) and that the CLI, the report and tests read.
  */
 
+/** The Temporal namespace a search runs in unless its config names another (the dev server has it). */
+export const DEFAULT_NAMESPACE = 'default';
+
 export type CandidateStatus = 'completed' | 'diverged' | 'failed';
 
 export interface LeaderboardEntry {

@@ -3,6 +3,7 @@
  * process per run would only measure Node's start-up. Runs one at a time: tfjs has one engine
  * per process, and two loops interleaving on it would only slow each other down.
  */
+import { isInputError } from '../contracts/errors';
 import { initBackend } from '../backend';
 import { loadTrainingData } from '../data';
 import { runTraining } from '../train/run';
@@ -41,17 +42,8 @@ export class InProcessExecutor implements TrainExecutor {
             }),
         });
       } catch (e) {
-        const name = e instanceof Error ? e.name : '';
-        const userError = [
-          'SpecError',
-          'StartError',
-          'DatasetError',
-          'CheckpointError',
-          'GraphError',
-          'TeacherError',
-        ].includes(name);
         throw new ExecutorError(
-          userError ? 'bad_input' : 'infrastructure',
+          isInputError(e) ? 'bad_input' : 'infrastructure',
           `run ${spec.runId}: ${(e as Error).message}`,
         );
       }

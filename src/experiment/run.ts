@@ -25,6 +25,9 @@ import {
   type ExperimentRecord,
 } from './experiment';
 import { readProgress, type ExperimentProgress } from './progress';
+import { isGraphFile } from '../model/resolve';
+import { locateFile } from '../storage/locate';
+import { joinUri, openStore } from '../storage';
 import { describeEntry } from '../search/leaderboard';
 import { quietTemporalRuntime } from './runtime';
 import { openTemporal, type TemporalSession, type TemporalTarget } from './session';
@@ -87,6 +90,7 @@ export async function launchExperiment(
 ): Promise<ExperimentOutcome> {
   const id = newExperimentId(config.name);
   const record = experimentRecord(kind, id, absoluteStorage(config.storage.uri), config);
+  record.config = await storeStartArchitecture(record);
   await writeExperimentRecord(record);
   return followExperiment(record, opts);
 }
@@ -290,3 +294,22 @@ export function displayUri(uri: string): string {
 function sleep(ms: number): Promise<void> {
   return new Promise((res) => setTimeout(res, ms).unref());
 }
+
+/**
+ * A graph.json start architecture is copied into the experiment (`start/graph.json`) and the
+ * config points there: a worker on another machine reads it from storage, never from the
+ * launching machine's disk, and the experiment keeps the file it started from.
+ */
+async function storeStartArchitecture(record: ExperimentRecord): Promise<SearchConfig> {
+  const arch = record.config.start.arch;
+  if (!isGraphFile(arch) || arch.startsWith(record.experimentUri)) return record.config;
+  const { store, key } = locateFile(arch);
+  const copy = openStore(record.experimentUri);
+  await copy.put(START_GRAPH, await store.getText(key));
+  return {
+    ...record.config,
+    start: { ...record.config.start, arch: joinUri(record.experimentUri, START_GRAPH) },
+  };
+}
+
+const START_GRAPH = 'start/graph.json';

@@ -5,10 +5,12 @@
  * with its path, together with the schema's, so one run of `netgrow search` lists them all.
  * Relative paths become absolute: workers may run elsewhere, with another working folder.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { datasetEntry, missingError, tryLocate } from '../data';
-import { BUILTIN_NAMES, isBuiltin, parseGraphJson } from '../graph';
+import { isInputError } from '../contracts/errors';
+import { isBuiltin } from '../graph';
+import { resolveNetwork, type DataShape } from '../model/resolve';
+import { formatUri, openStore, parseUri } from '../storage';
 import { parseCommands } from '../morph';
 import { ConfigError, type SearchConfig } from '../search/config';
 
@@ -19,7 +21,11 @@ export interface RunnableOptions {
   localWorkers: boolean;
 }
 
-export function checkRunnable(config: SearchConfig, source: string, opts: RunnableOptions): SearchConfig {
+export async function checkRunnable(
+  config: SearchConfig,
+  source: string,
+  opts: RunnableOptions,
+): Promise<SearchConfig> {
   const problems: string[] = [];
   const out: SearchConfig = structuredClone(config);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(opts.baseDir, p));
@@ -35,21 +41,17 @@ export function checkRunnable(config: SearchConfig, source: string, opts: Runnab
   }
 
   const arch = out.start.arch;
-  if (!isBuiltin(arch) && !arch.includes('://')) {
-    const path = abs(arch);
-    if (!arch.endsWith('.json')) {
-      problems.push(
-        `start.arch: '${arch}' is neither a builtin (${BUILTIN_NAMES.join(', ')}) nor a graph.json file nor a checkpoint URI`,
-      );
-    } else if (!existsSync(path)) {
-      problems.push(`start.arch: no such file ${path}`);
-    } else {
-      try {
-        parseGraphJson(readFileSync(path, 'utf8'), path);
-        out.start.arch = path;
-      } catch (e) {
-        problems.push(`start.arch: ${(e as Error).message}`);
-      }
+  if (!isBuiltin(arch)) {
+    // A local graph.json or checkpoint folder becomes an absolute URI; launching copies a
+    // graph.json into the experiment's storage, so workers anywhere read the same file.
+    const ref = arch.includes('://') ? arch : formatUri(parseUri(abs(arch)));
+    try {
+      const data = dataShape(out.dataset.name);
+      await resolveNetwork(ref, { open: openStore, seed: out.seed, data, fit: data !== undefined });
+      out.start.arch = ref;
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      problems.push(`start.arch: ${e.message}`);
     }
   }
 
@@ -71,4 +73,14 @@ export function checkRunnable(config: SearchConfig, source: string, opts: Runnab
   }
   if (problems.length > 0) throw new ConfigError(source, problems);
   return out;
+}
+
+/** The images and classes of a dataset netgrow knows; undefined for one it does not (reported above). */
+function dataShape(name: string): DataShape | undefined {
+  try {
+    const entry = datasetEntry(name);
+    return { inputShape: entry.inputShape, numClasses: entry.classNames.length };
+  } catch {
+    return undefined;
+  }
 }

@@ -4,3 +4,4 @@ export * from './checkpoint';
 export * from './export';
 export { ChannelSlice } from './slice-layer';
 export * from './verify';
+export * from './resolve';

@@ -2,17 +2,13 @@
  * The search configuration (`netgrow search --config search.yaml`), YAML or JSON. Every field
  * has a default except `name`; unknown fields are errors, because a typo silently ignored
  * would run a different search than the one written down. The training section is the
- * TrainSpec's own hyperparameter schema, so the two cannot drift apart.
+ * TrainSpec's own hyperparameter schema, so the two cannot drift apart. Pure: reading a config
+ * file (and a plan file it names) is src/experiment/prepare.ts's job.
  */
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { NAMESPACE } from '../temporal/config';
+import { DEFAULT_NAMESPACE } from '../contracts/search';
 import { DatasetSpec, TrainSpec } from '../contracts/train';
 import { DURATION_HINT, parseDuration } from './budget';
-import { ConfigError, describeIssues } from './config-errors';
-import { parsePlanText } from './plan';
 
 export { ConfigError } from './config-errors';
 
@@ -158,7 +154,7 @@ export const SearchConfig = z.strictObject({
         .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. temporal.example.org:7233')
         .nullable()
         .default(null),
-      namespace: z.string().min(1).default(NAMESPACE),
+      namespace: z.string().min(1).default(DEFAULT_NAMESPACE),
     })
     .prefault({}),
 });
@@ -171,65 +167,3 @@ export type RandomStrategy = z.infer<typeof RandomStrategy>;
 export type HillStrategy = z.infer<typeof HillStrategy>;
 export type PlanStrategy = z.infer<typeof PlanStrategy>;
 export type ExecutorConfig = SearchConfig['executor'];
-
-/**
- * Validates an already-parsed value. `source` names it in the error (a file path);
- * relative plan files are read from `baseDir`.
- */
-export async function parseSearchConfig(
-  value: unknown,
-  source: string,
-  baseDir = process.cwd(),
-): Promise<SearchConfig> {
-  const parsed = SearchConfig.safeParse(value);
-  if (!parsed.success) throw new ConfigError(source, describeIssues(parsed.error, SearchConfig, value));
-  const config = parsed.data;
-  if (config.strategy.kind === 'plan') {
-    const { file } = config.strategy;
-    if (file) {
-      let text: string;
-      try {
-        text = await readFile(resolve(baseDir, file), 'utf8');
-      } catch (err) {
-        throw new ConfigError(source, [
-          `strategy.file: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`,
-        ]);
-      }
-      config.strategy.stages = parsePlanText(text);
-    }
-    if (config.strategy.stages.length === 0) {
-      const where = file ? `${file} has no commands` : 'give `stages` (a list of commands) or `file`';
-      throw new ConfigError(source, [
-        `strategy.${file ? 'file' : 'stages'}: a plan needs at least one stage; ${where}`,
-      ]);
-    }
-  }
-  return config;
-}
-
-/** Reads, parses (YAML, of which JSON is a subset) and validates a search config file. */
-export async function loadSearchConfig(path: string): Promise<SearchConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(path, [code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`]);
-  }
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      path,
-      doc.errors.map((e) => {
-        const at = e.linePos?.[0];
-        const firstLine = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-        return `${at ? `line ${at.line}, column ${at.col}` : 'syntax'}: ${firstLine}`;
-      }),
-    );
-  }
-  const value: unknown = doc.toJS();
-  if (value === null || value === undefined) {
-    throw new ConfigError(path, ['the file is empty; a search config needs at least `name` and `dataset`']);
-  }
-  return parseSearchConfig(value, path, dirname(resolve(path)));
-}

@@ -5,6 +5,7 @@
  * `process`, no I/O): it is bundled into the workflow sandbox.
  */
 import { BAD_INPUT } from '../contracts/errors';
+import { DEFAULT_NAMESPACE } from '../contracts/search';
 import {
   defineSearchAttributeKey,
   SearchAttributeType,
@@ -13,7 +14,7 @@ import {
 } from '@temporalio/common';
 
 /** The dev server always has `default`; a cluster's namespace comes from the search config. */
-export const NAMESPACE = 'default';
+export const NAMESPACE = DEFAULT_NAMESPACE;
 
 /**
  * Two queues so that a cluster can run training on separate, GPU-backed workers whose

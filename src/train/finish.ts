@@ -8,7 +8,7 @@ import { joinUri } from '../storage/uri';
 import { RunContext, Outcome } from './loop';
 import { epochPrefix, EpochRecord, INTERRUPTED, removeCheckpoint } from './run-state';
 import { Metrics, TrainResult } from '../contracts/train';
-import { BUILTIN_PREFIX } from './start';
+import { BUILTIN_PREFIX } from '../model/resolve';
 
 export const FINAL = 'final';
 

@@ -8,5 +8,4 @@ export * from './schedule';
 export * from './divergence';
 export * from './run-state';
 export * from './teacher';
-export * from './start';
 export { FINAL } from './finish';

@@ -11,7 +11,7 @@ import { appendLineage } from '../log/lineage';
 import { openTrainCsv, readTrainCsv, TrainCsvWriter } from '../log/train-csv';
 import { TrainRowInput } from '../log/train-row';
 import { ArtifactStore, StorageError } from '../storage/store';
-import { Located } from './locate';
+import { Located } from '../storage/locate';
 
 export interface ResumeAt {
   epoch: number;

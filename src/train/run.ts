@@ -11,7 +11,7 @@ import { openStore } from '../storage/open';
 import { ArtifactStore } from '../storage/store';
 import { TrainingData } from './data';
 import { finishRun } from './finish';
-import { locateFile, StoreOpener } from './locate';
+import { locateFile, StoreOpener } from '../storage/locate';
 import { RunContext, trainEpochs, TrainProgress } from './loop';
 import { Optimizer } from './optimizer';
 import { RunLogs } from './run-logs';
@@ -25,7 +25,7 @@ import {
 } from './run-state';
 import { TrainResult, TrainSpec, TrainSpecInput } from '../contracts/train';
 import { parseTrainSpec } from './spec-errors';
-import { StartError, startingNetwork } from './start';
+import { resolveNetwork, StartError } from '../model/resolve';
 import { Stepper } from './step';
 import { teacherLogits } from './teacher';
 
@@ -64,7 +64,8 @@ export async function runTraining(
 
   const resumed = spec.resume ? await resumeFrom(out, spec, data) : null;
   if (!resumed) await clearCheckpoints(out);
-  const { graph, weights } = resumed ?? (await startingNetwork(spec.checkpoint, data, spec.seed, open));
+  const { graph, weights } =
+    resumed ?? (await resolveNetwork(spec.checkpoint, { open, seed: spec.seed, data, fit: true }));
   const state: TrainState = resumed?.state ?? freshState(spec, data);
   const resumedFromEpoch = resumed ? state.epoch : null;
 

@@ -12,7 +12,7 @@ import { buildModel, predict } from '../model/build';
 import { readCheckpoint } from '../model/checkpoint';
 import { sha256Hex } from '../storage/integrity';
 import { ArtifactStore, StorageError } from '../storage/store';
-import { locateFile, StoreOpener } from './locate';
+import { locateFile, StoreOpener } from '../storage/locate';
 import { NetgrowError } from '../contracts/errors';
 
 export const LogitsManifest = z.strictObject({

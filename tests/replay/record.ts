@@ -12,7 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { format, resolveConfig } from 'prettier';
-import { parseSearchConfig } from '../../src/search/config';
+import { parseSearchConfig } from '../../src/experiment/prepare';
 import { startGrow, startSearch } from '../../src/temporal/client';
 import { TASK_QUEUES } from '../../src/temporal/config';
 import {

@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ConfigError, loadSearchConfig, parseSearchConfig, SearchConfig } from '../../src/search/config';
+import { ConfigError, SearchConfig } from '../../src/search/config';
+import { loadSearchConfig, parseSearchConfig } from '../../src/experiment/prepare';
 
 let dir: string;
 before(async () => {
@@ -69,7 +70,7 @@ describe('search config', () => {
     assert.deepEqual(config.distill, { enabled: false, temperature: 4, alpha: 0.5 });
   });
 
-  test("DESIGN.md's example parses as written, JSON too", async () => {
+  test('the documented example config parses as written, JSON too', async () => {
     const yaml = [
       'name: fmnist-ga                 # becomes part of the experiment id',
       'seed: 7',

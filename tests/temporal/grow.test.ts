@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { parseSearchConfig } from '../../src/search/config';
+import { parseSearchConfig } from '../../src/experiment/prepare';
 import { startGrow } from '../../src/temporal/client';
 import { growStagesQuery, type GrowPlan } from '../../workflows';
 import { startTemporal, type TemporalTestEnv } from '../support/temporal';

@@ -3,9 +3,9 @@
  * (checkpoints, the run folder) or single files (a logits file, a lineage file); a file URI
  * is opened as its parent folder's store plus the file name.
  */
-import { formatUri, parseUri } from '../storage/uri';
-import { openStore } from '../storage/open';
-import { ArtifactStore } from '../storage/store';
+import { formatUri, parseUri } from './uri';
+import { openStore } from './open';
+import { ArtifactStore } from './store';
 
 export type StoreOpener = (uri: string) => ArtifactStore;
 

@@ -1,0 +1,102 @@
+/**
+ * Preparing an experiment before anything starts, in one pipeline: read the config file
+ * (YAML, of which JSON is a subset) → read the plan file it names → the schema → what the
+ * schema cannot see (checkRunnable: the dataset is here, the start architecture reads, the
+ * executor can run) → the command line's overrides. `netgrow search` and `netgrow grow` both
+ * come through here, so a config is validated in one place.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { UsageError } from '../contracts/errors';
+import { ConfigError, SearchConfig } from '../search/config';
+import { describeIssues } from '../search/config-errors';
+import { parsePlanText } from '../search/plan';
+import { checkRunnable } from './validate';
+
+export interface PrepareOptions {
+  /** Where the config came from (a file path), for error messages and relative paths. */
+  source: string;
+  /** Workers run in this process, so the executor must be one they can run. */
+  localWorkers: boolean;
+  /** `--parallelism`, overriding executor.parallelism. */
+  parallelism?: string;
+}
+
+/** A parsed config made ready to run: checked against this machine, paths absolute, flags applied. */
+export async function prepareExperiment(config: SearchConfig, opts: PrepareOptions): Promise<SearchConfig> {
+  const checked = await checkRunnable(config, opts.source, {
+    baseDir: dirname(resolve(opts.source)),
+    localWorkers: opts.localWorkers,
+  });
+  if (opts.parallelism !== undefined) {
+    const n = Number(opts.parallelism);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new UsageError(`--parallelism must be a positive integer, received '${opts.parallelism}'`);
+    }
+    checked.executor.parallelism = n;
+  }
+  return checked;
+}
+
+/**
+ * Validates an already-parsed value. `source` names it in the error (a file path);
+ * relative plan files are read from `baseDir`.
+ */
+export async function parseSearchConfig(
+  value: unknown,
+  source: string,
+  baseDir = process.cwd(),
+): Promise<SearchConfig> {
+  const parsed = SearchConfig.safeParse(value);
+  if (!parsed.success) throw new ConfigError(source, describeIssues(parsed.error, SearchConfig, value));
+  const config = parsed.data;
+  if (config.strategy.kind === 'plan') {
+    const { file } = config.strategy;
+    if (file) {
+      let text: string;
+      try {
+        text = await readFile(resolve(baseDir, file), 'utf8');
+      } catch (err) {
+        throw new ConfigError(source, [
+          `strategy.file: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`,
+        ]);
+      }
+      config.strategy.stages = parsePlanText(text);
+    }
+    if (config.strategy.stages.length === 0) {
+      const where = file ? `${file} has no commands` : 'give `stages` (a list of commands) or `file`';
+      throw new ConfigError(source, [
+        `strategy.${file ? 'file' : 'stages'}: a plan needs at least one stage; ${where}`,
+      ]);
+    }
+  }
+  return config;
+}
+
+/** Reads, parses (YAML, of which JSON is a subset) and validates a search config file. */
+export async function loadSearchConfig(path: string): Promise<SearchConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(path, [code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`]);
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      path,
+      doc.errors.map((e) => {
+        const at = e.linePos?.[0];
+        const firstLine = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+        return `${at ? `line ${at.line}, column ${at.col}` : 'syntax'}: ${firstLine}`;
+      }),
+    );
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) {
+    throw new ConfigError(path, ['the file is empty; a search config needs at least `name` and `dataset`']);
+  }
+  return parseSearchConfig(value, path, dirname(resolve(path)));
+}
