@@ -12,7 +12,7 @@
 import { initBackend, useKernels } from '../src/backend';
 import { Rng } from '../src/graph';
 import { tf } from '../src/backend/tf';
-import { median } from '../src/stats';
+import { median } from '../src/train/stats';
 
 interface ConvLayer {
   name: string;

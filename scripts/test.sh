@@ -12,6 +12,7 @@ if [ $# -eq 0 ]; then
   echo "== prettier" && prettier --check --log-level warn . || exit 1
   echo "== eslint" && eslint --max-warnings 0 . || exit 1
   echo "== tsc" && tsc --noEmit -p . || exit 1
+  echo "== imports" && tsx scripts/check-imports.ts || exit 1
   mapfile -t files < <(find tests -name '*.test.ts' | sort)
 else
   files=("$@")

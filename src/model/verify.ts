@@ -1,5 +1,5 @@
 /**
- * The function-preservation check of DESIGN.md, run on real tfjs models: a child preserves
+ * The function-preservation check (docs/MORPH.md), run on real tfjs models: a child preserves
  * its parent's function when, in inference mode on random inputs,
  *   max |f_child(x) − f_parent(x)| ≤ 1e-4 · (1 + max |f_parent(x)|).
  * Outputs are compared before the final softmax when both graphs end in one (logits show a

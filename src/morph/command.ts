@@ -1,5 +1,5 @@
 /**
- * The mutation command language (DESIGN.md, "Mutation commands"): a text form
+ * The mutation command language (docs/MORPH.md): a text form
  * `wider conv3 x2; deeper fc1; insert conv1 dropout=0.3` and an equivalent JSON object form,
  * both validated into one discriminated union. Layers are named positionally (`conv3`, `fc1`,
  * resolved at the moment the command applies) or by stable id (`@conv2_deep1`).

@@ -1,6 +1,6 @@
 /**
  * The TrainSpec of one training attempt of a candidate, built from the search config: the
- * storage layout of DESIGN.md (`candidates/<id>/runs/<runId>`), the config's hyperparameters,
+ * storage layout of docs/ARCHITECTURE.md (`candidates/<id>/runs/<runId>`), the config's hyperparameters,
  * and the divergence adjustment of the attempt folded in. Pure, for the workflows.
  */
 import type { DatasetSpec } from '../contracts/train';

@@ -9,7 +9,7 @@ import { buildModel } from '../model/build';
 import { tf } from '../backend/tf';
 import { KernelMode } from '../backend/kernels';
 import { initBackend, useKernels } from '../backend/select';
-import { median } from '../stats';
+import { median } from './stats';
 
 export interface BenchTrainOptions {
   arch: string;

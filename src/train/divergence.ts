@@ -6,7 +6,7 @@
  * twice the chance-level loss 2·ln(classes): a spike from 0.001 to 0.5 is noise on a
  * well-fitted model, not an explosion.
  */
-import { median } from '../stats';
+import { median } from './stats';
 
 export interface DivergenceOptions {
   multiple: number;
