@@ -51,7 +51,13 @@ function kerasLayer(n: GraphNode, x: Shape, w: Weights): KerasLayer {
     case 'input':
       return {
         className: 'InputLayer',
-        config: { batch_shape: [null, ...n.shape], dtype: 'float32', sparse: false, ragged: false, optional: false },
+        config: {
+          batch_shape: [null, ...n.shape],
+          dtype: 'float32',
+          sparse: false,
+          ragged: false,
+          optional: false,
+        },
         weights: [],
       };
     case 'conv2d':
@@ -195,11 +201,18 @@ export function kerasArchiveParts(g: Graph, w: Weights): { config: Json; weights
     class_name: '__keras_tensor__',
     config: { shape: [null, ...shapes.get(id)!], dtype: 'float32', keras_history: [id, 0, 0] },
   });
-  const layers: Json[] = g.nodes.map((n) => {
+  const layers = g.nodes.map((n): Json => {
     const l = built.get(n.id)!;
     const config = { name: n.id, trainable: true, dtype: DTYPE, ...l.config };
     if (n.kind === 'input') {
-      return { module: 'keras.layers', class_name: l.className, config: { ...l.config, name: n.id }, registered_name: null, name: n.id, inbound_nodes: [] };
+      return {
+        module: 'keras.layers',
+        class_name: l.className,
+        config: { ...l.config, name: n.id },
+        registered_name: null,
+        name: n.id,
+        inbound_nodes: [],
+      };
     }
     const ins = n.inputs.map((p) => [null, ...shapes.get(p)!]);
     const args = n.inputs.length === 1 ? [tensor(n.inputs[0])] : [n.inputs.map(tensor)];
@@ -217,7 +230,13 @@ export function kerasArchiveParts(g: Graph, w: Weights): { config: Json; weights
   const config: Json = {
     module: 'keras.src.models.functional',
     class_name: 'Functional',
-    config: { name: g.name, trainable: true, layers, input_layers: [input, 0, 0], output_layers: [g.output, 0, 0] },
+    config: {
+      name: g.name,
+      trainable: true,
+      layers,
+      input_layers: [input, 0, 0],
+      output_layers: [g.output, 0, 0],
+    },
     registered_name: 'Functional',
     build_config: { input_shape: null },
     compile_config: null,

@@ -65,7 +65,13 @@ function valueInfo(name: string, shape: Shape): OnnxValueInfo {
 class OnnxGraphBuilder {
   readonly nodes: OnnxNode[] = [];
   readonly initializers: OnnxTensor[] = [];
-  op(op_type: string, name: string, input: string[], output: string, attribute: OnnxAttribute[] = []): string {
+  op(
+    op_type: string,
+    name: string,
+    input: string[],
+    output: string,
+    attribute: OnnxAttribute[] = [],
+  ): string {
     this.nodes.push({ name, op_type, input, output: [output], attribute });
     return output;
   }
@@ -94,7 +100,12 @@ export function toOnnxModel(g: Graph, w: Weights, producerVersion = '0.1.0'): On
     const name = isImage && n.id === g.output ? `${n.id}.nchw` : n.id;
     if (n.kind === 'input') {
       graphInput = valueInfo(n.id, n.shape);
-      value.set(n.id, n.shape.length === 3 ? b.op('Transpose', `${n.id}.to_nchw`, [n.id], `${n.id}.nchw`, [ints('perm', [0, 3, 1, 2])]) : n.id);
+      value.set(
+        n.id,
+        n.shape.length === 3
+          ? b.op('Transpose', `${n.id}.to_nchw`, [n.id], `${n.id}.nchw`, [ints('perm', [0, 3, 1, 2])])
+          : n.id,
+      );
       continue;
     }
     value.set(n.id, emitNode(b, n, xs, inShape, name, w));
@@ -133,7 +144,14 @@ function emitNode(
   switch (n.kind) {
     case 'conv2d': {
       const k = param('kernel');
-      const inputs = [xs[0], b.weight(`${n.id}/kernel`, [k.shape[3], k.shape[2], k.shape[0], k.shape[1]], convKernel(k.data, k.shape))];
+      const inputs = [
+        xs[0],
+        b.weight(
+          `${n.id}/kernel`,
+          [k.shape[3], k.shape[2], k.shape[0], k.shape[1]],
+          convKernel(k.data, k.shape),
+        ),
+      ];
       if (n.bias) inputs.push(b.weight(`${n.id}/bias`, param('bias').shape, param('bias').data));
       const [t, bo] = tfPads(x[0], n.kernel, n.stride, n.padding);
       const [l, r] = tfPads(x[1], n.kernel, n.stride, n.padding);
@@ -147,7 +165,12 @@ function emitNode(
       const k = param('kernel');
       const kernel = b.weight(`${n.id}/kernel`, k.shape, k.data);
       if (!n.bias) return b.op('MatMul', n.id, [xs[0], kernel], out);
-      return b.op('Gemm', n.id, [xs[0], kernel, b.weight(`${n.id}/bias`, param('bias').shape, param('bias').data)], out);
+      return b.op(
+        'Gemm',
+        n.id,
+        [xs[0], kernel, b.weight(`${n.id}/bias`, param('bias').shape, param('bias').data)],
+        out,
+      );
     }
     case 'activation':
       switch (n.fn) {
@@ -185,14 +208,23 @@ function emitNode(
       const s = n.stride ?? n.pool;
       const [t, bo] = tfPads(x[0], n.pool, s, n.padding);
       const [l, r] = tfPads(x[1], n.pool, s, n.padding);
-      const attrs = [ints('kernel_shape', [n.pool, n.pool]), ints('strides', [s, s]), ints('pads', [t, l, bo, r])];
+      const attrs = [
+        ints('kernel_shape', [n.pool, n.pool]),
+        ints('strides', [s, s]),
+        ints('pads', [t, l, bo, r]),
+      ];
       // TensorFlow's 'same' average pool divides by the cells inside the image only.
       if (n.kind === 'avgpool2d') attrs.push(int('count_include_pad', 0));
       return b.op(n.kind === 'maxpool2d' ? 'MaxPool' : 'AveragePool', n.id, xs, out, attrs);
     }
     case 'globalmaxpool':
     case 'globalavgpool': {
-      const pooled = b.op(n.kind === 'globalmaxpool' ? 'GlobalMaxPool' : 'GlobalAveragePool', n.id, xs, `${n.id}.nc11`);
+      const pooled = b.op(
+        n.kind === 'globalmaxpool' ? 'GlobalMaxPool' : 'GlobalAveragePool',
+        n.id,
+        xs,
+        `${n.id}.nc11`,
+      );
       return b.op('Flatten', `${n.id}.flatten`, [pooled], out, [int('axis', 1)]);
     }
     case 'flatten': {

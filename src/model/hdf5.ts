@@ -36,12 +36,24 @@ export function lookup3(k: Uint8Array, initval = 0): number {
     a = (a + word(i, 4)) >>> 0;
     b = (b + word(i + 4, 4)) >>> 0;
     c = (c + word(i + 8, 4)) >>> 0;
-    a = (a - c) >>> 0; a = (a ^ rot(c, 4)) >>> 0; c = (c + b) >>> 0;
-    b = (b - a) >>> 0; b = (b ^ rot(a, 6)) >>> 0; a = (a + c) >>> 0;
-    c = (c - b) >>> 0; c = (c ^ rot(b, 8)) >>> 0; b = (b + a) >>> 0;
-    a = (a - c) >>> 0; a = (a ^ rot(c, 16)) >>> 0; c = (c + b) >>> 0;
-    b = (b - a) >>> 0; b = (b ^ rot(a, 19)) >>> 0; a = (a + c) >>> 0;
-    c = (c - b) >>> 0; c = (c ^ rot(b, 4)) >>> 0; b = (b + a) >>> 0;
+    a = (a - c) >>> 0;
+    a = (a ^ rot(c, 4)) >>> 0;
+    c = (c + b) >>> 0;
+    b = (b - a) >>> 0;
+    b = (b ^ rot(a, 6)) >>> 0;
+    a = (a + c) >>> 0;
+    c = (c - b) >>> 0;
+    c = (c ^ rot(b, 8)) >>> 0;
+    b = (b + a) >>> 0;
+    a = (a - c) >>> 0;
+    a = (a ^ rot(c, 16)) >>> 0;
+    c = (c + b) >>> 0;
+    b = (b - a) >>> 0;
+    b = (b ^ rot(a, 19)) >>> 0;
+    a = (a + c) >>> 0;
+    c = (c - b) >>> 0;
+    c = (c ^ rot(b, 4)) >>> 0;
+    b = (b + a) >>> 0;
     len -= 12;
     i += 12;
   }
@@ -50,13 +62,20 @@ export function lookup3(k: Uint8Array, initval = 0): number {
   a = (a + word(i, Math.min(len, 4))) >>> 0;
   if (len > 4) b = (b + word(i + 4, Math.min(len - 4, 4))) >>> 0;
   if (len > 8) c = (c + word(i + 8, len - 8)) >>> 0;
-  c = (c ^ b) >>> 0; c = (c - rot(b, 14)) >>> 0;
-  a = (a ^ c) >>> 0; a = (a - rot(c, 11)) >>> 0;
-  b = (b ^ a) >>> 0; b = (b - rot(a, 25)) >>> 0;
-  c = (c ^ b) >>> 0; c = (c - rot(b, 16)) >>> 0;
-  a = (a ^ c) >>> 0; a = (a - rot(c, 4)) >>> 0;
-  b = (b ^ a) >>> 0; b = (b - rot(a, 14)) >>> 0;
-  c = (c ^ b) >>> 0; c = (c - rot(b, 24)) >>> 0;
+  c = (c ^ b) >>> 0;
+  c = (c - rot(b, 14)) >>> 0;
+  a = (a ^ c) >>> 0;
+  a = (a - rot(c, 11)) >>> 0;
+  b = (b ^ a) >>> 0;
+  b = (b - rot(a, 25)) >>> 0;
+  c = (c ^ b) >>> 0;
+  c = (c - rot(b, 16)) >>> 0;
+  a = (a ^ c) >>> 0;
+  a = (a - rot(c, 4)) >>> 0;
+  b = (b ^ a) >>> 0;
+  b = (b - rot(a, 14)) >>> 0;
+  c = (c ^ b) >>> 0;
+  c = (c - rot(b, 24)) >>> 0;
   return c;
 }
 
@@ -98,7 +117,11 @@ interface Message {
 function objectHeader(messages: Message[]): Uint8Array {
   const chunk = messages.reduce((a, m) => a + 4 + m.body.length, 0);
   const h = new Bytes().ascii('OHDR').u8(2, 0x02).u32(chunk);
-  for (const m of messages) h.u8(m.type).u16(m.body.length).u8(0).u8(...m.body);
+  for (const m of messages)
+    h.u8(m.type)
+      .u16(m.body.length)
+      .u8(0)
+      .u8(...m.body);
   const bytes = h.bytes();
   const out = new Uint8Array(bytes.length + 4);
   out.set(bytes);
@@ -123,7 +146,8 @@ const dataspace = (shape: number[]) => {
   return b.bytes();
 };
 // IEEE 754 binary32, little-endian: class 1 v1; sign bit 31, exponent 23+8 bias 127, mantissa 0+23.
-const FLOAT32 = () => new Bytes().u8(0x11, 0x20, 0x1f, 0x00).u32(4).u16(0).u16(32).u8(23, 8, 0, 23).u32(127).bytes();
+const FLOAT32 = () =>
+  new Bytes().u8(0x11, 0x20, 0x1f, 0x00).u32(4).u16(0).u16(32).u8(23, 8, 0, 23).u32(127).bytes();
 const FILL_VALUE = () => new Bytes().u8(3, 0x0a).bytes(); // v3: late allocation, fill if set, none set
 const contiguous = (address: number, bytes: number) => new Bytes().u8(3, 1).u64(address).u64(bytes).bytes();
 
@@ -152,13 +176,18 @@ export function writeHdf5(root: H5Group): Uint8Array {
     if (isDataset(node)) {
       const expected = node.shape.reduce((a, b) => a * b, 1);
       if (expected !== node.data.length) {
-        throw new Error(`HDF5 dataset of shape [${node.shape}] needs ${expected} values, received ${node.data.length}`);
+        throw new Error(
+          `HDF5 dataset of shape [${node.shape}] needs ${expected} values, received ${node.data.length}`,
+        );
       }
       const header = objectHeader([
         { type: 0x01, body: dataspace(node.shape) },
         { type: 0x03, body: FLOAT32() },
         { type: 0x05, body: FILL_VALUE() },
-        { type: 0x08, body: contiguous(at + headerBytes([4 + 8 * node.shape.length, 20, 2, 18]), node.data.byteLength) },
+        {
+          type: 0x08,
+          body: contiguous(at + headerBytes([4 + 8 * node.shape.length, 20, 2, 18]), node.data.byteLength),
+        },
       ]);
       file.set(header, at);
       const raw = new Uint8Array(node.data.byteLength);
@@ -177,7 +206,14 @@ export function writeHdf5(root: H5Group): Uint8Array {
   };
   write(root);
   // Superblock version 2 (spec II.A.1).
-  const sb = new Bytes().u8(...SIGNATURE).u8(2, 8, 8, 0).u64(0).u64(UNDEF).u64(next).u64(SUPERBLOCK_BYTES).bytes();
+  const sb = new Bytes()
+    .u8(...SIGNATURE)
+    .u8(2, 8, 8, 0)
+    .u64(0)
+    .u64(UNDEF)
+    .u64(next)
+    .u64(SUPERBLOCK_BYTES)
+    .bytes();
   file.set(sb, 0);
   new DataView(file.buffer).setUint32(sb.length, lookup3(sb), true);
   return file;

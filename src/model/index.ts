@@ -4,3 +4,6 @@ export * from './checkpoint';
 export * from './export';
 export { ChannelSlice } from './slice-layer';
 export * from './verify';
+export * from './export-formats';
+export { encodeOnnx, toOnnxModel } from './export-onnx';
+export { encodeKeras } from './export-keras';

@@ -20,7 +20,8 @@ export function writeZip(entries: ZipEntry[]): Uint8Array {
   const names = entries.map((e) => new TextEncoder().encode(e.name));
   const total =
     entries.reduce((a, e, i) => a + 30 + names[i].length + e.data.length + 46 + names[i].length, 0) + 22;
-  if (total > ZIP32_LIMIT) throw new Error(`a zip of ${total} bytes needs zip64, which this writer does not write`);
+  if (total > ZIP32_LIMIT)
+    throw new Error(`a zip of ${total} bytes needs zip64, which this writer does not write`);
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
   let at = 0;
