@@ -46,3 +46,9 @@ export async function candidateCheckpoint(
     valAcc: pick.valAcc,
   };
 }
+
+/** The command line that exports a candidate (shown beside it in the report). */
+export function exportCommand(experimentId: string, candidateId: string, format = 'onnx'): string {
+  const quote = (s: string) => (/^[A-Za-z0-9._-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  return `netgrow export ${quote(experimentId)} --candidate ${quote(candidateId)} --format ${format} --out ${quote(`export-${candidateId}`)}`;
+}

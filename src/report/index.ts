@@ -10,3 +10,4 @@ export * from './chart';
 export * from './svg';
 export * from './scale';
 export * from './format';
+export * from './candidate-checkpoint';
