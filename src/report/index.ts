@@ -11,3 +11,5 @@ export * from './svg';
 export * from './scale';
 export * from './format';
 export * from './candidate-checkpoint';
+export * from './refresh';
+export { writeSearchHParams } from './hparams';
