@@ -111,7 +111,7 @@ describe('export to tfjs, ONNX and Keras', () => {
 
   for (const name of ['lenet', 'resnet-s', 'seed-ga', 'random', 'every-command']) {
     describe(name, () => {
-      test('tfjs: stock tf.loadLayersModel computes the same outputs', async () => {
+      test('tfjs: stock tf.loadLayersModel computes the same outputs', async (t) => {
         const c = all.find((k) => k.name === name)!;
         const folder = join(dir, name);
         const loaded = await tfl.loadLayersModel({
@@ -133,17 +133,20 @@ describe('export to tfjs, ONNX and Keras', () => {
         const want = expected.get(name)!;
         assert.equal(y.length, want.length);
         const diff = y.reduce((m, v, i) => Math.max(m, Math.abs(v - want[i])), 0);
+        t.diagnostic(`max abs diff ${diff.toExponential(2)}`);
         assert.ok(diff <= TOLERANCE, `tfjs max abs diff ${diff}`);
       });
-      test('onnx: onnxruntime computes the same outputs', () => {
+      test('onnx: onnxruntime computes the same outputs', (t) => {
         const r = python[name].onnx;
+        t.diagnostic(`max abs diff ${r.max_abs_diff.toExponential(2)}`);
         assert.equal(r.input, inputNode(all.find((k) => k.name === name)!.graph).id);
         assert.equal(r.shape[0], BATCH);
         assert.ok(r.max_abs_diff <= TOLERANCE, `onnx max abs diff ${r.max_abs_diff}`);
       });
-      test('keras: keras.saving.load_model computes the same outputs', () => {
+      test('keras: keras.saving.load_model computes the same outputs', (t) => {
         const c = all.find((k) => k.name === name)!;
         const r = python[name].keras;
+        t.diagnostic(`max abs diff ${r.max_abs_diff.toExponential(2)}`);
         assert.equal(r.shape[0], BATCH);
         // Keras holds every parameter, plus the frozen selection kernels that stand for slices.
         const slices = c.graph.nodes.filter((n) => n.kind === 'slice').length;
