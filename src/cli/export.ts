@@ -5,6 +5,7 @@
  * src/report/candidate-checkpoint.ts; this module parses flags and prints.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { findExperiment } from '../orchestrate/experiment';
 import { readCheckpoint } from '../model/checkpoint';
 import {
@@ -41,8 +42,9 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-/** A path or URI names a checkpoint; a bare word names an experiment. */
-const isCheckpointRef = (ref: string): boolean => ref.includes('://') || ref.includes('/') || existsSync(ref);
+/** A path or URI names a checkpoint; a bare word names an experiment unless it is a checkpoint folder here. */
+const isCheckpointRef = (ref: string): boolean =>
+  ref.includes('://') || ref.includes('/') || existsSync(join(ref, 'meta.json'));
 
 export async function run(args: string[]): Promise<number> {
   const [ref, ...rest] = args;
