@@ -7,10 +7,12 @@ import type { RecordLineageInput } from '../src/contracts/activities';
 import { LogError } from '../src/log/errors';
 import { LineageEvent } from '../src/contracts/lineage';
 import { appendLineage, readLineage } from '../src/log/lineage';
+import { refreshExperimentViews } from '../src/report/refresh';
 import { ActivityDeps } from './context';
 import { failingClearly } from './failures';
 
 const KEY = 'lineage.jsonl';
+const ENDED = new Set(['completed', 'diverged', 'stopped', 'failed']);
 
 export function recordLineageActivity(deps: ActivityDeps) {
   return (input: RecordLineageInput): Promise<void> =>
@@ -19,6 +21,12 @@ export function recordLineageActivity(deps: ActivityDeps) {
       const wanted = input.events.map((e) => LineageEvent.parse(e));
       const done = await alreadyAppended(store, wanted);
       for (const event of wanted.slice(done)) await appendLineage(store, KEY, event);
+      // A candidate's training ended: the report and HParams follow it, not only each generation.
+      if (wanted.some((e) => e.type === 'training' && ENDED.has(e.status))) {
+        await refreshExperimentViews(store, '').catch((e: unknown) =>
+          deps.log?.(`report refresh after training failed (the next one retries): ${(e as Error).message}`),
+        );
+      }
     });
 }
 

@@ -1,13 +1,13 @@
-/** report: renders the experiment's HTML report (report/index.html) from what storage holds. */
+/** report: renders the experiment's HTML report (report/index.html) and HParams sessions from what storage holds. */
 import type { ReportInput, ReportOutput } from '../src/contracts/activities';
-import { writeReport } from '../src/report';
+import { refreshExperimentViews } from '../src/report';
 import { ActivityDeps } from './context';
 import { failingClearly } from './failures';
 
 export function reportActivity(deps: ActivityDeps) {
   return (input: ReportInput): Promise<ReportOutput> =>
     failingClearly(`report ${input.experimentId}`, async () => {
-      const written = await writeReport(deps.openStore(input.experimentUri), '');
+      const written = await refreshExperimentViews(deps.openStore(input.experimentUri), '');
       deps.log?.(`${input.experimentId}: report written (${written.keys.length} files) to ${written.uri}`);
       return { uri: written.uri };
     });

