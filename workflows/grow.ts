@@ -4,13 +4,14 @@
  * trained again. Every stage is a candidate child workflow; the result lists each stage's
  * metrics. A stage that cannot be trained (diverged after every retry, failed) ends the plan.
  */
-import { defineQuery, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { defineQuery, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { Rng } from '../src/graph/rng';
 import type { SearchConfig } from '../src/search/config';
 import type { LeaderboardEntry } from '../src/search/leaderboard';
 import { planGeneration } from '../src/search/strategy';
 import { SEARCH_ATTRIBUTES } from '../src/temporal/config';
 import { labelExperiment } from './labels';
+import { FINALISTS_TESTED, testFinalistsOnce } from './finalists';
 import { launchCandidate } from './launch';
 import { LineageWriter } from './lineage-writer';
 import { report } from './proxies';
@@ -29,6 +30,10 @@ export interface GrowStage {
   ops: string[];
   status: LeaderboardEntry['status'];
   valAcc: number | null;
+  /**
+   * The final stage's test accuracy, scored once after the plan; null for the stages before
+   * it (histories from before that change carry every stage's).
+   */
   testAcc: number | null;
   params: number;
   attempts: number;
@@ -96,6 +101,12 @@ export async function growWorkflow(plan: GrowPlan): Promise<GrowResult> {
   await lineage.flush();
   const last = stages.at(-1);
   const best = last?.status === 'completed' ? last.candidateId : null;
+  if (best && patched(FINALISTS_TESTED)) {
+    // The grown network is the plan's result: its test split is scored once, at the end.
+    const final = leaderboard.filter((e) => e.candidateId === best);
+    const [tested] = await testFinalistsOnce(experimentUri, config, final, lineage, 1);
+    if (last && tested) last.testAcc = tested.testAcc;
+  }
   const { uri } = await report({ experimentUri, experimentId, reason: `plan ${status}`, best });
   return { experimentId, status, stages, reportUri: uri };
 }

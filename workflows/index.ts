@@ -2,3 +2,4 @@
 export * from './candidate';
 export * from './grow';
 export * from './search';
+export type { Finalist } from './finalists';

@@ -12,6 +12,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -40,6 +41,7 @@ import { SEARCH_ATTRIBUTES } from '../src/temporal/config';
 import { labelExperiment } from './labels';
 import { launchCandidate } from './launch';
 import { LineageWriter } from './lineage-writer';
+import { testFinalistsOnce, FINALISTS_TESTED, type Finalist } from './finalists';
 import { report } from './proxies';
 
 export interface SearchInput {
@@ -61,6 +63,12 @@ export interface SearchResult {
   best: LeaderboardEntry | null;
   /** The best ten. */
   leaderboard: LeaderboardEntry[];
+  /**
+   * Test accuracy of the finalists (the best by validation accuracy), scored once after the
+   * search; candidates are ranked by validation accuracy. Absent for searches that started
+   * before this existed.
+   */
+  finalists?: Finalist[];
   reportUri: string;
 }
 
@@ -185,6 +193,9 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
 
   const best = bestViable(state.leaderboard);
   setCurrentDetails(`finished: ${reason}`);
+  const finalists = patched(FINALISTS_TESTED)
+    ? await testFinalistsOnce(experimentUri, config, state.leaderboard, lineage)
+    : undefined;
   const { uri } = await report({ experimentUri, experimentId, reason, best: best?.candidateId ?? null });
   await condition(allHandlersFinished);
   return {
@@ -194,6 +205,7 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
     candidates: state.candidates,
     best,
     leaderboard: ranked(state.leaderboard).slice(0, 10),
+    ...(finalists ? { finalists } : {}),
     reportUri: uri,
   };
 

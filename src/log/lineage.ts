@@ -1,6 +1,6 @@
 /**
- * lineage.jsonl: every mutation, training run, selection and generation of an experiment,
- * one JSON object per line, append-only. The report draws the family tree from it and a
+ * lineage.jsonl: every mutation, training run, selection and generation of an experiment, and
+ * the finalists' test scores, one JSON object per line, append-only. The report draws the family tree from it and a
  * resumed search reads it to know what already happened.
  */
 import { z } from 'zod';
@@ -26,6 +26,8 @@ export const MutationEvent = z.strictObject({
   /** The function-preservation check; null when it was not run. */
   maxAbsDiff: z.number().nullable().default(null),
   relDiff: z.number().nullable().default(null),
+  /** Wall seconds the preservation check took (off the worker's event loop); absent when unchecked. */
+  checkSeconds: z.number().min(0).optional(),
 });
 
 export const TrainingEvent = z.strictObject({
@@ -63,11 +65,28 @@ export const GenerationEvent = z.strictObject({
   best: Id.nullable().default(null),
 });
 
+/**
+ * A finalist's test-split score, taken once after the search for the best few by validation
+ * accuracy. Reported only: nothing ranks or selects by it.
+ */
+export const TestEvent = z.strictObject({
+  type: z.literal('test'),
+  at: At,
+  candidate: Id,
+  /** Its place among the finalists by validation accuracy (1 = best). */
+  rank: z.number().int().positive(),
+  valAcc: z.number().nullable(),
+  /** Null when the dataset has no test split or scoring failed. */
+  acc: z.number().nullable(),
+  loss: z.number().nullable(),
+});
+
 export const LineageEvent = z.discriminatedUnion('type', [
   MutationEvent,
   TrainingEvent,
   SelectionEvent,
   GenerationEvent,
+  TestEvent,
 ]);
 export type LineageEvent = z.infer<typeof LineageEvent>;
 export type LineageEventInput = z.input<typeof LineageEvent>;
@@ -75,6 +94,7 @@ export type MutationEvent = z.infer<typeof MutationEvent>;
 export type TrainingEvent = z.infer<typeof TrainingEvent>;
 export type SelectionEvent = z.infer<typeof SelectionEvent>;
 export type GenerationEvent = z.infer<typeof GenerationEvent>;
+export type TestEvent = z.infer<typeof TestEvent>;
 
 function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];

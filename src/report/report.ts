@@ -85,6 +85,10 @@ function summarySection(data: ExperimentData, ranked: readonly Standing[]): Sect
   };
 }
 
+/** What the test column means: a search never looks at the test split to rank. */
+export const TEST_ACC_NOTE =
+  'test accuracy of the finalists, scored once after the search; candidates are ranked by validation accuracy';
+
 function statusPill(s: Standing): Markup {
   return el(
     'span',
@@ -111,7 +115,12 @@ function leaderboardSection(ranked: readonly Standing[], bestId: string | null):
         numeric: true,
         title: 'best validation accuracy of its best run',
       },
-      { header: 'test acc', cell: (s) => formatPercent(s.testAcc), numeric: true },
+      {
+        header: 'test acc',
+        cell: (s) => formatPercent(s.testAcc),
+        numeric: true,
+        title: TEST_ACC_NOTE,
+      },
       { header: 'epochs', cell: (s) => (s.epochs === null ? '—' : String(s.epochs)), numeric: true },
       {
         header: 'gen',
@@ -124,7 +133,13 @@ function leaderboardSection(ranked: readonly Standing[], bestId: string | null):
     ranked,
     (s) => (s.id === bestId ? 'best' : undefined),
   );
-  return { id: 'leaderboard', title: 'Leaderboard', body: el('div', { class: 'scroll tall' }, table) };
+  const body = el('div', { class: 'scroll tall' }, table);
+  if (!ranked.some((s) => s.finalist)) return { id: 'leaderboard', title: 'Leaderboard', body };
+  return {
+    id: 'leaderboard',
+    title: 'Leaderboard',
+    body: fragment(hint(`test acc: ${TEST_ACC_NOTE}.`), body),
+  };
 }
 
 function stageTable(stages: readonly GrowthStage[]): Markup {

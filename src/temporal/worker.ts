@@ -1,6 +1,6 @@
 /**
  * netgrow's workers: one on the orchestration queue (workflows and the cheap activities) and
- * one on the training queue (the train activity only), whose concurrency is how many
+ * one on the training queue (training and scoring checkpoints), whose concurrency is how many
  * training runs this machine takes at once. A cluster may run them in separate processes
  * (`roles`); the embedded mode runs both in the CLI's process.
  */
@@ -49,7 +49,9 @@ export async function startWorkers(opts: NetgrowWorkerOptions): Promise<NetgrowW
   const roles = opts.roles ?? ['orchestration', 'training'];
   const workers: Worker[] = [];
   if (roles.includes('orchestration')) {
-    const { train: _train, ...light } = opts.activities;
+    // evaluate stays here too, for tasks that code from before scoring moved to the training
+    // queue scheduled on this one; it scores in a child process, off this event loop.
+    const { train: _train, testFinalists: _testFinalists, ...light } = opts.activities;
     workers.push(
       await Worker.create({
         connection: opts.connection,
@@ -68,7 +70,11 @@ export async function startWorkers(opts: NetgrowWorkerOptions): Promise<NetgrowW
         connection: opts.connection,
         namespace,
         taskQueue: TASK_QUEUES.training,
-        activities: { train: opts.activities.train },
+        activities: {
+          train: opts.activities.train,
+          evaluate: opts.activities.evaluate,
+          testFinalists: opts.activities.testFinalists,
+        },
         maxConcurrentActivityTaskExecutions: Math.max(1, opts.trainingSlots),
         maxHeartbeatThrottleInterval: opts.heartbeatThrottle ?? '5s',
         defaultHeartbeatThrottleInterval: opts.heartbeatThrottle ?? '5s',
