@@ -32,7 +32,9 @@ export async function checkPreservationOffLoop(
   // registrations are ES modules only); from compiled output the same file ends in .js.
   const entry = join(__dirname, `verify-thread${extname(__filename)}`);
   const workerData: PreservationRequest = { parent, child, opts };
-  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)});`, {
+  // Resolved here: eval'd code resolves modules from the current folder, not from this package.
+  const tsx = require.resolve('tsx/cjs');
+  const worker = new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(entry)});`, {
     eval: true,
     workerData,
   });
