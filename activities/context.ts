@@ -15,4 +15,10 @@ export interface ActivityDeps {
   log?: (line: string) => void;
   /** Milliseconds between the train activity's timer heartbeats (default 5000). */
   trainHeartbeatMs?: number;
+  /** Milliseconds between heartbeats while a child process scores checkpoints (default 5000). */
+  scoreHeartbeatMs?: number;
+  /** Milliseconds between heartbeats while a mutation's preservation check runs (default 5000). */
+  mutateHeartbeatMs?: number;
+  /** The netgrow entry script that scoring child processes run; default bin/netgrow.js. */
+  netgrowBin?: string;
 }

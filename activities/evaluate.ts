@@ -1,87 +1,79 @@
 /**
- * evaluate: the trained checkpoint on the validation and test splits, in inference mode —
- * the numbers the search ranks candidates by. Every candidate of an experiment is measured
- * on the same rows it was not trained on: the split follows `dataset.splitSeed`, which the
- * workflow sets to the experiment's seed for training and evaluation alike.
+ * evaluate and testFinalists: trained checkpoints scored in a child `netgrow evaluate` process
+ * (src/executor/score.ts), never on this worker's event loop, while the activity heartbeats
+ * from a timer. Both run on the training queue, whose concurrency bounds the compute on a
+ * machine.
+ *
+ * `evaluate` (validation and test of one candidate) is what candidate workflows called before
+ * the trainer scored validation itself; it stays for their histories. `testFinalists` scores
+ * the test split of a search's finalists once, after the search.
  */
-import { Context } from '@temporalio/activity';
-import type { EvaluateInput, EvaluateOutput } from '../src/contracts/activities';
-import { initBackend } from '../src/backend';
-import { countParams, Graph, Weights } from '../src/graph';
-import { readCheckpoint } from '../src/model/checkpoint';
-import { buildModel } from '../src/model/build';
-import { tf } from '../src/backend/tf';
-import { loadTrainingData } from '../src/data';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import type {
+  EvaluateInput,
+  EvaluateOutput,
+  FinalistTest,
+  TestFinalistsInput,
+} from '../src/contracts/activities';
+import { ExecutorError } from '../src/executor/executor';
+import { scoreInChildProcess, type ScoreRequest } from '../src/executor/score';
+import type { CheckpointScore } from '../src/train/score';
 import { ActivityDeps } from './context';
-import { failingClearly } from './failures';
+import { badInput } from './failures';
+
+/** Heartbeats while the child scores: the activity's liveness, and how cancellation arrives. */
+export const SCORE_HEARTBEAT_MS = 5000;
 
 export function evaluateActivity(deps: ActivityDeps) {
-  return (input: EvaluateInput): Promise<EvaluateOutput> =>
-    failingClearly(`evaluate ${input.candidateId}`, async () => {
-      await initBackend({ log: deps.log ?? (() => undefined) });
-      const ck = await readCheckpoint(deps.openStore(input.checkpoint), '');
-      // Without a splitSeed (a spec from outside a search) training split with seed 0 only if
-      // its own seed was 0; searches always set it (src/search/train-spec.ts).
-      const seed = input.dataset.splitSeed ?? 0;
-      const data = await loadTrainingData({ seed, dataset: input.dataset });
-      const beat = () => heartbeat();
-      const val = data.val ? scoreSet(ck.graph, ck.weights, data.val, data.inputShape, beat) : null;
-      const test = data.test ? scoreSet(ck.graph, ck.weights, data.test, data.inputShape, beat) : null;
-      return {
-        valAcc: val?.acc ?? NaN,
-        valLoss: val?.loss ?? NaN,
-        testAcc: test?.acc ?? null,
-        testLoss: test?.loss ?? null,
-        params: countParams(ck.graph),
-      };
+  return async (input: EvaluateInput): Promise<EvaluateOutput> => {
+    const [score] = await scoreWhileBeating(deps, {
+      checkpoints: [input.checkpoint],
+      dataset: input.dataset,
+      splits: ['val', 'test'],
+      what: `evaluate ${input.candidateId}`,
     });
+    return {
+      valAcc: score.val?.acc ?? NaN,
+      valLoss: score.val?.loss ?? NaN,
+      testAcc: score.test?.acc ?? null,
+      testLoss: score.test?.loss ?? null,
+      params: score.params,
+    };
+  };
 }
 
-/** Outside an activity (a direct call from a test or the CLI) there is nothing to beat to. */
-function heartbeat(): void {
-  try {
-    Context.current().heartbeat();
-  } catch {
-    // not in an activity context
-  }
+export function testFinalistsActivity(deps: ActivityDeps) {
+  return async (input: TestFinalistsInput): Promise<FinalistTest[]> => {
+    if (input.finalists.length === 0) return [];
+    const scores = await scoreWhileBeating(deps, {
+      checkpoints: input.finalists.map((f) => f.checkpoint),
+      dataset: input.dataset,
+      splits: ['test'],
+      what: `test of ${input.finalists.map((f) => f.candidateId).join(', ')}`,
+    });
+    return input.finalists.map((f, i) => ({
+      candidateId: f.candidateId,
+      testAcc: scores[i].test?.acc ?? null,
+      testLoss: scores[i].test?.loss ?? null,
+    }));
+  };
 }
 
-/** Mean cross-entropy and accuracy, batched, on logits (the graph's softmax is cut off). */
-export function scoreSet(
-  g: Graph,
-  w: Weights,
-  set: { x: Float32Array; y: Int32Array; count: number },
-  inputShape: readonly number[],
-  onBatch: () => void = () => undefined,
-  batchSize = 256,
-): { loss: number; acc: number } {
-  const model = buildModel(g, w, { logits: true });
-  const per = inputShape.reduce((a, b) => a * b, 1);
-  let lossSum = 0;
-  let hits = 0;
+async function scoreWhileBeating(deps: ActivityDeps, req: ScoreRequest): Promise<CheckpointScore[]> {
+  const ctx = Context.current();
+  const beat = () => ctx.heartbeat();
+  const timer = setInterval(beat, deps.scoreHeartbeatMs ?? SCORE_HEARTBEAT_MS);
+  beat();
   try {
-    for (let i = 0; i < set.count; i += batchSize) {
-      const n = Math.min(batchSize, set.count - i);
-      const [l, c] = tf.tidy(() => {
-        const x = tf.tensor(set.x.subarray(i * per, (i + n) * per), [n, ...inputShape]);
-        const y = tf.tensor1d(set.y.subarray(i, i + n), 'int32');
-        const logits = model.predict(x) as tf.Tensor2D;
-        const loss = tf.losses.softmaxCrossEntropy(
-          tf.oneHot(y, logits.shape[1]),
-          logits,
-          undefined,
-          undefined,
-          tf.Reduction.SUM,
-        );
-        const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32'));
-        return tf.stack([loss, correct]).dataSync();
-      });
-      lossSum += l;
-      hits += c;
-      onBatch();
+    return await scoreInChildProcess(req, { bin: deps.netgrowBin, signal: ctx.cancellationSignal });
+  } catch (e) {
+    if (e instanceof ExecutorError) {
+      if (e.code === 'cancelled') throw new CancelledFailure(e.message);
+      if (e.code === 'bad_input') throw badInput(e.message);
+      throw ApplicationFailure.retryable(e.message, 'EvaluateInfrastructure');
     }
+    throw e;
   } finally {
-    model.dispose();
+    clearInterval(timer);
   }
-  return set.count === 0 ? { loss: NaN, acc: NaN } : { loss: lossSum / set.count, acc: hits / set.count };
 }

@@ -5,7 +5,7 @@
  */
 import type { Activities } from '../src/contracts/activities';
 import { ActivityDeps } from './context';
-import { evaluateActivity } from './evaluate';
+import { evaluateActivity, testFinalistsActivity } from './evaluate';
 import { recordLineageActivity } from './lineage';
 import { mutateActivity } from './mutate';
 import { reportActivity } from './report';
@@ -18,6 +18,7 @@ export function createActivities(deps: ActivityDeps): Activities {
     mutate: mutateActivity(deps),
     train: trainActivity(deps),
     evaluate: evaluateActivity(deps),
+    testFinalists: testFinalistsActivity(deps),
     report: reportActivity(deps),
     recordLineage: recordLineageActivity(deps),
   };

@@ -4,15 +4,18 @@
  * checkpoint it wrote and returns the same answer, so a child is never grown twice.
  */
 import type { MutateInput, MutateOutput } from '../src/contracts/activities';
-import { initBackend } from '../src/backend';
+import { Context } from '@temporalio/activity';
 import { datasetEntry } from '../src/data/registry';
 import { countParams, Graph, Rng, Weights } from '../src/graph';
 import { applyCommands, formatCommand, randomPlan } from '../src/morph';
-import { checkPreservation } from '../src/model/verify';
+import { checkPreservationOffLoop, type TimedPreservationCheck } from '../src/model/verify-off-loop';
 import { readCheckpoint, readCheckpointMeta, writeCheckpoint } from '../src/model/checkpoint';
 import { resolveNetwork } from '../src/model/resolve';
 import { ActivityDeps } from './context';
 import { failingClearly } from './failures';
+
+/** Heartbeats while the preservation check runs, so a large check never looks like a lost worker. */
+export const MUTATE_HEARTBEAT_MS = 5000;
 
 export function mutateActivity(deps: ActivityDeps) {
   return (input: MutateInput): Promise<MutateOutput> =>
@@ -38,8 +41,8 @@ async function grow(deps: ActivityDeps, input: MutateInput): Promise<MutateOutpu
   // A refused command throws MorphError/CommandError: non-retryable (failures.ts).
   const applied = applyCommands(parent.graph, parent.weights, ops, rng.fork('apply'));
   const checked = deps.checkMutations !== false && applied.preserving && applied.steps.length > 0;
-  if (checked) await initBackend({ log: deps.log ?? (() => undefined) });
-  const check = checked ? checkPreservation(parent, applied, { seed: input.seed }) : null;
+  const timed = checked ? await checkWhileBeating(deps, parent, applied, input.seed) : null;
+  const check = timed?.check ?? null;
   const output: MutateOutput = {
     candidateId: input.childId,
     checkpoint,
@@ -52,6 +55,7 @@ async function grow(deps: ActivityDeps, input: MutateInput): Promise<MutateOutpu
     })),
     preserving: applied.preserving && (check?.preserving ?? true),
     maxAbsDiff: check?.maxAbsDiff ?? null,
+    checkSeconds: timed ? Math.round(timed.seconds * 1000) / 1000 : null,
     paramsBefore: countParams(parent.graph),
     paramsAfter: countParams(applied.graph),
   };
@@ -62,6 +66,32 @@ async function grow(deps: ActivityDeps, input: MutateInput): Promise<MutateOutpu
     extra: { mutate: output },
   });
   return output;
+}
+
+/**
+ * The check runs in a worker thread (its forward passes would block this worker's event loop:
+ * heartbeats of running trainings, their timers and exits); the activity heartbeats meanwhile.
+ */
+async function checkWhileBeating(
+  deps: ActivityDeps,
+  parent: Parent,
+  child: { graph: Graph; weights: Weights },
+  seed: number,
+): Promise<TimedPreservationCheck> {
+  const beat = () => {
+    try {
+      Context.current().heartbeat();
+    } catch {
+      // outside an activity (a direct call): nothing to beat to
+    }
+  };
+  const timer = setInterval(beat, deps.mutateHeartbeatMs ?? MUTATE_HEARTBEAT_MS);
+  beat();
+  try {
+    return await checkPreservationOffLoop(parent, child, { seed });
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 interface Parent {

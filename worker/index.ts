@@ -2,7 +2,8 @@
  * netgrow's worker entry, as in Temporal's samples: it builds the activities' clients (stores
  * opened from each URI the workflows pass, and the executor where training runs), calls
  * createActivities(deps), and creates the Workers. One worker polls the orchestration queue
- * (workflows and the light activities), one the training queue (the train activity only),
+ * (workflows and the light activities), one the training queue (training and scoring
+ * checkpoints),
  * whose concurrency is how many training runs this machine takes at once. A cluster may run
  * them in separate processes (`roles`); the embedded mode runs both in the CLI's process.
  *
@@ -58,7 +59,9 @@ export async function startWorkers(opts: NetgrowWorkerOptions): Promise<NetgrowW
   const roles = opts.roles ?? ['orchestration', 'training'];
   const workers: Worker[] = [];
   if (roles.includes('orchestration')) {
-    const { train: _train, ...light } = opts.activities;
+    // evaluate stays here too, for tasks that code from before scoring moved to the training
+    // queue scheduled on this one; it scores in a child process, off this event loop.
+    const { train: _train, testFinalists: _testFinalists, ...light } = opts.activities;
     workers.push(
       await Worker.create({
         connection: opts.connection,
@@ -77,7 +80,11 @@ export async function startWorkers(opts: NetgrowWorkerOptions): Promise<NetgrowW
         connection: opts.connection,
         namespace,
         taskQueue: TASK_QUEUES.training,
-        activities: { train: opts.activities.train },
+        activities: {
+          train: opts.activities.train,
+          evaluate: opts.activities.evaluate,
+          testFinalists: opts.activities.testFinalists,
+        },
         maxConcurrentActivityTaskExecutions: Math.max(1, opts.trainingSlots),
         maxHeartbeatThrottleInterval: opts.heartbeatThrottle ?? '5s',
         defaultHeartbeatThrottleInterval: opts.heartbeatThrottle ?? '5s',

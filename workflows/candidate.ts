@@ -1,10 +1,11 @@
 /**
  * One candidate network: mutate its parent → train (again with the next adjustment of the
- * divergence schedule each time the run diverges) → evaluate. Its result is the candidate's
+ * divergence schedule each time the run diverges); the trainer scores validation at the end of
+ * its run. Its result is the candidate's
  * leaderboard row plus the lineage events that tell its story; the parent workflow writes
  * those, because lineage.jsonl has a single writer.
  */
-import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, patched } from '@temporalio/workflow';
 import type { MutateOutput, MutateParent } from '../src/contracts/activities';
 import type { LineageEventInput } from '../src/contracts/lineage';
 import type { ChildPlan } from '../src/search/generation';
@@ -12,6 +13,12 @@ import { attemptSpec, type CandidateSettings } from '../src/search/train-spec';
 import type { TrainResult } from '../src/contracts/train';
 import { evaluate, mutate, train } from './proxies';
 import type { LeaderboardEntry } from '../src/contracts/search';
+
+/**
+ * patched() id: the candidate's validation score comes from its TrainResult (the trainer
+ * scores it at the end of the run) instead of a separate evaluate activity.
+ */
+export const VALIDATION_IN_TRAINING = 'validation-in-training';
 
 export interface CandidateInput {
   experimentId: string;
@@ -25,6 +32,10 @@ export interface CandidateInput {
 
 export interface CandidateResult {
   entry: LeaderboardEntry;
+  /**
+   * Null since the `validation-in-training` patch: the test split is scored once, for the
+   * finalists, by the search (or grow) workflow; histories from before it carry a value.
+   */
   testAcc: number | null;
   /** Training runs, divergence retries included. */
   attempts: number;
@@ -106,6 +117,19 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
     }
     if (!result.checkpoint)
       throw ApplicationFailure.nonRetryable(`run ${result.runId} ended without a checkpoint`);
+    if (patched(VALIDATION_IN_TRAINING)) {
+      // The trainer scored validation on the checkpoint it wrote; the test split is left for
+      // the search's finalists, so that nothing ranks candidates by it.
+      outcome.entry = {
+        ...outcome.entry,
+        status: 'completed',
+        valAcc: validationOf(result)?.acc ?? null,
+        params: result.params ?? mutation.paramsAfter,
+        checkpoint: result.checkpoint,
+      };
+      return outcome;
+    }
+    // Histories from before the patch: a separate evaluate activity scored val and test.
     const evaluation = await evaluate({
       experimentUri,
       candidateId,
@@ -133,7 +157,8 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
 function mutationEvents(input: CandidateInput, mutation: MutateOutput): LineageEventInput[] {
   const parent = input.parent.kind === 'candidate' ? input.parent.candidateId : `start:${input.parent.arch}`;
   const at = new Date().toISOString();
-  return mutation.ops.map((op) => ({
+  const last = mutation.ops.length - 1;
+  return mutation.ops.map((op, i) => ({
     type: 'mutation' as const,
     at,
     generation: input.generation,
@@ -144,7 +169,19 @@ function mutationEvents(input: CandidateInput, mutation: MutateOutput): LineageE
     paramsAfter: op.paramsAfter,
     preserving: op.preserving,
     maxAbsDiff: op.maxAbsDiff,
+    // The check covers every command of the mutation; its cost goes with the last, as its result does.
+    ...(i === last && mutation.checkSeconds != null ? { checkSeconds: mutation.checkSeconds } : {}),
   }));
+}
+
+/**
+ * The trained checkpoint's validation metrics: `validation` from a current trainer, else the
+ * last epoch's (a completed run's final checkpoint holds that epoch's weights).
+ */
+function validationOf(result: TrainResult): { loss: number; acc: number } | null {
+  if (result.validation !== undefined) return result.validation;
+  const f = result.final;
+  return f && f.valAcc !== null && f.valLoss !== null ? { loss: f.valLoss, acc: f.valAcc } : null;
 }
 
 function numbersOnly(record: object): Record<string, number> {

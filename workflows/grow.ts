@@ -4,12 +4,13 @@
  * trained again. Every stage is a candidate child workflow; the result lists each stage's
  * metrics. A stage that cannot be trained (diverged after every retry, failed) ends the plan.
  */
-import { defineQuery, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { defineQuery, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { Rng } from '../src/graph/rng';
 import type { SearchConfig } from '../src/search/config';
 import { planGeneration } from '../src/search/strategy';
 import { SEARCH_ATTRIBUTES } from '../src/temporal/config';
 import { labelExperiment } from './labels';
+import { FINALISTS_TESTED, testFinalistsOnce } from './finalists';
 import { launchCandidate } from './launch';
 import { LineageWriter } from './lineage-writer';
 import { report } from './proxies';
@@ -75,6 +76,12 @@ export async function growWorkflow(plan: GrowPlan): Promise<GrowResult> {
   await lineage.flush();
   const last = stages.at(-1);
   const best = last?.status === 'completed' ? last.candidateId : null;
+  if (best && patched(FINALISTS_TESTED)) {
+    // The grown network is the plan's result: its test split is scored once, at the end.
+    const final = leaderboard.filter((e) => e.candidateId === best);
+    const [tested] = await testFinalistsOnce(experimentUri, config, final, lineage, 1);
+    if (last && tested) last.testAcc = tested.testAcc;
+  }
   const { uri } = await report({ experimentUri, experimentId, reason: `plan ${status}`, best });
   return { experimentId, status, stages, reportUri: uri };
 }

@@ -9,4 +9,5 @@ import { ACTIVITY_OPTIONS } from '../src/temporal/config';
 export const { mutate } = proxyActivities<Activities>(ACTIVITY_OPTIONS.mutate);
 export const { train } = proxyActivities<Activities>(ACTIVITY_OPTIONS.train);
 export const { evaluate } = proxyActivities<Activities>(ACTIVITY_OPTIONS.evaluate);
+export const { testFinalists } = proxyActivities<Activities>(ACTIVITY_OPTIONS.testFinalists);
 export const { report, recordLineage } = proxyActivities<Activities>(ACTIVITY_OPTIONS.bookkeeping);

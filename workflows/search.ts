@@ -12,6 +12,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -34,6 +35,7 @@ import { SEARCH_ATTRIBUTES } from '../src/temporal/config';
 import { labelExperiment } from './labels';
 import { launchCandidate } from './launch';
 import { LineageWriter } from './lineage-writer';
+import { testFinalistsOnce, FINALISTS_TESTED } from './finalists';
 import { report } from './proxies';
 import type {
   Budget,
@@ -157,6 +159,9 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
 
   const best = bestViable(state.leaderboard);
   setCurrentDetails(`finished: ${reason}`);
+  const finalists = patched(FINALISTS_TESTED)
+    ? await testFinalistsOnce(experimentUri, config, state.leaderboard, lineage)
+    : undefined;
   const { uri } = await report({ experimentUri, experimentId, reason, best: best?.candidateId ?? null });
   await condition(allHandlersFinished);
   return {
@@ -166,6 +171,7 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
     candidates: state.candidates,
     best,
     leaderboard: ranked(state.leaderboard).slice(0, 10),
+    ...(finalists ? { finalists } : {}),
     reportUri: uri,
   };
 

@@ -21,6 +21,10 @@ export const COMMANDS: Record<string, Entry> = {
     summary: 'run one training run from a TrainSpec (what a trainer pod runs)',
     load: lazy(() => require('./train')),
   },
+  evaluate: {
+    summary: 'score trained checkpoints on the validation and test splits',
+    load: lazy(() => require('./evaluate')),
+  },
   datasets: {
     summary: 'list datasets, where they are, and how to install missing ones',
     load: lazy(() => require('./datasets')),

@@ -60,6 +60,11 @@ export interface MutateOutput {
   preserving: boolean;
   /** Parent-to-child check over all commands; null when unchecked or not preserving. */
   maxAbsDiff: number | null;
+  /**
+   * Wall seconds of the preservation check (run off the event loop, in a worker thread);
+   * null when unchecked; absent in outputs from before it was measured.
+   */
+  checkSeconds?: number | null;
   paramsBefore: number;
   paramsAfter: number;
 }
@@ -88,6 +93,10 @@ export interface TrainHeartbeat {
   metrics: Record<string, number | null>;
 }
 
+/**
+ * Scheduled only by histories from before the trainer scored validation itself (candidate
+ * workflows that did not take the `validation-in-training` patch); kept for them.
+ */
 export interface EvaluateInput {
   experimentUri: string;
   candidateId: string;
@@ -103,6 +112,23 @@ export interface EvaluateOutput {
   testAcc: number | null;
   testLoss: number | null;
   params: number;
+}
+
+/**
+ * The test split, scored once per search for its finalists (the best by validation accuracy),
+ * after the search: reported, never used to rank or select.
+ */
+export interface TestFinalistsInput {
+  experimentUri: string;
+  dataset: DatasetSpec;
+  finalists: { candidateId: string; checkpoint: string }[];
+}
+
+export interface FinalistTest {
+  candidateId: string;
+  /** Null when the dataset has no test split. */
+  testAcc: number | null;
+  testLoss: number | null;
 }
 
 export interface ReportInput {
@@ -131,6 +157,7 @@ export interface Activities {
   mutate(input: MutateInput): Promise<MutateOutput>;
   train(input: TrainActivityInput): Promise<TrainResult>;
   evaluate(input: EvaluateInput): Promise<EvaluateOutput>;
+  testFinalists(input: TestFinalistsInput): Promise<FinalistTest[]>;
   report(input: ReportInput): Promise<ReportOutput>;
   recordLineage(input: RecordLineageInput): Promise<void>;
 }

@@ -1,7 +1,8 @@
 /**
  * The events of lineage.jsonl (mutation, training run, selection, generation): the story of an
  * experiment, written by the search workflow through an activity and by trainers, read by the
- * report and by a resumed search. src/log/lineage.ts reads and appends them.
+ * report and by a resumed search; and the finalists' test scores. src/log/lineage.ts reads and
+ * appends them.
  */
 import { z } from 'zod';
 
@@ -24,6 +25,8 @@ export const MutationEvent = z.strictObject({
   /** The function-preservation check; null when it was not run. */
   maxAbsDiff: z.number().nullable().default(null),
   relDiff: z.number().nullable().default(null),
+  /** Wall seconds the preservation check took (off the worker's event loop); absent when unchecked. */
+  checkSeconds: z.number().min(0).optional(),
 });
 
 export const TrainingEvent = z.strictObject({
@@ -61,11 +64,28 @@ export const GenerationEvent = z.strictObject({
   best: Id.nullable().default(null),
 });
 
+/**
+ * A finalist's test-split score, taken once after the search for the best few by validation
+ * accuracy. Reported only: nothing ranks or selects by it.
+ */
+export const TestEvent = z.strictObject({
+  type: z.literal('test'),
+  at: At,
+  candidate: Id,
+  /** Its place among the finalists by validation accuracy (1 = best). */
+  rank: z.number().int().positive(),
+  valAcc: z.number().nullable(),
+  /** Null when the dataset has no test split or scoring failed. */
+  acc: z.number().nullable(),
+  loss: z.number().nullable(),
+});
+
 export const LineageEvent = z.discriminatedUnion('type', [
   MutationEvent,
   TrainingEvent,
   SelectionEvent,
   GenerationEvent,
+  TestEvent,
 ]);
 export type LineageEvent = z.infer<typeof LineageEvent>;
 export type LineageEventInput = z.input<typeof LineageEvent>;
@@ -73,3 +93,4 @@ export type MutationEvent = z.infer<typeof MutationEvent>;
 export type TrainingEvent = z.infer<typeof TrainingEvent>;
 export type SelectionEvent = z.infer<typeof SelectionEvent>;
 export type GenerationEvent = z.infer<typeof GenerationEvent>;
+export type TestEvent = z.infer<typeof TestEvent>;

@@ -47,7 +47,26 @@ export interface SearchResult {
   best: LeaderboardEntry | null;
   /** The best ten. */
   leaderboard: LeaderboardEntry[];
+  /**
+   * Test accuracy of the finalists (the best by validation accuracy), scored once after the
+   * search; candidates are ranked by validation accuracy. Absent for searches that started
+   * before this existed.
+   */
+  finalists?: Finalist[];
   reportUri: string;
+}
+
+/** A finalist of a search: its test score, taken once after the search, reported only. */
+export interface Finalist {
+  candidateId: string;
+  /** 1 = the best by validation accuracy. */
+  rank: number;
+  valAcc: number | null;
+  params: number;
+  /** Null when the dataset has no test split or scoring failed (`error`). */
+  testAcc: number | null;
+  testLoss: number | null;
+  error?: string;
 }
 
 export type SearchPhase = 'running' | 'paused' | 'stopping' | 'finished';
@@ -74,6 +93,10 @@ export interface GrowStage {
   ops: string[];
   status: CandidateStatus;
   valAcc: number | null;
+  /**
+   * The final stage's test accuracy, scored once after the plan; null for the stages before
+   * it (histories from before that change carry every stage's).
+   */
   testAcc: number | null;
   params: number;
   attempts: number;

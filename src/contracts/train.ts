@@ -121,6 +121,12 @@ export const TrainSpec = z.strictObject({
   lineage: z.string().min(1).optional(),
   /** The candidate the run trains, for lineage events; default the runId. */
   candidate: z.string().min(1).optional(),
+  /**
+   * Score the test split once the run completes (standalone `netgrow train`). A search sets
+   * false: candidates are ranked on validation only, and it scores its finalists' test
+   * accuracy once, after the search (workflows/search.ts).
+   */
+  scoreTest: z.boolean().default(true),
 });
 export type TrainSpec = z.infer<typeof TrainSpec>;
 export type TrainSpecInput = z.input<typeof TrainSpec>;
@@ -141,8 +147,16 @@ export const TrainResult = z.strictObject({
   steps: z.number().int(),
   final: Metrics.nullable(),
   best: Metrics.extend({ epoch: z.number().int() }).nullable(),
-  /** Test-set metrics when the dataset has a test split. */
+  /**
+   * Validation metrics of the trained checkpoint (`checkpoint`), scored at the end of a
+   * completed run; what a search ranks by. Null without a validation split; absent in results
+   * written before the field existed.
+   */
+  validation: z.strictObject({ loss: z.number(), acc: z.number() }).nullable().optional(),
+  /** Test-set metrics when the dataset has a test split and the spec asked (`scoreTest`). */
   test: z.strictObject({ loss: z.number(), acc: z.number() }).nullable(),
+  /** Parameters of the trained network; absent in older results. */
+  params: z.number().int().min(0).optional(),
   wallSeconds: z.number(),
   /** URI of the checkpoint holding the trained weights (graph.json + weights). */
   checkpoint: z.string().nullable(),

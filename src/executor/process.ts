@@ -1,25 +1,18 @@
 /**
- * Runs `netgrow train --spec` in a child process: the default executor of the embedded
- * mode, and the same command a Kubernetes pod runs. At most `parallelism` runs at once.
- *
- * A trainer never outlives the worker that started it: a SIGKILLed worker cannot forward a
- * cancellation, and an orphaned trainer would go on writing the run folder while the retry
- * on another worker resumes from it. A small guard shell holds a pipe from this process and
- * sends the trainer SIGTERM (checkpoint to interrupted/, exit) when the pipe closes.
+ * Runs `netgrow train --spec` in a child process (spawn.ts): the default executor of the
+ * embedded mode, and the same command a Kubernetes pod runs. At most `parallelism` runs at once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { openStore } from '../storage';
 import { TRAIN_EXIT, TrainResult, TrainSpec } from '../contracts/train';
 import { ExecutorError, parseProgressLine, RunOptions, Slots, TrainExecutor } from './executor';
+import { runNetgrow } from './spawn';
 
 export interface ProcessExecutorOptions {
   parallelism?: number;
-  /** The netgrow entry script; default: this checkout's bin/netgrow.js. */
+  /** The netgrow entry script; default: this package's bin/netgrow.js. */
   bin?: string;
   /** Extra environment for the trainer (backend choice, data dir); secrets stay in the env only. */
   env?: Record<string, string>;
@@ -49,68 +42,28 @@ export class ProcessExecutor implements TrainExecutor {
     const dir = mkdtempSync(join(tmpdir(), 'netgrow-spec-'));
     const specFile = join(dir, `${spec.runId}.json`);
     writeFileSync(specFile, JSON.stringify(spec));
-    const bin = this.opts.bin ?? join(__dirname, '..', '..', 'bin', 'netgrow.js');
-    const child = spawn(process.execPath, [bin, 'train', '--spec', specFile], {
-      env: { ...process.env, ...this.opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group: Ctrl-C in the terminal reaches the worker, whose cancellation
-      // sends the trainer one SIGTERM (checkpoint, then exit); the terminal's SIGINT on top
-      // would be a second signal, on which the trainer leaves without checkpointing.
-      detached: true,
-    });
-    const guard = stopWithParent(child);
-    const tail: string[] = [];
-    const keep = (line: string) => {
-      tail.push(line);
-      if (tail.length > 20) tail.shift();
-      this.opts.onLog?.(line, spec.runId);
-    };
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const p = parseProgressLine(line);
-      if (p) onProgress?.(p);
-      else keep(line);
-    });
-    createInterface({ input: child.stderr }).on('line', keep);
-    let killTimer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), (this.opts.killGraceSeconds ?? 10) * 1000);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (c, sig) => resolve(c ?? (sig ? -1 : null)));
-    }).finally(() => {
-      signal?.removeEventListener('abort', onAbort);
-      clearTimeout(killTimer);
-      guard?.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const logged: string[] = [];
+    const { code } = await runNetgrow(['train', '--spec', specFile], {
+      bin: this.opts.bin,
+      env: this.opts.env,
+      signal,
+      killGraceSeconds: this.opts.killGraceSeconds,
+      onLine: (line) => {
+        const p = parseProgressLine(line);
+        if (p) return onProgress?.(p);
+        logged.push(line);
+        if (logged.length > 5) logged.shift();
+        this.opts.onLog?.(line, spec.runId);
+      },
+    }).finally(() => rmSync(dir, { recursive: true, force: true }));
     if (signal?.aborted) throw new ExecutorError('cancelled', `run ${spec.runId} cancelled`);
-    const why = tail.slice(-5).join(' | ');
+    const why = logged.join(' | ');
     if (code === TRAIN_EXIT.badInput) throw new ExecutorError('bad_input', `run ${spec.runId}: ${why}`);
     if (code !== TRAIN_EXIT.done && code !== TRAIN_EXIT.diverged) {
       throw new ExecutorError('infrastructure', `run ${spec.runId} exited with code ${code}: ${why}`);
     }
     return readResult(spec);
   }
-}
-
-/**
- * A shell that waits on a pipe from this process and, when it closes (this process ended,
- * however), sends the trainer SIGTERM, then SIGKILL if it is still there 30 s later.
- */
-function stopWithParent(child: ChildProcess): ChildProcess | null {
-  if (child.pid === undefined) return null;
-  const script =
-    'trap "" INT; read -r _; kill -TERM "$1" 2>/dev/null && sleep 30 && kill -KILL "$1" 2>/dev/null';
-  const guard = spawn('/bin/sh', ['-c', script, 'netgrow-trainer-guard', String(child.pid)], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  guard.on('error', () => undefined);
-  guard.unref();
-  (guard.stdin as unknown as Socket).unref();
-  return guard;
 }
 
 /** result.json of a finished run, schema-checked. */

@@ -257,6 +257,13 @@ function finished(
     if (r.best) io.out(`best: ${r.best.candidateId} ${describeEntry(r.best)}`);
     else io.out('best: none (no candidate trained to completion)');
     if (r.best?.checkpoint) io.out(`  checkpoint: ${displayUri(r.best.checkpoint)}`);
+    if (r.finalists && r.finalists.length > 0) {
+      io.out('test accuracy of the finalists, scored once after the search (ranked by validation accuracy):');
+      for (const f of r.finalists) {
+        const test = f.testAcc !== null ? f.testAcc.toFixed(4) : `none${f.error ? ` (${f.error})` : ''}`;
+        io.out(`  ${f.rank}. ${f.candidateId} val_acc ${f.valAcc?.toFixed(4) ?? '—'}  test_acc ${test}`);
+      }
+    }
   }
   io.out(`report: ${report}`);
   return outcome(record.id, 'completed', r, report, null);

@@ -1,6 +1,6 @@
 /**
- * lineage.jsonl: every mutation, training run, selection and generation of an experiment,
- * one JSON object per line, append-only. The report draws the family tree from it and a
+ * lineage.jsonl: every mutation, training run, selection and generation of an experiment, and
+ * the finalists' test scores, one JSON object per line, append-only. The report draws the family tree from it and a
  * resumed search reads it to know what already happened.
  */
 import type { z } from 'zod';

@@ -43,6 +43,8 @@ export interface CandidateData {
   /** Parameter count from meta.json, else from the mutation event. */
   params: number | null;
   runs: RunData[];
+  /** Its test score when it was a finalist, scored once after the search (a `test` event). */
+  finalTest?: { rank: number; acc: number | null; loss: number | null } | null;
 }
 
 /** A config entry such as `strategy: {kind: ga, population: 4}`: its name and its settings. */
@@ -272,8 +274,10 @@ function fromLineage(
   const birth = events.find((e) => e.type === 'mutation' && e.child === c.id);
   const parentRef = birth?.type === 'mutation' ? birth.parent : (c.meta?.parent ?? null);
   const runs = c.runs.map((r) => ({ ...r }));
-  let generation = birth?.generation ?? null;
+  let generation = birth?.type === 'mutation' ? (birth.generation ?? null) : null;
+  let finalTest: CandidateData['finalTest'] = null;
   for (const e of events) {
+    if (e.type === 'test' && e.candidate === c.id) finalTest = { rank: e.rank, acc: e.acc, loss: e.loss };
     if (e.type !== 'training' || e.candidate !== c.id) continue;
     generation ??= e.generation ?? null;
     let run = runs.find((r) => r.runId === e.runId);
@@ -292,5 +296,6 @@ function fromLineage(
     generation,
     params: c.meta?.params ?? (birth?.type === 'mutation' ? birth.paramsAfter : null),
     runs,
+    finalTest,
   };
 }

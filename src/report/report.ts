@@ -86,6 +86,10 @@ function summarySection(data: ExperimentData, ranked: readonly Standing[]): Sect
   };
 }
 
+/** What the test column means: a search never looks at the test split to rank. */
+export const TEST_ACC_NOTE =
+  'test accuracy of the finalists, scored once after the search; candidates are ranked by validation accuracy';
+
 function statusPill(s: Standing): Markup {
   return el(
     'span',
@@ -116,7 +120,12 @@ function leaderboardSection(
         numeric: true,
         title: 'best validation accuracy of its best run',
       },
-      { header: 'test acc', cell: (s) => formatPercent(s.testAcc), numeric: true },
+      {
+        header: 'test acc',
+        cell: (s) => formatPercent(s.testAcc),
+        numeric: true,
+        title: TEST_ACC_NOTE,
+      },
       { header: 'epochs', cell: (s) => (s.epochs === null ? '—' : String(s.epochs)), numeric: true },
       {
         header: 'gen',
@@ -134,7 +143,13 @@ function leaderboardSection(
     ranked,
     (s) => (s.id === bestId ? 'best' : undefined),
   );
-  return { id: 'leaderboard', title: 'Leaderboard', body: el('div', { class: 'scroll tall' }, table) };
+  const body = el('div', { class: 'scroll tall' }, table);
+  if (!ranked.some((s) => s.finalist)) return { id: 'leaderboard', title: 'Leaderboard', body };
+  return {
+    id: 'leaderboard',
+    title: 'Leaderboard',
+    body: fragment(hint(`test acc: ${TEST_ACC_NOTE}.`), body),
+  };
 }
 
 function stageTable(stages: readonly GrowthStage[]): Markup {

@@ -19,6 +19,8 @@ export interface Standing {
   params: number | null;
   valAcc: number | null;
   testAcc: number | null;
+  /** True when testAcc is a finalist's, scored once after the search (not by its own run). */
+  finalist: boolean;
   epochs: number | null;
   status: CandidateStatus;
   /** The run the figures come from; null when nothing was trained. */
@@ -76,7 +78,9 @@ export function standingOf(c: CandidateData): Standing {
     generation: c.generation,
     params: c.params,
     valAcc: bestRun ? runValAcc(bestRun) : null,
-    testAcc: bestRun?.result?.test?.acc ?? null,
+    // A search's finalists were scored once after it; a standalone run scored its own test split.
+    testAcc: c.finalTest ? c.finalTest.acc : (bestRun?.result?.test?.acc ?? null),
+    finalist: !!c.finalTest,
     epochs: bestRun?.result?.epochsRun ?? (rows.length > 0 ? Math.max(...rows.map((r) => r.epoch)) : null),
     status,
     bestRun: bestRun && (bestRun.result || bestRun.rows.length > 0) ? bestRun : null,

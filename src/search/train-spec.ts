@@ -64,6 +64,8 @@ export function attemptSpec(args: {
     seed: args.seed,
     dataset,
     ...train,
+    // Candidates are ranked on validation only; the search scores its finalists' test split once.
+    scoreTest: false,
     distill:
       distill.enabled && args.teacher
         ? { enabled: true, teacher: args.teacher, temperature: distill.temperature, alpha: distill.alpha }

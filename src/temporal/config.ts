@@ -19,7 +19,8 @@ export const NAMESPACE = DEFAULT_NAMESPACE;
 /**
  * Two queues so that a cluster can run training on separate, GPU-backed workers whose
  * concurrency is the executor's parallelism, while workflows and the cheap activities
- * (mutate, evaluate, report, lineage) run anywhere.
+ * (mutate, report, lineage) run anywhere. Scoring checkpoints (evaluate, testFinalists) is
+ * compute: it runs on the training queue.
  */
 export const TASK_QUEUES = {
   orchestration: 'netgrow',
@@ -109,9 +110,18 @@ export const ACTIVITY_OPTIONS = {
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
     retry: retry(5),
   },
+  // Scoring runs in a child process on the training queue: it is compute, and takes a slot.
   evaluate: {
+    taskQueue: TASK_QUEUES.training,
     startToCloseTimeout: '1h',
-    heartbeatTimeout: '5m',
+    heartbeatTimeout: '1m',
+    cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+    retry: retry(5),
+  },
+  testFinalists: {
+    taskQueue: TASK_QUEUES.training,
+    startToCloseTimeout: '2h',
+    heartbeatTimeout: '1m',
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
     retry: retry(5),
   },

@@ -14,6 +14,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { packageRoot } from '../contracts/package-root';
 import { DEV_SERVER, NAMESPACE, SEARCH_ATTRIBUTES, searchAttributeFlags } from './config';
 import { NetgrowError } from '../contracts/errors';
 
@@ -61,7 +62,7 @@ export class DevServerError extends NetgrowError {
 export function resolveTemporalCli(env: NodeJS.ProcessEnv = process.env): string {
   const candidates = [
     env.TEMPORAL_CLI,
-    resolve(__dirname, '../../.tools/bin/temporal'),
+    join(packageRoot(), '.tools', 'bin', 'temporal'),
     ...(env.PATH ?? '').split(delimiter).map((dir) => dir && join(dir, 'temporal')),
   ];
   for (const path of candidates) {

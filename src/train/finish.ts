@@ -1,7 +1,8 @@
 /**
- * The end of a run: the trained checkpoint (`final/`), test metrics, `result.json` beside the
- * logs and the closing lineage event.
+ * The end of a run: the trained checkpoint (`final/`), its validation (and, when the spec asks,
+ * test) metrics, `result.json` beside the logs and the closing lineage event.
  */
+import { countParams } from '../graph';
 import { readWeights } from '../model/build';
 import { writeCheckpoint } from '../model/checkpoint';
 import { joinUri } from '../storage/uri';
@@ -24,6 +25,7 @@ export async function finishRun(
   const bestRec = best(history);
   let checkpoint: string | null = null;
   let test: TrainResult['test'] = null;
+  let validation: TrainResult['validation'] = null;
   if (outcome.kind === 'completed') {
     await writeCheckpoint(out, FINAL, ctx.graph, readWeights(ctx.model, ctx.graph), {
       parent: spec.checkpoint.startsWith(BUILTIN_PREFIX) ? null : spec.checkpoint,
@@ -36,7 +38,10 @@ export async function finishRun(
     checkpoint = joinUri(out.uri, FINAL);
     // A mid-epoch stop's checkpoint is behind every epoch checkpoint now; it would only take space.
     await removeCheckpoint(out, INTERRUPTED);
-    if (ctx.data.test) test = ctx.stepper.evaluate(ctx.data.test);
+    // The last epoch's validation pass ran on exactly these weights: no step came after it.
+    if (last && last.valLoss !== null && last.valAcc !== null)
+      validation = { loss: last.valLoss, acc: last.valAcc };
+    if (ctx.data.test && spec.scoreTest) test = ctx.stepper.evaluate(ctx.data.test);
   } else if (outcome.kind === 'stopped') {
     checkpoint = joinUri(out.uri, outcome.checkpoint);
   }
@@ -49,7 +54,9 @@ export async function finishRun(
     steps: state.globalStep,
     final,
     best: bestRec ? { ...metricsOf(bestRec), epoch: bestRec.epoch } : null,
+    validation,
     test,
+    params: countParams(ctx.graph),
     wallSeconds,
     checkpoint,
     resumedFromEpoch,

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
+import { TRAIN_HEARTBEAT_MS } from '../../activities/train';
 import type { TrainActivityInput, TrainHeartbeat } from '../../src/contracts/activities';
 import { initBackend } from '../../src/backend';
 import { loadTrainingData } from '../../src/data';
@@ -100,18 +101,31 @@ describe('train activity', () => {
     assert.deepEqual([e2.type, e2.nonRetryable], ['TrainInfrastructure', false]);
   });
 
-  test('heartbeats on a timer while no progress arrives, and carry progress when it does', async () => {
+  test('heartbeats on a timer while no progress arrives, and carry progress when it does', async (t) => {
+    // A fake clock: the production interval (TRAIN_HEARTBEAT_MS), advanced by hand, no sleeping.
+    t.mock.timers.enable({ apis: ['setInterval'] });
     const beats: TrainHeartbeat[] = [];
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    let finish!: () => void;
     const executor = new ScriptedExecutor(async (s, opts) => {
-      await new Promise((r) => setTimeout(r, 300));
+      started();
+      await new Promise<void>((r) => (finish = r));
       opts.onProgress?.({ epoch: 1, step: 7, stepsPerEpoch: 8, loss: 0.5, acc: 0.8, valAcc: null });
       return resultOf(s);
     });
     const env = quietActivityEnv();
     env.on('heartbeat', (d: TrainHeartbeat) => beats.push(d));
-    await env.run(activities(executor, { trainHeartbeatMs: 50 }).train, input(spec('hb')));
-    const silent = beats.filter((b) => b.step === 0);
-    assert.ok(silent.length >= 4, `timer heartbeats before any progress (${silent.length})`);
+    const done = env.run(activities(executor).train, input(spec('hb')));
+    await running;
+    assert.equal(beats.length, 1, 'one heartbeat as the run starts');
+    t.mock.timers.tick(TRAIN_HEARTBEAT_MS - 1);
+    assert.equal(beats.length, 1, 'none before the interval has passed');
+    t.mock.timers.tick(1 + 3 * TRAIN_HEARTBEAT_MS);
+    assert.equal(beats.length, 5, 'one per interval while the executor is silent');
+    assert.ok(beats.every((b) => b.step === 0));
+    finish();
+    await done;
     assert.deepEqual(beats.at(-1), {
       epoch: 1,
       step: 7,
@@ -119,6 +133,9 @@ describe('train activity', () => {
       epochs: 1,
       metrics: { loss: 0.5, acc: 0.8, valAcc: null },
     });
+    const after = beats.length;
+    t.mock.timers.tick(10 * TRAIN_HEARTBEAT_MS);
+    assert.equal(beats.length, after, 'the timer stops with the activity');
   });
 
   test('cancellation reaches the executor and ends the activity as cancelled', async () => {

@@ -35,6 +35,8 @@ test('netgrow search: 2 generations × 3 through the embedded Temporal server on
   assert.match(run.stdout, new RegExp(`report: ${folder}/report/index.html`));
   assert.match(run.stdout, /^best: g\d-c\d completed: val_acc /m);
   assert.match(run.stdout, /g1-c\d train/, 'plain progress lines off a terminal');
+  assert.match(run.stdout, /^test accuracy of the finalists, scored once after the search/m);
+  assert.match(run.stdout, /^ {2}1\. g\d-c\d val_acc [\d.]+ {2}test_acc [\d.]+$/m);
   assert.ok(existsSync(join(folder, 'temporal', 'temporal.sqlite')), 'SQLite under the experiment folder');
   assert.ok(!existsSync(join(folder, 'temporal', 'server.json')), 'the server was stopped');
 
@@ -51,6 +53,7 @@ test('netgrow search: 2 generations × 3 through the embedded Temporal server on
     assert.deepEqual(c.runs, [`${c.id}-a1`], `${c.id}: one training run`);
     assert.equal(c.results[0].status, 'completed');
     assert.equal(c.results[0].resumedFromEpoch, null);
+    assert.equal(c.results[0].test, null, `${c.id}: no candidate's run looks at the test split`);
   }
   assertLineageComplete(
     await lineageOf(exp),
@@ -64,12 +67,26 @@ test('netgrow search: 2 generations × 3 through the embedded Temporal server on
   const s = JSON.parse(status.stdout);
   assert.equal(s.workflowStatus, 'COMPLETED');
   assert.equal(s.result.candidates, 7);
-  // Every candidate is measured on the experiment's validation split, the one it was trained
-  // beside: the evaluate activity's accuracy is the trainer's own last-epoch accuracy.
+  // Every candidate is ranked by the validation score its trainer wrote for its final checkpoint.
   for (const entry of s.result.leaderboard) {
     const result = candidates.find((c) => c.id === entry.candidateId)!.results[0];
-    assert.ok(Math.abs(entry.valAcc - result.final!.valAcc!) < 1e-6, `${entry.candidateId}: same split`);
+    assert.equal(entry.valAcc, result.validation!.acc, `${entry.candidateId}: the trainer's score`);
+    assert.equal(result.validation!.acc, result.final!.valAcc);
   }
+  // The test split: once, for the three best by validation accuracy, in lineage and result.
+  const finalists = (s.result.finalists as { candidateId: string; testAcc: number | null }[]).map(
+    (f) => f.candidateId,
+  );
+  assert.deepEqual(
+    finalists,
+    s.result.leaderboard.slice(0, 3).map((e: { candidateId: string }) => e.candidateId),
+  );
+  assert.ok(s.result.finalists.every((f: { testAcc: number | null }) => f.testAcc !== null));
+  const tests = (await lineageOf(exp)).filter((e) => e.type === 'test');
+  assert.deepEqual(
+    tests.map((e) => e.type === 'test' && e.candidate),
+    finalists,
+  );
 
   const report = await netgrow(['report', id], { cwd: dir });
   assert.equal(report.code, 0, report.stderr);

@@ -1,8 +1,9 @@
 /**
  * Regenerates the recorded histories that replay.test.ts replays against the current
  * workflow code: `npx tsx tests/replay/record.ts`. Run it after a deliberate, patched()
- * -guarded change to the workflows, and commit the new files beside the old ones — old
- * histories stay, because searches started by the old code may still be running.
+ * -guarded change to the workflows, and commit the new files beside the old ones, renamed
+ * with the next version (`search-ga.v2.run1.json`, `grow.v2.json`, …) — old histories stay,
+ * because searches started by the old code may still be running.
  *
  * Each scenario runs on a fresh dev server with the scripted activities and saves every run
  * of its workflow (and, for a search, one candidate child) as `<name>.json`, in the JSON

@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseGraphJson } from '../../src/graph';
+import { appendLineage } from '../../src/log';
 import { renderReport, ReportError, writeReport } from '../../src/report';
+import { TEST_ACC_NOTE } from '../../src/report/report';
 import { formatCount, formatPercent } from '../../src/report/format';
 import { ArtifactStore, openStore } from '../../src/storage';
 import { HOSTILE_ID, HOSTILE_OP, writeFixture } from './fixture';
@@ -241,6 +243,29 @@ describe('the report on damaged or partial experiments', () => {
       assert.match(e.message, /^no experiment at file:\/\/.*experiments\/nope: .*check the experiment id/);
       return true;
     });
+  });
+
+  test("a finalist's test accuracy comes from its one test event, and the page says how it was taken", async () => {
+    const store = await freshExperiment();
+    const key = `${PREFIX}/lineage.jsonl`;
+    // Without the fixture's torn line, which an append would turn into damage mid-file.
+    const whole = (await store.getText(key)).split('\n').filter((l) => l.endsWith('}'));
+    await store.put(key, whole.join('\n') + '\n');
+    await appendLineage(store, key, {
+      type: 'test',
+      candidate: 'c3',
+      rank: 1,
+      valAcc: 0.9,
+      acc: 0.4321,
+      loss: 1.5,
+    });
+    const { html } = await renderReport(store, PREFIX, { now: NOW });
+    const board = byId(parseXml(html), 'leaderboard');
+    const first = named(named(board, 'tbody')[0], 'tr')[0].children.map((c) => textContent(c));
+    assert.deepEqual([first[1], first[6]], ['c3', formatPercent(0.4321)]);
+    assert.ok(textContent(board).includes(`test acc: ${TEST_ACC_NOTE}.`));
+    const plain = await renderReport(await freshExperiment(), PREFIX, { now: NOW });
+    assert.ok(!plain.html.includes(TEST_ACC_NOTE + '.'), 'no note without finalists');
   });
 
   test('writeReport stores the figures, then index.html, under report/', async () => {

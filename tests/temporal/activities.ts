@@ -11,6 +11,7 @@ import type {
   MutateInput,
   RecordLineageInput,
   ReportInput,
+  TestFinalistsInput,
   TrainActivityInput,
 } from '../../src/contracts/activities';
 import { hashString, Rng } from '../../src/graph/rng';
@@ -31,6 +32,7 @@ export interface ScriptedActivities extends Activities {
     mutate: MutateInput[];
     train: TrainActivityInput[];
     evaluate: EvaluateInput[];
+    testFinalists: TestFinalistsInput[];
     report: ReportInput[];
     /** Runs whose training was cancelled. */
     cancelled: string[];
@@ -60,6 +62,7 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
     mutate: [],
     train: [],
     evaluate: [],
+    testFinalists: [],
     report: [],
     cancelled: [],
   };
@@ -128,7 +131,9 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
         steps: diverges ? 7 : epochs * 10,
         final: diverges ? null : metrics,
         best: diverges ? null : { ...metrics, epoch: epochs },
-        test: diverges ? null : { loss: 0.5, acc: acc - 0.01 },
+        validation: diverges ? null : { loss: 0.5, acc },
+        test: diverges || spec.scoreTest === false ? null : { loss: 0.5, acc: acc - 0.01 },
+        params: params.get(candidateId) ?? 10_000,
         wallSeconds: 60,
         checkpoint: diverges ? null : `${spec.output}/final`,
         resumedFromEpoch: null,
@@ -148,6 +153,13 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
         testLoss: 0.55,
         params: params.get(input.candidateId) ?? 0,
       };
+    },
+    async testFinalists(input) {
+      calls.testFinalists.push(input);
+      return input.finalists.map((f) => {
+        const acc = accuracy.get(f.candidateId) ?? 0;
+        return { candidateId: f.candidateId, testAcc: acc - 0.01, testLoss: 0.55 };
+      });
     },
     async report(input) {
       calls.report.push(input);

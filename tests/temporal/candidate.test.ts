@@ -6,7 +6,7 @@ import { candidateSettings } from '../../src/search/train-spec';
 import { TASK_QUEUES } from '../../src/temporal/config';
 import { candidateWorkflow, type CandidateInput } from '../../workflows';
 import { activityInputs, runsOf, startTemporal, type TemporalTestEnv } from '../support/temporal';
-import { scriptedActivities, type ScriptOptions } from './activities';
+import { scriptedActivities, scriptedValAcc, type ScriptOptions } from './activities';
 
 let env: TemporalTestEnv;
 before(async () => {
@@ -48,7 +48,7 @@ async function run(workflowId: string, args: CandidateInput, script: ScriptOptio
 }
 
 describe('candidateWorkflow on a real Temporal server', () => {
-  test('mutate → train → evaluate: a completed candidate with its lineage', async () => {
+  test('mutate → train: a completed candidate ranked by the trainer’s own validation score', async () => {
     const { result, activities, trains } = await run('cand-ok', input('g1-c0'));
     assert.equal(result.entry.status, 'completed');
     assert.equal(result.entry.parentId, 'g0-c0');
@@ -59,10 +59,10 @@ describe('candidateWorkflow on a real Temporal server', () => {
     assert.equal(trains.length, 1);
     assert.equal(trains[0].spec.runId, 'g1-c0-a1');
     assert.equal(trains[0].spec.checkpoint, `${experimentUri}/candidates/g1-c0`);
-    assert.deepEqual(
-      activities.calls.evaluate.map((e) => e.checkpoint),
-      [result.entry.checkpoint],
-    );
+    assert.equal(trains[0].spec.scoreTest, false, 'a candidate never scores the test split');
+    assert.equal(activities.calls.evaluate.length, 0, 'no separate evaluation');
+    assert.equal(result.entry.valAcc, scriptedValAcc('g1-c0', result.entry.params));
+    assert.equal(result.testAcc, null);
     assert.deepEqual(
       result.events.map((e) => e.type),
       ['mutation', 'mutation', 'training'],

@@ -42,7 +42,16 @@ describe('growWorkflow on a real Temporal server', () => {
         [3, 'g3-c0', 'wider fc1 x2', 'completed'],
       ],
     );
-    assert.ok(result.stages.every((s) => typeof s.valAcc === 'number' && typeof s.testAcc === 'number'));
+    assert.ok(result.stages.every((s) => typeof s.valAcc === 'number'));
+    // Only the grown network's test split is scored, once, after the plan.
+    assert.deepEqual(
+      result.stages.map((s) => s.testAcc !== null),
+      [false, false, false, true],
+    );
+    assert.deepEqual(
+      activities.calls.testFinalists.map((c) => c.finalists.map((f) => f.candidateId)),
+      [['g3-c0']],
+    );
     assert.ok(
       result.stages.every((s, i) => i === 0 || s.params > result.stages[i - 1].params),
       'each stage grows',

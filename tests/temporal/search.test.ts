@@ -63,6 +63,24 @@ describe('searchWorkflow on a real Temporal server', () => {
       activities.calls.report.map((r) => [r.reason, r.best]),
       [['generations', result.best.candidateId]],
     );
+    // The test split: scored once, after the search, for the three best by validation accuracy.
+    assert.ok(activities.calls.train.every((t) => t.spec.scoreTest === false));
+    assert.equal(activities.calls.evaluate.length, 0);
+    assert.equal(activities.calls.testFinalists.length, 1);
+    const top3 = result.leaderboard.slice(0, 3).map((e) => e.candidateId);
+    assert.deepEqual(
+      activities.calls.testFinalists[0].finalists.map((f) => f.candidateId),
+      top3,
+    );
+    assert.deepEqual(
+      result.finalists?.map((f) => [f.candidateId, f.rank, f.testAcc !== null]),
+      top3.map((id, i) => [id, i + 1, true]),
+    );
+    const tests = activities.lineage.filter((e) => e.type === 'test');
+    assert.deepEqual(
+      tests.map((e) => e.type === 'test' && e.candidate),
+      top3,
+    );
     // Generations 1 and 2 grow from the previous generation's candidates (or the elite).
     const parents = activities.calls.mutate.map((m) =>
       m.parent.kind === 'candidate' ? m.parent.candidateId : 'start',
