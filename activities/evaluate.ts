@@ -8,18 +8,17 @@
  * the trainer scored validation itself; it stays for their histories. `testFinalists` scores
  * the test split of a search's finalists once, after the search.
  */
-import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type {
   EvaluateInput,
   EvaluateOutput,
   FinalistTest,
   TestFinalistsInput,
 } from '../src/contracts/activities';
-import { ExecutorError } from '../src/executor/executor';
 import { scoreInChildProcess, type ScoreRequest } from '../src/executor/score';
 import type { CheckpointScore } from '../src/train/score';
 import { ActivityDeps } from './context';
-import { badInput } from './failures';
+import { asExecutorFailure } from './failures';
 
 /** Heartbeats while the child scores: the activity's liveness, and how cancellation arrives. */
 export const SCORE_HEARTBEAT_MS = 5000;
@@ -67,12 +66,7 @@ async function scoreWhileBeating(deps: ActivityDeps, req: ScoreRequest): Promise
   try {
     return await scoreInChildProcess(req, { bin: deps.netgrowBin, signal: ctx.cancellationSignal });
   } catch (e) {
-    if (e instanceof ExecutorError) {
-      if (e.code === 'cancelled') throw new CancelledFailure(e.message);
-      if (e.code === 'bad_input') throw badInput(e.message);
-      throw ApplicationFailure.retryable(e.message, 'EvaluateInfrastructure');
-    }
-    throw e;
+    asExecutorFailure(e, 'EvaluateInfrastructure');
   } finally {
     clearInterval(timer);
   }

@@ -5,7 +5,8 @@
  * class name; an outage (storage, a lost process) stays retryable and Temporal's policy
  * retries it. The kind comes from the one error model in src/contracts/errors.ts.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
+import { ExecutorError } from '../src/executor/executor';
 import { BAD_INPUT, isInputError } from '../src/contracts/errors';
 
 export function badInput(message: string, type = BAD_INPUT): ApplicationFailure {
@@ -26,4 +27,17 @@ export async function failingClearly<T>(what: string, fn: () => Promise<T>): Pro
   } catch (e) {
     return asActivityFailure(e, what);
   }
+}
+
+/**
+ * Rethrows an executor's error as Temporal should see it: a cancelled run as cancellation,
+ * bad input non-retryable, an infrastructure failure retryable under `infrastructureType`.
+ */
+export function asExecutorFailure(e: unknown, infrastructureType: string): never {
+  if (e instanceof ExecutorError) {
+    if (e.code === 'cancelled') throw new CancelledFailure(e.message);
+    if (e.code === 'bad_input') throw badInput(e.message);
+    throw ApplicationFailure.retryable(e.message, infrastructureType);
+  }
+  throw e;
 }

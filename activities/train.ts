@@ -5,13 +5,13 @@
  * continues from the run's last epoch (or interrupted) checkpoint instead of epoch 0; and a
  * run whose result.json an earlier attempt already wrote is not trained again.
  */
-import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { TrainActivityInput, TrainHeartbeat } from '../src/contracts/activities';
-import { ExecutorError, TrainProgress } from '../src/executor/executor';
+import type { TrainProgress } from '../src/executor/executor';
 import { StorageError } from '../src/storage/store';
 import { TrainResult, TrainSpec } from '../src/contracts/train';
 import { ActivityDeps } from './context';
-import { badInput } from './failures';
+import { asExecutorFailure, badInput } from './failures';
 
 /** Heartbeats between progress lines too: a slow epoch must not look like a dead worker. */
 export const TRAIN_HEARTBEAT_MS = 5000;
@@ -57,12 +57,7 @@ export function trainActivity(deps: ActivityDeps) {
         },
       });
     } catch (e) {
-      if (e instanceof ExecutorError) {
-        if (e.code === 'cancelled') throw new CancelledFailure(e.message);
-        if (e.code === 'bad_input') throw badInput(e.message);
-        throw ApplicationFailure.retryable(e.message, 'TrainInfrastructure');
-      }
-      throw e;
+      asExecutorFailure(e, 'TrainInfrastructure');
     } finally {
       clearInterval(timer);
     }
