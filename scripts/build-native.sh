@@ -36,8 +36,9 @@ esac
 dir="$root/node_modules/$pkg"
 addon="$dir/lib/napi-v8/tfjs_binding.node"
 info="$dir/lib/napi-v8/netgrow_tf_info.node"
-stamp="$flavour $wheel $pkg@$tfjs_version $(cat native/binding.gyp native/tf_info.cc | sha256sum | cut -c1-16)"
-if [ -f "$addon" ] && [ -f "$info" ] && [ "$(cat "$tools/native.stamp" 2>/dev/null)" = "$stamp" ]; then exit 0; fi
+capture="$dir/lib/napi-v8/netgrow_stderr.node"
+stamp="$flavour $wheel $pkg@$tfjs_version $(cat native/binding.gyp native/*.cc | sha256sum | cut -c1-16)"
+if [ -f "$addon" ] && [ -f "$info" ] && [ -f "$capture" ] && [ "$(cat "$tools/native.stamp" 2>/dev/null)" = "$stamp" ]; then exit 0; fi
 : >"$log"
 
 # --- TensorFlow from PyPI, into the tools venv -------------------------------------------
@@ -86,9 +87,10 @@ say "compiling $pkg's binding against TensorFlow $tf_version ($flavour)"
 (cd "$dir" && node "$gyp" rebuild --nodedir="$nodedir" --jobs="$jobs" --module_name=tfjs_binding \
   --module_path="$dir/lib/napi-v8" --napi_build_version=8) >>"$log" 2>&1 || fail "node-gyp could not compile tfjs_binding"
 rm -rf "$dir/build"
-# netgrow's own small addon (native/tf_info.cc): what TensorFlow runs on, for the backend line.
+# netgrow's two small addons (native/): what TensorFlow runs on, for the backend line, and a
+# capture of its start-up log lines.
 (cd native && node "$gyp" rebuild --nodedir="$nodedir" --tfjs_node_dir="$dir" \
-  --module_path="$dir/lib/napi-v8") >>"$log" 2>&1 || fail "node-gyp could not compile native/tf_info.cc"
+  --module_path="$dir/lib/napi-v8") >>"$log" 2>&1 || fail "node-gyp could not compile native/*.cc"
 rm -rf native/build
 
 # --- does it load? (TF_CPP_MIN_LOG_LEVEL keeps libtensorflow's start-up lines out) ---------

@@ -42,6 +42,8 @@ export interface BenchTrainResult {
   cpuSecondsPerStep: number;
   /** Peak resident set of the whole process so far, in MiB. */
   peakRssMB: number;
+  /** tensorflow: the TensorFlow version, oneDNN, intra-op threads and the device ops ran on. */
+  tensorflow?: { version: string; onednn: boolean; intraOpThreads: number; placedOn: string };
 }
 
 export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult> {
@@ -102,6 +104,14 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
       secondsPerStep: seconds / o.steps,
       cpuSecondsPerStep: (cpu.user + cpu.system) / 1e6 / o.steps,
       peakRssMB: process.resourceUsage().maxRSS / 1024,
+      ...(info.tensorflow && {
+        tensorflow: {
+          version: info.tensorflow.version,
+          onednn: info.tensorflow.onednn,
+          intraOpThreads: info.tensorflow.intraOpThreads,
+          placedOn: info.tensorflow.placedOn,
+        },
+      }),
     };
   } finally {
     tf.dispose([x, labels, y]);

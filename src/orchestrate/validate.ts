@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { gpuShortfall } from '../backend/native';
 import { datasetEntry, missingError, tryLocate } from '../data';
 import { BUILTIN_NAMES, isBuiltin, parseGraphJson } from '../graph';
 import { parseCommands } from '../morph';
@@ -68,6 +69,11 @@ export function checkRunnable(config: SearchConfig, source: string, opts: Runnab
       'executor.kind: the kubernetes executor runs on cluster workers only; use process here, ' +
         'or set temporal.address and run `netgrow worker` in the cluster',
     );
+  }
+  // Runs on this machine's TensorFlow: asking for GPUs it does not see must not become a CPU run.
+  if (out.executor.kind !== 'kubernetes') {
+    const why = gpuShortfall(out.executor.gpus);
+    if (why) problems.push(`executor.gpus: ${why}`);
   }
   if (problems.length > 0) throw new ConfigError(source, problems);
   return out;
