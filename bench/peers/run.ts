@@ -28,10 +28,15 @@ const { values } = parseArgs({
     archs: { type: 'string', default: 'lenet,vgg8,resnet-s,seed-ga' },
   },
 });
-const [steps, warmup, rounds, threads] = [values.steps, values.warmup, values.rounds, values.threads].map(Number);
+const [steps, warmup, rounds, threads] = [values.steps, values.warmup, values.rounds, values.threads].map(
+  Number,
+);
 const archs = values.archs.split(',');
 const root = join(__dirname, '..', '..');
-const python = execFileSync('bash', [join(__dirname, 'setup.sh')], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+const python = execFileSync('bash', [join(__dirname, 'setup.sh')], { encoding: 'utf8' })
+  .trim()
+  .split('\n')
+  .at(-1)!;
 const versions = new Map<Runner, string>();
 
 function measure(runner: Runner, arch: string): number {
@@ -48,12 +53,20 @@ function measure(runner: Runner, arch: string): number {
     const backend = runner === 'netgrow wasm' ? 'wasm' : 'tensorflow';
     const out = execFileSync(
       process.execPath,
-      [join(root, 'bin', 'netgrow.js'), 'bench', 'train', '--arch', arch, '--batch', String(batch)]
-        .concat(['--steps', String(steps), '--warmup', String(warmup), '--json']),
+      [join(root, 'bin', 'netgrow.js'), 'bench', 'train', '--arch', arch, '--batch', String(batch)].concat([
+        '--steps',
+        String(steps),
+        '--warmup',
+        String(warmup),
+        '--json',
+      ]),
       { env: { ...env, NETGROW_BACKEND: backend }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
     );
     const r = JSON.parse(out) as { samplesPerSec: number; threads: number; tensorflow?: { version: string } };
-    versions.set(runner, r.tensorflow ? `TensorFlow ${r.tensorflow.version}, ${r.threads} threads` : `${r.threads} threads`);
+    versions.set(
+      runner,
+      r.tensorflow ? `TensorFlow ${r.tensorflow.version}, ${r.threads} threads` : `${r.threads} threads`,
+    );
     return r.samplesPerSec;
   }
   const framework = runner === 'PyTorch' ? 'torch' : 'keras';
@@ -92,7 +105,9 @@ const cell = (arch: string, runner: Runner) => {
   const s = samples.get(`${arch}|${runner}`);
   return s?.length ? median(s) : NaN;
 };
-console.log(`\n${started}, ${rounds} rounds of ${steps} steps (${warmup} warm-up), ${threads} threads, load ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
+console.log(
+  `\n${started}, ${rounds} rounds of ${steps} steps (${warmup} warm-up), ${threads} threads, load ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
+);
 console.log(`versions: ${RUNNERS.map((r) => `${r}: ${versions.get(r) ?? '?'}`).join('; ')}\n`);
 console.log(`| network, batch | ${RUNNERS.join(' | ')} |`);
 console.log(`| --- | ${RUNNERS.map(() => '---').join(' | ')} |`);

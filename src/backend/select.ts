@@ -8,6 +8,7 @@
 import { tf } from '../model/tf';
 import { KernelMode, registerNetgrowKernels } from './kernels';
 import { describeTensorFlow, formatDevice, loadNative, TensorFlowInfo } from './native';
+import { registerTensorFlowKernels } from './tensorflow-kernels';
 import {
   MAX_WASM_THREADS,
   registerThreadedWasm,
@@ -141,6 +142,7 @@ async function describe(name: BackendName, s: Settings): Promise<BackendInfo> {
   if (name === 'tensorflow') {
     const onGpu = (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
     const t = describeTensorFlow(loadedNative!, onGpu);
+    registerTensorFlowKernels();
     return { name, kernels: 'native', threads: t.intraOpThreads, simd: false, tensorflow: t };
   }
   if (name === 'cpu') return { name, kernels: 'native', threads: 1, simd: false };
