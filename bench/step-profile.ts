@@ -77,6 +77,7 @@ async function main(): Promise<void> {
   const wrapped = (performance.now() - t1) / measured;
   const perStep = (v: number) => (v / measured).toFixed(1);
   const stepOps = counts.ops;
+  const [created, deleted, inside] = [counts.created, counts.deleted, counts.inside];
 
   const frozen = new Map(byName);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -90,9 +91,9 @@ async function main(): Promise<void> {
     `${arch} batch ${n} on ${tf.getBackend()}: ${wall.toFixed(2)} ms/step (${wrapped.toFixed(2)} with the counters)`,
   );
   console.log(
-    `per step: ${perStep(stepOps)} TensorFlow ops, ${perStep(counts.inside)} ms inside them, ` +
-      `${(wrapped - counts.inside / measured).toFixed(2)} ms outside (JS, tfjs engine, tape, binding), ` +
-      `${perStep(counts.created)} tensors created from JS, ${perStep(counts.deleted)} deleted`,
+    `per step: ${perStep(stepOps)} TensorFlow ops, ${perStep(inside)} ms inside them, ` +
+      `${(wrapped - inside / measured).toFixed(2)} ms outside (JS, tfjs engine, tape, binding), ` +
+      `${perStep(created)} tensors created from JS, ${perStep(deleted)} deleted`,
   );
   console.log(`the optimizer update alone: ${optimizerOps} ops for ${vars.length} variables`);
   const rows = [...frozen.entries()].sort((a, b) => b[1].ms - a[1].ms);
