@@ -15,7 +15,9 @@ log="$tools/native-build.log"
 mkdir -p "$tools"
 say() { echo "[native] $*" >&2; }
 fail() {
-  say "not built: $*; netgrow trains on wasm (details: $log)"
+  local then="netgrow trains on wasm"
+  [ -n "${addon:-}" ] && [ -f "$addon" ] && then="the previous build stays in use"
+  say "not built: $*; $then (details: $log)"
   exit 1
 }
 
