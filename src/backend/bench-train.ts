@@ -8,7 +8,7 @@ import { builtin, countFlops, initWeights, Rng } from '../graph';
 import { buildModel } from '../model/build';
 import { tf } from '../model/tf';
 import { KernelMode } from './kernels';
-import { initBackend, useKernels } from './select';
+import { BackendName, initBackend, useKernels } from './select';
 import { median } from '../stats';
 
 export interface BenchTrainOptions {
@@ -19,6 +19,8 @@ export interface BenchTrainOptions {
   warmup?: number;
   /** wasm gradient kernels to time; ignored on other backends. Default: the active ones. */
   kernels?: KernelMode;
+  /** The backend to start when none is yet (initBackend's `prefer`). */
+  backend?: BackendName;
   seed?: number;
   /** Default 28x28x1 and 10 classes (the synthetic dataset). */
   inputShape?: number[];
@@ -56,7 +58,7 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
     if (!Number.isInteger(v) || v < min)
       throw new Error(`benchTrain: ${name} must be an integer ≥ ${min}, received ${v}`);
   }
-  const info = await initBackend({ kernels: o.kernels });
+  const info = await initBackend({ kernels: o.kernels, prefer: o.backend });
   if (info.name === 'wasm' && o.kernels) useKernels(o.kernels);
   const inputShape = o.inputShape ?? [28, 28, 1];
   const numClasses = o.numClasses ?? 10;
@@ -143,8 +145,9 @@ export async function benchCompare(
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    const fast = await benchTrain({ ...o, kernels: 'fast' });
-    const shim = await benchTrain({ ...o, kernels: 'shim' });
+    // netgrow's wasm kernels against the shims: wasm whatever the default backend is.
+    const fast = await benchTrain({ ...o, kernels: 'fast', backend: 'wasm' });
+    const shim = await benchTrain({ ...o, kernels: 'shim', backend: 'wasm' });
     runs.push(fast, shim);
     wall.push(shim.secondsPerStep / fast.secondsPerStep);
     cpu.push(shim.cpuSecondsPerStep / fast.cpuSecondsPerStep);
