@@ -7,7 +7,9 @@
  * scripts/build-native.sh could not build the backend.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -86,4 +88,22 @@ describe('the tensorflow backend', { skip }, () => {
       /^64 GPU\(s\) asked for, but TensorFlow \(@tensorflow\/tfjs-node(-gpu)?\) sees \d+ on this machine$/,
     );
   });
+});
+
+test('a search config asking for more GPUs than TensorFlow sees is refused before anything runs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netgrow-gpus-'));
+  const config = join(dir, 'gpu.yaml');
+  writeFileSync(
+    config,
+    'name: gpu-check\ndataset: { name: synthetic }\nexecutor: { kind: process, gpus: 64 }\n',
+  );
+  const r = spawnSync(
+    process.execPath,
+    [join(__dirname, '..', '..', 'bin', 'netgrow.js'), 'search', '--config', config, '--check'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^ {2}executor\.gpus: 64 GPU\(s\) asked for, but /m);
 });
