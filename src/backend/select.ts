@@ -1,12 +1,14 @@
 /**
- * Chooses the tfjs backend: `tensorflow` (tfjs-node-gpu / tfjs-node, optional dependencies that
- * need libtensorflow at install time) when importable, else `wasm` (ships its binaries in the
- * npm package), else `cpu` (pure JS, a fallback only). Override with `prefer` or
+ * Chooses the tfjs backend: `tensorflow` (tfjs-node-gpu / tfjs-node, built against PyPI
+ * TensorFlow by scripts/build-native.sh; see native.ts) when it loads, else `wasm` (ships its
+ * binaries in the npm package), else `cpu` (pure JS, a fallback only). Override with `prefer` or
  * NETGROW_BACKEND. The choice is always logged: a run that silently fell back to `cpu` would
  * be a week-long surprise.
  */
 import { tf } from './tf';
 import { KernelMode, registerNetgrowKernels } from './kernels';
+import { describeTensorFlow, formatDevice, loadNative, TensorFlowInfo } from './native';
+import { registerTensorFlowKernels } from './tensorflow-kernels';
 import {
   MAX_WASM_THREADS,
   registerThreadedWasm,
@@ -22,10 +24,12 @@ export interface BackendInfo {
   name: BackendName;
   /** wasm: which gradient kernels netgrow registered; other backends run their own (`native`). */
   kernels: 'fast' | 'shim' | 'native';
-  /** Compute threads: XNNPACK's pool on wasm, 1 on cpu, 0 where the backend decides (tensorflow). */
+  /** Compute threads: XNNPACK's pool on wasm, 1 on cpu, TensorFlow's intra-op pool on tensorflow. */
   threads: number;
   /** wasm: whether the SIMD build runs. */
   simd: boolean;
+  /** tensorflow: the library's version, oneDNN, threads and devices, as TensorFlow reports them. */
+  tensorflow?: TensorFlowInfo;
 }
 
 export interface InitBackendOptions {
@@ -43,6 +47,7 @@ export interface InitBackendOptions {
 }
 
 let chosen: Promise<BackendInfo> | null = null;
+let loadedNative: string | null = null;
 let current: BackendInfo | null = null;
 
 /** Starts the backend once per process; later calls return the first call's answer. */
@@ -113,9 +118,9 @@ async function start(s: Settings, log: (line: string) => void): Promise<BackendI
 /** Makes `name` the active backend; returns why it could not, or null. */
 async function activate(name: BackendName, s: Settings, log: (line: string) => void): Promise<string | null> {
   if (name === 'tensorflow') {
-    const pkg = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].find(loads);
-    if (!pkg)
-      return 'not installed (@tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node, which need libtensorflow)';
+    const native = loadNative();
+    if ('why' in native) return native.why;
+    loadedNative = native.pkg;
   }
   if (name === 'wasm') {
     if (!loads('@tensorflow/tfjs-backend-wasm')) return '@tensorflow/tfjs-backend-wasm is not installed';
@@ -134,7 +139,13 @@ async function activate(name: BackendName, s: Settings, log: (line: string) => v
 
 async function describe(name: BackendName, s: Settings): Promise<BackendInfo> {
   await tf.ready();
-  if (name !== 'wasm') return { name, kernels: 'native', threads: name === 'cpu' ? 1 : 0, simd: false };
+  if (name === 'tensorflow') {
+    const onGpu = (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
+    const t = describeTensorFlow(loadedNative!, onGpu);
+    registerTensorFlowKernels();
+    return { name, kernels: 'native', threads: t.intraOpThreads, simd: false, tensorflow: t };
+  }
+  if (name === 'cpu') return { name, kernels: 'native', threads: 1, simd: false };
   registerNetgrowKernels(s.kernels);
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- already loaded by activate()
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
@@ -148,7 +159,14 @@ function details(i: BackendInfo): string {
     return `${i.simd ? 'SIMD' : 'no SIMD'}, ${threads}, netgrow ${i.kernels} gradient kernels`;
   }
   if (i.name === 'cpu') return 'pure JS: far too slow to train convnets';
-  return 'libtensorflow';
+  const t = i.tensorflow!;
+  const device = t.devices.find((d) => d.name === t.placedOn);
+  const placed = device ? formatDevice(device) : t.placedOn;
+  return (
+    `TensorFlow ${t.version} via ${t.package}, oneDNN ${t.onednn ? 'on' : 'off'}, ` +
+    `${t.intraOpThreads} intra-op thread${t.intraOpThreads === 1 ? '' : 's'}, ops on ${placed}; ` +
+    `devices ${t.devices.map(formatDevice).join(', ')}`
+  );
 }
 
 function loads(pkg: string): boolean {

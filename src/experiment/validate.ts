@@ -6,6 +6,7 @@
  * Relative paths become absolute: workers may run elsewhere, with another working folder.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { gpuShortfall } from '../backend/native';
 import { datasetEntry, missingError, tryLocate } from '../data';
 import { isInputError } from '../contracts/errors';
 import { isBuiltin } from '../graph';
@@ -70,6 +71,11 @@ export async function checkRunnable(
       'executor.kind: the kubernetes executor runs on cluster workers only; use process here, ' +
         'or set temporal.address and run `netgrow worker` in the cluster',
     );
+  }
+  // Runs on this machine's TensorFlow: asking for GPUs it does not see must not become a CPU run.
+  if (out.executor.kind !== 'kubernetes') {
+    const why = gpuShortfall(out.executor.gpus);
+    if (why) problems.push(`executor.gpus: ${why}`);
   }
   if (problems.length > 0) throw new ConfigError(source, problems);
   return out;

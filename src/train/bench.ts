@@ -8,7 +8,7 @@ import { builtin, countFlops, initWeights, Rng } from '../graph';
 import { buildModel } from '../model/build';
 import { tf } from '../backend/tf';
 import { KernelMode } from '../backend/kernels';
-import { initBackend, useKernels } from '../backend/select';
+import { BackendName, initBackend, useKernels } from '../backend/select';
 import { median } from './stats';
 
 export interface BenchTrainOptions {
@@ -19,6 +19,8 @@ export interface BenchTrainOptions {
   warmup?: number;
   /** wasm gradient kernels to time; ignored on other backends. Default: the active ones. */
   kernels?: KernelMode;
+  /** The backend to start when none is yet (initBackend's `prefer`). */
+  backend?: BackendName;
   seed?: number;
   /** Default 28x28x1 and 10 classes (the synthetic dataset). */
   inputShape?: number[];
@@ -42,6 +44,8 @@ export interface BenchTrainResult {
   cpuSecondsPerStep: number;
   /** Peak resident set of the whole process so far, in MiB. */
   peakRssMB: number;
+  /** tensorflow: the TensorFlow version, oneDNN, intra-op threads and the device ops ran on. */
+  tensorflow?: { version: string; onednn: boolean; intraOpThreads: number; placedOn: string };
 }
 
 export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult> {
@@ -54,7 +58,7 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
     if (!Number.isInteger(v) || v < min)
       throw new Error(`benchTrain: ${name} must be an integer ≥ ${min}, received ${v}`);
   }
-  const info = await initBackend({ kernels: o.kernels });
+  const info = await initBackend({ kernels: o.kernels, prefer: o.backend });
   if (info.name === 'wasm' && o.kernels) useKernels(o.kernels);
   const inputShape = o.inputShape ?? [28, 28, 1];
   const numClasses = o.numClasses ?? 10;
@@ -102,6 +106,14 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
       secondsPerStep: seconds / o.steps,
       cpuSecondsPerStep: (cpu.user + cpu.system) / 1e6 / o.steps,
       peakRssMB: process.resourceUsage().maxRSS / 1024,
+      ...(info.tensorflow && {
+        tensorflow: {
+          version: info.tensorflow.version,
+          onednn: info.tensorflow.onednn,
+          intraOpThreads: info.tensorflow.intraOpThreads,
+          placedOn: info.tensorflow.placedOn,
+        },
+      }),
     };
   } finally {
     tf.dispose([x, labels, y]);
@@ -133,8 +145,9 @@ export async function benchCompare(
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    const fast = await benchTrain({ ...o, kernels: 'fast' });
-    const shim = await benchTrain({ ...o, kernels: 'shim' });
+    // netgrow's wasm kernels against the shims: wasm whatever the default backend is.
+    const fast = await benchTrain({ ...o, kernels: 'fast', backend: 'wasm' });
+    const shim = await benchTrain({ ...o, kernels: 'shim', backend: 'wasm' });
     runs.push(fast, shim);
     wall.push(shim.secondsPerStep / fast.secondsPerStep);
     cpu.push(shim.cpuSecondsPerStep / fast.cpuSecondsPerStep);

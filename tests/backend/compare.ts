@@ -1,6 +1,7 @@
 /** Runs the same computation on the cpu backend (the reference) and on wasm, and compares. */
 import assert from 'node:assert/strict';
 import { registerNetgrowKernels, KernelMode } from '../../src/backend/kernels';
+import { initBackend } from '../../src/backend/select';
 import { tf } from '../../src/backend/tf';
 import '@tensorflow/tfjs-backend-wasm';
 
@@ -38,6 +39,18 @@ export async function onWasmAndCpu(
   const before = tf.memory().numTensors;
   const got = fn();
   if (checkLeaks) assert.equal(tf.memory().numTensors, before, 'no tensors leak');
+  return [got, ref];
+}
+
+/** `fn` on cpu, then on the native `tensorflow` backend; returns [tensorflow, cpu] results. */
+export async function onTensorFlowAndCpu(
+  fn: () => Float32Array[],
+): Promise<[Float32Array[], Float32Array[]]> {
+  await tf.setBackend('cpu');
+  const ref = fn();
+  await initBackend({ prefer: 'tensorflow', log: () => undefined });
+  await tf.setBackend('tensorflow');
+  const got = fn();
   return [got, ref];
 }
 

@@ -8,7 +8,11 @@ import { describe, test } from 'node:test';
 import { builtin, initWeights, Rng } from '../../src/graph';
 import { buildModel } from '../../src/model/build';
 import { tf } from '../../src/backend/tf';
-import { assertClose, maxAbs, onWasmAndCpu } from './compare';
+import { assertClose, maxAbs, onTensorFlowAndCpu, onWasmAndCpu } from './compare';
+
+// scripts/test.sh runs this file again with NETGROW_BACKEND=tensorflow: the same networks,
+// the same tolerance, libtensorflow's own kernels against cpu.
+const UNDER = process.env.NETGROW_BACKEND === 'tensorflow' ? 'tensorflow' : 'wasm';
 
 function weightGrads(arch: string, batch: number): { names: string[]; grads: Float32Array[] } {
   const g = builtin(arch);
@@ -37,26 +41,26 @@ function weightGrads(arch: string, batch: number): { names: string[]; grads: Flo
   return { names, grads: out };
 }
 
-describe('training gradients of builtins on wasm match cpu', () => {
+describe(`training gradients of builtins on ${UNDER} match cpu`, () => {
   for (const [arch, batch, modes] of [
     ['lenet', 4, ['fast', 'shim']],
     ['seed-ga', 3, ['fast']],
     ['resnet-s', 2, ['fast', 'shim']],
   ] as const) {
-    for (const mode of modes) {
+    for (const mode of UNDER === 'tensorflow' ? (['native'] as const) : modes) {
       test(`${arch} (${mode})`, async () => {
         let names: string[] = [];
         // tfjs-layers keeps a tensor per training call on any backend; kernel leaks are pinned
         // by the per-kernel tests.
-        const [got, ref] = await onWasmAndCpu(
-          () => {
-            const r = weightGrads(arch, batch);
-            names = r.names;
-            return r.grads;
-          },
-          mode,
-          { checkLeaks: false },
-        );
+        const run = () => {
+          const r = weightGrads(arch, batch);
+          names = r.names;
+          return r.grads;
+        };
+        const [got, ref] =
+          mode === 'native'
+            ? await onTensorFlowAndCpu(run)
+            : await onWasmAndCpu(run, mode, { checkLeaks: false });
         // A conv bias in front of batch norm has a zero gradient in exact arithmetic (the norm
         // subtracts it again): its float32 value is rounding noise, so small gradients are
         // measured against a tenth of the network's largest instead of against themselves.

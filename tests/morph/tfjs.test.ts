@@ -6,14 +6,15 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { Rng } from '../../src/graph';
-import { buildModel, checkPreservation, predict, tf } from '../../src/model';
+import { buildModel, checkPreservation, predict } from '../../src/model';
 import { applyCommands, formatCommand, randomPlan, SamplerOptions } from '../../src/morph';
 import { randomArch, randomInputs, randomWeights, smallBuiltin } from './support/arch';
 import { TOLERANCE } from './support/check';
 import { forward } from './support/forward';
+import { useTestBackend } from '../support/backend';
 
 before(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 const EVERY_OP: Partial<SamplerOptions> = {

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { buildModel, predict, readCheckpoint, tf } from '../../src/model';
+import { buildModel, predict, readCheckpoint } from '../../src/model';
 import { openStore } from '../../src/storage';
 import { runTraining } from '../../src/train/run';
 import { TrainSpecInput } from '../../src/contracts/train';
@@ -23,9 +23,10 @@ import {
   tempDir,
   tinyNet,
 } from './fixtures';
+import { useTestBackend } from '../support/backend';
 
 before(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 const NOISE = 2;

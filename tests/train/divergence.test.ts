@@ -7,14 +7,14 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { readLineage, readTrainCsv } from '../../src/log';
-import { tf } from '../../src/model';
 import { openStore } from '../../src/storage';
 import { runTraining } from '../../src/train/run';
 import { TrainResult } from '../../src/contracts/train';
 import { patternData, startCheckpoint, tempDir } from './fixtures';
+import { useTestBackend } from '../support/backend';
 
 before(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 test('an absurd learning rate is reported as diverged within the first epoch', async () => {

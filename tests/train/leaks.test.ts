@@ -10,9 +10,10 @@ import { tf } from '../../src/model';
 import { runTraining } from '../../src/train/run';
 import { TrainSpecInput } from '../../src/contracts/train';
 import { patternData, startCheckpoint, tempDir, tinyNet } from './fixtures';
+import { useTestBackend } from '../support/backend';
 
 before(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 async function tensorsAfterEpochs(spec: TrainSpecInput, transfer = 0): Promise<Map<number, number>> {

@@ -10,17 +10,17 @@ import { join, resolve } from 'node:path';
 import { before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { readLineage, readTrainCsv } from '../../src/log';
-import { tf } from '../../src/model';
 import { openStore } from '../../src/storage';
 import { runTraining } from '../../src/train/run';
 import { lines, patternData, startCheckpoint, tempDir } from './fixtures';
+import { useTestBackend } from '../support/backend';
 
 const ROOT = resolve(__dirname, '../..');
 const PYTHON = join(ROOT, '.tools/venv/bin/python');
 const READER = join(ROOT, 'tests/log/read_tfevents.py');
 
 before(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 interface PyRun {

@@ -8,9 +8,10 @@ import {
   l2Penalty,
   softmaxCrossEntropy,
 } from '../../src/train/losses';
+import { useTestBackend } from '../support/backend';
 
 before(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 const value = (t: tf.Tensor): number => {

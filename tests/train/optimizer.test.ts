@@ -3,9 +3,10 @@ import { before, describe, test } from 'node:test';
 import { tf } from '../../src/model';
 import { clipByGlobalNorm, Optimizer, Param } from '../../src/train/optimizer';
 import { OptimizerSpec } from '../../src/contracts/train';
+import { useTestBackend } from '../support/backend';
 
 before(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 const param = (xs: number[]): Param => ({ key: 'w', variable: tf.variable(tf.tensor1d(xs)) });

@@ -8,15 +8,16 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { readCheckpoint, tf } from '../../src/model';
+import { readCheckpoint } from '../../src/model';
 import { openStore } from '../../src/storage';
 import { readTrainCsv } from '../../src/log';
 import { runTraining } from '../../src/train/run';
 import { TrainSpecInput } from '../../src/contracts/train';
 import { assertSameRun, lines, patternData, startCheckpoint, tempDir } from './fixtures';
+import { useTestBackend } from '../support/backend';
 
 before(async () => {
-  await tf.setBackend('cpu');
+  await useTestBackend();
 });
 
 const spec = (start: string, output: string): TrainSpecInput => ({

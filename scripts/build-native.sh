@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The `tensorflow` backend, built from the package registries only: TensorFlow's shared
+# libraries and headers from the PyPI wheel, @tensorflow/tfjs-node's binding compiled against
+# them. tfjs-node's own install script would download libtensorflow from a host outside the
+# registries, so the package is fetched with --ignore-scripts and its binding built here.
+# One script for scripts/setup.sh, CI and k8s/trainer.Dockerfile. Idempotent: a second run
+# checks one stamp and exits. On failure it prints ONE line saying why and exits 1; netgrow
+# then trains on wasm.
+#   NETGROW_NATIVE=cpu|gpu|off   default: gpu when an NVIDIA driver is present, else cpu
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+tools="$root/.tools"
+log="$tools/native-build.log"
+mkdir -p "$tools"
+say() { echo "[native] $*" >&2; }
+fail() {
+  local then="netgrow trains on wasm"
+  [ -n "${addon:-}" ] && [ -f "$addon" ] && then="the previous build stays in use"
+  say "not built: $*; $then (details: $log)"
+  exit 1
+}
+
+tf_version=2.21.0
+tfjs_version=4.22.0
+flavour=${NETGROW_NATIVE:-}
+if [ -z "$flavour" ]; then
+  if [ -e /proc/driver/nvidia/version ] || nvidia-smi -L >/dev/null 2>&1; then flavour=gpu; else flavour=cpu; fi
+fi
+case "$flavour" in
+  off) exit 0 ;;
+  # TensorFlow's Linux GPU wheel carries the CUDA 12 user-space libraries as pip packages.
+  gpu) wheel="tensorflow[and-cuda]==$tf_version" other=tensorflow-cpu pkg=@tensorflow/tfjs-node-gpu ;;
+  cpu) wheel="tensorflow-cpu==$tf_version" other=tensorflow pkg=@tensorflow/tfjs-node ;;
+  *) fail "NETGROW_NATIVE must be cpu, gpu or off, received '$flavour'" ;;
+esac
+
+dir="$root/node_modules/$pkg"
+addon="$dir/lib/napi-v8/tfjs_binding.node"
+info="$dir/lib/napi-v8/netgrow_tf_info.node"
+capture="$dir/lib/napi-v8/netgrow_stderr.node"
+stamp="$flavour $wheel $pkg@$tfjs_version $(cat native/binding.gyp native/*.cc | sha256sum | cut -c1-16)"
+if [ -f "$addon" ] && [ -f "$info" ] && [ -f "$capture" ] && [ "$(cat "$tools/native.stamp" 2>/dev/null)" = "$stamp" ]; then exit 0; fi
+: >"$log"
+
+# --- TensorFlow from PyPI, into the tools venv -------------------------------------------
+venv="$tools/venv"
+if [ "$(cat "$tools/tf.stamp" 2>/dev/null)" != "$wheel" ]; then
+  say "pip install $wheel (large: a few minutes the first time)"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >>"$log" 2>&1 || fail "python3 -m venv failed"
+  # Both wheels install the same `tensorflow` package folder: never keep the other one.
+  "$venv/bin/pip" uninstall -q -y "$other" >>"$log" 2>&1 || true
+  "$venv/bin/pip" install -q --disable-pip-version-check "$wheel" >>"$log" 2>&1 ||
+    fail "pip install $wheel failed"
+  echo "$wheel" >"$tools/tf.stamp"
+fi
+tfdir=$("$venv/bin/python" -c 'import importlib.util as u; print(u.find_spec("tensorflow").submodule_search_locations[0])' 2>>"$log") ||
+  fail "the tensorflow package is not importable from $venv"
+for f in libtensorflow_cc.so.2 libtensorflow_framework.so.2 include/tensorflow/c/eager/c_api.h; do
+  [ -e "$tfdir/$f" ] || fail "the TensorFlow wheel has no $f"
+done
+
+# --- tfjs-node, without its install script -----------------------------------------------
+if [ "$(node -p "try{require('$pkg/package.json').version}catch{''}" 2>/dev/null)" != "$tfjs_version" ]; then
+  say "npm install $pkg@$tfjs_version --ignore-scripts"
+  npm install --no-save --ignore-scripts --no-audit --no-fund --loglevel=error "$pkg@$tfjs_version" >>"$log" 2>&1 ||
+    fail "npm install $pkg@$tfjs_version failed"
+fi
+
+# --- headers and libraries where binding.gyp looks (deps/include, deps/lib) ---------------
+# The wheel's include/ holds tensorflow/, xla/, tsl/ and the third-party headers they include.
+mkdir -p "$dir/deps/lib"
+ln -sfn "$tfdir/include" "$dir/deps/include"
+# -ltensorflow links the .so names; at run time the binding's rpath ($ORIGIN/../../deps/lib)
+# finds the sonames (.so.2). libtensorflow_cc carries the C and eager C API (TFE_Execute).
+ln -sf "$tfdir/libtensorflow_cc.so.2" "$dir/deps/lib/libtensorflow.so"
+ln -sf "$tfdir/libtensorflow_framework.so.2" "$dir/deps/lib/libtensorflow_framework.so"
+ln -sf "$tfdir/libtensorflow_cc.so.2" "$dir/deps/lib/libtensorflow_cc.so.2"
+ln -sf "$tfdir/libtensorflow_framework.so.2" "$dir/deps/lib/libtensorflow_framework.so.2"
+
+# --- the bindings, with npm's own node-gyp and the installed Node headers (no download) ---
+nodedir=$(dirname "$(dirname "$(node -p process.execPath)")")
+[ -f "$nodedir/include/node/node_api.h" ] || fail "no Node headers under $nodedir/include/node"
+gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+[ -f "$gyp" ] || fail "npm's bundled node-gyp is not at $gyp"
+jobs=$(nproc 2>/dev/null || echo 2)
+say "compiling $pkg's binding against TensorFlow $tf_version ($flavour)"
+# tfjs-node on Node >= 12 loads lib/napi-v8/tfjs_binding.node (its package.json "binary").
+(cd "$dir" && node "$gyp" rebuild --nodedir="$nodedir" --jobs="$jobs" --module_name=tfjs_binding \
+  --module_path="$dir/lib/napi-v8" --napi_build_version=8) >>"$log" 2>&1 || fail "node-gyp could not compile tfjs_binding"
+rm -rf "$dir/build"
+# netgrow's two small addons (native/): what TensorFlow runs on, for the backend line, and a
+# capture of its start-up log lines.
+(cd native && node "$gyp" rebuild --nodedir="$nodedir" --tfjs_node_dir="$dir" \
+  --module_path="$dir/lib/napi-v8") >>"$log" 2>&1 || fail "node-gyp could not compile native/*.cc"
+rm -rf native/build
+
+# --- does it load? (TF_CPP_MIN_LOG_LEVEL keeps libtensorflow's start-up lines out) ---------
+TF_CPP_MIN_LOG_LEVEL=2 node -e "require('$pkg'); require('$info').describe()" >>"$log" 2>&1 ||
+  fail "$pkg does not load: $(grep -m1 -E '^[A-Za-z]*Error' "$log" | cut -c1-200)"
+echo "$stamp" >"$tools/native.stamp"
+say "built: $pkg $tfjs_version on TensorFlow $tf_version ($flavour)"
