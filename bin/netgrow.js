@@ -2,11 +2,12 @@
 // The program's entry point, and the one place that joins the command line (src/cli) to the
 // worker entry (worker/): commands that run workers in this process get them from here, so no
 // module in src/ imports worker/. Runs the compiled output when `npm run build` has produced
-// it (pods, production images), else the TypeScript sources through tsx (a checkout, tests).
+// it (pods, production images; NETGROW_DIST names another output folder), else the TypeScript
+// sources through tsx (a checkout, tests).
 'use strict';
 const path = require('node:path');
 const fs = require('node:fs');
-const dist = path.join(__dirname, '..', 'dist');
+const dist = process.env.NETGROW_DIST || path.join(__dirname, '..', 'dist');
 const compiled = fs.existsSync(path.join(dist, 'src', 'cli', 'main.js')) && !process.env.NETGROW_FROM_SOURCE;
 const root = compiled ? dist : path.join(__dirname, '..');
 const ext = compiled ? '.js' : '.ts';

@@ -34,15 +34,11 @@ before(() => {
 
 /** `netgrow …` from the compiled output, as bin/netgrow.js starts it. */
 function compiled(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  return spawnSync(
-    process.execPath,
-    ['-r', require.resolve('tsx/cjs'), join(out, 'src', 'cli', 'main.js'), ...args],
-    {
-      cwd: opts.cwd ?? root,
-      encoding: 'utf8',
-      env: opts.env ?? process.env,
-    },
-  );
+  return spawnSync(process.execPath, [join(root, 'bin', 'netgrow.js'), ...args], {
+    cwd: opts.cwd ?? root,
+    encoding: 'utf8',
+    env: { ...(opts.env ?? process.env), NETGROW_DIST: out, NETGROW_FROM_SOURCE: '' },
+  });
 }
 
 test('the compiled CLI trains a benchmark step on wasm with netgrow kernels', () => {
