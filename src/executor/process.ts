@@ -98,7 +98,8 @@ export class ProcessExecutor implements TrainExecutor {
 
 /**
  * A shell that waits on a pipe from this process and, when it closes (this process ended,
- * however), sends the trainer SIGTERM, then SIGKILL if it is still there 30 s later.
+ * however), sends the trainer SIGTERM, then SIGKILL if it is still there 30 s later. Its own
+ * session: `kill -9` of the worker's whole process group must not take the guard with it.
  */
 function stopWithParent(child: ChildProcess): ChildProcess | null {
   if (child.pid === undefined) return null;
@@ -106,6 +107,7 @@ function stopWithParent(child: ChildProcess): ChildProcess | null {
     'trap "" INT; read -r _; kill -TERM "$1" 2>/dev/null && sleep 30 && kill -KILL "$1" 2>/dev/null';
   const guard = spawn('/bin/sh', ['-c', script, 'netgrow-trainer-guard', String(child.pid)], {
     stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
   });
   guard.on('error', () => undefined);
   guard.unref();
