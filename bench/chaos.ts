@@ -5,7 +5,7 @@
  * seeded schedule; then the checks of tests/chaos/verify.ts. Prints the figures (or --json)
  * and exits 1 when a check failed.
  *
- *   npx tsx bench/chaos.ts [--seed 7] [--population 8] [--generations 5] [--faults 24] [--json] [--keep]
+ *   npx tsx bench/chaos.ts [--seed 7] [--population 8] [--generations 5] [--faults 24] [--kinds kill-s3,...] [--json] [--keep]
  */
 import { loadavg } from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { quietRuntime } from '../tests/support/temporal';
-import { runChaos } from '../tests/chaos/harness';
+import { runChaos, type FaultKind } from '../tests/chaos/harness';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
       population: { type: 'string', default: '8' },
       generations: { type: 'string', default: '5' },
       faults: { type: 'string', default: '24' },
+      kinds: { type: 'string' },
       'gap-min': { type: 'string', default: '3000' },
       'gap-max': { type: 'string', default: '9000' },
       json: { type: 'boolean', default: false },
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
       population: Number(values.population),
       generations: Number(values.generations),
       faults: Number(values.faults),
+      kinds: values.kinds ? (values.kinds.split(',') as FaultKind[]) : undefined,
       gapMs: [Number(values['gap-min']), Number(values['gap-max'])],
       outageMs: 30_000,
       writeFailureMs: 10_000,

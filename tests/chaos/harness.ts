@@ -44,6 +44,8 @@ export interface ChaosOptions {
   /** How long S3 is unreachable in an `s3-outage`; how long uploads fail in a `write-failure`. */
   outageMs: number;
   writeFailureMs: number;
+  /** The kinds to draw from; default all of FAULT_KINDS. */
+  kinds?: readonly FaultKind[];
   /** Training runs at once on the worker. */
   parallelism?: number;
   log?: (line: string) => void;
@@ -172,7 +174,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     ended = true;
   })();
 
-  const kinds = schedule(rng, opts.faults);
+  const kinds = schedule(rng, opts.faults, opts.kinds ?? FAULT_KINDS);
   const faults: InjectedFault[] = [];
   const inject = async (kind: FaultKind): Promise<string | null> => {
     switch (kind) {
@@ -270,10 +272,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 }
 
 /** Every kind at least once per round, in a seeded order. */
-function schedule(rng: Rng, n: number): FaultKind[] {
+function schedule(rng: Rng, n: number, from: readonly FaultKind[]): FaultKind[] {
   const out: FaultKind[] = [];
   while (out.length < n) {
-    const round = [...FAULT_KINDS];
+    const round = [...from];
     for (let i = round.length - 1; i > 0; i--) {
       const j = rng.int(i + 1);
       [round[i], round[j]] = [round[j], round[i]];

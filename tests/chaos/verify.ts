@@ -71,6 +71,7 @@ export async function verifyChaos(input: VerifyInput): Promise<Verdict> {
   );
   const histories = await candidateHistories(client, experimentId);
   const retries = histories.retries;
+  for (const [candidate, error] of histories.errors) failures.push(`${candidate} failed: ${error}`);
   let trainRetriesTotal = 0;
   let epochsRetrained = 0;
   const runs = [...new Set(keys.filter((k) => /^candidates\/[^/]+\/runs\/[^/]+\//.test(k)).map(runPrefix))];
@@ -171,6 +172,7 @@ const runPrefix = (key: string) => key.split('/').slice(0, 4).join('/');
  */
 async function candidateHistories(client: Client, experimentId: string) {
   const retries = new Map<string, number>();
+  const errors = new Map<string, string>();
   const evaluations = new Map<string, number>();
   const query = `NetgrowExperimentId = "${experimentId}" AND WorkflowType = "candidateWorkflow"`;
   for await (const wf of client.workflow.list({ query })) {
@@ -193,6 +195,9 @@ async function candidateHistories(client: Client, experimentId: string) {
       }
     }
     retries.set(candidate, (retries.get(candidate) ?? 0) + extra);
+    const ended = events.at(-1)?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0];
+    const error = ended ? defaultPayloadConverter.fromPayload<{ error: string | null }>(ended).error : null;
+    if (error) errors.set(candidate, error);
   }
-  return { retries, evaluations };
+  return { retries, evaluations, errors };
 }
