@@ -82,6 +82,8 @@ export function chaosConfig(opts: Pick<ChaosOptions, 'seed' | 'population' | 'ge
     strategy: { kind: 'ga', population: opts.population, generations: opts.generations },
     train: { epochs: 2, batchSize: 32 },
     executor: { kind: 'process', parallelism: opts.parallelism ?? 2 },
+    // The default budget (40) would cut a 41-candidate run short.
+    budget: { candidates: 1 + opts.population * opts.generations },
   });
 }
 
