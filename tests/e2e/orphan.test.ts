@@ -67,7 +67,7 @@ test('kill -9 of netgrow search and its group: no orphaned server; resume uses o
     60_000,
   );
   const db = join(dir, 'runs', 'experiments', id, 'temporal', 'temporal.sqlite');
-  const [server] = await until(async () => serversOn(db), 'the embedded server', 60_000);
+  const server = await until(async () => serversOn(db)[0], 'the embedded server', 60_000);
   const exp = openStore(join(dir, 'runs', 'experiments', id));
   await until(async () => trainersIn(dir).length > 0, 'a trainer to start', 120_000, 50);
 
