@@ -9,6 +9,8 @@
 #     onnxruntime and keras + jax (CPU) (the runtimes that check the ONNX and Keras exports)
 #   - the `tensorflow` backend: scripts/build-native.sh (TensorFlow from PyPI, tfjs-node's
 #     binding compiled against it); NETGROW_NATIVE=off skips it
+#   - with --browser (scripts/test.sh passes it; `npm start` does not): Debian's chromium,
+#     the headless browser of tests/browser
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -33,6 +35,17 @@ if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] && [ -z
       say "could not install dataset-fashion-mnist; Fashion-MNIST runs need --data-dir or NETGROW_DATA"
   else
     say "Fashion-MNIST not found; as root run: apt-get install dataset-fashion-mnist (or set NETGROW_DATA)"
+  fi
+fi
+
+if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null && [ -z "${NETGROW_SKIP_APT:-}" ]; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    say "apt-get install chromium (browser tests)"
+    (apt-get install -y -qq chromium >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null; }) ||
+      say "could not install chromium; tests/browser will fail"
+  else
+    say "chromium not found; as root run: apt-get install chromium (tests/browser need it)"
   fi
 fi
 

@@ -9,7 +9,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-bash scripts/setup.sh || exit 1
+bash scripts/setup.sh --browser || exit 1
 export PATH="$root/.tools/bin:$root/node_modules/.bin:$PATH"
 if [ $# -eq 0 ]; then
   echo "== prettier" && prettier --check --log-level warn . || exit 1

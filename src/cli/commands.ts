@@ -65,6 +65,10 @@ export const COMMANDS: Record<string, Entry> = {
     summary: "run netgrow's Temporal workers only (cluster mode)",
     load: lazy(() => require('./worker')),
   },
+  temporal: {
+    summary: "temporal setup: register netgrow's search attributes on a cluster",
+    load: lazy(() => require('./temporal')),
+  },
   version: {
     summary: 'print the version',
     load: async () => ({

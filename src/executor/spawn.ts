@@ -83,8 +83,10 @@ function stopWithParent(child: ChildProcess): ChildProcess | null {
   if (child.pid === undefined) return null;
   const script =
     'trap "" INT; read -r _; kill -TERM "$1" 2>/dev/null && sleep 30 && kill -KILL "$1" 2>/dev/null';
+  // Its own session: `kill -9` of the worker's whole process group must not take the guard with it.
   const guard = spawn('/bin/sh', ['-c', script, 'netgrow-child-guard', String(child.pid)], {
     stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
   });
   guard.on('error', () => undefined);
   guard.unref();

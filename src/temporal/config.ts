@@ -96,6 +96,10 @@ const retry = (maximumAttempts?: number): RetryPolicy => ({
  * a retry resumes from the run's last epoch checkpoint (TrainSpec.resume), so retrying an
  * interrupted run costs at most one epoch. Lineage and the report retry without limit: a
  * storage outage should hold a search up, never lose its history or fail it.
+ *
+ * Train and evaluate fail fast while storage is unreachable, so their attempts must outlast
+ * an outage: 20 attempts back off over about an hour (1 s doubling to 5 min). With 5 (15 s of
+ * backoff), a 30 s S3 outage failed candidates in the chaos run (docs/RELIABILITY.md).
  */
 export const ACTIVITY_OPTIONS = {
   mutate: { startToCloseTimeout: '15m', retry: retry(10) },
@@ -108,7 +112,7 @@ export const ACTIVITY_OPTIONS = {
     // A cancelled search ends only once its training processes or pods have stopped (the
     // SDK's effective default, TRY_CANCEL, would leave them running unobserved).
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-    retry: retry(5),
+    retry: retry(20),
   },
   // Scoring runs in a child process on the training queue: it is compute, and takes a slot.
   evaluate: {
@@ -116,14 +120,14 @@ export const ACTIVITY_OPTIONS = {
     startToCloseTimeout: '1h',
     heartbeatTimeout: '1m',
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-    retry: retry(5),
+    retry: retry(20),
   },
   testFinalists: {
     taskQueue: TASK_QUEUES.training,
     startToCloseTimeout: '2h',
     heartbeatTimeout: '1m',
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-    retry: retry(5),
+    retry: retry(20),
   },
   bookkeeping: { startToCloseTimeout: '10m', retry: retry() },
 } satisfies Record<string, ActivityOptions>;

