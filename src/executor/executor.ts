@@ -32,8 +32,9 @@ export class ExecutorError extends Error {
   constructor(
     readonly code: ExecutorErrorCode,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'ExecutorError';
   }
   get retryable(): boolean {

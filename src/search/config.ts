@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { PodTemplate } from '../executor/pod-template';
 import { NAMESPACE } from '../temporal/config';
 import { DatasetSpec, TrainSpec } from '../train/spec';
 import { DURATION_HINT, parseDuration } from './budget';
@@ -81,10 +82,21 @@ const Executor = z.discriminatedUnion('kind', [
     parallelism: count(4),
     gpus: count(1, 0),
     namespace: z.string().min(1).default('netgrow'),
-    /** The trainer image; null = the one the worker's own manifest names. */
+    /** The trainer image; null = the worker's NETGROW_TRAINER_IMAGE (k8s/worker-config.yaml). */
     image: z.string().min(1).nullable().default(null),
-    /** A pod template file merged under netgrow's own pod spec. */
-    podTemplate: z.string().min(1).nullable().default(null),
+    /** A kubeconfig file and context; null = in-cluster when run in a pod, else the default. */
+    kubeconfig: z.string().min(1).nullable().default(null),
+    context: z.string().min(1).nullable().default(null),
+    /** The trainer pod: resources, scheduling, service account, env from Secrets, labels. */
+    pod: PodTemplate.prefault({}),
+    /** A pod whose image cannot be pulled this long fails its candidate (not retried). */
+    imagePullGrace: Duration.default('2m'),
+    /** A pod no node can take this long fails its candidate; null = wait for capacity. */
+    unschedulableTimeout: Duration.nullable().default('30m'),
+    /** Grace period of a cancelled run's pod (the trainer checkpoints on SIGTERM). */
+    deleteGrace: Duration.default('30s'),
+    /** Keep finished pods instead of deleting them (debugging). */
+    keepPods: z.boolean().default(false),
   }),
 ]);
 
@@ -171,6 +183,7 @@ export type RandomStrategy = z.infer<typeof RandomStrategy>;
 export type HillStrategy = z.infer<typeof HillStrategy>;
 export type PlanStrategy = z.infer<typeof PlanStrategy>;
 export type ExecutorConfig = SearchConfig['executor'];
+export type KubernetesExecutorConfig = Extract<ExecutorConfig, { kind: 'kubernetes' }>;
 
 /**
  * Validates an already-parsed value. `source` names it in the error (a file path);
