@@ -9,10 +9,13 @@
  * Pods are named and labelled from experiment, candidate and run, with a pod attempt number:
  * a retried activity or a restarted worker adopts the live pod of its run instead of starting
  * a second trainer on the same run folder. Cancelling deletes the pod; a worker shutting down
- * (or an activity timing out) leaves it running for the next attempt to adopt.
+ * (or an activity timing out) leaves it running for the next attempt to adopt. Each pod leaves
+ * a record in the run folder: `pods/<name>.json` (node, end, GPU-seconds from the container's
+ * start and finish times) and, for a failed one, `pods/<name>.log` (reason and log tail).
  */
 import { ApiException, AuthorizationV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { openStore } from '../storage';
+import type { ArtifactStore } from '../storage/store';
 import { TrainResult, TrainSpec } from '../train/spec';
 import { ExecutorError, parseProgressLine, RunOptions, Slots, TrainExecutor } from './executor';
 import { classifyPod, type PodVerdict } from './pod-classify';
@@ -145,8 +148,9 @@ export class KubernetesExecutor implements TrainExecutor {
     await this.check();
     const id = runIdentity(spec);
     const specUri = `${spec.output.replace(/\/+$/, '')}/${SPEC_KEY}`;
-    await openStore(spec.output).put(SPEC_KEY, JSON.stringify(spec));
-    const pod = await this.adoptOrCreate(spec, id, specUri);
+    const store = openStore(spec.output);
+    await store.put(SPEC_KEY, JSON.stringify(spec));
+    const pod = await this.adoptOrCreate(spec, id, specUri, store);
     const name = pod.metadata!.name!;
     const stop = new AbortController();
     const onAbort = () => stop.abort();
@@ -155,7 +159,7 @@ export class KubernetesExecutor implements TrainExecutor {
     if (signal?.aborted || this.closing.signal.aborted) stop.abort();
     try {
       const end = await this.follow(spec, pod, stop.signal, onProgress);
-      return await this.finish(spec, end);
+      return await this.finish(spec, end, store);
     } catch (e) {
       if (!stop.signal.aborted) throw e;
       if (this.closing.signal.aborted) {
@@ -184,7 +188,12 @@ export class KubernetesExecutor implements TrainExecutor {
    * pod, one attempt number above the run's earlier pods. Two workers racing on the same
    * attempt both end up following the one pod the API server accepted.
    */
-  private async adoptOrCreate(spec: TrainSpec, id: RunIdentity, specUri: string): Promise<V1Pod> {
+  private async adoptOrCreate(
+    spec: TrainSpec,
+    id: RunIdentity,
+    specUri: string,
+    store: ArtifactStore,
+  ): Promise<V1Pod> {
     const ns = this.o.namespace;
     const earlier = (
       await this.api('list pods', () =>
@@ -196,7 +205,9 @@ export class KubernetesExecutor implements TrainExecutor {
       this.o.log?.(`${spec.runId}: adopting pod ${live.metadata!.name} (${live.status?.phase ?? 'Pending'})`);
       return live;
     }
-    const attempt = (earlier.length > 0 ? attemptOf(earlier[0]) : 0) + 1;
+    // Finished pods are deleted, so the run folder's pod records count the attempts too.
+    const recorded = (await store.list(`${PODS_DIR}/`)).map((k) => Number(/-(\d+)\.json$/.exec(k)?.[1] ?? 0));
+    const attempt = Math.max(0, ...earlier.map(attemptOf), ...recorded) + 1;
     const name = podName(id, attempt);
     const body = trainerPod({
       name,
@@ -212,6 +223,10 @@ export class KubernetesExecutor implements TrainExecutor {
         this.core.createNamespacedPod({ namespace: ns, body }),
       );
       this.o.log?.(`${spec.runId}: created pod ${name}`);
+      await store.put(
+        podRecord(name),
+        JSON.stringify({ pod: name, attempt, image: this.o.image, gpus: this.o.gpus }),
+      );
       return created;
     } catch (e) {
       const cause = e instanceof ExecutorError ? e.cause : e;
@@ -302,9 +317,12 @@ export class KubernetesExecutor implements TrainExecutor {
   private async finish(
     spec: TrainSpec,
     { pod, verdict }: { pod: V1Pod; verdict: PodVerdict & { state: 'finished' | 'failed' } },
+    store: ArtifactStore,
   ): Promise<TrainResult> {
     const name = pod.metadata!.name!;
-    this.recordUsage(spec.runId, pod);
+    const usage = this.recordUsage(spec.runId, pod);
+    const record = { pod: name, node: pod.spec?.nodeName ?? null, image: this.o.image, usage, end: verdict };
+    await store.put(podRecord(name), JSON.stringify(record)).catch(() => undefined);
     if (verdict.state === 'finished') {
       const result = await readResult(spec);
       this.o.log?.(`${spec.runId}: pod ${name} ${result.status}`);
@@ -312,6 +330,7 @@ export class KubernetesExecutor implements TrainExecutor {
       return result;
     }
     const tail = await this.logTail(name, 20);
+    await store.put(`${PODS_DIR}/${name}.log`, `${verdict.reason}\n${tail}\n`).catch(() => undefined);
     if (!this.o.keepPods) await this.deletePod(name, 0).catch(() => undefined);
     const message =
       `run ${spec.runId}: pod ${name} ${verdict.reason}` +
@@ -322,10 +341,10 @@ export class KubernetesExecutor implements TrainExecutor {
     throw new ExecutorError(verdict.retryable ? 'infrastructure' : 'bad_input', message);
   }
 
-  private recordUsage(runId: string, pod: V1Pod): void {
+  private recordUsage(runId: string, pod: V1Pod): PodUsage | null {
     const term = pod.status?.containerStatuses?.[0]?.state?.terminated;
     const start = term?.startedAt ?? pod.status?.startTime;
-    if (!start) return; // never started: it used no GPU
+    if (!start) return null; // never started: it used no GPU
     const end = term?.finishedAt ? new Date(term.finishedAt).getTime() : (this.o.now ?? Date.now)();
     const seconds = Math.max(0, (end - new Date(start).getTime()) / 1000);
     const usage: PodUsage = {
@@ -337,6 +356,7 @@ export class KubernetesExecutor implements TrainExecutor {
     };
     this.usage.push(usage);
     this.o.onUsage?.(runId, usage);
+    return usage;
   }
 
   private async lastProgressLine(name: string): Promise<string | null> {
@@ -423,6 +443,10 @@ export class KubernetesExecutor implements TrainExecutor {
     }
   }
 }
+
+/** `pods/<name>.json` in the run folder: each pod of the run, its node, end and cost. */
+const PODS_DIR = 'pods';
+const podRecord = (name: string) => `${PODS_DIR}/${name}.json`;
 
 function isTerminal(p: V1Pod): boolean {
   return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';

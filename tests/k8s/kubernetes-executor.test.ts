@@ -49,6 +49,7 @@ before(async () => {
     image: IMAGE,
     gpus: 1,
     pollMs: 300,
+    log: process.env.K8S_TEST_DEBUG ? (l) => console.error(l) : undefined,
   };
 });
 after(async () => {

@@ -49,6 +49,8 @@ export class NodeAgent {
   private server?: Server;
   private watchAbort?: AbortController;
   private stopped = false;
+  /** After loseNode(): a dead node reports nothing more. */
+  private lost = false;
   /** Names of the pods whose container this agent started, in order. */
   readonly launched: string[] = [];
 
@@ -119,6 +121,7 @@ export class NodeAgent {
    */
   async loseNode(): Promise<void> {
     this.stopped = true;
+    this.lost = true;
     this.watchAbort?.abort();
     for (const p of this.pods.values()) p.child?.kill('SIGKILL');
     const name = this.opts.name;
@@ -226,7 +229,14 @@ export class NodeAgent {
     const mounts = (container.volumeMounts ?? []).filter((m) =>
       pod.spec?.volumes?.some((v) => v.name === m.name && v.emptyDir),
     );
-    const env = await this.containerEnv(pod);
+    let env: Record<string, string>;
+    try {
+      env = await this.containerEnv(pod);
+    } catch (e) {
+      // A kubelet keeps such a container waiting until the Secret or ConfigMap appears.
+      await this.waiting(pod, 'CreateContainerConfigError', (e as Error).message);
+      return;
+    }
     for (const [k, v] of Object.entries(env)) {
       const m = mounts.find((m) => v === m.mountPath || v.startsWith(m.mountPath + '/'));
       if (m) env[k] = join(running.scratch, m.name, v.slice(m.mountPath.length));
@@ -275,6 +285,7 @@ export class NodeAgent {
       }, fault.afterMs);
     }
     const { code } = await exited;
+    if (this.lost) return;
     const finishedAt = new Date();
     const why = running.killedFor;
     await this.updateStatus(name, namespace, (s) => {
@@ -328,42 +339,59 @@ export class NodeAgent {
 
   /** What a kubelet reports for an image it cannot pull: ErrImagePull, then ImagePullBackOff. */
   private async imagePullFailure(pod: V1Pod, image: string): Promise<void> {
-    const { name, namespace } = pod.metadata as { name: string; namespace: string };
-    const container = pod.spec!.containers[0].name;
     const message = `Back-off pulling image "${image}": ErrImagePull: pull access denied, repository does not exist`;
     for (const reason of ['ErrImagePull', 'ImagePullBackOff']) {
-      await this.updateStatus(name, namespace, (s) => {
-        s.phase = 'Pending';
-        s.hostIP = '127.0.0.1';
-        s.startTime = s.startTime ?? new Date();
-        s.containerStatuses = [containerStatus(container, image, { waiting: { reason, message } })];
-      }).catch(() => undefined);
+      await this.waiting(pod, reason, message);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /** A container that has not started: Pending, with a waiting reason. */
+  private async waiting(pod: V1Pod, reason: string, message: string): Promise<void> {
+    const { name, namespace } = pod.metadata as { name: string; namespace: string };
+    const c = pod.spec!.containers[0];
+    await this.updateStatus(name, namespace, (s) => {
+      s.phase = 'Pending';
+      s.hostIP = '127.0.0.1';
+      s.startTime = s.startTime ?? new Date();
+      s.containerStatuses = [containerStatus(c.name, c.image ?? '', { waiting: { reason, message } })];
+    }).catch(() => undefined);
   }
 
   private async containerEnv(pod: V1Pod): Promise<Record<string, string>> {
     const ns = pod.metadata!.namespace!;
     const c = pod.spec!.containers[0];
     const env: Record<string, string> = {};
-    const secret = async (name: string) =>
-      Object.fromEntries(
-        Object.entries((await this.core.readNamespacedSecret({ name, namespace: ns })).data ?? {}).map(
-          ([k, v]) => [k, Buffer.from(v, 'base64').toString()],
-        ),
+    const missing = (what: string, optional?: boolean) => (e: unknown) => {
+      if ((e as { code?: number }).code === 404 && optional) return {};
+      throw new Error(`${what} not found`);
+    };
+    const secret = async (name: string, optional?: boolean): Promise<Record<string, string>> => {
+      const s = await this.core
+        .readNamespacedSecret({ name, namespace: ns })
+        .catch(missing(`secret "${name}"`, optional));
+      const data = (s as { data?: Record<string, string> }).data ?? {};
+      return Object.fromEntries(
+        Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
       );
-    const configMap = async (name: string) =>
-      (await this.core.readNamespacedConfigMap({ name, namespace: ns })).data ?? {};
+    };
+    const configMap = async (name: string, optional?: boolean): Promise<Record<string, string>> => {
+      const m = await this.core
+        .readNamespacedConfigMap({ name, namespace: ns })
+        .catch(missing(`configmap "${name}"`, optional));
+      return (m as { data?: Record<string, string> }).data ?? {};
+    };
     for (const from of c.envFrom ?? []) {
-      if (from.secretRef) Object.assign(env, await secret(from.secretRef.name!));
-      if (from.configMapRef) Object.assign(env, await configMap(from.configMapRef.name!));
+      if (from.secretRef) Object.assign(env, await secret(from.secretRef.name!, from.secretRef.optional));
+      if (from.configMapRef)
+        Object.assign(env, await configMap(from.configMapRef.name!, from.configMapRef.optional));
     }
     for (const e of c.env ?? []) {
       if (e.value !== undefined) env[e.name] = e.value;
       const s = e.valueFrom?.secretKeyRef;
-      if (s) env[e.name] = (await secret(s.name!))[s.key];
+      if (s) env[e.name] = (await secret(s.name!, s.optional))[s.key];
       const m = e.valueFrom?.configMapKeyRef;
-      if (m) env[e.name] = (await configMap(m.name!))[m.key];
+      if (m) env[e.name] = (await configMap(m.name!, m.optional))[m.key];
     }
     return env;
   }
