@@ -263,6 +263,7 @@ export class KubernetesExecutor implements TrainExecutor {
       resourceVersion: created.metadata?.resourceVersion,
       tickMs: this.o.pollMs ?? 10_000,
       signal,
+      onRelist: () => this.o.log?.(`${spec.runId}: the watch of pod ${name} expired; read the pod again`),
     });
     try {
       for await (const e of events) {

@@ -5,7 +5,7 @@
  * connection) resumes from the last resourceVersion seen; one whose version expired
  * (`410 Gone`) relists — reads the pod again — and resumes from there.
  */
-import { ApiException, CoreV1Api, KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
 
 export type PodEvent =
   | { type: 'pod'; pod: V1Pod }
@@ -22,6 +22,8 @@ export interface WatchPodOptions {
   signal: AbortSignal;
   /** Consecutive failed watch requests tolerated before giving up (1 s apart). */
   maxFailures?: number;
+  /** Called when the watch had to read the pod again (its resourceVersion expired). */
+  onRelist?: () => void;
 }
 
 export class WatchError extends Error {
@@ -50,21 +52,23 @@ export async function* watchPod(kc: KubeConfig, o: WatchPodOptions): AsyncGenera
   const current: { stream: AbortController | null } = { stream: null };
   let ended = false;
 
+  // A list, not a get: the list's resourceVersion is the store's current one, while the pod's
+  // own may already be compacted away (a watch from it would expire at once).
   const relist = async (): Promise<boolean> => {
-    try {
-      const pod = await core.readNamespacedPod({ name: o.name, namespace: o.namespace });
-      rv = pod.metadata?.resourceVersion;
-      last = pod;
-      push({ type: 'pod', pod });
-      return true;
-    } catch (e) {
-      if (e instanceof ApiException && e.code === 404) {
-        push({ type: 'gone', last });
-        ended = true;
-        return false;
-      }
-      throw e;
+    const list = await core.listNamespacedPod({
+      namespace: o.namespace,
+      fieldSelector: `metadata.name=${o.name}`,
+    });
+    const pod = list.items[0];
+    if (!pod) {
+      push({ type: 'gone', last });
+      ended = true;
+      return false;
     }
+    rv = list.metadata?.resourceVersion;
+    last = pod;
+    push({ type: 'pod', pod });
+    return true;
   };
 
   const start = async (): Promise<void> => {
@@ -98,9 +102,10 @@ export async function* watchPod(kc: KubeConfig, o: WatchPodOptions): AsyncGenera
           fatal = new WatchError(`watch of pod ${o.name}: ${err.message}`, err.statusCode);
           return wake?.();
         }
-        if (expired || err?.statusCode === 410)
+        if (expired || err?.statusCode === 410) {
           rv = undefined; // relist
-        else if (err) failures++;
+          o.onRelist?.();
+        } else if (err) failures++;
         if (failures > (o.maxFailures ?? 30)) {
           fatal = new WatchError(`lost the watch of pod ${o.name}: ${err?.message}`);
           return wake?.();

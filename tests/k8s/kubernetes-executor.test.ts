@@ -10,15 +10,20 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { CoreV1Api, RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, RbacAuthorizationV1Api, type V1Pod, type V1Role } from '@kubernetes/client-node';
 import { ExecutorError, type TrainProgress } from '../../src/executor/executor';
-import { KubernetesExecutor, type KubernetesExecutorOptions } from '../../src/executor/kubernetes';
+import {
+  KubernetesExecutor,
+  REQUIRED_ACCESS,
+  type KubernetesExecutorOptions,
+} from '../../src/executor/kubernetes';
 import { createKubernetesExecutor } from '../../src/executor/kubernetes-config';
 import { LABEL, runIdentity } from '../../src/executor/pod-spec';
 import { PodTemplate } from '../../src/executor/pod-template';
+import { watchPod } from '../../src/executor/pod-watch';
 import { SearchConfig } from '../../src/search/config';
 import { TrainSpec, type TrainSpecInput } from '../../src/train/spec';
-import { freePorts, startCluster, until, type TestCluster } from '../support/k8s';
+import { freePorts, manifestObjects, startCluster, until, type TestCluster } from '../support/k8s';
 import { NodeAgent } from '../support/node-agent';
 
 const IMAGE = 'netgrow-trainer:test';
@@ -238,6 +243,17 @@ describe('before any training', () => {
     );
   });
 
+  test('the Role in k8s/rbac.yaml grants exactly the calls the executor makes, no more', async () => {
+    const role = (await manifestObjects('rbac.yaml')).find((o) => o.kind === 'Role') as V1Role;
+    const granted = role.rules!.flatMap((r) =>
+      r.resources!.flatMap((res) => r.verbs.map((verb) => `${verb} ${res} ${r.apiGroups!.join(',')}`)),
+    );
+    const used = REQUIRED_ACCESS.map(
+      (a) => `${a.verb} ${a.resource}${'subresource' in a ? `/${a.subresource}` : ''} `,
+    );
+    assert.deepEqual(granted.sort(), used.sort());
+  });
+
   test('a kubernetes config whose cluster does not answer is an error, with the server named', async () => {
     const [port] = await freePorts(1);
     const kubeconfig = join(dir, 'unreachable.kubeconfig');
@@ -261,5 +277,52 @@ current-context: other
     assert.match(e.message, new RegExp(`cannot reach the Kubernetes API at https://127.0.0.1:${port}`));
     const wrongContext = await rejection(createKubernetesExecutor({ ...config, context: 'nope' }));
     assert.match(wrongContext.message, /no context "nope" in the kubeconfig \(it has: gone, other\)/);
+  });
+});
+
+describe('the pod watch', () => {
+  test('a watch whose resourceVersion expired (410 Gone) reads the pod again and goes on', async () => {
+    const name = 'watched';
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: {
+        metadata: { name },
+        spec: {
+          restartPolicy: 'Never',
+          serviceAccountName: 'netgrow-trainer',
+          automountServiceAccountToken: false,
+          nodeSelector: { 'kubernetes.io/hostname': 'nowhere' },
+          containers: [{ name: 'c', image: IMAGE }],
+        },
+      },
+    });
+    // The fixture's API server compacts etcd every 2 s: let version 1 be compacted away.
+    await new Promise((r) => setTimeout(r, 5000));
+    const abort = new AbortController();
+    let relists = 0;
+    const labels: string[] = [];
+    const events = watchPod(workerOptions.kubeConfig, {
+      namespace: ns,
+      name,
+      resourceVersion: '1', // long gone from the API server's watch cache
+      tickMs: 60_000,
+      signal: abort.signal,
+      onRelist: () => relists++,
+    });
+    for await (const e of events) {
+      if (e.type !== 'pod') continue;
+      labels.push(e.pod.metadata?.labels?.step ?? '-');
+      if (labels.length === 1) {
+        const pod = await core.readNamespacedPod({ name, namespace: ns });
+        pod.metadata!.labels = { step: 'changed' };
+        await core.replaceNamespacedPod({ name, namespace: ns, body: pod });
+      }
+      if (labels.at(-1) === 'changed') break;
+    }
+    abort.abort();
+    assert.equal(relists, 1);
+    assert.equal(labels[0], '-');
+    assert.equal(labels.at(-1), 'changed');
+    await core.deleteNamespacedPod({ name, namespace: ns, gracePeriodSeconds: 0 });
   });
 });
