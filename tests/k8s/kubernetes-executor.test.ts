@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { CancelledFailure } from '@temporalio/common';
 import { CoreV1Api, RbacAuthorizationV1Api, type V1Pod, type V1Role } from '@kubernetes/client-node';
 import { ExecutorError, type TrainProgress } from '../../src/executor/executor';
 import {
@@ -191,6 +192,27 @@ describe('a training run as a pod', () => {
     } finally {
       await lost.stop();
     }
+  });
+
+  test('an evicted pod fails retryably', async () => {
+    agent.inject((p) => p.metadata?.labels?.[LABEL.run] === 'evict', { kind: 'evict', afterMs: 300 });
+    const e = await rejection(executor().run(spec('evict')));
+    assert.equal(e.code, 'infrastructure');
+    assert.match(e.message, /evicted: The node was low on resource: memory/);
+  });
+
+  test("a worker shutdown (Temporal's WORKER_SHUTDOWN cancel) leaves the pod running for the next attempt", async () => {
+    const s = spec('shutdown', { epochs: 3 });
+    const shutdown = new AbortController();
+    const run = executor().run(s, { signal: shutdown.signal });
+    await until(async () => (await podsOf(s))[0]?.status?.phase === 'Running', 'pod running');
+    shutdown.abort(new CancelledFailure('WORKER_SHUTDOWN'));
+    const e = await rejection(run);
+    assert.equal(e.code, 'infrastructure');
+    assert.match(e.message, /WORKER_SHUTDOWN; pod .* left to be adopted/);
+    const [pod] = await podsOf(s);
+    assert.equal(pod.metadata?.deletionTimestamp, undefined);
+    assert.equal((await executor().run(s)).status, 'completed');
   });
 
   test('cancelling deletes the pod', async () => {
