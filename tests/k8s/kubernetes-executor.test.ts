@@ -23,6 +23,7 @@ import { LABEL, runIdentity } from '../../src/executor/pod-spec';
 import { PodTemplate } from '../../src/executor/pod-template';
 import { watchPod } from '../../src/executor/pod-watch';
 import { SearchConfig } from '../../src/search/config';
+import { openStore } from '../../src/storage';
 import { TrainSpec, type TrainSpecInput } from '../../src/train/spec';
 import { freePorts, manifestObjects, startCluster, until, type TestCluster } from '../support/k8s';
 import { NodeAgent } from '../support/node-agent';
@@ -171,7 +172,7 @@ describe('a training run as a pod', () => {
     assert.match(e.message, /Insufficient nvidia\.com\/gpu/);
   });
 
-  test('a lost node fails the run retryably', async () => {
+  test('a node lost mid-training fails the run retryably; the retry resumes from its checkpoint elsewhere', async () => {
     const lost = new NodeAgent(cluster.admin, {
       name: 'gpu-b',
       gpus: 1,
@@ -180,15 +181,26 @@ describe('a training run as a pod', () => {
     });
     await lost.start();
     try {
-      const s = spec('lost', { epochs: 3 });
+      const s = spec('lost', { epochs: 30 });
       const run = executor({
         template: template({ nodeSelector: { 'kubernetes.io/hostname': 'gpu-b' } }),
       }).run(s);
-      await until(async () => (await podsOf(s))[0]?.status?.phase === 'Running', 'pod running on gpu-b');
+      const out = openStore(s.output);
+      await until(
+        async () => (await out.list('epochs/')).some((k) => k.endsWith('/meta.json')),
+        'a first epoch checkpoint',
+        60_000,
+        50,
+      );
       await lost.loseNode();
       const e = await rejection(run);
       assert.equal(e.code, 'infrastructure');
-      assert.match(e.message, /deleted before it finished.*DeletionByTaintManager|DeletionByTaintManager/s);
+      assert.match(e.message, /deleted before it finished.*DeletionByTaintManager/s);
+
+      // The retry (same spec, as Temporal retries the activity) lands on the node still up.
+      const result = await executor().run(s);
+      assert.equal(result.status, 'completed');
+      assert.ok((result.resumedFromEpoch ?? 0) >= 1, `resumed from epoch ${result.resumedFromEpoch}`);
     } finally {
       await lost.stop();
     }
