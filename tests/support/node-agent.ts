@@ -108,7 +108,7 @@ export class NodeAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     this.watchAbort?.abort();
-    for (const p of this.pods.values()) p.child?.kill('SIGKILL');
+    for (const p of this.pods.values()) killContainer(p.child, 'SIGKILL');
     await Promise.all([...this.pods.values()].map((p) => p.done ?? Promise.resolve()));
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     for (const p of this.pods.values()) if (p.scratch) rmSync(p.scratch, { recursive: true, force: true });
@@ -123,7 +123,7 @@ export class NodeAgent {
     this.stopped = true;
     this.lost = true;
     this.watchAbort?.abort();
-    for (const p of this.pods.values()) p.child?.kill('SIGKILL');
+    for (const p of this.pods.values()) killContainer(p.child, 'SIGKILL');
     const name = this.opts.name;
     await retryConflict(async () => {
       const node = await this.core.readNodeStatus({ name });
@@ -249,6 +249,8 @@ export class NodeAgent {
       cwd: this.opts.cwd ?? running.scratch,
       env: { PATH: process.env.PATH ?? '', HOME: running.scratch, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, signalled as a whole: a container's processes end together.
+      detached: true,
     });
     running.child = child;
     this.launched.push(name);
@@ -323,12 +325,12 @@ export class NodeAgent {
     running.killedFor = why;
     const child = running.child!;
     if (why === 'oom') {
-      child.kill('SIGKILL');
+      killContainer(child, 'SIGKILL');
       return;
     }
-    child.kill('SIGTERM');
+    killContainer(child, 'SIGTERM');
     const grace = why === 'delete' ? (pod.metadata?.deletionGracePeriodSeconds ?? 30) : 1;
-    const timer = setTimeout(() => child.kill('SIGKILL'), grace * 1000);
+    const timer = setTimeout(() => killContainer(child, 'SIGKILL'), grace * 1000);
     child.once('exit', () => clearTimeout(timer));
   }
 
@@ -439,6 +441,16 @@ function containerStatus(name: string, image: string, state: V1ContainerStatus['
     restartCount: 0,
     state,
   };
+}
+
+/** Signals every process of the container (its process group), as stopping a container does. */
+function killContainer(child: ChildProcess | undefined, signal: NodeJS.Signals): void {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {
