@@ -13,11 +13,12 @@
  * a record in the run folder: `pods/<name>.json` (node, end, GPU-seconds from the container's
  * start and finish times) and, for a failed one, `pods/<name>.log` (reason and log tail).
  */
-import { ApiException, AuthorizationV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { openStore } from '../storage';
 import type { ArtifactStore } from '../storage/store';
 import { TrainResult, TrainSpec } from '../train/spec';
 import { ExecutorError, parseProgressLine, RunOptions, Slots, TrainExecutor } from './executor';
+import { apiMessage, checkAccess } from './pod-access';
 import { classifyPod, type PodVerdict } from './pod-classify';
 import { CONTAINER, LABEL, podName, runIdentity, SPEC_KEY, trainerPod, type RunIdentity } from './pod-spec';
 import type { PodTemplate } from './pod-template';
@@ -58,16 +59,6 @@ export interface PodUsage {
   gpuSeconds: number;
 }
 
-/** The API calls the executor makes: exactly what k8s/rbac.yaml's Role grants. */
-export const REQUIRED_ACCESS = [
-  { verb: 'create', resource: 'pods' },
-  { verb: 'get', resource: 'pods' },
-  { verb: 'list', resource: 'pods' },
-  { verb: 'watch', resource: 'pods' },
-  { verb: 'delete', resource: 'pods' },
-  { verb: 'get', resource: 'pods', subresource: 'log' },
-] as const;
-
 /** Temporal cancels an activity with these reasons when it is not the user's cancel. */
 const NOT_A_CANCEL = new Set(['WORKER_SHUTDOWN', 'TIMED_OUT', 'NOT_FOUND']);
 
@@ -99,38 +90,8 @@ export class KubernetesExecutor implements TrainExecutor {
     return this.checked;
   }
 
-  private async checkNow(): Promise<void> {
-    const auth = this.o.kubeConfig.makeApiClient(AuthorizationV1Api);
-    const server = this.o.kubeConfig.getCurrentCluster()?.server ?? '(no cluster in the kubeconfig)';
-    const missing: string[] = [];
-    for (const a of REQUIRED_ACCESS) {
-      let allowed: boolean;
-      try {
-        const review = await auth.createSelfSubjectAccessReview({
-          body: { spec: { resourceAttributes: { namespace: this.o.namespace, ...a } } },
-        });
-        allowed = review.status?.allowed === true;
-      } catch (e) {
-        if (e instanceof ApiException) {
-          throw new ExecutorError(
-            'bad_input',
-            `Kubernetes API at ${server} refused an access review: ${apiMessage(e)}`,
-          );
-        }
-        throw new ExecutorError(
-          'infrastructure',
-          `cannot reach the Kubernetes API at ${server}: ${(e as Error).message}`,
-        );
-      }
-      if (!allowed) missing.push(`${a.verb} ${a.resource}${'subresource' in a ? `/${a.subresource}` : ''}`);
-    }
-    if (missing.length > 0) {
-      throw new ExecutorError(
-        'bad_input',
-        `the worker's Kubernetes identity may not ${missing.join(', ')} in namespace ${this.o.namespace}; ` +
-          'grant them with the Role in k8s/rbac.yaml',
-      );
-    }
+  private checkNow(): Promise<void> {
+    return checkAccess(this.o.kubeConfig, this.o.namespace);
   }
 
   /** Stops following pods without touching them: in-flight runs reject, their pods run on. */
@@ -455,17 +416,4 @@ function isTerminal(p: V1Pod): boolean {
 
 function attemptOf(p: V1Pod): number {
   return Number(p.metadata?.labels?.[LABEL.podAttempt] ?? 0) || 0;
-}
-
-/** The API server's own sentence from an ApiException (its body is a Status object). */
-function apiMessage(e: ApiException<unknown>): string {
-  const body = e.body;
-  if (typeof body === 'string') {
-    try {
-      return (JSON.parse(body) as { message?: string }).message ?? body;
-    } catch {
-      return body;
-    }
-  }
-  return (body as { message?: string } | null)?.message ?? `HTTP ${e.code}`;
 }

@@ -13,11 +13,8 @@ import { after, before, describe, test } from 'node:test';
 import { CancelledFailure } from '@temporalio/common';
 import { CoreV1Api, RbacAuthorizationV1Api, type V1Pod, type V1Role } from '@kubernetes/client-node';
 import { ExecutorError, type TrainProgress } from '../../src/executor/executor';
-import {
-  KubernetesExecutor,
-  REQUIRED_ACCESS,
-  type KubernetesExecutorOptions,
-} from '../../src/executor/kubernetes';
+import { KubernetesExecutor, type KubernetesExecutorOptions } from '../../src/executor/kubernetes';
+import { REQUIRED_ACCESS } from '../../src/executor/pod-access';
 import { createKubernetesExecutor } from '../../src/executor/kubernetes-config';
 import { LABEL, runIdentity } from '../../src/executor/pod-spec';
 import { PodTemplate } from '../../src/executor/pod-template';
