@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole suite: setup, lint, typecheck, then every tests/**/*.test.ts on node's test runner.
 # Tests that need servers (Temporal dev server, SeaweedFS S3) start their own on loopback
-# from the binaries that scripts/setup.sh installs into .tools/bin.
+# from the binaries that scripts/setup.sh installs into .tools/bin; tests/k8s/* start a
+# Kubernetes control plane that scripts/k8s-testenv/build.sh builds into .tools/k8s/bin.
 # With no arguments, and the native backend built (scripts/build-native.sh), the morph
 # preservation, model-gradient and training files run a second time on `tensorflow`.
 # Usage: scripts/test.sh [test files...]   (no arguments: all of them, plus lint and typecheck)
@@ -19,6 +20,11 @@ if [ $# -eq 0 ]; then
   mapfile -t files < <(find tests -name '*.test.ts' | sort)
 else
   files=("$@")
+fi
+# The k8s tests run a real kube-apiserver, kube-scheduler and etcd, built from the Go module
+# proxy and cached under .tools/k8s (cold: ~11 min; then instant). Only when a k8s test runs.
+if printf '%s\n' "${files[@]}" | grep -q '^tests/k8s/'; then
+  bash scripts/k8s-testenv/build.sh || exit 1
 fi
 tap=$(mktemp -t netgrow-tap.XXXXXX)
 trap 'rm -f "$tap"' EXIT

@@ -15,8 +15,9 @@ export abstract class NetgrowError extends Error {
   constructor(
     message: string,
     readonly kind: ErrorKind,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

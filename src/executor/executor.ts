@@ -33,8 +33,9 @@ export class ExecutorError extends NetgrowError {
   constructor(
     readonly code: ExecutorErrorCode,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message, code === 'bad_input' ? 'input' : 'infrastructure');
+    super(message, code === 'bad_input' ? 'input' : 'infrastructure', options);
     this.name = 'ExecutorError';
   }
   get retryable(): boolean {

@@ -6,6 +6,7 @@
  * file (and a plan file it names) is src/experiment/prepare.ts's job.
  */
 import { z } from 'zod';
+import { PodTemplate } from '../contracts/pod-template';
 import { DEFAULT_NAMESPACE } from '../contracts/search';
 import { DatasetSpec, TrainSpec } from '../contracts/train';
 import { DURATION_HINT, parseDuration } from './budget';
@@ -77,10 +78,21 @@ const Executor = z.discriminatedUnion('kind', [
     parallelism: count(4),
     gpus: count(1, 0),
     namespace: z.string().min(1).default('netgrow'),
-    /** The trainer image; null = the one the worker's own manifest names. */
+    /** The trainer image; null = the worker's NETGROW_TRAINER_IMAGE (k8s/worker-config.yaml). */
     image: z.string().min(1).nullable().default(null),
-    /** A pod template file merged under netgrow's own pod spec. */
-    podTemplate: z.string().min(1).nullable().default(null),
+    /** A kubeconfig file and context; null = in-cluster when run in a pod, else the default. */
+    kubeconfig: z.string().min(1).nullable().default(null),
+    context: z.string().min(1).nullable().default(null),
+    /** The trainer pod: resources, scheduling, service account, env from Secrets, labels. */
+    pod: PodTemplate.prefault({}),
+    /** A pod whose image cannot be pulled this long fails its candidate (not retried). */
+    imagePullGrace: Duration.default('2m'),
+    /** A pod no node can take this long fails its candidate; null = wait for capacity. */
+    unschedulableTimeout: Duration.nullable().default('30m'),
+    /** Grace period of a cancelled run's pod (the trainer checkpoints on SIGTERM). */
+    deleteGrace: Duration.default('30s'),
+    /** Keep finished pods instead of deleting them (debugging). */
+    keepPods: z.boolean().default(false),
   }),
 ]);
 
@@ -167,3 +179,4 @@ export type RandomStrategy = z.infer<typeof RandomStrategy>;
 export type HillStrategy = z.infer<typeof HillStrategy>;
 export type PlanStrategy = z.infer<typeof PlanStrategy>;
 export type ExecutorConfig = SearchConfig['executor'];
+export type KubernetesExecutorConfig = Extract<ExecutorConfig, { kind: 'kubernetes' }>;

@@ -108,14 +108,25 @@ describe('search config', () => {
       generations: 10,
       mutations: 1,
     });
-    assert.deepEqual(parse({ kind: 'ga' }, { kind: 'kubernetes' }).executor, {
-      kind: 'kubernetes',
-      parallelism: 4,
-      gpus: 1,
-      namespace: 'netgrow',
-      image: null,
-      podTemplate: null,
-    });
+    const k8s = parse({ kind: 'ga' }, { kind: 'kubernetes' }).executor;
+    assert.deepEqual(
+      { ...k8s, pod: undefined },
+      {
+        kind: 'kubernetes',
+        parallelism: 4,
+        gpus: 1,
+        namespace: 'netgrow',
+        image: null,
+        kubeconfig: null,
+        context: null,
+        pod: undefined,
+        imagePullGrace: '2m',
+        unschedulableTimeout: '30m',
+        deleteGrace: '30s',
+        keepPods: false,
+      },
+    );
+    assert.equal(k8s.kind === 'kubernetes' && k8s.pod.serviceAccountName, 'netgrow-trainer');
   });
 
   test('an unknown field is an error naming the field and the likely one meant', async () => {

@@ -1,0 +1,82 @@
+/**
+ * The trainer pod template of the search config (`executor.pod`), zod-validated. Pure data
+ * (the search config imports it); src/executor/pod-spec.ts turns it into a pod. Credentials
+ * are references to a Secret (`envFrom`, `valueFrom.secretKeyRef`): a literal value under a
+ * name that looks like a credential is refused, so none lands in a pod spec or in history.
+ */
+import { z } from 'zod';
+
+const Quantity = z.union([
+  z.string().regex(/^[0-9.]+[a-zA-Z]*$/, 'a quantity such as 2, 500m or 8Gi'),
+  z.number(),
+]);
+const Resources = z.record(z.string(), Quantity);
+const LabelMap = z.record(z.string(), z.string());
+
+/** Names that look like credentials must come from a Secret, not a literal `value`. */
+const SECRET_NAME = /SECRET|PASSWORD|TOKEN|CREDENTIAL|ACCESS_KEY|PRIVATE_KEY/i;
+
+const KeyRef = z.strictObject({
+  name: z.string().min(1),
+  key: z.string().min(1),
+  optional: z.boolean().optional(),
+});
+const EnvVar = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'),
+    value: z.string().optional(),
+    valueFrom: z
+      .union([z.strictObject({ secretKeyRef: KeyRef }), z.strictObject({ configMapKeyRef: KeyRef })])
+      .optional(),
+  })
+  .refine(
+    (e) => (e.value === undefined) !== (e.valueFrom === undefined),
+    'give either `value` or `valueFrom`',
+  )
+  .refine((e) => e.value === undefined || !SECRET_NAME.test(e.name), {
+    message: 'looks like a credential: reference a Secret with valueFrom.secretKeyRef (or envFrom) instead',
+  });
+const EnvFrom = z.union([
+  z.strictObject({
+    secretRef: z.strictObject({ name: z.string().min(1), optional: z.boolean().optional() }),
+  }),
+  z.strictObject({
+    configMapRef: z.strictObject({ name: z.string().min(1), optional: z.boolean().optional() }),
+  }),
+]);
+const Toleration = z.strictObject({
+  key: z.string().optional(),
+  operator: z.enum(['Exists', 'Equal']).optional(),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+  tolerationSeconds: z.number().int().optional(),
+});
+
+/** The pod template of the search config (`executor.pod`); image and gpus sit beside it. */
+export const PodTemplate = z.strictObject({
+  resources: z
+    .strictObject({
+      requests: Resources.default({ cpu: '2', memory: '8Gi' }),
+      limits: Resources.default({ memory: '8Gi' }),
+    })
+    .prefault({}),
+  nodeSelector: LabelMap.default({}),
+  tolerations: z.array(Toleration).default([]),
+  /** A Kubernetes Affinity object, passed through; the API server validates it. */
+  affinity: z.record(z.string(), z.unknown()).optional(),
+  priorityClassName: z.string().min(1).optional(),
+  serviceAccountName: z.string().min(1).default('netgrow-trainer'),
+  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+  imagePullSecrets: z.array(z.string().min(1)).default([]),
+  env: z.array(EnvVar).default([]),
+  /** Default: the storage credentials Secret of k8s/secret.example.yaml, if it exists. */
+  envFrom: z.array(EnvFrom).default([{ secretRef: { name: 'netgrow-storage', optional: true } }]),
+  labels: LabelMap.default({}),
+  annotations: LabelMap.default({}),
+  activeDeadlineSeconds: z.number().int().positive().optional(),
+  runAsUser: z.number().int().min(1).default(1000),
+  /** Size limit of the emptyDir mounted at /scratch (TMPDIR, dataset cache). */
+  scratchSize: Quantity.default('20Gi'),
+});
+export type PodTemplate = z.infer<typeof PodTemplate>;
+export type PodTemplateInput = z.input<typeof PodTemplate>;

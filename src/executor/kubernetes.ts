@@ -1,0 +1,419 @@
+/**
+ * Runs each training attempt as a bare Kubernetes pod (`restartPolicy: Never`; Temporal owns
+ * retries) whose container is `netgrow train --spec <storage URI>`. The worker needs no GPU:
+ * it writes the spec to the run's folder, creates the pod, follows it through a watch, reports
+ * the trainer's progress lines from the pod's log, and turns the pod's end into a TrainResult
+ * (read from storage, as the process executor does) or an ExecutorError that says whether a
+ * retry can help, with the tail of the container log.
+ *
+ * Pods are named and labelled from experiment, candidate and run, with a pod attempt number:
+ * a retried activity or a restarted worker adopts the live pod of its run instead of starting
+ * a second trainer on the same run folder. Cancelling deletes the pod; a worker shutting down
+ * (or an activity timing out) leaves it running for the next attempt to adopt. Each pod leaves
+ * a record in the run folder: `pods/<name>.json` (node, end, GPU-seconds from the container's
+ * start and finish times) and, for a failed one, `pods/<name>.log` (reason and log tail).
+ */
+import { ApiException, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { openStore } from '../storage';
+import type { ArtifactStore } from '../storage/store';
+import { TrainResult, TrainSpec } from '../contracts/train';
+import { ExecutorError, parseProgressLine, RunOptions, Slots, TrainExecutor } from './executor';
+import { apiMessage, checkAccess } from './pod-access';
+import { classifyPod, type PodVerdict } from './pod-classify';
+import { CONTAINER, LABEL, podName, runIdentity, SPEC_KEY, trainerPod, type RunIdentity } from './pod-spec';
+import type { PodTemplate } from '../contracts/pod-template';
+import { watchPod, WatchError } from './pod-watch';
+import { readResult } from './process';
+
+export interface KubernetesExecutorOptions {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  image: string;
+  /** `nvidia.com/gpu` per pod (0: a CPU pod). */
+  gpus: number;
+  template: PodTemplate;
+  /** Pods at once from this worker. */
+  parallelism?: number;
+  /** How often the pod's log is read for progress and clocks are checked (ms). */
+  pollMs?: number;
+  imagePullGraceSeconds?: number;
+  /** null: a pod may wait for a node as long as it takes. */
+  unschedulableTimeoutSeconds?: number | null;
+  /** Grace period of the pod deletion when a run is cancelled. */
+  deleteGraceSeconds?: number;
+  /** Keep finished pods (for debugging) instead of deleting them. */
+  keepPods?: boolean;
+  /** Lines worth showing: pod created, adopted, ended. */
+  log?: (line: string) => void;
+  /** Called with what each pod that started cost (the search's GPU-hour budget). */
+  onUsage?: (runId: string, usage: PodUsage) => void;
+  now?: () => number;
+}
+
+/** What a pod cost: GPU-seconds from container start to end, as the pod's status records them. */
+export interface PodUsage {
+  pod: string;
+  node: string | null;
+  gpus: number;
+  seconds: number;
+  gpuSeconds: number;
+}
+
+/** Temporal cancels an activity with these reasons when it is not the user's cancel. */
+const NOT_A_CANCEL = new Set(['WORKER_SHUTDOWN', 'TIMED_OUT', 'NOT_FOUND']);
+
+export class KubernetesExecutor implements TrainExecutor {
+  readonly kind = 'kubernetes' as const;
+  readonly parallelism: number;
+  private readonly core: CoreV1Api;
+  private readonly slots: Slots;
+  private readonly closing = new AbortController();
+  private checked: Promise<void> | null = null;
+  /** What every pod this executor saw end cost, in order. */
+  readonly usage: PodUsage[] = [];
+
+  constructor(private readonly o: KubernetesExecutorOptions) {
+    this.core = o.kubeConfig.makeApiClient(CoreV1Api);
+    this.parallelism = Math.max(1, o.parallelism ?? 4);
+    this.slots = new Slots(this.parallelism);
+  }
+
+  /**
+   * Before any training: the API server answers, and this identity may do everything the
+   * executor does in its namespace. Throws ExecutorError naming the server or the missing verb.
+   */
+  check(): Promise<void> {
+    this.checked ??= this.checkNow().catch((e) => {
+      this.checked = null;
+      throw e;
+    });
+    return this.checked;
+  }
+
+  private checkNow(): Promise<void> {
+    return checkAccess(this.o.kubeConfig, this.o.namespace);
+  }
+
+  /** Stops following pods without touching them: in-flight runs reject, their pods run on. */
+  close(): void {
+    this.closing.abort();
+  }
+
+  run(spec: TrainSpec, opts: RunOptions = {}): Promise<TrainResult> {
+    return this.slots.take(() => this.runNow(spec, opts));
+  }
+
+  private async runNow(spec: TrainSpec, { onProgress, signal }: RunOptions): Promise<TrainResult> {
+    if (signal?.aborted)
+      throw new ExecutorError('cancelled', `run ${spec.runId} cancelled before it started`);
+    await this.check();
+    const id = runIdentity(spec);
+    const specUri = `${spec.output.replace(/\/+$/, '')}/${SPEC_KEY}`;
+    const store = openStore(spec.output);
+    await store.put(SPEC_KEY, JSON.stringify(spec));
+    const pod = await this.adoptOrCreate(spec, id, specUri, store);
+    const name = pod.metadata!.name!;
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.closing.signal.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted || this.closing.signal.aborted) stop.abort();
+    try {
+      const end = await this.follow(spec, pod, stop.signal, onProgress);
+      return await this.finish(spec, end, store);
+    } catch (e) {
+      if (!stop.signal.aborted) throw e;
+      if (this.closing.signal.aborted) {
+        throw new ExecutorError(
+          'infrastructure',
+          `run ${spec.runId}: worker closing; pod ${name} left running`,
+        );
+      }
+      const reason = (signal?.reason as Error | undefined)?.message ?? '';
+      if (NOT_A_CANCEL.has(reason)) {
+        throw new ExecutorError(
+          'infrastructure',
+          `run ${spec.runId}: ${reason}; pod ${name} left to be adopted`,
+        );
+      }
+      await this.deletePod(name, this.o.deleteGraceSeconds ?? 30);
+      throw new ExecutorError('cancelled', `run ${spec.runId} cancelled; pod ${name} deleted`);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.closing.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * The run's live pod when there is one (a retried activity, a restarted worker); else a new
+   * pod, one attempt number above the run's earlier pods. Two workers racing on the same
+   * attempt both end up following the one pod the API server accepted.
+   */
+  private async adoptOrCreate(
+    spec: TrainSpec,
+    id: RunIdentity,
+    specUri: string,
+    store: ArtifactStore,
+  ): Promise<V1Pod> {
+    const ns = this.o.namespace;
+    const earlier = (
+      await this.api('list pods', () =>
+        this.core.listNamespacedPod({ namespace: ns, labelSelector: `${LABEL.runKey}=${id.runKey}` }),
+      )
+    ).items.sort((a, b) => attemptOf(b) - attemptOf(a));
+    const live = earlier.find((p) => !p.metadata?.deletionTimestamp && !isTerminal(p));
+    if (live) {
+      this.o.log?.(`${spec.runId}: adopting pod ${live.metadata!.name} (${live.status?.phase ?? 'Pending'})`);
+      return live;
+    }
+    // Finished pods are deleted, so the run folder's pod records count the attempts too.
+    const recorded = (await store.list(`${PODS_DIR}/`)).map((k) => Number(/-(\d+)\.json$/.exec(k)?.[1] ?? 0));
+    const attempt = Math.max(0, ...earlier.map(attemptOf), ...recorded) + 1;
+    const name = podName(id, attempt);
+    const body = trainerPod({
+      name,
+      id,
+      attempt,
+      image: this.o.image,
+      gpus: this.o.gpus,
+      specUri,
+      template: this.o.template,
+    });
+    try {
+      const created = await this.api('create pods', () =>
+        this.core.createNamespacedPod({ namespace: ns, body }),
+      );
+      this.o.log?.(`${spec.runId}: created pod ${name}`);
+      await store.put(
+        podRecord(name),
+        JSON.stringify({ pod: name, attempt, image: this.o.image, gpus: this.o.gpus }),
+      );
+      return created;
+    } catch (e) {
+      const cause = e instanceof ExecutorError ? e.cause : e;
+      if (cause instanceof ApiException && cause.code === 409) {
+        return this.api('get pods', () => this.core.readNamespacedPod({ name, namespace: ns }));
+      }
+      throw e;
+    }
+  }
+
+  /** Follows the pod until it ends; returns its last state and verdict. */
+  private async follow(
+    spec: TrainSpec,
+    created: V1Pod,
+    signal: AbortSignal,
+    onProgress: RunOptions['onProgress'],
+  ): Promise<{ pod: V1Pod; verdict: PodVerdict & { state: 'finished' | 'failed' } }> {
+    const name = created.metadata!.name!;
+    const now = this.o.now ?? Date.now;
+    const firstSeen = new Map<string, number>();
+    const classify = (p: V1Pod) =>
+      classifyPod(p, {
+        now: now(),
+        imagePullGraceSeconds: this.o.imagePullGraceSeconds ?? 120,
+        unschedulableTimeoutSeconds:
+          this.o.unschedulableTimeoutSeconds === undefined ? 1800 : this.o.unschedulableTimeoutSeconds,
+        firstSeen,
+      });
+    let pod = created;
+    let lastProgress = '';
+    const events = watchPod(this.o.kubeConfig, {
+      namespace: this.o.namespace,
+      name,
+      resourceVersion: created.metadata?.resourceVersion,
+      tickMs: this.o.pollMs ?? 10_000,
+      signal,
+      onRelist: () => this.o.log?.(`${spec.runId}: the watch of pod ${name} expired; read the pod again`),
+    });
+    try {
+      for await (const e of events) {
+        if (e.type === 'gone') {
+          const last = e.last ?? pod;
+          const verdict = classify(last);
+          if (verdict.state === 'finished' || verdict.state === 'failed') return { pod: last, verdict };
+          const disruption = last.status?.conditions?.find((c) => c.type === 'DisruptionTarget');
+          return {
+            pod: last,
+            verdict: {
+              state: 'failed',
+              retryable: true,
+              reason:
+                `pod ${name} was deleted before it finished` +
+                (disruption
+                  ? ` (${disruption.reason}: ${disruption.message ?? ''})`
+                  : ' (node lost or removed by hand?)'),
+            },
+          };
+        }
+        if (e.type === 'pod') pod = e.pod;
+        const verdict = classify(pod);
+        // Progress between polls, and the last line once more at the end: a short run may
+        // finish between two polls.
+        const ended = verdict.state === 'finished';
+        if (onProgress && ((verdict.state === 'running' && e.type === 'tick') || ended)) {
+          const line = await this.lastProgressLine(name);
+          if (line && line !== lastProgress) {
+            lastProgress = line;
+            const p = parseProgressLine(line);
+            if (p) onProgress(p);
+          }
+        }
+        if (verdict.state === 'finished' || verdict.state === 'failed') return { pod, verdict };
+      }
+    } catch (e) {
+      if (e instanceof WatchError && (e.status === 403 || e.status === 401)) {
+        throw new ExecutorError(
+          'bad_input',
+          `Kubernetes denied watch pods in namespace ${this.o.namespace}: ${e.message}`,
+        );
+      }
+      if (e instanceof WatchError)
+        throw new ExecutorError('infrastructure', `run ${spec.runId}: ${e.message}`);
+      throw e;
+    }
+    // The iterator ends without a verdict only when `signal` aborted.
+    throw new ExecutorError('cancelled', `run ${spec.runId}: stopped following pod ${name}`);
+  }
+
+  private async finish(
+    spec: TrainSpec,
+    { pod, verdict }: { pod: V1Pod; verdict: PodVerdict & { state: 'finished' | 'failed' } },
+    store: ArtifactStore,
+  ): Promise<TrainResult> {
+    const name = pod.metadata!.name!;
+    const usage = this.recordUsage(spec.runId, pod);
+    const record = { pod: name, node: pod.spec?.nodeName ?? null, image: this.o.image, usage, end: verdict };
+    await store.put(podRecord(name), JSON.stringify(record)).catch(() => undefined);
+    if (verdict.state === 'finished') {
+      const result = await readResult(spec);
+      this.o.log?.(`${spec.runId}: pod ${name} ${result.status}`);
+      if (!this.o.keepPods) await this.deletePod(name, 0).catch(() => undefined);
+      return result;
+    }
+    const tail = await this.logTail(name, 20);
+    await store.put(`${PODS_DIR}/${name}.log`, `${verdict.reason}\n${tail}\n`).catch(() => undefined);
+    if (!this.o.keepPods) await this.deletePod(name, 0).catch(() => undefined);
+    const message =
+      `run ${spec.runId}: pod ${name} ${verdict.reason}` +
+      (tail ? `\n--- container log (tail)\n${tail}` : '');
+    this.o.log?.(
+      `${spec.runId}: pod ${name} failed (${verdict.retryable ? 'retryable' : 'permanent'}): ${verdict.reason}`,
+    );
+    throw new ExecutorError(verdict.retryable ? 'infrastructure' : 'bad_input', message);
+  }
+
+  private recordUsage(runId: string, pod: V1Pod): PodUsage | null {
+    const term = pod.status?.containerStatuses?.[0]?.state?.terminated;
+    const start = term?.startedAt ?? pod.status?.startTime;
+    if (!start) return null; // never started: it used no GPU
+    const end = term?.finishedAt ? new Date(term.finishedAt).getTime() : (this.o.now ?? Date.now)();
+    const seconds = Math.max(0, (end - new Date(start).getTime()) / 1000);
+    const usage: PodUsage = {
+      pod: pod.metadata!.name!,
+      node: pod.spec?.nodeName ?? null,
+      gpus: this.o.gpus,
+      seconds,
+      gpuSeconds: seconds * this.o.gpus,
+    };
+    this.usage.push(usage);
+    this.o.onUsage?.(runId, usage);
+    return usage;
+  }
+
+  private async lastProgressLine(name: string): Promise<string | null> {
+    const tail = await this.logTail(name, 50, true);
+    return (
+      tail
+        ?.split('\n')
+        .reverse()
+        .find((l) => parseProgressLine(l) !== null) ?? null
+    );
+  }
+
+  /** The last `lines` of the trainer's log; '' when the log cannot be read (pod gone). */
+  private async logTail(name: string, lines: number, withProgress = false): Promise<string> {
+    try {
+      const text = await this.core.readNamespacedPodLog({
+        name,
+        namespace: this.o.namespace,
+        container: CONTAINER,
+        tailLines: withProgress ? lines : lines * 3,
+      });
+      const all = String(text)
+        .split('\n')
+        .filter((l) => l !== '');
+      return (withProgress ? all : all.filter((l) => parseProgressLine(l) === null)).slice(-lines).join('\n');
+    } catch (e) {
+      if (e instanceof ApiException && e.code === 403) {
+        throw new ExecutorError(
+          'bad_input',
+          `Kubernetes denied get pods/log in namespace ${this.o.namespace}: ${apiMessage(e)}`,
+        );
+      }
+      return '';
+    }
+  }
+
+  private async deletePod(name: string, graceSeconds: number): Promise<void> {
+    try {
+      await this.api('delete pods', () =>
+        this.core.deleteNamespacedPod({
+          name,
+          namespace: this.o.namespace,
+          gracePeriodSeconds: graceSeconds,
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ExecutorError && e.cause instanceof ApiException && e.cause.code === 404) return;
+      throw e;
+    }
+  }
+
+  /**
+   * One API call, its failures in words: a 403 names the verb the Role lacks (not retryable),
+   * a refused spec (422) is the template's fault, anything else is an outage.
+   */
+  private async api<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      const server = this.o.kubeConfig.getCurrentCluster()?.server;
+      if (!(e instanceof ApiException)) {
+        throw new ExecutorError(
+          'infrastructure',
+          `Kubernetes API at ${server} (${what}): ${(e as Error).message}`,
+          {
+            cause: e,
+          },
+        );
+      }
+      const msg = apiMessage(e);
+      if (e.code === 403 || e.code === 401) {
+        throw new ExecutorError(
+          'bad_input',
+          `Kubernetes denied ${what} in namespace ${this.o.namespace}: ${msg}`,
+          {
+            cause: e,
+          },
+        );
+      }
+      if (e.code === 422 || e.code === 400) {
+        throw new ExecutorError('bad_input', `the pod template is invalid: ${msg}`, { cause: e });
+      }
+      throw new ExecutorError('infrastructure', `Kubernetes API (${what}): ${msg}`, { cause: e });
+    }
+  }
+}
+
+/** `pods/<name>.json` in the run folder: each pod of the run, its node, end and cost. */
+const PODS_DIR = 'pods';
+const podRecord = (name: string) => `${PODS_DIR}/${name}.json`;
+
+function isTerminal(p: V1Pod): boolean {
+  return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+}
+
+function attemptOf(p: V1Pod): number {
+  return Number(p.metadata?.labels?.[LABEL.podAttempt] ?? 0) || 0;
+}

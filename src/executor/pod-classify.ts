@@ -1,0 +1,99 @@
+/**
+ * What a trainer pod's state means for the run: still going, finished (read result.json), or
+ * failed — retryable (the infrastructure lost it: OOM kill, eviction, node loss, preemption)
+ * or not (the same pod would fail again: an image that cannot be pulled, a pod that cannot
+ * be scheduled, a trainer that rejects its spec). Pure: a pod object, the clock and what the watcher saw before in.
+ *
+ * Exit codes: netgrow's own (README: 0 done, 2 bad spec, 3 diverged, 4 infrastructure,
+ * 130 stopped) first; other codes as Kubeflow's training operator treats them (1, 2, 126,
+ * 127, 128, 139 permanent; 130, 137, 143 retryable); anything else retryable, as the process
+ * executor treats an unexpected exit.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { TRAIN_EXIT } from '../contracts/train';
+
+export interface ClassifyOptions {
+  now: number;
+  /** An image still not pulled this long after the first pull error fails the run. */
+  imagePullGraceSeconds: number;
+  /** A pod unschedulable this long fails the run; null = wait as long as it takes. */
+  unschedulableTimeoutSeconds: number | null;
+  /**
+   * When the watcher first saw each waiting reason (a waiting state carries no timestamp of
+   * its own); the caller keeps one map per pod, so a restarted worker starts the clock again.
+   */
+  firstSeen: Map<string, number>;
+}
+
+export type PodVerdict =
+  | { state: 'pending'; why: string }
+  | { state: 'running' }
+  /** result.json holds the outcome: completed, or diverged (exit 3, the workflow's retry). */
+  | { state: 'finished'; exitCode: number }
+  | { state: 'failed'; retryable: boolean; reason: string };
+
+const PERMANENT_EXIT = new Set([1, 126, 127, 128, 139]);
+const PULL_ERRORS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+const CONFIG_ERRORS = new Set(['CreateContainerConfigError', 'CreateContainerError']);
+
+export function classifyPod(pod: V1Pod, o: ClassifyOptions): PodVerdict {
+  const status = pod.status ?? {};
+  const term = status.containerStatuses?.[0]?.state?.terminated;
+  const disruption = status.conditions?.find((c) => c.type === 'DisruptionTarget' && c.status === 'True');
+  if (status.phase === 'Succeeded') return { state: 'finished', exitCode: 0 };
+  if (status.phase === 'Failed') {
+    if (status.reason === 'Evicted') return retryable(`evicted: ${status.message ?? 'node pressure'}`);
+    if (disruption) return retryable(`disrupted (${disruption.reason}): ${disruption.message ?? ''}`.trim());
+    if (status.reason === 'DeadlineExceeded') {
+      return permanent(
+        `ran past the template's activeDeadlineSeconds (${pod.spec?.activeDeadlineSeconds} s)`,
+      );
+    }
+    if (term?.reason === 'OOMKilled') return retryable('OOMKilled: the trainer ran out of memory');
+    if (term) return exitVerdict(term.exitCode, term.reason);
+    return retryable(`pod failed: ${status.reason ?? 'no reason given'} ${status.message ?? ''}`.trim());
+  }
+  const waiting = status.containerStatuses?.[0]?.state?.waiting;
+  if (waiting?.reason && (PULL_ERRORS.has(waiting.reason) || CONFIG_ERRORS.has(waiting.reason))) {
+    const since = firstSeen(o.firstSeen, waiting.reason, o.now);
+    const why = `${waiting.reason}: ${waiting.message ?? ''}`.trim();
+    if (waiting.reason === 'InvalidImageName' || (o.now - since) / 1000 >= o.imagePullGraceSeconds) {
+      return permanent(why);
+    }
+    return { state: 'pending', why };
+  }
+  const scheduled = status.conditions?.find((c) => c.type === 'PodScheduled');
+  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+    const since = scheduled.lastTransitionTime ? new Date(scheduled.lastTransitionTime).getTime() : o.now;
+    const why = `unschedulable: ${scheduled.message ?? ''}`.trim();
+    if (o.unschedulableTimeoutSeconds !== null && (o.now - since) / 1000 >= o.unschedulableTimeoutSeconds) {
+      return permanent(`${why} (for more than ${o.unschedulableTimeoutSeconds} s)`);
+    }
+    return { state: 'pending', why };
+  }
+  if (status.phase === 'Running') return { state: 'running' };
+  return { state: 'pending', why: status.phase ?? 'Pending' };
+}
+
+/** How a trainer's exit code reads. */
+export function exitVerdict(code: number, reason?: string): PodVerdict {
+  const why = `exited with code ${code}${reason && reason !== 'Error' ? ` (${reason})` : ''}`;
+  if (code === TRAIN_EXIT.done || code === TRAIN_EXIT.diverged) return { state: 'finished', exitCode: code };
+  if (code === TRAIN_EXIT.badInput) return permanent(`${why}: the trainer rejected its spec or input`);
+  if (code === TRAIN_EXIT.infrastructure) return retryable(`${why}: infrastructure error (storage, backend)`);
+  if (code === TRAIN_EXIT.interrupted) return retryable(`${why}: stopped by a signal, checkpointed`);
+  if (code === 137) return retryable(`${why}: killed (SIGKILL)`);
+  if (code === 143) return retryable(`${why}: terminated (SIGTERM)`);
+  if (PERMANENT_EXIT.has(code)) return permanent(why);
+  return retryable(why);
+}
+
+const retryable = (reason: string): PodVerdict => ({ state: 'failed', retryable: true, reason });
+const permanent = (reason: string): PodVerdict => ({ state: 'failed', retryable: false, reason });
+
+function firstSeen(seen: Map<string, number>, what: string, now: number): number {
+  const t = seen.get(what);
+  if (t !== undefined) return t;
+  seen.set(what, now);
+  return now;
+}

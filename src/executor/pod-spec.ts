@@ -1,0 +1,150 @@
+/**
+ * The trainer pod of one training attempt: its name and labels (deterministic, so a retried
+ * activity or a restarted worker finds the pod it already started) and its spec, from the
+ * search config's `executor.pod` template. The container runs `netgrow train --spec <uri>` as
+ * an argument array; the spec, checkpoints and dataset come from storage, and the storage
+ * credentials from a Secret by reference — never as literal values in the pod or in history.
+ */
+import { createHash } from 'node:crypto';
+import type { V1Affinity, V1Pod } from '@kubernetes/client-node';
+import type { TrainSpec } from '../contracts/train';
+import type { PodTemplate } from '../contracts/pod-template';
+
+export const LABEL = {
+  app: 'app.kubernetes.io/name',
+  experiment: 'netgrow.io/experiment',
+  candidate: 'netgrow.io/candidate',
+  run: 'netgrow.io/run',
+  /** Hash of the run's output URI: unique per run folder, whatever the names. */
+  runKey: 'netgrow.io/run-key',
+  /** 1, 2, …: a new pod per infrastructure retry of the same run. */
+  podAttempt: 'netgrow.io/pod-attempt',
+} as const;
+
+export const CONTAINER = 'trainer';
+export const SPEC_KEY = 'trainspec.json';
+
+export interface RunIdentity {
+  experiment: string | null;
+  candidate: string;
+  runId: string;
+  runKey: string;
+}
+
+/** `…/experiments/<id>/candidates/<cid>/runs/<runId>` → the experiment; else null. */
+export function runIdentity(spec: TrainSpec): RunIdentity {
+  const m = /\/experiments\/([^/]+)\/candidates\//.exec(spec.output);
+  return {
+    experiment: m ? m[1] : null,
+    candidate: spec.candidate ?? spec.runId,
+    runId: spec.runId,
+    runKey: createHash('sha256').update(spec.output).digest('hex').slice(0, 12),
+  };
+}
+
+/** A DNS-1123 piece: lowercase alphanumerics and '-', trimmed to `max`. */
+function slug(s: string, max: number): string {
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, max)
+    .replace(/^-+|-+$/g, '');
+}
+
+/** A label value: at most 63 of [A-Za-z0-9._-], alphanumeric at both ends. */
+function labelValue(s: string): string {
+  return s
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+}
+
+/** `ng-<experiment>-<runId>-<runKey>-<attempt>`, at most 63 characters (a valid hostname). */
+export function podName(id: RunIdentity, attempt: number): string {
+  const parts = [
+    'ng',
+    id.experiment ? slug(id.experiment, 16) : '',
+    slug(id.runId, 24),
+    id.runKey.slice(0, 8),
+  ];
+  return [...parts.filter((p) => p !== ''), String(attempt)].join('-');
+}
+
+export function runLabels(id: RunIdentity): Record<string, string> {
+  const labels: Record<string, string> = {
+    [LABEL.app]: 'netgrow-trainer',
+    [LABEL.candidate]: labelValue(id.candidate),
+    [LABEL.run]: labelValue(id.runId),
+    [LABEL.runKey]: id.runKey,
+  };
+  if (id.experiment) labels[LABEL.experiment] = labelValue(id.experiment);
+  return labels;
+}
+
+export interface PodInput {
+  name: string;
+  id: RunIdentity;
+  attempt: number;
+  image: string;
+  gpus: number;
+  /** Where the TrainSpec lies in storage (`<output>/trainspec.json`). */
+  specUri: string;
+  template: PodTemplate;
+}
+
+export function trainerPod(p: PodInput): V1Pod {
+  const t = p.template;
+  const gpu: Record<string, string> = p.gpus > 0 ? { 'nvidia.com/gpu': String(p.gpus) } : {};
+  const str = (r: Record<string, string | number>) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)]));
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: p.name,
+      // The template's labels first: netgrow's own must win, adoption finds pods by them.
+      labels: { ...t.labels, ...runLabels(p.id), [LABEL.podAttempt]: String(p.attempt) },
+      annotations: { ...t.annotations, 'netgrow.io/spec': p.specUri },
+    },
+    spec: {
+      restartPolicy: 'Never', // Temporal owns retries: a new pod per attempt, never a restart
+      serviceAccountName: t.serviceAccountName,
+      automountServiceAccountToken: false, // the trainer never talks to the API server
+      nodeSelector: Object.keys(t.nodeSelector).length > 0 ? t.nodeSelector : undefined,
+      tolerations: t.tolerations.length > 0 ? t.tolerations : undefined,
+      affinity: t.affinity as V1Affinity | undefined,
+      priorityClassName: t.priorityClassName,
+      activeDeadlineSeconds: t.activeDeadlineSeconds,
+      imagePullSecrets:
+        t.imagePullSecrets.length > 0 ? t.imagePullSecrets.map((name) => ({ name })) : undefined,
+      securityContext: { runAsNonRoot: true, runAsUser: t.runAsUser, fsGroup: t.runAsUser },
+      volumes: [{ name: 'scratch', emptyDir: { sizeLimit: String(t.scratchSize) } }],
+      containers: [
+        {
+          name: CONTAINER,
+          image: p.image,
+          imagePullPolicy: t.imagePullPolicy,
+          args: ['train', '--spec', p.specUri],
+          // The root filesystem is read-only: temp files and the dataset download cache
+          // (src/data/places.ts) go to the scratch volume.
+          env: [
+            ...t.env,
+            { name: 'TMPDIR', value: '/scratch' },
+            { name: 'XDG_CACHE_HOME', value: '/scratch/cache' },
+          ],
+          envFrom: t.envFrom.length > 0 ? t.envFrom : undefined,
+          resources: {
+            requests: { ...str(t.resources.requests), ...gpu },
+            limits: { ...str(t.resources.limits), ...gpu },
+          },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'] },
+          },
+          volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * What each end of a trainer pod means for the run: finished (read result.json), retryable
+ * (the infrastructure lost it) or permanent (it would fail the same way again), and how long a
+ * pod may wait for an image or a node. Pod states as a kubelet and the scheduler write them.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import { classifyPod, exitVerdict, type ClassifyOptions } from '../../src/executor/pod-classify';
+
+const T0 = Date.parse('2026-11-30T10:00:00Z');
+const opts = (over: Partial<ClassifyOptions> = {}): ClassifyOptions => ({
+  now: T0,
+  imagePullGraceSeconds: 60,
+  unschedulableTimeoutSeconds: 300,
+  firstSeen: new Map(),
+  ...over,
+});
+const pod = (status: V1PodStatus): V1Pod => ({
+  metadata: { name: 'p', uid: 'u1' },
+  spec: { containers: [] },
+  status,
+});
+const terminated = (exitCode: number, reason = 'Error'): V1PodStatus => ({
+  phase: exitCode === 0 ? 'Succeeded' : 'Failed',
+  containerStatuses: [
+    {
+      name: 'trainer',
+      image: 'i',
+      imageID: '',
+      ready: false,
+      restartCount: 0,
+      state: { terminated: { exitCode, reason } },
+    },
+  ],
+});
+
+describe('exit codes', () => {
+  test("netgrow's own codes come first: 0 and 3 finish, 2 is permanent, 4 and 130 are retryable", () => {
+    assert.deepEqual(exitVerdict(0), { state: 'finished', exitCode: 0 });
+    assert.deepEqual(exitVerdict(3), { state: 'finished', exitCode: 3 });
+    assert.equal((exitVerdict(2) as { retryable: boolean }).retryable, false);
+    assert.equal((exitVerdict(4) as { retryable: boolean }).retryable, true);
+    assert.equal((exitVerdict(130) as { retryable: boolean }).retryable, true);
+  });
+
+  test('the training-operator convention for the rest: 1, 126, 127, 128, 139 permanent; 137, 143, others retryable', () => {
+    for (const code of [1, 126, 127, 128, 139]) {
+      assert.equal((exitVerdict(code) as { retryable: boolean }).retryable, false, `exit ${code}`);
+    }
+    for (const code of [137, 143, 5, 255]) {
+      assert.equal((exitVerdict(code) as { retryable: boolean }).retryable, true, `exit ${code}`);
+    }
+  });
+});
+
+describe('pod ends', () => {
+  test('a diverged trainer (exit 3) finishes: its result.json says diverged', () => {
+    assert.deepEqual(classifyPod(pod(terminated(3)), opts()), { state: 'finished', exitCode: 3 });
+  });
+
+  test('OOMKilled is retryable whatever the exit code', () => {
+    const v = classifyPod(pod(terminated(137, 'OOMKilled')), opts());
+    assert.deepEqual(v, {
+      state: 'failed',
+      retryable: true,
+      reason: 'OOMKilled: the trainer ran out of memory',
+    });
+  });
+
+  test('an eviction and a DisruptionTarget condition (preemption, taint manager) are retryable', () => {
+    const evicted = classifyPod(
+      pod({ phase: 'Failed', reason: 'Evicted', message: 'low on memory' }),
+      opts(),
+    );
+    assert.deepEqual(evicted, { state: 'failed', retryable: true, reason: 'evicted: low on memory' });
+    const preempted = classifyPod(
+      pod({
+        ...terminated(143),
+        conditions: [
+          { type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: 'by p2' },
+        ],
+      }),
+      opts(),
+    );
+    assert.deepEqual(preempted, {
+      state: 'failed',
+      retryable: true,
+      reason: 'disrupted (PreemptionByScheduler): by p2',
+    });
+  });
+
+  test('running past activeDeadlineSeconds is permanent', () => {
+    const p = pod({ phase: 'Failed', reason: 'DeadlineExceeded' });
+    p.spec!.activeDeadlineSeconds = 60;
+    const v = classifyPod(p, opts());
+    assert.equal(
+      v.state === 'failed' && !v.retryable && v.reason.includes('activeDeadlineSeconds (60 s)'),
+      true,
+    );
+  });
+});
+
+describe('waiting pods', () => {
+  const pulling = pod({
+    phase: 'Pending',
+    containerStatuses: [
+      {
+        name: 'trainer',
+        image: 'i',
+        imageID: '',
+        ready: false,
+        restartCount: 0,
+        state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "i"' } },
+      },
+    ],
+  });
+
+  test('an image pull error waits out its grace period, counted from when it was first seen, then is permanent', () => {
+    const firstSeen = new Map<string, number>();
+    assert.equal(classifyPod(pulling, opts({ firstSeen })).state, 'pending');
+    assert.equal(classifyPod(pulling, opts({ firstSeen, now: T0 + 59_000 })).state, 'pending');
+    assert.deepEqual(classifyPod(pulling, opts({ firstSeen, now: T0 + 60_000 })), {
+      state: 'failed',
+      retryable: false,
+      reason: 'ImagePullBackOff: Back-off pulling image "i"',
+    });
+  });
+
+  test('an unschedulable pod fails after the timeout from its condition, or waits forever with null', () => {
+    const p = pod({
+      phase: 'Pending',
+      conditions: [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          reason: 'Unschedulable',
+          message: '0/1 nodes are available: 1 Insufficient nvidia.com/gpu.',
+          lastTransitionTime: new Date(T0),
+        },
+      ],
+    });
+    assert.equal(classifyPod(p, opts({ now: T0 + 299_000 })).state, 'pending');
+    const v = classifyPod(p, opts({ now: T0 + 300_000 }));
+    assert.equal(
+      v.state === 'failed' && !v.retryable && v.reason.includes('Insufficient nvidia.com/gpu'),
+      true,
+    );
+    assert.equal(
+      classifyPod(p, opts({ now: T0 + 86_400_000, unschedulableTimeoutSeconds: null })).state,
+      'pending',
+    );
+  });
+
+  test('a running pod is running', () => {
+    assert.deepEqual(classifyPod(pod({ phase: 'Running' }), opts()), { state: 'running' });
+  });
+});

@@ -1,0 +1,359 @@
+/**
+ * The Kubernetes executor against a real API server and scheduler, with the node agent as the
+ * kubelet running real `netgrow train --spec` processes on synthetic data and file:// storage.
+ * The executor authenticates as the netgrow-worker ServiceAccount bound by k8s/rbac.yaml, so
+ * these tests also prove that Role grants what the executor needs.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { CancelledFailure } from '@temporalio/common';
+import { CoreV1Api, RbacAuthorizationV1Api, type V1Pod, type V1Role } from '@kubernetes/client-node';
+import { ExecutorError, type TrainProgress } from '../../src/executor/executor';
+import { KubernetesExecutor, type KubernetesExecutorOptions } from '../../src/executor/kubernetes';
+import { REQUIRED_ACCESS } from '../../src/executor/pod-access';
+import { createKubernetesExecutor } from '../../src/executor/kubernetes-config';
+import { LABEL, runIdentity } from '../../src/executor/pod-spec';
+import { PodTemplate } from '../../src/contracts/pod-template';
+import { watchPod } from '../../src/executor/pod-watch';
+import { SearchConfig } from '../../src/search/config';
+import { openStore } from '../../src/storage';
+import { TrainSpec, type TrainSpecInput } from '../../src/contracts/train';
+import { freePorts, manifestObjects, startCluster, until, type TestCluster } from '../support/k8s';
+import { NodeAgent } from '../support/node-agent';
+
+const IMAGE = 'netgrow-trainer:test';
+const NETGROW = [process.execPath, resolve(__dirname, '../../bin/netgrow.js')];
+
+let cluster: TestCluster;
+let agent: NodeAgent;
+let core: CoreV1Api;
+let ns: string;
+let dir: string;
+let workerOptions: Omit<KubernetesExecutorOptions, 'template'>;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'netgrow-k8s-exec-'));
+  cluster = await startCluster();
+  core = cluster.admin.makeApiClient(CoreV1Api);
+  ns = await cluster.createNamespace('exec');
+  agent = new NodeAgent(cluster.admin, {
+    name: 'gpu-a',
+    gpus: 1,
+    tls: cluster.kubeletTls,
+    images: { [IMAGE]: NETGROW },
+  });
+  await agent.start();
+  workerOptions = {
+    kubeConfig: await cluster.serviceAccountConfig(ns, 'netgrow-worker'),
+    namespace: ns,
+    image: IMAGE,
+    gpus: 1,
+    pollMs: 300,
+    log: process.env.K8S_TEST_DEBUG ? (l) => console.error(l) : undefined,
+  };
+});
+after(async () => {
+  await agent?.stop();
+  await cluster?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const template = (over: object = {}) =>
+  PodTemplate.parse({
+    resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '2Gi' } },
+    ...over,
+  });
+
+function executor(over: Partial<KubernetesExecutorOptions> = {}): KubernetesExecutor {
+  return new KubernetesExecutor({ ...workerOptions, template: template(), ...over });
+}
+
+function spec(runId: string, over: Partial<TrainSpecInput> = {}): TrainSpec {
+  return TrainSpec.parse({
+    runId,
+    checkpoint: 'builtin:seed-ga',
+    output: pathToFileURL(join(dir, 'experiments', 'e1', 'candidates', runId, 'runs', runId)).href,
+    seed: 3,
+    dataset: { name: 'synthetic:8x8x1:256:4c', validation: 0.25 },
+    epochs: 1,
+    batchSize: 32,
+    logEverySteps: 2,
+    ...over,
+  });
+}
+
+const podsOf = async (s: TrainSpec): Promise<V1Pod[]> =>
+  (await core.listNamespacedPod({ namespace: ns, labelSelector: `${LABEL.runKey}=${runIdentity(s).runKey}` }))
+    .items;
+
+async function rejection(p: Promise<unknown>): Promise<ExecutorError> {
+  const e = await p.then(
+    () => assert.fail('expected the run to fail'),
+    (err: unknown) => err,
+  );
+  assert.ok(e instanceof ExecutorError, `expected an ExecutorError, got ${String(e)}`);
+  return e;
+}
+
+describe('a training run as a pod', () => {
+  test('trains in the pod to its result, reporting progress and GPU-seconds', async () => {
+    const s = spec('ok');
+    const progress: TrainProgress[] = [];
+    const ex = executor({ keepPods: true });
+    const result = await ex.run(s, { onProgress: (p) => progress.push(p) });
+    assert.equal(result.status, 'completed');
+    assert.equal(result.runId, 'ok');
+    assert.ok(result.checkpoint);
+    assert.ok(progress.length > 0 && progress.at(-1)!.epoch >= 1, JSON.stringify(progress));
+    const [pod] = await podsOf(s);
+    assert.equal(pod.spec?.nodeName, 'gpu-a');
+    assert.deepEqual(pod.spec?.containers[0].args, ['train', '--spec', `${s.output}/trainspec.json`]);
+    assert.equal(pod.metadata?.labels?.[LABEL.experiment], 'e1');
+    assert.equal(ex.usage.length, 1);
+    assert.ok(ex.usage[0].gpuSeconds > 0 && ex.usage[0].gpus === 1);
+    await core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: ns });
+  });
+
+  test('a restarted worker adopts the running pod instead of starting a second trainer', async () => {
+    const s = spec('adopt', { epochs: 3 });
+    const first = executor();
+    const firstRun = first.run(s);
+    await until(async () => (await podsOf(s))[0]?.status?.phase === 'Running', 'pod running');
+    first.close(); // the worker goes away; its pod must not
+    const e = await rejection(firstRun);
+    assert.match(e.message, /left running/);
+    assert.equal((await podsOf(s))[0]?.metadata?.deletionTimestamp, undefined);
+
+    const result = await executor().run(s);
+    assert.equal(result.status, 'completed');
+    assert.equal(agent.launched.filter((n) => n.includes('-adopt-')).length, 1);
+    assert.deepEqual(await podsOf(s), []); // finished pods are deleted
+  });
+
+  test('an OOMKilled pod fails retryably, and the retry runs in a new pod', async () => {
+    const s = spec('oom');
+    agent.inject((p) => p.metadata?.labels?.[LABEL.run] === 'oom', { kind: 'oom', afterMs: 300 });
+    const e = await rejection(executor().run(s));
+    assert.equal(e.code, 'infrastructure');
+    assert.ok(e.retryable);
+    assert.match(e.message, /OOMKilled/);
+    const retried = await executor().run(s);
+    assert.equal(retried.status, 'completed');
+    const launched = agent.launched.filter((n) => n.includes('-oom-'));
+    assert.equal(launched.length, 2);
+    assert.match(launched[1], /-2$/);
+  });
+
+  test('a trainer that rejects its input fails for good, with its own error line', async () => {
+    const e = await rejection(executor().run(spec('bad', { dataset: { name: 'no-such-dataset' } })));
+    assert.equal(e.code, 'bad_input');
+    assert.match(e.message, /exited with code 2/);
+    assert.match(e.message, /container log \(tail\)\n.*no-such-dataset/s);
+  });
+
+  test('an image that cannot be pulled fails for good after its grace period, with the reason', async () => {
+    const e = await rejection(
+      executor({ image: 'registry.invalid/netgrow:nope', imagePullGraceSeconds: 1 }).run(spec('pull')),
+    );
+    assert.equal(e.code, 'bad_input');
+    assert.match(e.message, /ImagePullBackOff|ErrImagePull/);
+  });
+
+  test('a pod no node can take fails after the unschedulable timeout', async () => {
+    const e = await rejection(executor({ gpus: 4, unschedulableTimeoutSeconds: 2 }).run(spec('big')));
+    assert.equal(e.code, 'bad_input');
+    assert.match(e.message, /Insufficient nvidia\.com\/gpu/);
+  });
+
+  test('a node lost mid-training fails the run retryably; the retry resumes from its checkpoint elsewhere', async () => {
+    const lost = new NodeAgent(cluster.admin, {
+      name: 'gpu-b',
+      gpus: 1,
+      tls: cluster.kubeletTls,
+      images: { [IMAGE]: NETGROW },
+    });
+    await lost.start();
+    try {
+      const s = spec('lost', { epochs: 30 });
+      const run = executor({
+        template: template({ nodeSelector: { 'kubernetes.io/hostname': 'gpu-b' } }),
+      }).run(s);
+      const out = openStore(s.output);
+      await until(
+        async () => (await out.list('epochs/')).some((k) => k.endsWith('/meta.json')),
+        'a first epoch checkpoint',
+        60_000,
+        50,
+      );
+      await lost.loseNode();
+      const e = await rejection(run);
+      assert.equal(e.code, 'infrastructure');
+      assert.match(e.message, /deleted before it finished.*DeletionByTaintManager/s);
+
+      // The retry (same spec, as Temporal retries the activity) lands on the node still up.
+      const result = await executor().run(s);
+      assert.equal(result.status, 'completed');
+      assert.ok((result.resumedFromEpoch ?? 0) >= 1, `resumed from epoch ${result.resumedFromEpoch}`);
+    } finally {
+      await lost.stop();
+    }
+  });
+
+  test('an evicted pod fails retryably', async () => {
+    agent.inject((p) => p.metadata?.labels?.[LABEL.run] === 'evict', { kind: 'evict', afterMs: 300 });
+    const e = await rejection(executor().run(spec('evict')));
+    assert.equal(e.code, 'infrastructure');
+    assert.match(e.message, /evicted: The node was low on resource: memory/);
+  });
+
+  test("a worker shutdown (Temporal's WORKER_SHUTDOWN cancel) leaves the pod running for the next attempt", async () => {
+    const s = spec('shutdown', { epochs: 3 });
+    const shutdown = new AbortController();
+    const run = executor().run(s, { signal: shutdown.signal });
+    await until(async () => (await podsOf(s))[0]?.status?.phase === 'Running', 'pod running');
+    shutdown.abort(new CancelledFailure('WORKER_SHUTDOWN'));
+    const e = await rejection(run);
+    assert.equal(e.code, 'infrastructure');
+    assert.match(e.message, /WORKER_SHUTDOWN; pod .* left to be adopted/);
+    const [pod] = await podsOf(s);
+    assert.equal(pod.metadata?.deletionTimestamp, undefined);
+    assert.equal((await executor().run(s)).status, 'completed');
+  });
+
+  test('cancelling deletes the pod', async () => {
+    const s = spec('cancel', { epochs: 3 });
+    const abort = new AbortController();
+    const run = executor({ deleteGraceSeconds: 1 }).run(s, { signal: abort.signal });
+    await until(async () => (await podsOf(s))[0]?.status?.phase === 'Running', 'pod running');
+    abort.abort();
+    const e = await rejection(run);
+    assert.equal(e.code, 'cancelled');
+    await until(async () => (await podsOf(s)).length === 0, 'pod gone', 15_000);
+  });
+});
+
+describe('before any training', () => {
+  test('a worker whose Role lacks a verb is told which one', async () => {
+    const rbac = cluster.admin.makeApiClient(RbacAuthorizationV1Api);
+    await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'no-watch' } } });
+    await rbac.createNamespacedRole({
+      namespace: ns,
+      body: {
+        metadata: { name: 'no-watch' },
+        rules: [
+          { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'delete'] },
+          { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+        ],
+      },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace: ns,
+      body: {
+        metadata: { name: 'no-watch' },
+        subjects: [{ kind: 'ServiceAccount', name: 'no-watch', namespace: ns }],
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'no-watch' },
+      },
+    });
+    const limited = executor({ kubeConfig: await cluster.serviceAccountConfig(ns, 'no-watch') });
+    const e = await rejection(limited.run(spec('nowatch')));
+    assert.equal(e.code, 'bad_input');
+    assert.match(e.message, /may not watch pods in namespace/);
+    assert.deepEqual(await podsOf(spec('nowatch')), []);
+
+    // The trainer's own account has no API rights at all: every verb is named.
+    const none = await rejection(
+      executor({ kubeConfig: await cluster.serviceAccountConfig(ns, 'netgrow-trainer') }).check(),
+    );
+    assert.match(
+      none.message,
+      /may not create pods, get pods, list pods, watch pods, delete pods, get pods\/log/,
+    );
+  });
+
+  test('the Role in k8s/rbac.yaml grants exactly the calls the executor makes, no more', async () => {
+    const role = (await manifestObjects('rbac.yaml')).find((o) => o.kind === 'Role') as V1Role;
+    const granted = role.rules!.flatMap((r) =>
+      r.resources!.flatMap((res) => r.verbs.map((verb) => `${verb} ${res} ${r.apiGroups!.join(',')}`)),
+    );
+    const used = REQUIRED_ACCESS.map(
+      (a) => `${a.verb} ${a.resource}${'subresource' in a ? `/${a.subresource}` : ''} `,
+    );
+    assert.deepEqual(granted.sort(), used.sort());
+  });
+
+  test('a kubernetes config whose cluster does not answer is an error, with the server named', async () => {
+    const [port] = await freePorts(1);
+    const kubeconfig = join(dir, 'unreachable.kubeconfig');
+    await writeFile(
+      kubeconfig,
+      `apiVersion: v1
+kind: Config
+clusters: [{name: gone, cluster: {server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: "t"}}]
+contexts: [{name: gone, context: {cluster: gone, user: u}}, {name: other, context: {cluster: gone, user: u}}]
+current-context: other
+`,
+    );
+    const config = SearchConfig.parse({
+      name: 'x',
+      executor: { kind: 'kubernetes', kubeconfig, context: 'gone', image: IMAGE },
+    }).executor;
+    assert.equal(config.kind, 'kubernetes');
+    if (config.kind !== 'kubernetes') return;
+    const e = await rejection(createKubernetesExecutor(config));
+    assert.match(e.message, new RegExp(`cannot reach the Kubernetes API at https://127.0.0.1:${port}`));
+    const wrongContext = await rejection(createKubernetesExecutor({ ...config, context: 'nope' }));
+    assert.match(wrongContext.message, /no context "nope" in the kubeconfig \(it has: gone, other\)/);
+  });
+});
+
+describe('the pod watch', () => {
+  test('a watch whose resourceVersion expired (410 Gone) reads the pod again and goes on', async () => {
+    const name = 'watched';
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: {
+        metadata: { name },
+        spec: {
+          restartPolicy: 'Never',
+          serviceAccountName: 'netgrow-trainer',
+          automountServiceAccountToken: false,
+          nodeSelector: { 'kubernetes.io/hostname': 'nowhere' },
+          containers: [{ name: 'c', image: IMAGE }],
+        },
+      },
+    });
+    // The fixture's API server compacts etcd every 2 s: let version 1 be compacted away.
+    await new Promise((r) => setTimeout(r, 5000));
+    const abort = new AbortController();
+    let relists = 0;
+    const labels: string[] = [];
+    const events = watchPod(workerOptions.kubeConfig, {
+      namespace: ns,
+      name,
+      resourceVersion: '1', // long gone from the API server's watch cache
+      tickMs: 60_000,
+      signal: abort.signal,
+      onRelist: () => relists++,
+    });
+    for await (const e of events) {
+      if (e.type !== 'pod') continue;
+      labels.push(e.pod.metadata?.labels?.step ?? '-');
+      if (labels.length === 1) {
+        const pod = await core.readNamespacedPod({ name, namespace: ns });
+        pod.metadata!.labels = { step: 'changed' };
+        await core.replaceNamespacedPod({ name, namespace: ns, body: pod });
+      }
+      if (labels.at(-1) === 'changed') break;
+    }
+    abort.abort();
+    assert.equal(relists, 1);
+    assert.equal(labels[0], '-');
+    assert.equal(labels.at(-1), 'changed');
+    await core.deleteNamespacedPod({ name, namespace: ns, gracePeriodSeconds: 0 });
+  });
+});

@@ -1,0 +1,354 @@
+/**
+ * A real Kubernetes control plane for tests: etcd, kube-apiserver (RBAC, TLS on loopback,
+ * service-account tokens) and kube-scheduler, built by scripts/k8s-testenv/build.sh into
+ * .tools/k8s/bin (scripts/test.sh runs it before any k8s test). No kubelet and no controller
+ * manager run: tests/support/node-agent.ts plays the kubelet, and what the controllers would
+ * create (a namespace's ServiceAccounts) the fixture creates from k8s/rbac.yaml.
+ *
+ * Every process has a dead-man's-switch shell that kills it when this test process goes away,
+ * so a crashed test leaves nothing listening.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+
+export const K8S_BIN = resolve(__dirname, '../../.tools/k8s/bin');
+export const K8S_MANIFESTS = resolve(__dirname, '../../k8s');
+
+export interface TestCluster {
+  /** `https://127.0.0.1:<port>` */
+  readonly server: string;
+  readonly caFile: string;
+  /** A kubeconfig file with context `admin` (system:masters). */
+  readonly kubeconfigPath: string;
+  readonly admin: KubeConfig;
+  /** A serving certificate signed by the cluster CA, for the node agent's kubelet endpoint. */
+  readonly kubeletTls: { cert: string; key: string };
+  /** A new namespace holding the objects of k8s/rbac.yaml (ServiceAccounts, Role, binding). */
+  createNamespace(prefix?: string): Promise<string>;
+  /** A KubeConfig that authenticates as the ServiceAccount, with a token from the TokenRequest API. */
+  serviceAccountConfig(namespace: string, serviceAccount: string): Promise<KubeConfig>;
+  stop(): Promise<void>;
+}
+
+export function k8sBinariesPresent(): boolean {
+  return ['etcd', 'kube-apiserver', 'kube-scheduler'].every((b) => existsSync(join(K8S_BIN, b)));
+}
+
+export async function startCluster(): Promise<TestCluster> {
+  if (!k8sBinariesPresent()) {
+    throw new Error('no Kubernetes test binaries in .tools/k8s/bin: run bash scripts/k8s-testenv/build.sh');
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'netgrow-k8s-'));
+  const pki = join(dir, 'pki');
+  await mkdir(pki);
+  makePki(pki);
+  const token = randomBytes(16).toString('hex');
+  await writeFile(join(pki, 'tokens.csv'), `${token},admin,admin-uid,"system:masters"\n`, { mode: 0o600 });
+  const [etcdClient, etcdPeer, apiPort] = await freePorts(3);
+  const procs: Guarded[] = [];
+  const stop = async () => {
+    for (const p of procs.reverse()) await p.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const etcdData = join(dir, 'etcd');
+    await mkdir(etcdData, { mode: 0o700 });
+    procs.push(
+      launch('etcd', join(dir, 'etcd.log'), [
+        '--name=test',
+        `--data-dir=${etcdData}`,
+        `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
+        `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
+        `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+        `--initial-cluster=test=http://127.0.0.1:${etcdPeer}`,
+        '--unsafe-no-fsync',
+        '--log-level=warn',
+      ]),
+    );
+    procs.push(
+      launch('kube-apiserver', join(dir, 'apiserver.log'), [
+        `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${apiPort}`,
+        `--tls-cert-file=${pki}/apiserver.crt`,
+        `--tls-private-key-file=${pki}/apiserver.key`,
+        `--client-ca-file=${pki}/ca.crt`,
+        `--token-auth-file=${pki}/tokens.csv`,
+        '--authorization-mode=RBAC',
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-account-key-file=${pki}/sa.pub`,
+        `--service-account-signing-key-file=${pki}/sa.key`,
+        '--service-cluster-ip-range=10.0.0.0/24',
+        '--endpoint-reconciler-type=none',
+        // Pod watches straight from etcd, compacted every 2 s: an old resourceVersion expires
+        // (410 Gone) within a test, as it does on a busy cluster, instead of being served from
+        // a watch cache that has not yet filled.
+        '--etcd-compaction-interval=2s',
+        '--watch-cache-sizes=pods#0',
+        // pods/log goes through the API server to the node agent's endpoint, verified by our CA.
+        `--kubelet-certificate-authority=${pki}/ca.crt`,
+        `--kubelet-client-certificate=${pki}/admin.crt`,
+        `--kubelet-client-key=${pki}/admin.key`,
+        '--kubelet-preferred-address-types=InternalIP',
+        `--cert-dir=${dir}/certs`,
+      ]),
+    );
+    const server = `https://127.0.0.1:${apiPort}`;
+    const caFile = join(pki, 'ca.crt');
+    await untilReady(server, readFileSync(caFile), token, procs[1], join(dir, 'apiserver.log'));
+    const kubeconfigPath = join(dir, 'kubeconfig');
+    await writeFile(kubeconfigPath, kubeconfigYaml(server, caFile, token), { mode: 0o600 });
+    procs.push(
+      launch('kube-scheduler', join(dir, 'scheduler.log'), [
+        `--kubeconfig=${kubeconfigPath}`,
+        '--leader-elect=false',
+        '--secure-port=0',
+      ]),
+    );
+    const admin = new KubeConfig();
+    admin.loadFromFile(kubeconfigPath);
+    return {
+      server,
+      caFile,
+      kubeconfigPath,
+      admin,
+      kubeletTls: {
+        cert: readFileSync(join(pki, 'kubelet.crt'), 'utf8'),
+        key: readFileSync(join(pki, 'kubelet.key'), 'utf8'),
+      },
+      createNamespace: (prefix = 't') => createNamespace(admin, prefix),
+      serviceAccountConfig: (ns, sa) => serviceAccountConfig(admin, server, caFile, ns, sa),
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** The manifests of one file in k8s/, as objects. */
+export async function manifestObjects(file: string): Promise<KubernetesObject[]> {
+  const text = await readFile(join(K8S_MANIFESTS, file), 'utf8');
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as KubernetesObject | null)
+    .filter((o): o is KubernetesObject => o !== null);
+}
+
+async function createNamespace(admin: KubeConfig, prefix: string): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  const objects = KubernetesObjectApi.makeApiClient(admin);
+  for (const o of await manifestObjects('rbac.yaml')) {
+    await objects.create({ ...o, metadata: { ...o.metadata, namespace: name } });
+  }
+  return name;
+}
+
+async function serviceAccountConfig(
+  admin: KubeConfig,
+  server: string,
+  caFile: string,
+  namespace: string,
+  serviceAccount: string,
+): Promise<KubeConfig> {
+  const req = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
+    name: serviceAccount,
+    namespace,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'test', server, caFile, skipTLSVerify: false }],
+    users: [{ name: serviceAccount, token: req.status?.token }],
+    contexts: [{ name: serviceAccount, cluster: 'test', user: serviceAccount, namespace }],
+    currentContext: serviceAccount,
+  });
+  return kc;
+}
+
+function kubeconfigYaml(server: string, caFile: string, token: string): string {
+  return `apiVersion: v1
+kind: Config
+clusters:
+- name: test
+  cluster: {server: "${server}", certificate-authority: "${caFile}"}
+users:
+- name: admin
+  user: {token: "${token}"}
+contexts:
+- name: admin
+  context: {cluster: test, user: admin}
+current-context: admin
+`;
+}
+
+/** CA, API server and kubelet serving certificates, an admin client certificate, the SA key pair. */
+function makePki(p: string): void {
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: p, stdio: 'ignore' });
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=netgrow-test-ca',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+  );
+  ssl('genrsa', '-out', 'sa.key', '2048');
+  ssl('rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
+  const signed = (name: string, subject: string, ext: string) => {
+    execFileSync('sh', ['-c', `printf '${ext}\\n' > ${name}.ext`], { cwd: p });
+    ssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      subject,
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+    );
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.crt`,
+    );
+  };
+  const san = 'subjectAltName=IP:127.0.0.1,DNS:localhost';
+  signed('apiserver', '/CN=kube-apiserver', `${san},IP:10.0.0.1\\nextendedKeyUsage=serverAuth`);
+  signed('kubelet', '/CN=netgrow-test-node', `${san}\\nextendedKeyUsage=serverAuth`);
+  signed('admin', '/O=system:masters/CN=admin', 'extendedKeyUsage=clientAuth');
+}
+
+interface Guarded {
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+function launch(bin: string, logPath: string, args: string[]): Guarded {
+  const log = openSync(logPath, 'a');
+  const child = spawn(join(K8S_BIN, bin), args, { stdio: ['ignore', log, log] });
+  closeSync(log);
+  child.unref();
+  const exited = new Promise<void>((res) => {
+    child.once('exit', () => res());
+    child.once('error', () => res());
+  });
+  const guard = spawn(
+    '/bin/sh',
+    ['-c', 'read -r _; kill -KILL "$1" 2>/dev/null', `${bin}-guard`, `${child.pid}`],
+    {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    },
+  );
+  guard.unref();
+  (guard.stdin as unknown as Socket).unref();
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  return {
+    child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        // Nothing here outlives the test (etcd's data dir is deleted next), so no graceful
+        // shutdown: the API server's would wait on its open watches for seconds.
+        child.ref();
+        child.kill('SIGKILL');
+        await exited;
+      }
+      process.removeListener('exit', killOnExit);
+      guard.kill('SIGKILL');
+    },
+  };
+}
+
+async function untilReady(
+  server: string,
+  ca: Buffer,
+  token: string,
+  apiserver: Guarded,
+  logPath: string,
+): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (apiserver.child.exitCode !== null) break;
+    if (await readyz(server, ca, token)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const tail = readFileSync(logPath, 'utf8').split('\n').slice(-20).join('\n');
+  throw new Error(`kube-apiserver did not become ready\n--- ${logPath} (tail)\n${tail}`);
+}
+
+function readyz(server: string, ca: Buffer, token: string): Promise<boolean> {
+  return new Promise((res) => {
+    const req = request(`${server}/readyz`, { ca, headers: { authorization: `Bearer ${token}` } }, (r) => {
+      r.resume();
+      res(r.statusCode === 200);
+    });
+    req.on('error', () => res(false));
+    req.setTimeout(2000, () => req.destroy());
+    req.end();
+  });
+}
+
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((res, rej) => {
+          const s = createServer();
+          s.once('error', rej);
+          s.listen(0, '127.0.0.1', () => res(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/** Polls `check` until it returns something truthy; fails naming `what` after `timeoutMs`. */
+export async function until<T>(
+  check: () => Promise<T | null | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+  everyMs = 200,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -1,0 +1,468 @@
+/**
+ * A test kubelet: one Node advertising `nvidia.com/gpu`, whose bound pods run as local
+ * processes. It does through the API what a kubelet does — node status, pod status (Running,
+ * then Succeeded or Failed with the container's exit code and reason), graceful deletion — and
+ * serves container logs on a TLS endpoint the API server proxies `pods/log` to. An image runs
+ * only when `images` maps it to a local entrypoint; any other image fails to pull, as an
+ * unknown image does on a real node. Faults (OOM kill, eviction, node loss) are injected per pod.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig, Watch, type V1ContainerStatus, type V1Pod } from '@kubernetes/client-node';
+
+export type PodFault =
+  /** After `afterMs` of running, the process is killed and the pod fails with 137 OOMKilled. */
+  | { kind: 'oom'; afterMs: number }
+  /** After `afterMs`, the kubelet evicts the pod (node pressure): Failed, reason Evicted. */
+  | { kind: 'evict'; afterMs: number };
+
+export interface NodeAgentOptions {
+  name: string;
+  gpus: number;
+  /** TLS for the log endpoint: a cert the API server trusts (TestCluster.kubeletTls). */
+  tls: { cert: string; key: string };
+  /** image → entrypoint (argv prefix); the container's `command` replaces it, `args` follow. */
+  images: Record<string, string[]>;
+  /** Working directory of the processes; default a temp dir per pod. */
+  cwd?: string;
+}
+
+interface RunningPod {
+  uid: string;
+  child?: ChildProcess;
+  startedAt?: Date;
+  killedFor?: 'oom' | 'evict' | 'delete';
+  done?: Promise<void>;
+  scratch?: string;
+}
+
+const GPU = 'nvidia.com/gpu';
+
+export class NodeAgent {
+  private readonly core: CoreV1Api;
+  private readonly pods = new Map<string, RunningPod>();
+  private readonly logs = new Map<string, string[]>();
+  private readonly faults: Array<{ match: (pod: V1Pod) => boolean; fault: PodFault }> = [];
+  private server?: Server;
+  private watchAbort?: AbortController;
+  private stopped = false;
+  /** After loseNode(): a dead node reports nothing more. */
+  private lost = false;
+  /** Names of the pods whose container this agent started, in order. */
+  readonly launched: string[] = [];
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly opts: NodeAgentOptions,
+  ) {
+    this.core = kc.makeApiClient(CoreV1Api);
+  }
+
+  /** The next pod `match` accepts gets `fault`. */
+  inject(match: (pod: V1Pod) => boolean, fault: PodFault): void {
+    this.faults.push({ match, fault });
+  }
+
+  async start(): Promise<void> {
+    const port = await this.serveLogs();
+    const name = this.opts.name;
+    await this.core.createNode({
+      body: { metadata: { name, labels: { 'kubernetes.io/hostname': name } } },
+    });
+    const now = new Date();
+    const resources = { cpu: '16', memory: '64Gi', pods: '110', [GPU]: String(this.opts.gpus) };
+    await retryConflict(async () => {
+      const node = await this.core.readNodeStatus({ name });
+      node.status = {
+        capacity: resources,
+        allocatable: resources,
+        addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
+        daemonEndpoints: { kubeletEndpoint: { Port: port } },
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'KubeletReady',
+            message: 'test node agent',
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+          },
+        ],
+      };
+      await this.core.replaceNodeStatus({ name, body: node });
+    });
+    // The not-ready taint the API server puts on a new Node; no node lifecycle controller
+    // runs here to lift it once the node reports Ready.
+    await retryConflict(async () => {
+      const node = await this.core.readNode({ name });
+      node.spec = { ...node.spec, taints: [] };
+      await this.core.replaceNode({ name, body: node });
+    });
+    await this.watchPods();
+  }
+
+  /** Stops watching and kills every process; the Node and pods stay as they are. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watchAbort?.abort();
+    for (const p of this.pods.values()) killContainer(p.child, 'SIGKILL');
+    await Promise.all([...this.pods.values()].map((p) => p.done ?? Promise.resolve()));
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    for (const p of this.pods.values()) if (p.scratch) rmSync(p.scratch, { recursive: true, force: true });
+  }
+
+  /**
+   * The node dies: its processes vanish without a status update, the node goes NotReady, and
+   * the control plane does what its node lifecycle controller and pod GC would: mark each pod
+   * with a DisruptionTarget condition and delete it.
+   */
+  async loseNode(): Promise<void> {
+    this.stopped = true;
+    this.lost = true;
+    this.watchAbort?.abort();
+    for (const p of this.pods.values()) killContainer(p.child, 'SIGKILL');
+    const name = this.opts.name;
+    await retryConflict(async () => {
+      const node = await this.core.readNodeStatus({ name });
+      const now = new Date();
+      node.status!.conditions = [
+        {
+          type: 'Ready',
+          status: 'Unknown',
+          reason: 'NodeStatusUnknown',
+          message: 'Kubelet stopped posting node status.',
+          lastHeartbeatTime: now,
+          lastTransitionTime: now,
+        },
+      ];
+      await this.core.replaceNodeStatus({ name, body: node });
+    });
+    await retryConflict(async () => {
+      const node = await this.core.readNode({ name });
+      const unreachable = 'node.kubernetes.io/unreachable';
+      node.spec = {
+        ...node.spec,
+        taints: [
+          { key: unreachable, effect: 'NoSchedule' },
+          { key: unreachable, effect: 'NoExecute', timeAdded: new Date() },
+        ],
+      };
+      await this.core.replaceNode({ name, body: node });
+    });
+    const pods = await this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${name}` });
+    for (const pod of pods.items) {
+      const { name: podName, namespace } = pod.metadata!;
+      await this.updateStatus(podName!, namespace!, (s) => {
+        s.conditions = [
+          ...(s.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
+          {
+            type: 'DisruptionTarget',
+            status: 'True',
+            reason: 'DeletionByTaintManager',
+            message: 'Taint manager: deleting due to NoExecute taint',
+            lastTransitionTime: new Date(),
+          },
+        ];
+      }).catch(() => undefined);
+      await this.core
+        .deleteNamespacedPod({ name: podName!, namespace: namespace!, gracePeriodSeconds: 0 })
+        .catch(() => undefined);
+    }
+  }
+
+  private async watchPods(): Promise<void> {
+    const fieldSelector = `spec.nodeName=${this.opts.name}`;
+    const list = await this.core.listPodForAllNamespaces({ fieldSelector });
+    for (const pod of list.items) this.reconcile(pod);
+    const watch = new Watch(this.kc);
+    const again = () => {
+      if (!this.stopped) setTimeout(() => void this.watchPods().catch(() => again()), 200);
+    };
+    this.watchAbort = await watch.watch(
+      '/api/v1/pods',
+      { fieldSelector, resourceVersion: list.metadata?.resourceVersion },
+      (type: string, pod: V1Pod) => {
+        if (type === 'ADDED' || type === 'MODIFIED') this.reconcile(pod);
+        if (type === 'ERROR') this.watchAbort?.abort();
+      },
+      () => again(),
+    );
+  }
+
+  private reconcile(pod: V1Pod): void {
+    if (this.stopped) return;
+    const { name, namespace, uid, deletionTimestamp } = pod.metadata!;
+    const key = `${namespace}/${name}`;
+    let running = this.pods.get(key);
+    if (running && running.uid !== uid) running = undefined; // a new pod of the same name
+    const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+    if (deletionTimestamp) {
+      if (running?.child && running.child.exitCode === null && running.child.signalCode === null) {
+        this.terminate(running, pod, 'delete');
+      } else if (!running?.child || terminal) {
+        void this.core
+          .deleteNamespacedPod({ name: name!, namespace: namespace!, gracePeriodSeconds: 0 })
+          .catch(() => undefined);
+      }
+      return;
+    }
+    if (running || terminal) return;
+    running = { uid: uid! };
+    this.pods.set(key, running);
+    running.done = this.runPod(pod, running).catch(() => undefined);
+  }
+
+  private async runPod(pod: V1Pod, running: RunningPod): Promise<void> {
+    const { name, namespace } = pod.metadata as { name: string; namespace: string };
+    const container = pod.spec!.containers[0];
+    const entry = this.opts.images[container.image ?? ''];
+    if (!entry) {
+      await this.imagePullFailure(pod, container.image ?? '');
+      return;
+    }
+    running.scratch = mkdtempSync(join(tmpdir(), 'netgrow-pod-'));
+    // No mount namespaces here: an emptyDir is a folder of the pod's temp dir, and env values
+    // under its mount path point into that folder instead.
+    const mounts = (container.volumeMounts ?? []).filter((m) =>
+      pod.spec?.volumes?.some((v) => v.name === m.name && v.emptyDir),
+    );
+    let env: Record<string, string>;
+    try {
+      env = await this.containerEnv(pod);
+    } catch (e) {
+      // A kubelet keeps such a container waiting until the Secret or ConfigMap appears.
+      await this.waiting(pod, 'CreateContainerConfigError', (e as Error).message);
+      return;
+    }
+    for (const [k, v] of Object.entries(env)) {
+      const m = mounts.find((m) => v === m.mountPath || v.startsWith(m.mountPath + '/'));
+      if (m) env[k] = join(running.scratch, m.name, v.slice(m.mountPath.length));
+    }
+    for (const m of mounts) mkdirSync(join(running.scratch, m.name), { recursive: true });
+    const argv = [...(container.command ?? entry), ...(container.args ?? [])];
+    const log: string[] = [];
+    this.logs.set(`${namespace}/${name}`, log);
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: this.opts.cwd ?? running.scratch,
+      env: { PATH: process.env.PATH ?? '', HOME: running.scratch, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, signalled as a whole: a container's processes end together.
+      detached: true,
+    });
+    running.child = child;
+    this.launched.push(name);
+    const capture = (chunk: Buffer) =>
+      log.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
+    child.stdout.on('data', capture);
+    child.stderr.on('data', capture);
+    const exited = new Promise<{ code: number }>((res) => {
+      child.once('error', (e) => {
+        log.push(String(e));
+        res({ code: 128 });
+      });
+      child.once('exit', (code, signal) => res({ code: code ?? 128 + signalNumber(signal) }));
+    });
+    const startedAt = new Date();
+    running.startedAt = startedAt;
+    await this.updateStatus(name, namespace, (s) => {
+      s.phase = 'Running';
+      s.startTime = startedAt;
+      s.hostIP = '127.0.0.1';
+      s.podIP = '127.0.0.1';
+      s.conditions = [{ type: 'Ready', status: 'True', lastTransitionTime: startedAt }];
+      s.containerStatuses = [containerStatus(container.name, container.image!, { running: { startedAt } })];
+    }).catch(() => undefined);
+    const fault = this.takeFault(pod);
+    if (fault) {
+      setTimeout(() => {
+        if (child.exitCode === null && child.signalCode === null) this.terminate(running, pod, fault.kind);
+      }, fault.afterMs);
+    }
+    const { code } = await exited;
+    if (this.lost) return;
+    const finishedAt = new Date();
+    const why = running.killedFor;
+    await this.updateStatus(name, namespace, (s) => {
+      s.phase = code === 0 && !why ? 'Succeeded' : 'Failed';
+      s.conditions = [
+        { type: 'Ready', status: 'False', reason: 'PodCompleted', lastTransitionTime: finishedAt },
+      ];
+      const exitCode = why === 'oom' ? 137 : code;
+      const reason = why === 'oom' ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
+      s.containerStatuses = [
+        containerStatus(container.name, container.image!, {
+          terminated: { exitCode, reason, startedAt, finishedAt },
+        }),
+      ];
+      if (why === 'evict') {
+        s.reason = 'Evicted';
+        s.message = 'The node was low on resource: memory.';
+        s.conditions.push({
+          type: 'DisruptionTarget',
+          status: 'True',
+          reason: 'TerminationByKubelet',
+          message: 'The node was low on resource: memory.',
+          lastTransitionTime: finishedAt,
+        });
+      }
+    }).catch(() => undefined);
+    if (why === 'delete') {
+      await this.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after the pod's grace period (deletion) or at once (OOM, eviction). */
+  private terminate(running: RunningPod, pod: V1Pod, why: 'oom' | 'evict' | 'delete'): void {
+    if (running.killedFor) return;
+    running.killedFor = why;
+    const child = running.child!;
+    if (why === 'oom') {
+      killContainer(child, 'SIGKILL');
+      return;
+    }
+    killContainer(child, 'SIGTERM');
+    const grace = why === 'delete' ? (pod.metadata?.deletionGracePeriodSeconds ?? 30) : 1;
+    const timer = setTimeout(() => killContainer(child, 'SIGKILL'), grace * 1000);
+    child.once('exit', () => clearTimeout(timer));
+  }
+
+  private takeFault(pod: V1Pod): PodFault | undefined {
+    const i = this.faults.findIndex((f) => f.match(pod));
+    return i < 0 ? undefined : this.faults.splice(i, 1)[0].fault;
+  }
+
+  /** What a kubelet reports for an image it cannot pull: ErrImagePull, then ImagePullBackOff. */
+  private async imagePullFailure(pod: V1Pod, image: string): Promise<void> {
+    const message = `Back-off pulling image "${image}": ErrImagePull: pull access denied, repository does not exist`;
+    for (const reason of ['ErrImagePull', 'ImagePullBackOff']) {
+      await this.waiting(pod, reason, message);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** A container that has not started: Pending, with a waiting reason. */
+  private async waiting(pod: V1Pod, reason: string, message: string): Promise<void> {
+    const { name, namespace } = pod.metadata as { name: string; namespace: string };
+    const c = pod.spec!.containers[0];
+    await this.updateStatus(name, namespace, (s) => {
+      s.phase = 'Pending';
+      s.hostIP = '127.0.0.1';
+      s.startTime = s.startTime ?? new Date();
+      s.containerStatuses = [containerStatus(c.name, c.image ?? '', { waiting: { reason, message } })];
+    }).catch(() => undefined);
+  }
+
+  private async containerEnv(pod: V1Pod): Promise<Record<string, string>> {
+    const ns = pod.metadata!.namespace!;
+    const c = pod.spec!.containers[0];
+    const env: Record<string, string> = {};
+    const missing = (what: string, optional?: boolean) => (e: unknown) => {
+      if ((e as { code?: number }).code === 404 && optional) return {};
+      throw new Error(`${what} not found`);
+    };
+    const secret = async (name: string, optional?: boolean): Promise<Record<string, string>> => {
+      const s = await this.core
+        .readNamespacedSecret({ name, namespace: ns })
+        .catch(missing(`secret "${name}"`, optional));
+      const data = (s as { data?: Record<string, string> }).data ?? {};
+      return Object.fromEntries(
+        Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+      );
+    };
+    const configMap = async (name: string, optional?: boolean): Promise<Record<string, string>> => {
+      const m = await this.core
+        .readNamespacedConfigMap({ name, namespace: ns })
+        .catch(missing(`configmap "${name}"`, optional));
+      return (m as { data?: Record<string, string> }).data ?? {};
+    };
+    for (const from of c.envFrom ?? []) {
+      if (from.secretRef) Object.assign(env, await secret(from.secretRef.name!, from.secretRef.optional));
+      if (from.configMapRef)
+        Object.assign(env, await configMap(from.configMapRef.name!, from.configMapRef.optional));
+    }
+    for (const e of c.env ?? []) {
+      if (e.value !== undefined) env[e.name] = e.value;
+      const s = e.valueFrom?.secretKeyRef;
+      if (s) env[e.name] = (await secret(s.name!, s.optional))[s.key];
+      const m = e.valueFrom?.configMapKeyRef;
+      if (m) env[e.name] = (await configMap(m.name!, m.optional))[m.key];
+    }
+    return env;
+  }
+
+  private async updateStatus(
+    name: string,
+    namespace: string,
+    change: (s: NonNullable<V1Pod['status']>) => void,
+  ) {
+    await retryConflict(async () => {
+      const pod = await this.core.readNamespacedPodStatus({ name, namespace });
+      pod.status = pod.status ?? {};
+      change(pod.status);
+      await this.core.replaceNamespacedPodStatus({ name, namespace, body: pod });
+    });
+  }
+
+  /** GET /containerLogs/<ns>/<pod>/<container>?tailLines=N, as the API server asks a kubelet. */
+  private serveLogs(): Promise<number> {
+    this.server = createServer(this.opts.tls, (req, res) => {
+      const url = new URL(req.url ?? '/', 'https://node');
+      const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/[^/]+$/.exec(url.pathname);
+      const lines = m ? this.logs.get(`${m[1]}/${m[2]}`) : undefined;
+      if (!lines) {
+        res.writeHead(404).end('no such container');
+        return;
+      }
+      const tail = Number(url.searchParams.get('tailLines') ?? 0);
+      const out = tail > 0 ? lines.slice(-tail) : lines;
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(out.map((l) => l + '\n').join(''));
+    });
+    return new Promise((res) =>
+      this.server!.listen(0, '127.0.0.1', () => res((this.server!.address() as { port: number }).port)),
+    );
+  }
+}
+
+function containerStatus(name: string, image: string, state: V1ContainerStatus['state']): V1ContainerStatus {
+  return {
+    name,
+    image,
+    imageID: '',
+    ready: state?.running !== undefined,
+    started: state?.running !== undefined,
+    restartCount: 0,
+    state,
+  };
+}
+
+/** Signals every process of the container (its process group), as stopping a container does. */
+function killContainer(child: ChildProcess | undefined, signal: NodeJS.Signals): void {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  return signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : signal === 'SIGINT' ? 2 : 1;
+}
+
+async function retryConflict(fn: () => Promise<void>): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if ((e as { code?: number }).code !== 409 || i >= 10) throw e;
+    }
+  }
+}
