@@ -119,7 +119,8 @@ export function localExecutor(kind: LocalExecutorKind, parallelism: number): Tra
 
 export async function runLocalWorkers(opts: LocalWorkerOptions): Promise<NetgrowWorkers> {
   const activities = createActivities({
-    executor: localExecutor(opts.executor, opts.parallelism),
+    executor:
+      typeof opts.executor === 'string' ? localExecutor(opts.executor, opts.parallelism) : opts.executor,
     openStore: (uri) => openStore(uri),
     checkMutations: opts.checkMutations,
     log: opts.log,

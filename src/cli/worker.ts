@@ -10,6 +10,9 @@ import { DEFAULT_ADDRESS, NAMESPACE, TASK_QUEUES } from '../temporal/config';
 import type { WorkerRole } from '../contracts/workers';
 import type { CliContext } from './command';
 import { parseFlags } from './flags';
+import { createKubernetesExecutor } from '../executor/kubernetes-config';
+import { loadSearchConfig } from '../experiment/prepare';
+import { SearchConfig } from '../search/config';
 import { openTemporal } from '../experiment/session';
 import { quietTemporalRuntime } from '../experiment/runtime';
 import { interruptSignal } from './terminal';
@@ -19,12 +22,17 @@ export const help = `netgrow worker [options] — run netgrow's Temporal workers
 
   --roles <list>              orchestration, training or both (default orchestration,training)
   --parallelism <n>           training runs at once on this worker (default: the number of cores)
-  --executor <kind>           process (a \`netgrow train\` child per run, default) or inprocess
+  --executor <kind>           process (a \`netgrow train\` child per run, default), inprocess, or
+                              kubernetes (a pod per run; the cluster and the worker's rights are
+                              checked before the worker starts)
+  --executor-config <file>    with kubernetes: a search config (YAML/JSON) whose \`executor\` section
+                              names the cluster, namespace, image and pod template (default: in-cluster
+                              config, namespace netgrow, NETGROW_TRAINER_IMAGE)
   --temporal-address <h:p>    the frontend (default TEMPORAL_ADDRESS, else ${DEFAULT_ADDRESS})
   --namespace <ns>            default TEMPORAL_NAMESPACE, else ${NAMESPACE}
 
 Queues: '${TASK_QUEUES.orchestration}' (workflows, mutate, evaluate, report, lineage) and
-'${TASK_QUEUES.training}' (train). S3 endpoint and keys come from the environment
+'${TASK_QUEUES.training}' (train, evaluate, testFinalists). S3 endpoint and keys come from the environment
 (AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, …) and reach trainer processes the same way.`;
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
@@ -32,6 +40,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     roles: { type: 'string' },
     parallelism: { type: 'string' },
     executor: { type: 'string' },
+    'executor-config': { type: 'string' },
     'temporal-address': { type: 'string' },
     namespace: { type: 'string' },
   });
@@ -45,9 +54,15 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     throw new UsageError(`--parallelism must be a positive integer, received '${values.parallelism}'`);
   }
   const executor = values.executor ?? 'process';
-  if (executor !== 'process' && executor !== 'inprocess') {
-    throw new UsageError(`--executor must be process or inprocess, received '${executor}'`);
+  if (executor !== 'process' && executor !== 'inprocess' && executor !== 'kubernetes') {
+    throw new UsageError(`--executor must be process, inprocess or kubernetes, received '${executor}'`);
   }
+  if (values['executor-config'] && executor !== 'kubernetes') {
+    throw new UsageError('--executor-config goes with --executor kubernetes');
+  }
+  // Built (and its cluster and rights checked) before any worker polls: a worker that cannot
+  // reach its cluster fails here, never by training on this machine's CPU instead.
+  const trainer = executor === 'kubernetes' ? await kubernetesExecutor(values['executor-config']) : executor;
   const address = values['temporal-address'] ?? (process.env.TEMPORAL_ADDRESS || DEFAULT_ADDRESS);
   const namespace = values.namespace ?? (process.env.TEMPORAL_NAMESPACE || NAMESPACE);
 
@@ -59,7 +74,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
       connection: await session.nativeConnection(),
       namespace,
       roles: roles as WorkerRole[],
-      executor,
+      executor: trainer,
       parallelism,
       log: (line) => console.error(line),
     });
@@ -80,4 +95,17 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     interrupt.dispose();
     await session.close();
   }
+}
+
+/** The Kubernetes executor from a search config's `executor` section, or its defaults. */
+async function kubernetesExecutor(file: string | undefined) {
+  const config = file
+    ? await loadSearchConfig(file)
+    : SearchConfig.parse({ name: 'worker', executor: { kind: 'kubernetes' } });
+  if (config.executor.kind !== 'kubernetes') {
+    throw new UsageError(
+      `${file}: executor.kind is ${config.executor.kind}; --executor kubernetes needs kubernetes`,
+    );
+  }
+  return createKubernetesExecutor(config.executor, { log: (line) => console.error(line) });
 }

@@ -5,6 +5,7 @@
  * program's entry point (bin/netgrow.js), so no module in src/ imports it.
  */
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
+import type { TrainExecutor } from './executor';
 
 export type WorkerRole = 'orchestration' | 'training';
 
@@ -15,7 +16,8 @@ export interface LocalWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   roles?: WorkerRole[];
-  executor: LocalExecutorKind;
+  /** A local kind, or an executor built already (the Kubernetes one, checked against its cluster). */
+  executor: LocalExecutorKind | TrainExecutor;
   /** Training runs at once. */
   parallelism: number;
   /** Activity and trainer lines worth showing (attempts, resumes, trainer errors). */

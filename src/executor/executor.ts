@@ -3,28 +3,10 @@
  * and waits for its TrainResult; in-process, child process and Kubernetes pod executors
  * differ only in where `netgrow train --spec` runs.
  */
-import { TrainResult, TrainSpec } from '../contracts/train';
+import type { TrainProgress } from '../contracts/executor';
 import { NetgrowError } from '../contracts/errors';
 
-export interface TrainProgress {
-  epoch: number;
-  step: number;
-  stepsPerEpoch: number;
-  loss?: number | null;
-  acc?: number | null;
-  valAcc?: number | null;
-}
-
-export interface RunOptions {
-  onProgress?: (p: TrainProgress) => void;
-  /** Aborting stops the run (the trainer checkpoints on SIGTERM) and rejects with 'cancelled'. */
-  signal?: AbortSignal;
-}
-
-export interface TrainExecutor {
-  readonly kind: 'process' | 'inprocess' | 'kubernetes';
-  run(spec: TrainSpec, opts?: RunOptions): Promise<TrainResult>;
-}
+export type { RunOptions, TrainExecutor, TrainProgress } from '../contracts/executor';
 
 export type ExecutorErrorCode = 'bad_input' | 'infrastructure' | 'cancelled';
 

@@ -1,0 +1,26 @@
+/**
+ * The executor interface: what the train activity hands a TrainSpec to, whatever runs it (in
+ * process, a child process, a Kubernetes pod — src/executor). Here so the worker entry's
+ * options can carry an executor that the command line built.
+ */
+import type { TrainResult, TrainSpec } from './train';
+
+export interface TrainProgress {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss?: number | null;
+  acc?: number | null;
+  valAcc?: number | null;
+}
+
+export interface RunOptions {
+  onProgress?: (p: TrainProgress) => void;
+  /** Aborting stops the run (the trainer checkpoints on SIGTERM) and rejects with 'cancelled'. */
+  signal?: AbortSignal;
+}
+
+export interface TrainExecutor {
+  readonly kind: 'process' | 'inprocess' | 'kubernetes';
+  run(spec: TrainSpec, opts?: RunOptions): Promise<TrainResult>;
+}
