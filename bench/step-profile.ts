@@ -1,7 +1,7 @@
 /**
  * Where a training step goes on the active backend: kernels run per step (by name), the time
  * inside them against the step's wall time, tensors allocated, and the optimizer's share.
- * The step is bench-train's (SGD momentum 0.9, softmax cross-entropy, one synthetic batch).
+ * The step is src/train/bench.ts's (SGD momentum 0.9, softmax cross-entropy, one synthetic batch).
  *
  *   NETGROW_BACKEND=tensorflow npx tsx bench/step-profile.ts [arch] [batch] [steps]
  *   (NETGROW_TF_KERNELS=stock: tfjs-node's own kernels instead of src/backend/tensorflow-kernels.ts)

@@ -21,6 +21,9 @@ import { SearchConfig, type SearchConfigInput } from '../../src/search/config';
 import { openStore, type ArtifactStore } from '../../src/storage';
 import { TrainResult } from '../../src/contracts/train';
 import { runsOf, startTemporal, type TemporalTestEnv } from '../support/temporal';
+import { until } from '../support/until';
+
+export { until };
 
 export const ROOT = resolve(__dirname, '../..');
 export const NETGROW = join(ROOT, 'bin', 'netgrow.js');
@@ -175,21 +178,6 @@ export function processesMatching(text: string): number[] {
     }
   }
   return pids;
-}
-
-export async function until<T>(
-  check: () => Promise<T | null | undefined | false>,
-  what: string,
-  timeoutMs = 60_000,
-  everyMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 /**

@@ -18,6 +18,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { until } from './until';
+
+export { until };
 
 export const K8S_BIN = resolve(__dirname, '../../.tools/k8s/bin');
 export const K8S_MANIFESTS = resolve(__dirname, '../../k8s');
@@ -335,20 +338,4 @@ export async function freePorts(n: number): Promise<number[]> {
   const ports = servers.map((s) => (s.address() as { port: number }).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
-}
-
-/** Polls `check` until it returns something truthy; fails naming `what` after `timeoutMs`. */
-export async function until<T>(
-  check: () => Promise<T | null | undefined | false>,
-  what: string,
-  timeoutMs = 30_000,
-  everyMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
