@@ -73,7 +73,9 @@ export const flagTarget = (values: Flags, temporal: SearchConfig['temporal']) =>
 /** Flags that contradict each other or the Temporal they would run on, refused before anything starts. */
 export function checkFollowFlags(values: Flags, target: { address: string | null }): void {
   if (values.detach && values.workers) {
-    throw new UsageError('--detach and --workers contradict each other: workers in this process stop when it returns');
+    throw new UsageError(
+      '--detach and --workers contradict each other: workers in this process stop when it returns',
+    );
   }
   if (values.detach && target.address === null) {
     throw new UsageError(

@@ -83,7 +83,9 @@ export async function loadSearchConfig(path: string): Promise<SearchConfig> {
   try {
     const size = (await stat(path)).size;
     if (size > MAX_CONFIG_BYTES) {
-      throw new ConfigError(path, [`the file is ${size} bytes; a search config is at most ${MAX_CONFIG_BYTES}`]);
+      throw new ConfigError(path, [
+        `the file is ${size} bytes; a search config is at most ${MAX_CONFIG_BYTES}`,
+      ]);
     }
     text = await readFile(path, 'utf8');
   } catch (err) {

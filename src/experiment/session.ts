@@ -31,7 +31,11 @@ export function temporalTarget(
   const problem = address === null ? null : temporalAddressProblem(address);
   if (problem) {
     const from =
-      flags.address !== undefined ? '--temporal-address' : config?.address ? 'temporal.address' : 'TEMPORAL_ADDRESS';
+      flags.address !== undefined
+        ? '--temporal-address'
+        : config?.address
+          ? 'temporal.address'
+          : 'TEMPORAL_ADDRESS';
     throw new UsageError(`${from} '${address}' ${problem}`);
   }
   const namespace =

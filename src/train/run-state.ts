@@ -155,7 +155,10 @@ export async function findResumePoint(store: ArtifactStore): Promise<string | nu
 
 async function stepOf(store: ArtifactStore, prefix: string): Promise<number> {
   try {
-    const meta = parseJson(await store.getText(`${prefix}/meta.json`), `${store.uri}/${prefix}/meta.json`) as {
+    const meta = parseJson(
+      await store.getText(`${prefix}/meta.json`),
+      `${store.uri}/${prefix}/meta.json`,
+    ) as {
       extra?: { train?: { globalStep?: unknown } };
     };
     const step = meta.extra?.train?.globalStep;

@@ -126,7 +126,9 @@ test(`the hostile-input corpus: ${CASES.length} cases, each one line, its exit c
     batch.forEach((c, j) => {
       const found = problems(c, outcomes[j]);
       if (found.length > 0) {
-        failures.push(`${c.name}: ${found.join('; ')}\n    stderr: ${JSON.stringify(outcomes[j].stderr.slice(0, 300))}`);
+        failures.push(
+          `${c.name}: ${found.join('; ')}\n    stderr: ${JSON.stringify(outcomes[j].stderr.slice(0, 300))}`,
+        );
       }
     });
   }

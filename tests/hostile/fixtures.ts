@@ -76,7 +76,12 @@ export async function writeFixtures(root: string): Promise<Fixtures> {
     noMeta: copy('ck-no-meta', (d) => writeFileSync(join(d, 'meta.json'), '')),
   };
 
-  const files = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+  const files = [
+    'train-images-idx3-ubyte',
+    'train-labels-idx1-ubyte',
+    't10k-images-idx3-ubyte',
+    't10k-labels-idx1-ubyte',
+  ];
   const dataDir = (name: string, bytes: (i: number) => Uint8Array): string => {
     const dir = join(root, name, 'fashion-mnist');
     mkdirSync(dir, { recursive: true });
