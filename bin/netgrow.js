@@ -15,6 +15,8 @@ const ext = compiled ? '.js' : '.ts';
 // gradient registrations (src/backend/tf.ts) only as ES modules with extensionless imports,
 // which plain Node cannot load.
 require('tsx/cjs');
+// libtensorflow (the native backend) logs its start-up on stderr, where netgrow prints only errors.
+process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 const { runMain } = require(path.join(root, 'src', 'cli', `main${ext}`));
 void runMain(process.argv.slice(2), {
   startWorkers: (opts) => require(path.join(root, 'worker', `index${ext}`)).runLocalWorkers(opts),

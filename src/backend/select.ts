@@ -5,6 +5,7 @@
  * NETGROW_BACKEND. The choice is always logged: a run that silently fell back to `cpu` would
  * be a week-long surprise.
  */
+import { UsageError } from '../contracts/errors';
 import { tf } from './tf';
 import { KernelMode, registerNetgrowKernels } from './kernels';
 import { describeTensorFlow, formatDevice, loadNative, TensorFlowInfo } from './native';
@@ -80,17 +81,17 @@ function readSettings(opts: InitBackendOptions): Settings {
   const wanted = opts.prefer ?? (env.NETGROW_BACKEND || undefined);
   if (wanted !== undefined && !BACKEND_NAMES.includes(wanted as BackendName)) {
     const from = opts.prefer !== undefined ? 'backend' : 'NETGROW_BACKEND';
-    throw new Error(`${from} '${wanted}' is not a backend: use tensorflow, wasm or cpu`);
+    throw new UsageError(`${from} '${wanted}' is not a backend: use tensorflow, wasm or cpu`);
   }
   const kernels = opts.kernels ?? (env.NETGROW_WASM_KERNELS || 'fast');
   if (kernels !== 'fast' && kernels !== 'shim') {
     const from = opts.kernels !== undefined ? 'kernels' : 'NETGROW_WASM_KERNELS';
-    throw new Error(`${from} '${kernels}' is not a kernel set: use fast or shim`);
+    throw new UsageError(`${from} '${kernels}' is not a kernel set: use fast or shim`);
   }
   const threads = opts.threads ?? Number(env.NETGROW_WASM_THREADS || 1);
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS) {
     const from = opts.threads !== undefined ? 'threads' : 'NETGROW_WASM_THREADS';
-    throw new Error(
+    throw new UsageError(
       `${from} must be an integer from 1 to ${MAX_WASM_THREADS}, received '${opts.threads ?? env.NETGROW_WASM_THREADS}'`,
     );
   }

@@ -3,10 +3,10 @@
  * runs netgrow's wasm gradient kernels and the obvious shims interleaved in one process, so
  * the ratio comes from one run on one machine state.
  */
-import { parseArgs } from 'node:util';
 import { benchCompare, benchTrain, BenchTrainResult } from '../train/bench';
 import { datasetEntry } from '../data';
 import { UsageError } from '../contracts/errors';
+import { parseFlags } from './flags';
 
 export const help = `netgrow bench train --arch <builtin> [options] — training throughput
 
@@ -26,24 +26,16 @@ export async function run(args: string[]): Promise<number> {
   const [what, ...rest] = args;
   if (what !== 'train')
     throw new UsageError(`unknown benchmark '${what ?? ''}'; try: netgrow bench train --arch lenet`);
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: {
-        arch: { type: 'string', default: 'lenet' },
-        dataset: { type: 'string', default: 'synthetic' },
-        batch: { type: 'string', default: '64' },
-        steps: { type: 'string', default: '20' },
-        warmup: { type: 'string', default: '3' },
-        rounds: { type: 'string', default: '3' },
-        kernels: { type: 'string', default: 'fast' },
-        json: { type: 'boolean' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}; see netgrow bench --help`);
-  }
+  const values = parseFlags(rest, 'bench', {
+    arch: { type: 'string', default: 'lenet' },
+    dataset: { type: 'string', default: 'synthetic' },
+    batch: { type: 'string', default: '64' },
+    steps: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
+    kernels: { type: 'string', default: 'fast' },
+    json: { type: 'boolean' },
+  });
   const num = (name: 'batch' | 'steps' | 'warmup' | 'rounds', min: number): number => {
     const n = Number(values[name]);
     if (!Number.isInteger(n) || n < min)

@@ -1,7 +1,6 @@
 /** `netgrow datasets`: which datasets this machine has, where, and how to get the others. */
-import { parseArgs } from 'node:util';
 import { describeDatasets, downloadDataset } from '../data';
-import { UsageError } from '../contracts/errors';
+import { parseFlags } from './flags';
 
 export const help = `netgrow datasets [--json] [--data-dir DIR] [--download NAME] — the dataset registry
 
@@ -11,15 +10,11 @@ export const help = `netgrow datasets [--json] [--data-dir DIR] [--download NAME
                      (needs a network that reaches the dataset's host)`;
 
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' }, download: { type: 'string' } },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}; see netgrow datasets --help`);
-  }
+  const values = parseFlags(args, 'datasets', {
+    json: { type: 'boolean' },
+    'data-dir': { type: 'string' },
+    download: { type: 'string' },
+  });
   if (values.download) {
     const { dir, files } = await downloadDataset(values.download, {
       dataDir: values['data-dir'],

@@ -2,15 +2,44 @@
  * How every `netgrow` command ends on an error: one line on stderr, `<prefix>: <what>`, and
  * the exit code the error model gives (2 input, 4 infrastructure). Anything that is not a
  * NetgrowError is a bug or an outage nobody named: said so, with the stack only on request.
+ * Messages quote what the user typed (ids, paths, commands), so every line goes through
+ * `oneLine`: a newline in an id cannot forge a second line, nor an escape sequence drive the
+ * terminal, nor a 200 KB argument flood it.
  */
 import { exitCodeOf, NetgrowError } from '../contracts/errors';
+import { ConfigError } from '../search/config-errors';
+import { SpecError } from '../train/spec-errors';
+
+/** The longest line an error prints; the rest is counted, not shown. */
+export const MAX_LINE = 500;
+
+// C0 and C1 controls, DEL, the Unicode line/paragraph separators and bidi overrides.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\0': '\\0' };
+
+/** `text` as one printable line: control characters escaped, at most `max` characters. */
+export function oneLine(text: string, max = MAX_LINE): string {
+  const safe = text.replace(UNSAFE, (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (safe.length <= max) return safe;
+  return `${safe.slice(0, max)}… (${safe.length - max} more characters)`;
+}
+
+/** Errors that list several problems print one line per problem, under their first line. */
+function problemsOf(e: unknown): string[] | null {
+  if (e instanceof ConfigError && e.problems.length > 1) return e.problems;
+  if (e instanceof SpecError && e.issues.length > 1) return e.issues;
+  return null;
+}
 
 export function describeError(e: unknown): { line: string; code: number } {
   const message = e instanceof Error ? e.message : String(e);
-  const line =
-    e instanceof NetgrowError
-      ? message
-      : `internal error: ${message} (set NETGROW_DEBUG=1 for the stack trace)`;
+  const problems = problemsOf(e);
+  const line = problems
+    ? [oneLine(message.split('\n')[0]), ...problems.map((p) => `  ${oneLine(p)}`)].join('\n')
+    : e instanceof NetgrowError
+      ? oneLine(message)
+      : `internal error: ${oneLine(message)} (set NETGROW_DEBUG=1 for the stack trace)`;
   return { line, code: exitCodeOf(e) };
 }
 

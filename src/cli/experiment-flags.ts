@@ -70,6 +70,21 @@ export const flagTarget = (values: Flags, temporal: SearchConfig['temporal']) =>
     temporal,
   );
 
+/** Flags that contradict each other or the Temporal they would run on, refused before anything starts. */
+export function checkFollowFlags(values: Flags, target: { address: string | null }): void {
+  if (values.detach && values.workers) {
+    throw new UsageError(
+      '--detach and --workers contradict each other: workers in this process stop when it returns',
+    );
+  }
+  if (values.detach && target.address === null) {
+    throw new UsageError(
+      '--detach needs a Temporal cluster (--temporal-address, temporal.address or TEMPORAL_ADDRESS): ' +
+        'the embedded server stops when this command returns',
+    );
+  }
+}
+
 /** The experiment's record and a Temporal session to its workflow (an embedded server if it has none). */
 export async function openExperiment(id: string, values: Flags) {
   const record = await findExperiment(id, values.storage as string | undefined);
@@ -90,6 +105,7 @@ export async function runExperiment(
   ctx: CliContext,
 ): Promise<number> {
   const json = values.json === true;
+  checkFollowFlags(values, flagTarget(values, ('record' in what ? what.record : what).config.temporal));
   const interrupt = interruptSignal();
   try {
     const config = 'record' in what ? what.record.config : what.config;

@@ -4,6 +4,7 @@
  */
 import type { CliContext } from './command';
 import { COMMANDS } from './commands';
+import { UsageError } from '../contracts/errors';
 import { reportError } from './errors';
 import { version } from './version';
 
@@ -35,10 +36,11 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
     console.log(version());
     return 0;
   }
-  const entry = COMMANDS[name];
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined; // not `constructor`
   if (!entry) {
-    console.error(`netgrow: unknown command '${name}'; commands are ${Object.keys(COMMANDS).join(', ')}`);
-    return 2;
+    return reportError(
+      new UsageError(`unknown command '${name}'; commands are ${Object.keys(COMMANDS).join(', ')}`),
+    );
   }
   const cmd = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -2,10 +2,10 @@
  * `netgrow report <id>`: (re)render an experiment's HTML report from what its storage holds —
  * for a running search, a cancelled one, or after the search wrote its own at the end.
  */
-import { parseArgs } from 'node:util';
 import { findExperiment } from '../experiment/experiment';
 import { describeReportOutcome, renderExperimentReport } from './report-render';
 import { UsageError } from '../contracts/errors';
+import { parseFlags } from './flags';
 
 export const help = `netgrow report <experimentId> [options] — write report/index.html of an experiment
 
@@ -17,15 +17,11 @@ export const help = `netgrow report <experimentId> [options] — write report/in
 export async function run(args: string[]): Promise<number> {
   const [id, ...rest] = args;
   if (!id || id.startsWith('-')) throw new UsageError('usage: netgrow report <experimentId> [options]');
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: { storage: { type: 'string' }, curves: { type: 'string' }, json: { type: 'boolean' } },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}; see netgrow report --help`);
-  }
+  const values = parseFlags(rest, 'report', {
+    storage: { type: 'string' },
+    curves: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   const curves = values.curves === undefined ? undefined : Number(values.curves);
   if (curves !== undefined && (!Number.isInteger(curves) || curves < 0)) {
     throw new UsageError(`--curves must be a whole number, received '${values.curves}'`);

@@ -8,6 +8,7 @@ import { loadSearchConfig, prepareExperiment } from '../experiment/prepare';
 import { UsageError } from '../contracts/errors';
 import type { CliContext } from './command';
 import {
+  checkFollowFlags,
   EXPERIMENT_OPTIONS,
   flagTarget,
   type ExperimentFlags,
@@ -15,6 +16,7 @@ import {
   runExperiment,
 } from './experiment-flags';
 import { parseFlags } from './flags';
+import { redactUri } from '../storage';
 
 export const help = `netgrow search --config <file> [options] — run a search (GA, random, hill climbing) on Temporal
 
@@ -46,7 +48,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const config = await prepare(loaded, file, values);
   if (values.check) {
     console.log(
-      `${file}: valid (${config.strategy.kind} on ${config.dataset.name}, storage ${config.storage.uri})`,
+      `${file}: valid (${config.strategy.kind} on ${config.dataset.name}, storage ${redactUri(config.storage.uri)})`,
     );
     return 0;
   }
@@ -59,7 +61,8 @@ export async function prepare(
   file: string,
   values: ExperimentFlags,
 ): Promise<SearchConfig> {
-  const localWorkers =
-    flagTarget(values as Flags, config.temporal).address === null || values.workers === true;
+  const target = flagTarget(values as Flags, config.temporal);
+  checkFollowFlags(values as Flags, target);
+  const localWorkers = target.address === null || values.workers === true;
   return prepareExperiment(config, { source: file, localWorkers, parallelism: values.parallelism });
 }

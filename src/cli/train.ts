@@ -5,7 +5,7 @@
  * to the documented exit codes.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { formatProgressLine } from '../executor/executor';
 import { StorageError } from '../storage/store';
 import { locateFile } from '../storage/locate';
@@ -59,7 +59,8 @@ export async function run(args: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    await initBackend({ prefer: flags.backend });
+    // The backend line is information, not an error: stdout, so stderr holds errors only.
+    await initBackend({ prefer: flags.backend, log: (line) => console.log(line) });
     const result = await runTraining(spec, {
       signal: stop.signal,
       onProgress: (p) => console.log(formatProgressLine(p)),
@@ -122,12 +123,20 @@ async function readSpec(where: string): Promise<unknown> {
     throw new SpecError(`cannot read the spec ${where}: ${(e as Error).message}`);
   }
   try {
-    return /\.ya?ml$/i.test(where) ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
+    return /\.ya?ml$/i.test(where) ? parseSpecYaml(text) : (JSON.parse(text) as unknown);
   } catch (e) {
     throw new SpecError(
       `spec ${where} is not valid ${/\.ya?ml$/i.test(where) ? 'YAML' : 'JSON'}: ${(e as Error).message}`,
     );
   }
+}
+
+/** YAML with the core schema only: an unknown `!tag` is an error, aliases expand boundedly. */
+function parseSpecYaml(text: string): unknown {
+  const doc = parseDocument(text, { schema: 'core', customTags: [] });
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) throw problem;
+  return doc.toJS({ maxAliasCount: 100 }) as unknown;
 }
 
 function applyFlags(raw: unknown, f: Flags): unknown {

@@ -5,7 +5,7 @@
  * executor can run) → the command line's overrides. `netgrow search` and `netgrow grow` both
  * come through here, so a config is validated in one place.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { UsageError } from '../contracts/errors';
@@ -74,29 +74,51 @@ export async function parseSearchConfig(
   return config;
 }
 
+/** A search config is a page of text; a bigger file is a mistake (or an attack), not a config. */
+export const MAX_CONFIG_BYTES = 1 << 20;
+
 /** Reads, parses (YAML, of which JSON is a subset) and validates a search config file. */
 export async function loadSearchConfig(path: string): Promise<SearchConfig> {
   let text: string;
   try {
+    const size = (await stat(path)).size;
+    if (size > MAX_CONFIG_BYTES) {
+      throw new ConfigError(path, [
+        `the file is ${size} bytes; a search config is at most ${MAX_CONFIG_BYTES}`,
+      ]);
+    }
     text = await readFile(path, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError(path, [code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`]);
   }
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      path,
-      doc.errors.map((e) => {
-        const at = e.linePos?.[0];
-        const firstLine = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-        return `${at ? `line ${at.line}, column ${at.col}` : 'syntax'}: ${firstLine}`;
-      }),
-    );
+  if (text.includes('\0')) throw new ConfigError(path, ['the file is binary, not YAML or JSON text']);
+  return parseSearchConfig(parseConfigYaml(text, path), path, dirname(resolve(path)));
+}
+
+/**
+ * YAML with the core schema only: no custom tags (an unknown `!tag` is an error, not a
+ * string), and alias expansion bounded, so a "billion laughs" file is refused as input.
+ */
+export function parseConfigYaml(text: string, path: string): unknown {
+  const doc = parseDocument(text, { schema: 'core', customTags: [], uniqueKeys: true });
+  // The first error only: a YAML parser's later errors mostly follow from it.
+  const problems = [...doc.errors, ...doc.warnings].slice(0, 1).map((e) => {
+    const at = e.linePos?.[0];
+    const firstLine = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    return `${at ? `line ${at.line}, column ${at.col}` : 'syntax'}: ${firstLine}`;
+  });
+  if (problems.length > 0) throw new ConfigError(path, problems);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // The yaml package's alias guard ("Excessive alias count …") and unresolvable aliases.
+    throw new ConfigError(path, [`cannot expand the YAML: ${(e as Error).message.split('\n')[0]}`]);
   }
-  const value: unknown = doc.toJS();
   if (value === null || value === undefined) {
     throw new ConfigError(path, ['the file is empty; a search config needs at least `name` and `dataset`']);
   }
-  return parseSearchConfig(value, path, dirname(resolve(path)));
+  return value;
 }

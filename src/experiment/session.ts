@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { UsageError } from '../contracts/errors';
+import { temporalAddressProblem } from '../search/config';
 import { DEV_SERVER, NAMESPACE } from '../temporal/config';
 import { DevServerError, resolveTemporalCli, startDevServer, type DevServer } from '../temporal/devserver';
 import { temporalDir } from './experiment';
@@ -27,6 +28,16 @@ export function temporalTarget(
   env: NodeJS.ProcessEnv = process.env,
 ): TemporalTarget {
   const address = flags.address ?? config?.address ?? (env.TEMPORAL_ADDRESS || null);
+  const problem = address === null ? null : temporalAddressProblem(address);
+  if (problem) {
+    const from =
+      flags.address !== undefined
+        ? '--temporal-address'
+        : config?.address
+          ? 'temporal.address'
+          : 'TEMPORAL_ADDRESS';
+    throw new UsageError(`${from} '${address}' ${problem}`);
+  }
   const namespace =
     flags.namespace ??
     (config && config.namespace !== NAMESPACE ? config.namespace : undefined) ??

@@ -66,6 +66,14 @@ export async function checkRunnable(
     });
   }
 
+  try {
+    // The same parse a launch opens the store with: --check refuses what a run would.
+    parseUri(out.storage.uri);
+  } catch (e) {
+    if (!isInputError(e)) throw e;
+    problems.push(`storage.uri: ${e.message}`);
+  }
+
   if (opts.localWorkers && out.executor.kind === 'kubernetes') {
     problems.push(
       'executor.kind: the kubernetes executor runs on cluster workers only; use process here, ' +

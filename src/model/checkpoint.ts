@@ -55,6 +55,15 @@ export class CheckpointError extends NetgrowError {
   }
 }
 
+/** A checkpoint file's JSON; damaged text is the checkpoint's fault (input), not an outage. */
+export function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new CheckpointError('format', `${where} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
 const join = (prefix: string, file: string): string =>
   prefix ? `${prefix.replace(/\/+$/, '')}/${file}` : file;
 
@@ -93,7 +102,7 @@ export function decodeWeights(
   manifestText: string,
   where = 'weights.json',
 ): Weights {
-  const parsed = Manifest.safeParse(JSON.parse(manifestText));
+  const parsed = Manifest.safeParse(parseJson(manifestText, where));
   if (!parsed.success)
     throw new CheckpointError(
       'format',
@@ -161,7 +170,7 @@ export async function readCheckpointMeta(store: ArtifactStore, prefix: string): 
     }
     throw e;
   }
-  const r = CheckpointMeta.safeParse(JSON.parse(text));
+  const r = CheckpointMeta.safeParse(parseJson(text, `${store.uri}/${join(prefix, 'meta.json')}`));
   if (!r.success) {
     const i = r.error.issues[0];
     throw new CheckpointError(

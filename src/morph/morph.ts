@@ -11,7 +11,7 @@ import { planGroup } from './group';
 import { planInsert } from './insert';
 import { planKernel } from './kernel';
 import { planSkip } from './skip';
-import { MorphPlan, MorphResult } from './types';
+import { MAX_TENSOR_ELEMENTS, MorphPlan, MorphResult } from './types';
 import { planWider } from './wider';
 
 export function planMorph(g: Graph, command: Command | string, rng: Rng): MorphPlan {
@@ -24,12 +24,7 @@ export function planMorph(g: Graph, command: Command | string, rng: Rng): MorphP
   }
 }
 
-/**
- * The largest parameter tensor a command may create: 2^28 floats (1 GiB). Ratios compound
- * (`deeper` copies the width it deepens), and a plan written for other widths can ask for a
- * multi-gigabyte kernel that would only fail later, inside tfjs, with no useful message.
- */
-export const MAX_TENSOR_ELEMENTS = 2 ** 28;
+export { MAX_TENSOR_ELEMENTS } from './types';
 
 function checkSize(plan: MorphPlan): MorphPlan {
   for (const p of paramEntries(plan.graph)) {

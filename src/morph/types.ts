@@ -31,3 +31,10 @@ export interface MorphResult {
   added: string[];
   changed: string[];
 }
+
+/**
+ * The largest parameter tensor a command may create: 2^28 floats (1 GiB). Ratios compound
+ * (`deeper` copies the width it deepens), and a plan written for other widths can ask for a
+ * multi-gigabyte kernel that would only fail later, inside tfjs, with no useful message.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 28;

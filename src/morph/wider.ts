@@ -10,12 +10,12 @@
  * When channel slices (grouped towers) read the layer, each new channel is placed inside the
  * slice range of the channel it copies, so every tower keeps a contiguous range and grows.
  */
-import { consumersMap, Graph, GraphNode, inferShapes, Rng } from '../graph';
+import { consumersMap, Graph, GraphNode, inferShapes, paramEntries, Rng, size } from '../graph';
 import { CommandOf } from './command';
 import { channelWeights, propagateChannels } from './channels';
 import { MorphError } from './errors';
 import { nameOf, nodeOf, reparse, resolveLayer, withWeights } from './graph-edit';
-import { MorphPlan } from './types';
+import { MAX_TENSOR_ELEMENTS, MorphPlan } from './types';
 
 /** Nodes that keep a tensor's channel layout as it is (so an add after them ties layers). */
 function keepsLayout(n: GraphNode): boolean {
@@ -100,6 +100,7 @@ export function planWider(g: Graph, c: CommandOf<'wider'>, rng: Rng): MorphPlan 
       n.id,
     );
   }
+  checkWidth(g, n, name, target);
   const who = `${name}'s widened channels`;
   const { layers, carriers } = tiedLayers(g, n, who);
   const layout = replicationLayout(g, carriers, old, target, rng);
@@ -139,6 +140,25 @@ export function planWider(g: Graph, c: CommandOf<'wider'>, rng: Rng): MorphPlan 
   };
 }
 
+/** The widest layer a command may make: its consumers' kernels grow with it too. */
+export const MAX_WIDTH = 2 ** 16;
+
+/**
+ * Refuses a width whose own kernel would pass the limit before anything of that width is
+ * allocated (the channel layout alone grows with it); checkSize later sees every tensor.
+ */
+function checkWidth(g: Graph, n: GraphNode, name: string, target: number): void {
+  const kernel = paramEntries(g).find((p) => p.nodeId === n.id && p.name === 'kernel');
+  const fanIn = kernel ? size(kernel.shape) / widthOf(n) : 1;
+  if (!Number.isSafeInteger(target) || target > MAX_WIDTH || fanIn * target > MAX_TENSOR_ELEMENTS) {
+    throw new MorphError(
+      'too_large',
+      `${name} at width ${target.toLocaleString('en-US')} is over the limit of ${MAX_WIDTH.toLocaleString('en-US')} ${n.kind === 'conv2d' ? 'filters' : 'units'} or ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} weights (1 GiB) a tensor; use a smaller width`,
+      n.id,
+    );
+  }
+}
+
 /**
  * The widened layers' output layout: new channel → the old channel it copies, a uniformly
  * random one as in the seed (random-pad later replaces the copies' weights; the layout still
@@ -164,7 +184,7 @@ function replicationLayout(
   const layout: number[] = [];
   for (let s = 0; s + 1 < bounds.length; s++) {
     for (let ch = bounds[s]; ch < bounds[s + 1]; ch++) layout.push(ch);
-    layout.push(...extras[s]);
+    for (const src of extras[s]) layout.push(src); // no spread: it overflows the stack on huge widths
   }
   return Int32Array.from(layout);
 }

@@ -11,9 +11,11 @@ export class ConfigError extends NetgrowError {
     readonly source: string,
     readonly problems: string[],
   ) {
-    const noun = problems.length === 1 ? 'problem' : 'problems';
+    // One problem is one line; several are listed one per line under a count.
     super(
-      `${source}: ${problems.length} ${noun} in the search config\n${problems.map((p) => `  ${p}`).join('\n')}`,
+      problems.length === 1
+        ? `${source}: ${problems[0]}`
+        : `${source}: ${problems.length} problems in the search config\n${problems.map((p) => `  ${p}`).join('\n')}`,
       'input',
     );
     this.name = 'ConfigError';

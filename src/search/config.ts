@@ -68,6 +68,19 @@ const RetryAdjustment = z
   })
   .refine((a) => Object.keys(a).length > 0, 'give at least one of lrScale, clipNorm, batchScale');
 
+/**
+ * Why a Temporal frontend address cannot be used (null when it can): host:port or [ipv6]:port,
+ * port 1-65535. The schema, the flag and TEMPORAL_ADDRESS all go through it, so `--check`
+ * refuses what a real run would.
+ */
+export function temporalAddressProblem(address: string): string | null {
+  const m = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/.exec(address);
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535) {
+    return 'must be host:port with a port from 1 to 65535, e.g. temporal.example.org:7233';
+  }
+  return null;
+}
+
 const Duration = z.string().refine((s) => parseDuration(s) !== null, `must be ${DURATION_HINT}`);
 
 const Executor = z.discriminatedUnion('kind', [
@@ -163,7 +176,10 @@ export const SearchConfig = z.strictObject({
       /** host:port of a Temporal frontend; null = start the embedded dev server. */
       address: z
         .string()
-        .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. temporal.example.org:7233')
+        .superRefine((a, ctx) => {
+          const problem = temporalAddressProblem(a);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
         .nullable()
         .default(null),
       namespace: z.string().min(1).default(DEFAULT_NAMESPACE),

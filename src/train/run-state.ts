@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { Graph, Weights } from '../graph';
-import { CheckpointError, readCheckpoint, writeCheckpoint } from '../model/checkpoint';
+import { CheckpointError, parseJson, readCheckpoint, writeCheckpoint } from '../model/checkpoint';
 import { sha256Hex } from '../storage/integrity';
 import { ArtifactStore, StorageError } from '../storage/store';
 import { Optimizer, OptimizerState, OptimizerStateMeta } from './optimizer';
@@ -155,7 +155,10 @@ export async function findResumePoint(store: ArtifactStore): Promise<string | nu
 
 async function stepOf(store: ArtifactStore, prefix: string): Promise<number> {
   try {
-    const meta = JSON.parse(await store.getText(`${prefix}/meta.json`)) as {
+    const meta = parseJson(
+      await store.getText(`${prefix}/meta.json`),
+      `${store.uri}/${prefix}/meta.json`,
+    ) as {
       extra?: { train?: { globalStep?: unknown } };
     };
     const step = meta.extra?.train?.globalStep;

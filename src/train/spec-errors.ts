@@ -23,7 +23,9 @@ export function parseTrainSpec(input: unknown, source = 'train spec'): TrainSpec
   if (r.success) return r.data;
   const issues = formatIssues(r.error);
   throw new SpecError(
-    `${source} is invalid (${issues.length} issue${issues.length > 1 ? 's' : ''}):\n  ${issues.join('\n  ')}`,
+    issues.length === 1
+      ? `${source} is invalid: ${issues[0]}`
+      : `${source} is invalid (${issues.length} issues):\n  ${issues.join('\n  ')}`,
     issues,
   );
 }
