@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { run } from '../../src/cli/export';
-import { UsageError } from '../../src/contracts/errors';
+import { exitCodeOf } from '../../src/contracts/errors';
 import { initWeights, Rng } from '../../src/graph';
 import { decodeOnnxModel } from '../../src/model/onnx-proto';
 import { encodeOnnx, readCheckpoint, writeCheckpoint } from '../../src/model';
@@ -87,8 +87,9 @@ describe('netgrow export', () => {
     assert.ok(existsSync(join(out, 'group1-shard1of1.bin')));
   });
 
-  test('bad requests are usage errors that name the problem', async () => {
-    const usage = (code: string) => (e: unknown) => e instanceof UsageError && e.message.includes(code);
+  test('bad requests are input errors (exit 2) that name the problem', async () => {
+    const usage = (code: string) => (e: unknown) =>
+      exitCodeOf(e) === 2 && (e as Error).message.includes(code);
     const base = ['--storage', store.uri, '--out', join(dir, 'never')];
     await assert.rejects(exportCli('e1', ...base, '--format', 'pt'), usage("unknown export format 'pt'"));
     await assert.rejects(exportCli('e1', ...base), usage('--format and --out are required'));
