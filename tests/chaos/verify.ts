@@ -130,9 +130,9 @@ export async function verifyChaos(input: VerifyInput): Promise<Verdict> {
     'the report lists other candidates than lineage',
   );
   for (const id of inLineage) check(html.includes(id), `the report does not show ${id}`);
-  // The search ranks by the evaluate activity's val_acc (its results are in the candidates'
-  // histories; the report ranks by each run's best epoch in result.json, another measure):
-  // every leaderboard row is that evaluation, of a checkpoint that storage holds.
+  // The search ranks by the validation score of each candidate's trained checkpoint, which its
+  // history holds (the train activity's result; the evaluate activity's in older histories):
+  // every leaderboard row is that score, of a checkpoint that storage holds.
   for (const entry of result.leaderboard) {
     const evaluated = histories.evaluations.get(entry.candidateId);
     check(
@@ -168,7 +168,7 @@ const runPrefix = (key: string) => key.split('/').slice(0, 4).join('/');
 
 /**
  * From each candidate workflow's history: train activity attempts beyond the first, and the
- * evaluate activity's val_acc.
+ * validation score it was ranked by (the last completed train's, or the evaluate activity's).
  */
 async function candidateHistories(client: Client, experimentId: string) {
   const retries = new Map<string, number>();
@@ -189,9 +189,15 @@ async function candidateHistories(client: Client, experimentId: string) {
       if (started && scheduled.get(String(started.scheduledEventId)) === 'train')
         extra += (started.attempt ?? 1) - 1;
       const completed = e.activityTaskCompletedEventAttributes;
-      if (completed && scheduled.get(String(completed.scheduledEventId)) === 'evaluate') {
+      const activity = completed ? scheduled.get(String(completed.scheduledEventId)) : undefined;
+      if (completed && activity === 'evaluate') {
         const out = defaultPayloadConverter.fromPayload<{ valAcc: number }>(completed.result!.payloads![0]);
         evaluations.set(candidate, out.valAcc);
+      } else if (completed && activity === 'train') {
+        // Since the trainer scores validation itself, the last completed run's score is the one.
+        const run = defaultPayloadConverter.fromPayload<TrainResult>(completed.result!.payloads![0]);
+        const acc = run.validation !== undefined ? run.validation?.acc : run.final?.valAcc;
+        if (run.status === 'completed' && acc !== undefined && acc !== null) evaluations.set(candidate, acc);
       }
     }
     retries.set(candidate, (retries.get(candidate) ?? 0) + extra);

@@ -42,6 +42,9 @@ test('status --watch follows a running search in a terminal, then ends with it',
   const config = tinyConfig({
     name: 'watch',
     storage: { uri: 'file://./runs' },
+    // Enough rows that each candidate trains for some seconds: a running candidate's epoch
+    // reaches the server with a heartbeat (throttled to one every few seconds).
+    dataset: { name: 'synthetic:8x8x1:4096:4c', validation: 0.25 },
     strategy: { kind: 'ga', population: 2, generations: 1 },
     train: { epochs: 3, batchSize: 32 },
   });
