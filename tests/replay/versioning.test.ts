@@ -54,8 +54,16 @@ async function workersOn(workflowBundle: WorkflowBundle, activities: ReturnType<
   };
 }
 
+/** Whether the history recorded this test's patch (today's code has patches of its own). */
 const hasPatch = (events: HistoryEvent[]) =>
-  events.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+  events.some((e) => {
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_patch') return false;
+    const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
+    return (
+      data !== undefined && data !== null && Buffer.from(data).toString().includes(JSON.stringify(PATCH_ID))
+    );
+  });
 
 test('a running search completes on a worker with patched() code; old histories still replay', async (t) => {
   const config = await parseSearchConfig(
