@@ -28,18 +28,25 @@ if printf '%s\n' "${files[@]}" | grep -q '^tests/k8s/'; then
 fi
 tap=$(mktemp -t netgrow-tap.XXXXXX)
 trap 'rm -f "$tap"' EXIT
-# One run of node's test runner over "$@"; prints its counts and returns its status.
+# One run of node's test runner over "$@"; adds its counts to the totals and returns its status.
+total_pass=0
+total_fail=0
+total_skip=0
 run_tests() {
   node --import tsx --test --test-concurrency="${NETGROW_TEST_CONCURRENCY:-1}" \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" "$@"
   local rc=$?
+  local pass fail skip
   pass=$(grep -E '^# pass ' "$tap" | tail -1 | awk '{print $3}')
   fail=$(grep -E '^# fail ' "$tap" | tail -1 | awk '{print $3}')
   skip=$(grep -E '^# skipped ' "$tap" | tail -1 | awk '{print $3}')
   # A failing hook or a crashed file fails the run without counting as a failed test: say so.
   if [ "$rc" -ne 0 ] && [ "${fail:-0}" = 0 ]; then fail=1; fi
-  echo "tests: ${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped"
+  echo "(this pass: ${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped)"
+  total_pass=$((total_pass + ${pass:-0}))
+  total_fail=$((total_fail + ${fail:-0}))
+  total_skip=$((total_skip + ${skip:-0}))
   return $rc
 }
 echo "== node --test (${#files[@]} files)"
@@ -52,4 +59,6 @@ if [ $# -eq 0 ] && [ -z "${NETGROW_BACKEND:-}" ] && node --import tsx -e "proces
   echo "== node --test on tensorflow (${#native[@]} files)"
   NETGROW_BACKEND=tensorflow run_tests "${native[@]}" || rc=1
 fi
+# The closing line counts every pass.
+echo "tests: ${total_pass} passed, ${total_fail} failed, ${total_skip} skipped"
 exit $rc
