@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { CancelledFailure } from '@temporalio/common';
@@ -23,10 +23,9 @@ import { SearchConfig } from '../../src/search/config';
 import { openStore } from '../../src/storage';
 import { TrainSpec, type TrainSpecInput } from '../../src/contracts/train';
 import { freePorts, manifestObjects, startCluster, until, type TestCluster } from '../support/k8s';
-import { NodeAgent } from '../support/node-agent';
+import { NodeAgent, startTrainerNode, TRAINER_IMAGE } from '../support/node-agent';
 
-const IMAGE = 'netgrow-trainer:test';
-const NETGROW = [process.execPath, resolve(__dirname, '../../bin/netgrow.js')];
+const IMAGE = TRAINER_IMAGE;
 
 let cluster: TestCluster;
 let agent: NodeAgent;
@@ -40,13 +39,7 @@ before(async () => {
   cluster = await startCluster();
   core = cluster.admin.makeApiClient(CoreV1Api);
   ns = await cluster.createNamespace('exec');
-  agent = new NodeAgent(cluster.admin, {
-    name: 'gpu-a',
-    gpus: 1,
-    tls: cluster.kubeletTls,
-    images: { [IMAGE]: NETGROW },
-  });
-  await agent.start();
+  agent = await startTrainerNode(cluster);
   workerOptions = {
     kubeConfig: await cluster.serviceAccountConfig(ns, 'netgrow-worker'),
     namespace: ns,
@@ -170,13 +163,7 @@ describe('a training run as a pod', () => {
   });
 
   test('a node lost mid-training fails the run retryably; the retry resumes from its checkpoint elsewhere', async () => {
-    const lost = new NodeAgent(cluster.admin, {
-      name: 'gpu-b',
-      gpus: 1,
-      tls: cluster.kubeletTls,
-      images: { [IMAGE]: NETGROW },
-    });
-    await lost.start();
+    const lost = await startTrainerNode(cluster, 'gpu-b');
     try {
       const s = spec('lost', { epochs: 30 });
       const run = executor({

@@ -4,7 +4,6 @@
  * netgrow-storage Secret by reference, and no key appears in the pod object.
  */
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { KubernetesExecutor } from '../../src/executor/kubernetes';
@@ -13,10 +12,10 @@ import { PodTemplate } from '../../src/contracts/pod-template';
 import { openStore } from '../../src/storage';
 import { TrainSpec } from '../../src/contracts/train';
 import { startCluster, type TestCluster } from '../support/k8s';
-import { NodeAgent } from '../support/node-agent';
+import { NodeAgent, startTrainerNode, TRAINER_IMAGE } from '../support/node-agent';
 import { startSeaweed, type SeaweedServer } from '../support/seaweed';
 
-const IMAGE = 'netgrow-trainer:test';
+const IMAGE = TRAINER_IMAGE;
 const BUCKET = 'netgrow-k8s';
 let cluster: TestCluster;
 let agent: NodeAgent;
@@ -42,13 +41,7 @@ before(async () => {
       stringData: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey },
     },
   });
-  agent = new NodeAgent(cluster.admin, {
-    name: 'gpu-a',
-    gpus: 1,
-    tls: cluster.kubeletTls,
-    images: { [IMAGE]: [process.execPath, resolve(__dirname, '../../bin/netgrow.js')] },
-  });
-  await agent.start();
+  agent = await startTrainerNode(cluster);
 });
 after(async () => {
   await agent?.stop();

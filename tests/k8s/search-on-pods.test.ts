@@ -6,7 +6,6 @@
  * the workflow trains it again as a new run, in a new pod, with the adjusted rate.
  */
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { TrainActivityInput } from '../../src/contracts/activities';
@@ -19,10 +18,10 @@ import { openStore } from '../../src/storage';
 import { startSearch } from '../../src/temporal/client';
 import { candidateFiles, lineageOf, parseConfig, serverAndScratch, tinyConfig } from '../e2e/support';
 import { startCluster, type TestCluster } from '../support/k8s';
-import { NodeAgent } from '../support/node-agent';
+import { NodeAgent, startTrainerNode, TRAINER_IMAGE } from '../support/node-agent';
 import { activityInputs } from '../support/temporal';
 
-const IMAGE = 'netgrow-trainer:test';
+const IMAGE = TRAINER_IMAGE;
 const fx = serverAndScratch('k8s-search');
 let cluster: TestCluster;
 let agent: NodeAgent;
@@ -31,13 +30,7 @@ let ns: string;
 before(async () => {
   cluster = await startCluster();
   ns = await cluster.createNamespace('search');
-  agent = new NodeAgent(cluster.admin, {
-    name: 'gpu-a',
-    gpus: 1,
-    tls: cluster.kubeletTls,
-    images: { [IMAGE]: [process.execPath, resolve(__dirname, '../../bin/netgrow.js')] },
-  });
-  await agent.start();
+  agent = await startTrainerNode(cluster);
 });
 after(async () => {
   await agent?.stop();

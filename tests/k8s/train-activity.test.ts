@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -20,9 +20,9 @@ import { openStore } from '../../src/storage';
 import type { TrainResult, TrainSpecInput } from '../../src/contracts/train';
 import { quietActivityEnv } from '../activities/mock';
 import { startCluster, until, type TestCluster } from '../support/k8s';
-import { NodeAgent } from '../support/node-agent';
+import { NodeAgent, startTrainerNode, TRAINER_IMAGE } from '../support/node-agent';
 
-const IMAGE = 'netgrow-trainer:test';
+const IMAGE = TRAINER_IMAGE;
 
 let cluster: TestCluster;
 let agent: NodeAgent;
@@ -37,13 +37,7 @@ before(async () => {
   cluster = await startCluster();
   core = cluster.admin.makeApiClient(CoreV1Api);
   ns = await cluster.createNamespace('act');
-  agent = new NodeAgent(cluster.admin, {
-    name: 'gpu-a',
-    gpus: 1,
-    tls: cluster.kubeletTls,
-    images: { [IMAGE]: [process.execPath, resolve(__dirname, '../../bin/netgrow.js')] },
-  });
-  await agent.start();
+  agent = await startTrainerNode(cluster);
   options = {
     kubeConfig: await cluster.serviceAccountConfig(ns, 'netgrow-worker'),
     namespace: ns,

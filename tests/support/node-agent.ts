@@ -466,3 +466,21 @@ async function retryConflict(fn: () => Promise<void>): Promise<void> {
     }
   }
 }
+
+/** The image name the k8s tests give the trainer: the agent runs it as `node bin/netgrow.js`. */
+export const TRAINER_IMAGE = 'netgrow-trainer:test';
+
+/** A started node with one GPU whose trainer image is this checkout's netgrow. */
+export async function startTrainerNode(
+  cluster: { admin: KubeConfig; kubeletTls: { cert: string; key: string } },
+  name = 'gpu-a',
+): Promise<NodeAgent> {
+  const agent = new NodeAgent(cluster.admin, {
+    name,
+    gpus: 1,
+    tls: cluster.kubeletTls,
+    images: { [TRAINER_IMAGE]: [process.execPath, join(__dirname, '..', '..', 'bin', 'netgrow.js')] },
+  });
+  await agent.start();
+  return agent;
+}
