@@ -1,7 +1,7 @@
 /**
  * The import rules of docs/ARCHITECTURE.md, enforced: every import in src/, activities/,
- * workflows/ and worker/ must be one its folder's row of the layer table allows (folders of
- * ours and outside packages), and no file may reach itself through its imports. The table is
+ * workflows/, worker/ and experiments/ must be one its folder's row of the layer table allows
+ * (folders of ours and outside packages), and no file may reach itself through its imports. The table is
  * read from the document itself, so the rules are written once. `npm test` runs this; a new
  * upward import or cycle fails it with the file and the rule.
  *
@@ -25,7 +25,7 @@ export interface SourceFile {
   text: string;
 }
 
-const CHECKED = ['src', 'activities', 'workflows', 'worker'];
+const CHECKED = ['src', 'activities', 'workflows', 'worker', 'experiments'];
 
 /** The rows of the table under "## Layers" in docs/ARCHITECTURE.md. */
 export function parseLayerTable(markdown: string): LayerRule[] {

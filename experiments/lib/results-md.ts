@@ -1,0 +1,51 @@
+/**
+ * A driver's table in docs/RESULTS.md: one section per experiment between two HTML comment
+ * markers, replaced when the driver runs again (so a rerun updates its figures instead of
+ * piling up copies) and appended at the end the first time. The section opens with what a
+ * reader needs to trust or reproduce the figures: command, machine, backend, wall time, data
+ * fraction, epochs and seeds.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { Summary } from './summary';
+
+export function markdownTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const line = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** The provenance lines every section starts with. */
+export function provenance(s: Summary, epochs: string): string {
+  const m = s.machine;
+  const ds = s.dataset;
+  const tf = s.backend.tensorflow ? ` (TensorFlow ${s.backend.tensorflow})` : '';
+  return [
+    '```',
+    s.command,
+    '```',
+    '',
+    `- Run ${s.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${s.full ? 'full size' : 'scaled down (the default; `--full` for the full size)'}; wall time ${formatWall(s.wallSeconds)} for the whole driver.`,
+    `- Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}; shared with other jobs (1-minute load ${m.loadStart} at the start, ${m.loadEnd} at the end), so times are indicative only.`,
+    `- Backend: \`${s.backend.name}\`${tf}, ${s.backend.threads} thread(s).`,
+    `- Data: ${ds.name}, limit ${ds.limit} of the training set → ${ds.train.toLocaleString('en-US')} train / ${ds.val.toLocaleString('en-US')} validation images (one split for every run); test accuracy on the ${ds.test.toLocaleString('en-US')} official test images.`,
+    `- Epochs: ${epochs}. Seeds: ${s.seeds} (each seed changes initial weights and batch order); figures are mean ± sample standard deviation over seeds.`,
+  ].join('\n');
+}
+
+export function formatWall(seconds: number): string {
+  return seconds < 120 ? `${seconds.toFixed(0)} s` : `${(seconds / 60).toFixed(1)} min`;
+}
+
+/** Replaces (or appends) the section `id` of `file` with `body` under `heading`. */
+export function upsertSection(file: string, id: string, heading: string, body: string): void {
+  const begin = `<!-- experiment:${id} -->`;
+  const end = `<!-- /experiment:${id} -->`;
+  const section = `${begin}\n## ${heading}\n\n${body.trim()}\n${end}`;
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Results\n';
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  const next =
+    a >= 0 && b > a
+      ? text.slice(0, a) + section + text.slice(b + end.length)
+      : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(file, next);
+}
