@@ -10,15 +10,20 @@ export type { RunOptions, TrainExecutor, TrainProgress } from '../contracts/exec
 
 export type ExecutorErrorCode = 'bad_input' | 'infrastructure' | 'cancelled';
 
-/** `retryable` tells the orchestrator whether trying the same run again can help. */
+/**
+ * `retryable` tells the orchestrator whether trying the same run again can help;
+ * `outOfMemory` that the run was killed for memory (a retry may want a smaller batch).
+ */
 export class ExecutorError extends NetgrowError {
+  readonly outOfMemory: boolean;
   constructor(
     readonly code: ExecutorErrorCode,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { outOfMemory?: boolean },
   ) {
     super(message, code === 'bad_input' ? 'input' : 'infrastructure', options);
     this.name = 'ExecutorError';
+    this.outOfMemory = options?.outOfMemory ?? false;
   }
   get retryable(): boolean {
     return this.code === 'infrastructure';
