@@ -11,7 +11,8 @@
  * a second trainer on the same run folder. Cancelling deletes the pod; a worker shutting down
  * (or an activity timing out) leaves it running for the next attempt to adopt. Each pod leaves
  * a record in the run folder: `pods/<name>.json` (node, end, GPU-seconds from the container's
- * start and finish times) and, for a failed one, `pods/<name>.log` (reason and log tail).
+ * start and finish times) and `pods/<name>.log` (how it ended and the log tail); a run's result
+ * carries the device-seconds of all its pods (`deviceSeconds`, for the search's budget).
  */
 import { ApiException, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { openStore } from '../storage';
@@ -48,7 +49,7 @@ export interface KubernetesExecutorOptions {
   keepPods?: boolean;
   /** Lines worth showing: pod created, adopted, ended. */
   log?: (line: string) => void;
-  /** Called with what each pod that started cost (the search's GPU-hour budget). */
+  /** Called with what each pod that started cost (the budget itself takes the result's deviceSeconds). */
   onUsage?: (runId: string, usage: PodUsage) => void;
   now?: () => number;
 }
