@@ -124,6 +124,7 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
           break;
         } catch (err) {
           if (!oomToWorkflow || !outOfMemory(err) || oomRetry >= oomScales.length) throw err;
+          countFailedRun(outcome, err);
         }
       }
       const { adjustment } = run;
@@ -184,6 +185,7 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
     return outcome;
   } catch (err) {
     if (isCancellation(err)) throw err;
+    countFailedRun(outcome, err);
     // A candidate that cannot be made or trained is a result for the search, not its failure.
     outcome.entry.status = 'failed';
     outcome.error = describeFailure(err);
@@ -223,6 +225,13 @@ function validationOf(result: TrainResult): { loss: number; acc: number } | null
 
 function numbersOnly(record: object): Record<string, number> {
   return Object.fromEntries(Object.entries(record).filter(([, v]) => typeof v === 'number'));
+}
+
+/** The device-seconds a failed train call's run used (its failure's details), into the outcome. */
+function countFailedRun(outcome: { deviceSeconds: number | null }, err: unknown): void {
+  if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure)) return;
+  const seconds = (err.cause.details?.[0] as { deviceSeconds?: unknown } | undefined)?.deviceSeconds;
+  if (typeof seconds === 'number' && outcome.deviceSeconds !== null) outcome.deviceSeconds += seconds;
 }
 
 function outOfMemory(err: unknown): boolean {

@@ -307,6 +307,7 @@ export class KubernetesExecutor implements TrainExecutor {
     );
     throw new ExecutorError(verdict.retryable ? 'infrastructure' : 'bad_input', message, {
       outOfMemory: verdict.outOfMemory,
+      deviceSeconds: await runDeviceSeconds(store, PODS_DIR).catch(() => undefined),
     });
   }
 

@@ -1,5 +1,5 @@
 /**
- * What trainer pods cost, measured rather than declared: each pod from its container's start
+ * What trainer pods cost, measured rather than declared: each pod from its (container's) start
  * to its end (the times the node reported in the pod's status) times its GPUs. The search's
  * GPU-hour budget adds up these figures, summed over every pod of a run, from the records the
  * executor leaves in the run folder (`pods/<name>.json`), so an attempt adopted by another
@@ -17,7 +17,10 @@ export interface PodUsage {
   gpuSeconds: number;
 }
 
-/** The pod's usage; null when its container never started (it used no device). */
+/**
+ * The pod's usage: from its container's start, or the pod's own start (a node took it, and its
+ * GPU, even if the image never came) to its end; null when no node ever started it.
+ */
 export function podUsage(pod: V1Pod, gpus: number, now: number): PodUsage | null {
   const term = pod.status?.containerStatuses?.[0]?.state?.terminated;
   const start = term?.startedAt ?? pod.status?.startTime;

@@ -136,6 +136,8 @@ interface TrainCall {
   /** Why the attempt before it failed, when it was retried. */
   lastFailure: string | null;
   failure: { message: string; type: string; nonRetryable: boolean } | null;
+  /** The failure's details (the device-seconds the failed run used). */
+  details: unknown[];
   result: TrainResult | null;
 }
 
@@ -168,6 +170,9 @@ async function trainCalls(experimentId: string, candidateId = 'g0-c0'): Promise<
             }
           : null,
         result: done ? defaultPayloadConverter.fromPayload<TrainResult>(done) : null,
+        details: (failed?.applicationFailureInfo?.details?.payloads ?? []).map((p) =>
+          defaultPayloadConverter.fromPayload(p),
+        ),
       };
     });
 }
@@ -212,11 +217,14 @@ test('a search on pods and S3 runs to its result; an OOM-killed run trains again
   );
   assert.equal(calls[1].result?.status, 'completed');
 
-  // GPU-seconds: the surviving run's pod, from its start and end times; the budget took them.
-  const pod = exec.usage.find((u) => u.pod.includes('-g0-c0-a1-oom1-'));
-  assert.ok(pod, exec.usage.map((u) => u.pod).join(', '));
-  assert.equal(calls[1].result?.deviceSeconds, pod.gpuSeconds);
-  assert.ok(Math.abs(status.deviceHours * 3600 - pod.gpuSeconds) < 1e-9, `${status.deviceHours} h`);
+  // GPU-seconds, from each pod's start and end times: the killed run's (in its failure's
+  // details) and the new run's (in its result); the budget took both.
+  const used = (run: string) => exec.usage.find((u) => u.pod.includes(`-${run}-`))?.gpuSeconds;
+  assert.equal(exec.usage.length, 2, exec.usage.map((u) => u.pod).join(', '));
+  assert.deepEqual(calls[0].details, [{ deviceSeconds: used('g0-c0-a1') }]);
+  assert.equal(calls[1].result?.deviceSeconds, used('g0-c0-a1-oom1'));
+  const total = used('g0-c0-a1')! + used('g0-c0-a1-oom1')!;
+  assert.ok(Math.abs(status.deviceHours * 3600 - total) < 1e-9, `${status.deviceHours} h, ${total} s`);
 
   // The killed pod's record and log tail are in its run folder, in the bucket.
   const run = openStore(`${record.experimentUri}/candidates/g0-c0/runs/g0-c0-a1`);
@@ -320,9 +328,8 @@ test('a node lost mid-training: Temporal retries the run, which resumes from its
 test('an image that cannot be pulled ends the candidate with a readable, non-retryable error', async () => {
   const id = 'pull';
   const { handle } = await startOnPods(id);
-  const result = await fx.env.withWorkers(activitiesOf(executor({ image: 'registry.invalid/none:0' })), () =>
-    handle.result(),
-  );
+  const exec = executor({ image: 'registry.invalid/none:0' });
+  const result = await fx.env.withWorkers(activitiesOf(exec), () => handle.result());
   assert.equal(result.best, null);
   const [call] = await trainCalls(id);
   assert.equal(call.attempt, 1, 'not retried');
@@ -335,6 +342,9 @@ test('an image that cannot be pulled ends the candidate with a readable, non-ret
     .getHandle<() => Promise<CandidateResult>>(workflowIds.candidate(id, 'g0-c0'))
     .result();
   assert.equal(candidate.entry.status, 'failed');
+  // The pod held its GPU from its start (the node took it) until it failed.
+  assert.equal(exec.usage.length, 1);
+  assert.equal(candidate.deviceSeconds, exec.usage[0].gpuSeconds);
   assert.match(candidate.error ?? '', /^train: run g0-c0-a1: pod \S+ ImagePullBackOff/);
   assert.deepEqual(await podsOf(id), []);
 });

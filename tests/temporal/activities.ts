@@ -112,6 +112,7 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
         throw ApplicationFailure.retryable(
           `run ${spec.runId}: pod ng-${spec.runId}-1 OOMKilled: the trainer ran out of memory`,
           TRAIN_OUT_OF_MEMORY,
+          ...(opts.deviceSeconds !== undefined ? [{ deviceSeconds: opts.deviceSeconds }] : []),
         );
       }
       const lr = spec.optimizer?.lr ?? 0.05;

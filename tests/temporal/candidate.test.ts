@@ -118,8 +118,12 @@ describe('candidateWorkflow on a real Temporal server', () => {
   });
 
   test('an OOM-killed run trains again as a new run with half the batch; past oom.retries the candidate fails', async () => {
-    const { result, trains } = await run('cand-oom', input('g1-c5'), { outOfMemory: { 'g1-c5-a1': 1 } });
+    const { result, trains } = await run('cand-oom', input('g1-c5'), {
+      outOfMemory: { 'g1-c5-a1': 1 },
+      deviceSeconds: 7,
+    });
     assert.equal(result.entry.status, 'completed');
+    assert.equal(result.deviceSeconds, 14, 'the killed run used its device too');
     assert.deepEqual(
       trains.map((t) => [t.spec.runId, t.spec.batchSize, t.oomRetry, t.adjustment]),
       [
@@ -135,8 +139,10 @@ describe('candidateWorkflow on a real Temporal server', () => {
 
     const twice = await run('cand-oom-twice', input('g1-c6'), {
       outOfMemory: { 'g1-c6-a1': 1, 'g1-c6-a1-oom1': 1 },
+      deviceSeconds: 7,
     });
     assert.equal(twice.result.entry.status, 'failed');
+    assert.equal(twice.result.deviceSeconds, 14);
     assert.match(twice.result.error ?? '', /^train: run g1-c6-a1-oom1: pod \S+ OOMKilled/);
     assert.deepEqual(
       twice.activities.calls.train.map((t) => t.spec.runId),
