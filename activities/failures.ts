@@ -7,7 +7,7 @@
  */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { ExecutorError } from '../src/executor/executor';
-import { BAD_INPUT, isInputError } from '../src/contracts/errors';
+import { BAD_INPUT, isInputError, TRAIN_OUT_OF_MEMORY } from '../src/contracts/errors';
 
 export function badInput(message: string, type = BAD_INPUT): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, type);
@@ -31,13 +31,18 @@ export async function failingClearly<T>(what: string, fn: () => Promise<T>): Pro
 
 /**
  * Rethrows an executor's error as Temporal should see it: a cancelled run as cancellation,
- * bad input non-retryable, an infrastructure failure retryable under `infrastructureType`.
+ * bad input non-retryable, an infrastructure failure retryable under `infrastructureType`
+ * (`TrainOutOfMemory` when the run was killed for memory, so a workflow can tell). The
+ * device-seconds the run used, where measured, go along as the failure's details
+ * (`{deviceSeconds}`): a run that ends in failure used its GPUs too.
  */
 export function asExecutorFailure(e: unknown, infrastructureType: string): never {
   if (e instanceof ExecutorError) {
     if (e.code === 'cancelled') throw new CancelledFailure(e.message);
-    if (e.code === 'bad_input') throw badInput(e.message);
-    throw ApplicationFailure.retryable(e.message, infrastructureType);
+    const details = e.deviceSeconds !== undefined ? [{ deviceSeconds: e.deviceSeconds }] : [];
+    if (e.code === 'bad_input') throw ApplicationFailure.nonRetryable(e.message, BAD_INPUT, ...details);
+    const type = e.outOfMemory ? TRAIN_OUT_OF_MEMORY : infrastructureType;
+    throw ApplicationFailure.retryable(e.message, type, ...details);
   }
   throw e;
 }

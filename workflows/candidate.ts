@@ -6,12 +6,18 @@
  * those, because lineage.jsonl has a single writer.
  */
 import { ActivityFailure, ApplicationFailure, isCancellation, patched } from '@temporalio/workflow';
+import { TRAIN_OUT_OF_MEMORY } from '../src/contracts/errors';
 import type { MutateOutput, MutateParent } from '../src/contracts/activities';
 import type { LineageEventInput } from '../src/contracts/lineage';
 import type { ChildPlan } from '../src/search/generation';
-import { attemptSpec, type CandidateSettings } from '../src/search/train-spec';
+import {
+  attemptSpec,
+  oomRetrySpec,
+  type AttemptSpec,
+  type CandidateSettings,
+} from '../src/search/train-spec';
 import type { TrainResult } from '../src/contracts/train';
-import { evaluate, mutate, train } from './proxies';
+import { evaluate, mutate, train, trainOomToWorkflow } from './proxies';
 import type { LeaderboardEntry } from '../src/contracts/search';
 
 /**
@@ -19,6 +25,12 @@ import type { LeaderboardEntry } from '../src/contracts/search';
  * scores it at the end of the run) instead of a separate evaluate activity.
  */
 export const VALIDATION_IN_TRAINING = 'validation-in-training';
+
+/**
+ * patched() id: an OOM-killed run comes back to the workflow, which trains it again as a new
+ * run with a smaller batch (the config's `oom.retries`), instead of Temporal retrying it as is.
+ */
+export const OOM_LOWERS_BATCH = 'oom-lowers-batch';
 
 export interface CandidateInput {
   experimentId: string;
@@ -41,6 +53,11 @@ export interface CandidateResult {
   attempts: number;
   /** Seconds spent training, over every attempt. */
   trainSeconds: number;
+  /**
+   * Device-seconds the executor measured over every run (pod start to end × GPUs); null when
+   * a run's result carried none (a local executor). Absent in results from before it existed.
+   */
+  deviceSeconds?: number | null;
   events: LineageEventInput[];
   /** Why a failed candidate failed (an activity's final error). */
   error: string | null;
@@ -64,6 +81,7 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
     testAcc: null as number | null,
     attempts: 0,
     trainSeconds: 0,
+    deviceSeconds: 0 as number | null,
     events,
     error: null as string | null,
   };
@@ -82,9 +100,11 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
     events.push(...mutationEvents(input, mutation));
 
     const teacher = parent.kind === 'candidate' ? parent.checkpoint : null;
+    const oomScales = settings.oom?.retries ?? [];
+    const oomToWorkflow = oomScales.length > 0 && patched(OOM_LOWERS_BATCH);
     let result: TrainResult | undefined;
     for (let attempt = 1; attempt <= settings.divergence.retries.length + 1; attempt++) {
-      const { spec, adjustment } = attemptSpec({
+      const first = attemptSpec({
         experimentUri,
         candidateId,
         checkpoint: mutation.checkpoint,
@@ -93,9 +113,27 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
         teacher,
         attempt,
       });
-      result = await train({ experimentUri, candidateId, attempt, adjustment, spec });
+      let run: AttemptSpec = first;
+      for (let oomRetry = 0; ; oomRetry++) {
+        if (oomRetry > 0) run = oomRetrySpec(first, oomScales, oomRetry);
+        const input = { experimentUri, candidateId, attempt, adjustment: run.adjustment, spec: run.spec };
+        try {
+          result = oomToWorkflow
+            ? await trainOomToWorkflow(oomRetry > 0 ? { ...input, oomRetry } : input)
+            : await train(input);
+          break;
+        } catch (err) {
+          if (!oomToWorkflow || !outOfMemory(err) || oomRetry >= oomScales.length) throw err;
+          countFailedRun(outcome, err);
+        }
+      }
+      const { adjustment } = run;
       outcome.attempts = attempt;
       outcome.trainSeconds += result.wallSeconds;
+      outcome.deviceSeconds =
+        outcome.deviceSeconds !== null && result.deviceSeconds !== undefined
+          ? outcome.deviceSeconds + result.deviceSeconds
+          : null;
       events.push({
         type: 'training',
         at: new Date().toISOString(),
@@ -147,6 +185,7 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
     return outcome;
   } catch (err) {
     if (isCancellation(err)) throw err;
+    countFailedRun(outcome, err);
     // A candidate that cannot be made or trained is a result for the search, not its failure.
     outcome.entry.status = 'failed';
     outcome.error = describeFailure(err);
@@ -186,6 +225,21 @@ function validationOf(result: TrainResult): { loss: number; acc: number } | null
 
 function numbersOnly(record: object): Record<string, number> {
   return Object.fromEntries(Object.entries(record).filter(([, v]) => typeof v === 'number'));
+}
+
+/** The device-seconds a failed train call's run used (its failure's details), into the outcome. */
+function countFailedRun(outcome: { deviceSeconds: number | null }, err: unknown): void {
+  if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure)) return;
+  const seconds = (err.cause.details?.[0] as { deviceSeconds?: unknown } | undefined)?.deviceSeconds;
+  if (typeof seconds === 'number' && outcome.deviceSeconds !== null) outcome.deviceSeconds += seconds;
+}
+
+function outOfMemory(err: unknown): boolean {
+  return (
+    err instanceof ActivityFailure &&
+    err.cause instanceof ApplicationFailure &&
+    err.cause.type === TRAIN_OUT_OF_MEMORY
+  );
 }
 
 export function describeFailure(err: unknown): string {

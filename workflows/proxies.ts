@@ -8,6 +8,8 @@ import { ACTIVITY_OPTIONS } from '../src/temporal/config';
 
 export const { mutate } = proxyActivities<Activities>(ACTIVITY_OPTIONS.mutate);
 export const { train } = proxyActivities<Activities>(ACTIVITY_OPTIONS.train);
+/** train whose OOM kills come back to the workflow (which retries them with a smaller batch). */
+export const { train: trainOomToWorkflow } = proxyActivities<Activities>(ACTIVITY_OPTIONS.trainOomToWorkflow);
 export const { evaluate } = proxyActivities<Activities>(ACTIVITY_OPTIONS.evaluate);
 export const { testFinalists } = proxyActivities<Activities>(ACTIVITY_OPTIONS.testFinalists);
 export const { report, recordLineage } = proxyActivities<Activities>(ACTIVITY_OPTIONS.bookkeeping);

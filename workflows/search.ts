@@ -63,6 +63,12 @@ export const resumeSignal = defineSignal('resume');
 /** Changes some budget fields (null lifts a limit); returns the budget now in force. */
 export const setBudgetUpdate = defineUpdate<Budget, [Partial<Budget>]>('setBudget');
 export const statusQuery = defineQuery<SearchStatus>('status');
+
+/**
+ * patched() id: a candidate's device-seconds in the budget are the ones its executor measured
+ * (pod start to end × GPUs) when its results carry them, not its training time × `gpus`.
+ */
+export const MEASURED_DEVICE_SECONDS = 'measured-device-seconds';
 export const leaderboardQuery = defineQuery<LeaderboardEntry[]>('leaderboard');
 
 export async function searchWorkflow(input: SearchInput): Promise<SearchResult> {
@@ -189,6 +195,7 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
   async function runChildren(plan: ChildPlan[]): Promise<ChildPlan[]> {
     const inFlight = new Set<Promise<void>>();
     const devicesPerRun = Math.max(1, config.executor.gpus);
+    const measured = plan.length > 0 && patched(MEASURED_DEVICE_SECONDS);
     let left: ChildPlan[] = [];
     for (let i = 0; i < plan.length; i++) {
       const parallelism = config.executor.parallelism;
@@ -205,7 +212,10 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
       const done: Promise<void> = launchCandidate({ ...args, leaderboard: state.leaderboard }).then(
         (result) => {
           state.leaderboard = withEntry(state.leaderboard, result.entry);
-          state.deviceSeconds += result.trainSeconds * devicesPerRun;
+          state.deviceSeconds +=
+            measured && result.deviceSeconds != null
+              ? result.deviceSeconds
+              : result.trainSeconds * devicesPerRun;
           running.delete(child.childId);
           inFlight.delete(done);
           lineage.write(result.events);

@@ -76,6 +76,8 @@ export interface TrainActivityInput {
   attempt: number;
   /** The cumulative adjustment this run's spec carries (empty on the first attempt). */
   adjustment: RetryAdjustment;
+  /** 1, 2, …: this run retries attempt `attempt` after an OOM kill, with a smaller batch. */
+  oomRetry?: number;
   /** Built by the workflow; the activity validates it with `TrainSpec.parse`. */
   spec: TrainSpecInput;
 }

@@ -61,3 +61,10 @@ export function exitCodeOf(e: unknown): number {
  * also list this type, for failures raised elsewhere.
  */
 export const BAD_INPUT = 'BadInput';
+
+/**
+ * The failure type of a training run the infrastructure killed for running out of memory (a
+ * pod's OOMKilled). Retryable like any outage; a candidate workflow whose config lowers the
+ * batch size on OOM (`oom.retries`) takes it from Temporal's retries and retries itself.
+ */
+export const TRAIN_OUT_OF_MEMORY = 'TrainOutOfMemory';

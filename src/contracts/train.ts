@@ -161,6 +161,12 @@ export const TrainResult = z.strictObject({
   /** URI of the checkpoint holding the trained weights (graph.json + weights). */
   checkpoint: z.string().nullable(),
   resumedFromEpoch: z.number().int().nullable(),
+  /**
+   * Device-seconds the executor measured for this run: for Kubernetes, each of the run's pods
+   * from its container's start to its end times its GPUs (a CPU pod counts as one device),
+   * over every pod of the run. Absent where nothing measures them (local executors).
+   */
+  deviceSeconds: z.number().min(0).optional(),
   diverged: z
     .strictObject({
       epoch: z.number().int(),

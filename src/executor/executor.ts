@@ -10,15 +10,23 @@ export type { RunOptions, TrainExecutor, TrainProgress } from '../contracts/exec
 
 export type ExecutorErrorCode = 'bad_input' | 'infrastructure' | 'cancelled';
 
-/** `retryable` tells the orchestrator whether trying the same run again can help. */
+/**
+ * `retryable` tells the orchestrator whether trying the same run again can help;
+ * `outOfMemory` that the run was killed for memory (a retry may want a smaller batch);
+ * `deviceSeconds` what the run's pods used so far, where the executor measures it.
+ */
 export class ExecutorError extends NetgrowError {
+  readonly outOfMemory: boolean;
+  readonly deviceSeconds?: number;
   constructor(
     readonly code: ExecutorErrorCode,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { outOfMemory?: boolean; deviceSeconds?: number },
   ) {
     super(message, code === 'bad_input' ? 'input' : 'infrastructure', options);
     this.name = 'ExecutorError';
+    this.outOfMemory = options?.outOfMemory ?? false;
+    if (options?.deviceSeconds !== undefined) this.deviceSeconds = options.deviceSeconds;
   }
   get retryable(): boolean {
     return this.code === 'infrastructure';

@@ -11,7 +11,8 @@
  * a second trainer on the same run folder. Cancelling deletes the pod; a worker shutting down
  * (or an activity timing out) leaves it running for the next attempt to adopt. Each pod leaves
  * a record in the run folder: `pods/<name>.json` (node, end, GPU-seconds from the container's
- * start and finish times) and, for a failed one, `pods/<name>.log` (reason and log tail).
+ * start and finish times) and `pods/<name>.log` (how it ended and the log tail); a run's result
+ * carries the device-seconds of all its pods (`deviceSeconds`, for the search's budget).
  */
 import { ApiException, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { openStore } from '../storage';
@@ -24,6 +25,9 @@ import { CONTAINER, LABEL, podName, runIdentity, SPEC_KEY, trainerPod, type RunI
 import type { PodTemplate } from '../contracts/pod-template';
 import { watchPod, WatchError } from './pod-watch';
 import { readResult } from './process';
+import { podUsage, runDeviceSeconds, type PodUsage } from './pod-usage';
+
+export type { PodUsage };
 
 export interface KubernetesExecutorOptions {
   kubeConfig: KubeConfig;
@@ -45,18 +49,9 @@ export interface KubernetesExecutorOptions {
   keepPods?: boolean;
   /** Lines worth showing: pod created, adopted, ended. */
   log?: (line: string) => void;
-  /** Called with what each pod that started cost (the search's GPU-hour budget). */
+  /** Called with what each pod that started cost (the budget itself takes the result's deviceSeconds). */
   onUsage?: (runId: string, usage: PodUsage) => void;
   now?: () => number;
-}
-
-/** What a pod cost: GPU-seconds from container start to end, as the pod's status records them. */
-export interface PodUsage {
-  pod: string;
-  node: string | null;
-  gpus: number;
-  seconds: number;
-  gpuSeconds: number;
 }
 
 /** Temporal cancels an activity with these reasons when it is not the user's cancel. */
@@ -204,7 +199,7 @@ export class KubernetesExecutor implements TrainExecutor {
     created: V1Pod,
     signal: AbortSignal,
     onProgress: RunOptions['onProgress'],
-  ): Promise<{ pod: V1Pod; verdict: PodVerdict & { state: 'finished' | 'failed' } }> {
+  ): Promise<PodEnd> {
     const name = created.metadata!.name!;
     const now = this.o.now ?? Date.now;
     const firstSeen = new Map<string, number>();
@@ -218,6 +213,8 @@ export class KubernetesExecutor implements TrainExecutor {
       });
     let pod = created;
     let lastProgress = '';
+    // The log as last read: a lost node's pod has no log to read any more.
+    let seenLog = '';
     const events = watchPod(this.o.kubeConfig, {
       namespace: this.o.namespace,
       name,
@@ -231,7 +228,8 @@ export class KubernetesExecutor implements TrainExecutor {
         if (e.type === 'gone') {
           const last = e.last ?? pod;
           const verdict = classify(last);
-          if (verdict.state === 'finished' || verdict.state === 'failed') return { pod: last, verdict };
+          if (verdict.state === 'finished' || verdict.state === 'failed')
+            return { pod: last, verdict, seenLog };
           const disruption = last.status?.conditions?.find((c) => c.type === 'DisruptionTarget');
           return {
             pod: last,
@@ -244,6 +242,7 @@ export class KubernetesExecutor implements TrainExecutor {
                   ? ` (${disruption.reason}: ${disruption.message ?? ''})`
                   : ' (node lost or removed by hand?)'),
             },
+            seenLog,
           };
         }
         if (e.type === 'pod') pod = e.pod;
@@ -252,14 +251,15 @@ export class KubernetesExecutor implements TrainExecutor {
         // finish between two polls.
         const ended = verdict.state === 'finished';
         if (onProgress && ((verdict.state === 'running' && e.type === 'tick') || ended)) {
-          const line = await this.lastProgressLine(name);
+          seenLog = (await this.logTail(name, 50, true)) || seenLog;
+          const line = lastProgressLine(seenLog);
           if (line && line !== lastProgress) {
             lastProgress = line;
             const p = parseProgressLine(line);
             if (p) onProgress(p);
           }
         }
-        if (verdict.state === 'finished' || verdict.state === 'failed') return { pod, verdict };
+        if (verdict.state === 'finished' || verdict.state === 'failed') return { pod, verdict, seenLog };
       }
     } catch (e) {
       if (e instanceof WatchError && (e.status === 403 || e.status === 401)) {
@@ -276,23 +276,28 @@ export class KubernetesExecutor implements TrainExecutor {
     throw new ExecutorError('cancelled', `run ${spec.runId}: stopped following pod ${name}`);
   }
 
+  /**
+   * The pod's end into the run folder (its record and log tail), then the TrainResult with the
+   * device-seconds of every pod of the run, or the failure with the log tail.
+   */
   private async finish(
     spec: TrainSpec,
-    { pod, verdict }: { pod: V1Pod; verdict: PodVerdict & { state: 'finished' | 'failed' } },
+    { pod, verdict, seenLog }: PodEnd,
     store: ArtifactStore,
   ): Promise<TrainResult> {
     const name = pod.metadata!.name!;
     const usage = this.recordUsage(spec.runId, pod);
     const record = { pod: name, node: pod.spec?.nodeName ?? null, image: this.o.image, usage, end: verdict };
     await store.put(podRecord(name), JSON.stringify(record)).catch(() => undefined);
+    const what = verdict.state === 'finished' ? `exited with code ${verdict.exitCode}` : verdict.reason;
+    const tail = (await this.logTail(name, 20)) || withoutProgress(seenLog, 20);
+    await store.put(`${PODS_DIR}/${name}.log`, `${what}\n${tail}\n`).catch(() => undefined);
     if (verdict.state === 'finished') {
       const result = await readResult(spec);
       this.o.log?.(`${spec.runId}: pod ${name} ${result.status}`);
       if (!this.o.keepPods) await this.deletePod(name, 0).catch(() => undefined);
-      return result;
+      return { ...result, deviceSeconds: await runDeviceSeconds(store, PODS_DIR) };
     }
-    const tail = await this.logTail(name, 20);
-    await store.put(`${PODS_DIR}/${name}.log`, `${verdict.reason}\n${tail}\n`).catch(() => undefined);
     if (!this.o.keepPods) await this.deletePod(name, 0).catch(() => undefined);
     const message =
       `run ${spec.runId}: pod ${name} ${verdict.reason}` +
@@ -300,35 +305,18 @@ export class KubernetesExecutor implements TrainExecutor {
     this.o.log?.(
       `${spec.runId}: pod ${name} failed (${verdict.retryable ? 'retryable' : 'permanent'}): ${verdict.reason}`,
     );
-    throw new ExecutorError(verdict.retryable ? 'infrastructure' : 'bad_input', message);
+    throw new ExecutorError(verdict.retryable ? 'infrastructure' : 'bad_input', message, {
+      outOfMemory: verdict.outOfMemory,
+      deviceSeconds: await runDeviceSeconds(store, PODS_DIR).catch(() => undefined),
+    });
   }
 
   private recordUsage(runId: string, pod: V1Pod): PodUsage | null {
-    const term = pod.status?.containerStatuses?.[0]?.state?.terminated;
-    const start = term?.startedAt ?? pod.status?.startTime;
-    if (!start) return null; // never started: it used no GPU
-    const end = term?.finishedAt ? new Date(term.finishedAt).getTime() : (this.o.now ?? Date.now)();
-    const seconds = Math.max(0, (end - new Date(start).getTime()) / 1000);
-    const usage: PodUsage = {
-      pod: pod.metadata!.name!,
-      node: pod.spec?.nodeName ?? null,
-      gpus: this.o.gpus,
-      seconds,
-      gpuSeconds: seconds * this.o.gpus,
-    };
+    const usage = podUsage(pod, this.o.gpus, (this.o.now ?? Date.now)());
+    if (!usage) return null;
     this.usage.push(usage);
     this.o.onUsage?.(runId, usage);
     return usage;
-  }
-
-  private async lastProgressLine(name: string): Promise<string | null> {
-    const tail = await this.logTail(name, 50, true);
-    return (
-      tail
-        ?.split('\n')
-        .reverse()
-        .find((l) => parseProgressLine(l) !== null) ?? null
-    );
   }
 
   /** The last `lines` of the trainer's log; '' when the log cannot be read (pod gone). */
@@ -343,7 +331,7 @@ export class KubernetesExecutor implements TrainExecutor {
       const all = String(text)
         .split('\n')
         .filter((l) => l !== '');
-      return (withProgress ? all : all.filter((l) => parseProgressLine(l) === null)).slice(-lines).join('\n');
+      return withProgress ? all.slice(-lines).join('\n') : withoutProgress(all.join('\n'), lines);
     } catch (e) {
       if (e instanceof ApiException && e.code === 403) {
         throw new ExecutorError(
@@ -404,6 +392,26 @@ export class KubernetesExecutor implements TrainExecutor {
       throw new ExecutorError('infrastructure', `Kubernetes API (${what}): ${msg}`, { cause: e });
     }
   }
+}
+
+type PodEnd = { pod: V1Pod; verdict: PodVerdict & { state: 'finished' | 'failed' }; seenLog: string };
+
+function lastProgressLine(log: string): string | null {
+  return (
+    log
+      .split('\n')
+      .reverse()
+      .find((l) => parseProgressLine(l) !== null) ?? null
+  );
+}
+
+/** The last `lines` lines of a log that are not progress lines. */
+function withoutProgress(log: string, lines: number): string {
+  return log
+    .split('\n')
+    .filter((l) => l !== '' && parseProgressLine(l) === null)
+    .slice(-lines)
+    .join('\n');
 }
 
 /** `pods/<name>.json` in the run folder: each pod of the run, its node, end and cost. */

@@ -30,7 +30,7 @@ export type PodVerdict =
   | { state: 'running' }
   /** result.json holds the outcome: completed, or diverged (exit 3, the workflow's retry). */
   | { state: 'finished'; exitCode: number }
-  | { state: 'failed'; retryable: boolean; reason: string };
+  | { state: 'failed'; retryable: boolean; reason: string; outOfMemory?: true };
 
 const PERMANENT_EXIT = new Set([1, 126, 127, 128, 139]);
 const PULL_ERRORS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
@@ -49,7 +49,14 @@ export function classifyPod(pod: V1Pod, o: ClassifyOptions): PodVerdict {
         `ran past the template's activeDeadlineSeconds (${pod.spec?.activeDeadlineSeconds} s)`,
       );
     }
-    if (term?.reason === 'OOMKilled') return retryable('OOMKilled: the trainer ran out of memory');
+    if (term?.reason === 'OOMKilled') {
+      return {
+        state: 'failed',
+        retryable: true,
+        reason: 'OOMKilled: the trainer ran out of memory',
+        outOfMemory: true,
+      };
+    }
     if (term) return exitVerdict(term.exitCode, term.reason);
     return retryable(`pod failed: ${status.reason ?? 'no reason given'} ${status.message ?? ''}`.trim());
   }

@@ -155,6 +155,19 @@ export const SearchConfig = z.strictObject({
         .default([{ lrScale: 0.1 }, { clipNorm: 1.0 }, { batchScale: 0.5 }]),
     })
     .prefault({}),
+  /**
+   * A run killed for memory (a pod's OOMKilled) is trained again as a new run with a smaller
+   * batch, one entry per retry (cumulative); past the last, an OOM fails the candidate. With
+   * no entries, Temporal retries it unchanged like any infrastructure failure.
+   */
+  oom: z
+    .strictObject({
+      retries: z
+        .array(z.strictObject({ batchScale: z.number().gt(0).lt(1) }))
+        .max(10)
+        .default([{ batchScale: 0.5 }]),
+    })
+    .prefault({}),
   budget: z
     .strictObject({
       candidates: z.number().int().positive().nullable().default(40),

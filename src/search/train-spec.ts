@@ -11,6 +11,8 @@ import type { RetryAdjustment } from '../contracts/activities';
 /** The parts of a search config that training one candidate needs. */
 export type CandidateSettings = Pick<SearchConfig, 'train' | 'distill' | 'divergence'> & {
   dataset: DatasetSpec;
+  /** Absent in candidates started before OOM retries lowered the batch. */
+  oom?: SearchConfig['oom'];
 };
 
 /**
@@ -18,9 +20,9 @@ export type CandidateSettings = Pick<SearchConfig, 'train' | 'distill' | 'diverg
  * every candidate trains on the same rows and is ranked on the same validation images.
  */
 export function candidateSettings(config: SearchConfig): CandidateSettings {
-  const { train, distill, divergence } = config;
+  const { train, distill, divergence, oom } = config;
   const dataset = { ...config.dataset, splitSeed: config.dataset.splitSeed ?? config.seed };
-  return { train, distill, divergence, dataset };
+  return { train, distill, divergence, dataset, oom };
 }
 
 /** `file:///runs/experiments/e1` + `candidates`, `c1` → `file:///runs/experiments/e1/candidates/c1`. */
@@ -73,4 +75,26 @@ export function attemptSpec(args: {
   };
   const adjustment = cumulativeAdjustment(divergence.retries, args.attempt - 1);
   return { spec: adjustSpec(base, adjustment), adjustment };
+}
+
+/**
+ * The `retry`-th out-of-memory retry of an attempt: a new run beside it (`<runId>-oom<k>`; a
+ * checkpoint cannot resume with another batch size) whose batch is scaled by the first
+ * `retry` entries of `oom.retries`, on top of the attempt's own adjustment.
+ */
+export function oomRetrySpec(
+  attempt: AttemptSpec,
+  scales: readonly { batchScale: number }[],
+  retry: number,
+): AttemptSpec {
+  const batchScale = scales.slice(0, retry).reduce((a, s) => a * s.batchScale, 1);
+  const runId = `${attempt.spec.runId}-oom${retry}`;
+  const adjustment = { ...attempt.adjustment, batchScale: (attempt.adjustment.batchScale ?? 1) * batchScale };
+  const spec = adjustSpec(
+    { ...attempt.spec, runId, output: attempt.spec.output.replace(/[^/]+$/, runId) },
+    {
+      batchScale,
+    },
+  );
+  return { spec, adjustment };
 }

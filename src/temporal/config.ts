@@ -4,7 +4,7 @@
  * Workflow code imports this module, so it holds constants and pure functions only (no
  * `process`, no I/O): it is bundled into the workflow sandbox.
  */
-import { BAD_INPUT } from '../contracts/errors';
+import { BAD_INPUT, TRAIN_OUT_OF_MEMORY } from '../contracts/errors';
 import { DEFAULT_NAMESPACE } from '../contracts/search';
 import {
   defineSearchAttributeKey,
@@ -113,6 +113,14 @@ export const ACTIVITY_OPTIONS = {
     // SDK's effective default, TRY_CANCEL, would leave them running unobserved).
     cancellationType: 'WAIT_CANCELLATION_COMPLETED',
     retry: retry(20),
+  },
+  // The same, for a candidate that retries an OOM-killed run itself with a smaller batch.
+  trainOomToWorkflow: {
+    taskQueue: TASK_QUEUES.training,
+    startToCloseTimeout: '7d',
+    heartbeatTimeout: '1m',
+    cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+    retry: { ...retry(20), nonRetryableErrorTypes: [...NON_RETRYABLE_ERRORS, TRAIN_OUT_OF_MEMORY] },
   },
   // Scoring runs in a child process on the training queue: it is compute, and takes a slot.
   evaluate: {

@@ -99,6 +99,14 @@ describe('train activity', () => {
     const down = new ScriptedExecutor(() => Promise.reject(new ExecutorError('infrastructure', 'exited 4')));
     const e2 = await failure(quietActivityEnv().run(activities(down).train, input(spec('b2'))));
     assert.deepEqual([e2.type, e2.nonRetryable], ['TrainInfrastructure', false]);
+    const oom = new ScriptedExecutor(() =>
+      Promise.reject(
+        new ExecutorError('infrastructure', 'OOMKilled', { outOfMemory: true, deviceSeconds: 12 }),
+      ),
+    );
+    const e3 = await failure(quietActivityEnv().run(activities(oom).train, input(spec('b3'))));
+    assert.deepEqual([e3.type, e3.nonRetryable], ['TrainOutOfMemory', false]);
+    assert.deepEqual(e3.details, [{ deviceSeconds: 12 }], 'what the failed run used, for the budget');
   });
 
   test('heartbeats on a timer while no progress arrives, and carry progress when it does', async (t) => {

@@ -59,12 +59,13 @@ describe('pod ends', () => {
     assert.deepEqual(classifyPod(pod(terminated(3)), opts()), { state: 'finished', exitCode: 3 });
   });
 
-  test('OOMKilled is retryable whatever the exit code', () => {
+  test('OOMKilled is retryable whatever the exit code, and says it was memory', () => {
     const v = classifyPod(pod(terminated(137, 'OOMKilled')), opts());
     assert.deepEqual(v, {
       state: 'failed',
       retryable: true,
       reason: 'OOMKilled: the trainer ran out of memory',
+      outOfMemory: true,
     });
   });
 

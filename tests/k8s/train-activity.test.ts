@@ -113,10 +113,10 @@ describe('the train activity on pods', () => {
     assert.ok(record.usage.gpuSeconds > 0);
   });
 
-  test('an OOMKilled pod is a retryable TrainInfrastructure failure; a bad image a non-retryable one', async () => {
+  test('an OOMKilled pod is a retryable TrainOutOfMemory failure; a bad image a non-retryable one', async () => {
     agent.inject((p) => p.metadata?.labels?.[LABEL.candidate] === 'c2', { kind: 'oom', afterMs: 200 });
     const oom = await failure(quietActivityEnv().run(train, input('c2')));
-    assert.deepEqual([oom.type, oom.nonRetryable], ['TrainInfrastructure', false]);
+    assert.deepEqual([oom.type, oom.nonRetryable], ['TrainOutOfMemory', false]);
     assert.match(oom.message, /OOMKilled/);
 
     const pull = activitiesOver(

@@ -5,8 +5,8 @@
  * commit the folder beside the old ones. A file that exists is never overwritten: searches
  * started by older code may still be running, so their histories must keep replaying.
  *
- * The scenarios `ga`, `stop` and `grow` run the scripted activities (signals, an update,
- * continueAsNew, a divergence retry, deterministically); `real` runs a small search with the
+ * The scenarios `ga`, `stop`, `grow` and `oom` run the scripted activities (signals, an update,
+ * continueAsNew, a divergence retry, an OOM retry with a smaller batch, deterministically); `real` runs a small search with the
  * production activities (process executor, tfjs training, file:// storage), so the recorded
  * payloads are what real activities return. Each saves every run of its workflow (and, for a
  * search, a candidate child) as `<name>.json`, in the JSON form of `temporal workflow show
@@ -60,7 +60,8 @@ async function save(env: TemporalTestEnv, workflowId: string, name: string): Pro
 
 async function main(): Promise<void> {
   const [version, ...only] = process.argv.slice(2);
-  if (!version || !/^v\d+$/.test(version)) throw new Error('usage: record.ts v<N> [ga|stop|grow|real ...]');
+  if (!version || !/^v\d+$/.test(version))
+    throw new Error('usage: record.ts v<N> [ga|stop|grow|oom|real ...]');
   outDir = join(__dirname, version);
   await mkdir(outDir, { recursive: true });
   const wanted = (scenario: string) => only.length === 0 || only.includes(scenario);
@@ -136,6 +137,32 @@ async function main(): Promise<void> {
         ).result();
       });
       files.push(...(await save(env, 'replay-grow', 'grow')));
+    }
+
+    // A GA whose executor measures device-seconds (as the pod executor does) and whose run is
+    // killed for memory once: the candidate trains it again with half the batch.
+    if (wanted('oom')) {
+      const ga = await parseSearchConfig(
+        {
+          name: 'replay',
+          dataset: {},
+          strategy: { kind: 'ga', population: 2, generations: 1 },
+          executor: { kind: 'kubernetes', image: 'netgrow:replay' },
+        },
+        'record',
+      );
+      const activities = scriptedActivities({ deviceSeconds: 20, outOfMemory: { 'g1-c0-a1': 1 } });
+      await env.withWorkers(activities, async () => {
+        await (
+          await startSearch(env.client, {
+            experimentId: 'replay-oom',
+            experimentUri: uri('replay-oom'),
+            config: ga,
+          })
+        ).result();
+      });
+      files.push(...(await save(env, 'replay-oom', 'search-oom')));
+      files.push(...(await save(env, 'replay-oom.g1-c0', 'candidate-oom')));
     }
 
     // Real activities: a tiny GA on synthetic images, trained in `netgrow train` processes.

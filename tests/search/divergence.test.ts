@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SearchConfig } from '../../src/search/config';
 import { adjustSpec, cumulativeAdjustment } from '../../src/search/divergence';
-import { attemptSpec, candidateSettings, runIdOf } from '../../src/search/train-spec';
+import { attemptSpec, candidateSettings, oomRetrySpec, runIdOf } from '../../src/search/train-spec';
 import { TrainSpec } from '../../src/contracts/train';
 
 const schedule = [{ lrScale: 0.1 }, { clipNorm: 1.0 }, { batchScale: 0.5 }];
@@ -68,5 +68,33 @@ describe('divergence retries', () => {
     assert.equal(TrainSpec.parse(third.spec).clipNorm, 1);
     const noTeacher = attemptSpec({ ...args, teacher: null, attempt: 1 });
     assert.equal(TrainSpec.parse(noTeacher.spec).distill.enabled, false);
+  });
+
+  test('an OOM retry is a new run beside its attempt, its batch scaled by the retries so far', () => {
+    const config = SearchConfig.parse({
+      name: 'x',
+      train: { batchSize: 64 },
+      divergence: { retries: [{ batchScale: 0.5, lrScale: 0.1 }] },
+      oom: { retries: [{ batchScale: 0.5 }, { batchScale: 0.25 }] },
+    });
+    assert.deepEqual(SearchConfig.parse({ name: 'y' }).oom.retries, [{ batchScale: 0.5 }], 'the default');
+    const second = attemptSpec({
+      experimentUri: 'file:///r/experiments/x',
+      candidateId: 'g0-c1',
+      checkpoint: 'file:///r/experiments/x/candidates/g0-c1',
+      seed: 1,
+      settings: candidateSettings(config),
+      teacher: null,
+      attempt: 2,
+    });
+    assert.equal(second.spec.batchSize, 32);
+    const retry = oomRetrySpec(second, config.oom.retries, 2);
+    const spec = TrainSpec.parse(retry.spec);
+    assert.equal(spec.runId, 'g0-c1-a2-oom2');
+    assert.equal(spec.output, 'file:///r/experiments/x/candidates/g0-c1/runs/g0-c1-a2-oom2');
+    assert.equal(spec.batchSize, 4, '32 × 0.5 × 0.25');
+    assert.ok(Math.abs(spec.optimizer.lr - second.spec.optimizer.lr) < 1e-12, 'only the batch changes');
+    assert.deepEqual(retry.adjustment, { batchScale: 0.0625, lrScale: 0.1 });
+    assert.equal(second.spec.runId, 'g0-c1-a2', 'the attempt is not changed');
   });
 });

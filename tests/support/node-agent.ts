@@ -13,11 +13,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, Watch, type V1ContainerStatus, type V1Pod } from '@kubernetes/client-node';
 
+/**
+ * `afterMs` counts from the container's start, or with `afterLine` from the first log line
+ * it matches (a trainer that has not printed yet has nothing to show in its log tail).
+ */
 export type PodFault =
   /** After `afterMs` of running, the process is killed and the pod fails with 137 OOMKilled. */
-  | { kind: 'oom'; afterMs: number }
+  | { kind: 'oom'; afterMs: number; afterLine?: RegExp }
   /** After `afterMs`, the kubelet evicts the pod (node pressure): Failed, reason Evicted. */
-  | { kind: 'evict'; afterMs: number };
+  | { kind: 'evict'; afterMs: number; afterLine?: RegExp };
 
 export interface NodeAgentOptions {
   name: string;
@@ -245,6 +249,15 @@ export class NodeAgent {
     const argv = [...(container.command ?? entry), ...(container.args ?? [])];
     const log: string[] = [];
     this.logs.set(`${namespace}/${name}`, log);
+    const fault = this.takeFault(pod);
+    let armed = false;
+    const arm = () => {
+      if (armed || !fault) return;
+      armed = true;
+      setTimeout(() => {
+        if (child.exitCode === null && child.signalCode === null) this.terminate(running, pod, fault.kind);
+      }, fault.afterMs);
+    };
     const child = spawn(argv[0], argv.slice(1), {
       cwd: this.opts.cwd ?? running.scratch,
       env: { PATH: process.env.PATH ?? '', HOME: running.scratch, ...env },
@@ -254,13 +267,14 @@ export class NodeAgent {
     });
     running.child = child;
     this.launched.push(name);
-    const capture = (chunk: Buffer) =>
-      log.push(
-        ...chunk
-          .toString()
-          .split('\n')
-          .filter((l) => l !== ''),
-      );
+    const capture = (chunk: Buffer) => {
+      const lines = chunk
+        .toString()
+        .split('\n')
+        .filter((l) => l !== '');
+      log.push(...lines);
+      if (fault?.afterLine && lines.some((l) => fault.afterLine!.test(l))) arm();
+    };
     child.stdout.on('data', capture);
     child.stderr.on('data', capture);
     const exited = new Promise<{ code: number }>((res) => {
@@ -280,12 +294,7 @@ export class NodeAgent {
       s.conditions = [{ type: 'Ready', status: 'True', lastTransitionTime: startedAt }];
       s.containerStatuses = [containerStatus(container.name, container.image!, { running: { startedAt } })];
     }).catch(() => undefined);
-    const fault = this.takeFault(pod);
-    if (fault) {
-      setTimeout(() => {
-        if (child.exitCode === null && child.signalCode === null) this.terminate(running, pod, fault.kind);
-      }, fault.afterMs);
-    }
+    if (fault && !fault.afterLine) arm();
     const { code } = await exited;
     if (this.lost) return;
     const finishedAt = new Date();

@@ -14,6 +14,7 @@ import type {
   TestFinalistsInput,
   TrainActivityInput,
 } from '../../src/contracts/activities';
+import { TRAIN_OUT_OF_MEMORY } from '../../src/contracts/errors';
 import { hashString, Rng } from '../../src/graph/rng';
 import { candidateUri } from '../../src/search/train-spec';
 import type { TrainResult } from '../../src/contracts/train';
@@ -25,6 +26,10 @@ export interface ScriptOptions {
   refuseMutation?: string[];
   /** Milliseconds each training run takes (spent heartbeating). */
   trainMs?: number;
+  /** Device-seconds each run's result says the executor measured (as the pod executor does). */
+  deviceSeconds?: number;
+  /** Runs killed for memory this many times (TrainOutOfMemory, as the pod executor fails) first. */
+  outOfMemory?: Record<string, number>;
 }
 
 export interface ScriptedActivities extends Activities {
@@ -67,6 +72,7 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
     cancelled: [],
   };
   const lineage: ScriptedActivities['lineage'] = [];
+  const oomLeft = new Map(Object.entries(opts.outOfMemory ?? {}));
   return {
     calls,
     lineage,
@@ -100,6 +106,15 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
     async train(input) {
       calls.train.push(input);
       const { spec, candidateId } = input;
+      const kills = oomLeft.get(spec.runId) ?? 0;
+      if (kills > 0) {
+        oomLeft.set(spec.runId, kills - 1);
+        throw ApplicationFailure.retryable(
+          `run ${spec.runId}: pod ng-${spec.runId}-1 OOMKilled: the trainer ran out of memory`,
+          TRAIN_OUT_OF_MEMORY,
+          ...(opts.deviceSeconds !== undefined ? [{ deviceSeconds: opts.deviceSeconds }] : []),
+        );
+      }
       const lr = spec.optimizer?.lr ?? 0.05;
       const epochs = spec.epochs ?? 2;
       const limit = opts.divergeAboveLr?.[candidateId];
@@ -137,6 +152,7 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
         wallSeconds: 60,
         checkpoint: diverges ? null : `${spec.output}/final`,
         resumedFromEpoch: null,
+        ...(opts.deviceSeconds !== undefined ? { deviceSeconds: opts.deviceSeconds } : {}),
         diverged: diverges
           ? { epoch: 1, step: 7, reason: 'loss is NaN', lossTail: [2.3, 9.1, null], lastGoodCheckpoint: null }
           : null,

@@ -117,6 +117,59 @@ describe('candidateWorkflow on a real Temporal server', () => {
     assert.equal(result.entry.checkpoint, null);
   });
 
+  test('an OOM-killed run trains again as a new run with half the batch; past oom.retries the candidate fails', async () => {
+    const { result, trains } = await run('cand-oom', input('g1-c5'), {
+      outOfMemory: { 'g1-c5-a1': 1 },
+      deviceSeconds: 7,
+    });
+    assert.equal(result.entry.status, 'completed');
+    assert.equal(result.deviceSeconds, 14, 'the killed run used its device too');
+    assert.deepEqual(
+      trains.map((t) => [t.spec.runId, t.spec.batchSize, t.oomRetry, t.adjustment]),
+      [
+        ['g1-c5-a1', 64, undefined, {}],
+        ['g1-c5-a1-oom1', 32, 1, { batchScale: 0.5 }],
+      ],
+    );
+    const training = result.events.filter((e) => e.type === 'training');
+    assert.deepEqual(
+      training.map((e) => e.type === 'training' && [e.runId, e.adjustment]),
+      [['g1-c5-a1-oom1', { batchScale: 0.5 }]],
+    );
+
+    const twice = await run('cand-oom-twice', input('g1-c6'), {
+      outOfMemory: { 'g1-c6-a1': 1, 'g1-c6-a1-oom1': 1 },
+      deviceSeconds: 7,
+    });
+    assert.equal(twice.result.entry.status, 'failed');
+    assert.equal(twice.result.deviceSeconds, 14);
+    assert.match(twice.result.error ?? '', /^train: run g1-c6-a1-oom1: pod \S+ OOMKilled/);
+    assert.deepEqual(
+      twice.activities.calls.train.map((t) => t.spec.runId),
+      ['g1-c6-a1', 'g1-c6-a1-oom1'],
+      'neither retried by Temporal',
+    );
+  });
+
+  test('with oom.retries empty, Temporal retries an OOM-killed run unchanged', async () => {
+    const { result, activities, trains } = await run(
+      'cand-oom-plain',
+      input('g1-c7', { oom: { retries: [] } }),
+      {
+        outOfMemory: { 'g1-c7-a1': 1 },
+      },
+    );
+    assert.equal(result.entry.status, 'completed');
+    assert.equal(trains.length, 1, 'one activity call');
+    assert.deepEqual(
+      activities.calls.train.map((t) => [t.spec.runId, t.spec.batchSize]),
+      [
+        ['g1-c7-a1', 64],
+        ['g1-c7-a1', 64],
+      ],
+    );
+  });
+
   test('a refused mutation is a failed candidate with the reason, not a failed workflow', async () => {
     const { result, activities } = await run('cand-refused', input('g1-c3'), { refuseMutation: ['g1-c3'] });
     assert.equal(result.entry.status, 'failed');

@@ -212,6 +212,24 @@ describe('searchWorkflow on a real Temporal server', () => {
     assert.ok(result.candidates >= 3 && result.candidates <= 4, `${result.candidates} candidates`);
   });
 
+  test('budget: GPU-hours are the device-seconds the executor measured, when results carry them', async () => {
+    // Declared, a run would cost 60 s × 4 GPUs and 0.05 h (180 s) would end the search after
+    // one; measured, each costs 20 s and the whole search (7 runs, 140 s) fits.
+    const activities = scriptedActivities({ deviceSeconds: 20 });
+    const input = searchInput('search-measured', {
+      budget: { candidates: null, gpuHours: 0.05 },
+      executor: { kind: 'kubernetes', gpus: 4, image: 'netgrow:test' },
+    });
+    const { result, status } = await env.withWorkers(activities, async () => {
+      const handle = await startSearch(env.client, input);
+      const result = await handle.result();
+      return { result, status: await handle.query(statusQuery) };
+    });
+    assert.equal(result.reason, 'generations');
+    assert.equal(result.candidates, 7);
+    assert.ok(Math.abs(status.deviceHours * 3600 - 7 * 20) < 1e-9, `${status.deviceHours} h`);
+  });
+
   test('budget: wall time ends the search', async () => {
     const activities = scriptedActivities({ trainMs: 300 });
     const input = searchInput('search-wall', {
