@@ -9,6 +9,7 @@ import { ActivityFailure, ApplicationFailure, isCancellation, patched } from '@t
 import type { MutateOutput, MutateParent } from '../src/contracts/activities';
 import type { LineageEventInput } from '../src/contracts/lineage';
 import type { ChildPlan } from '../src/search/generation';
+import { penalizedScore } from '../src/search/ranking';
 import { attemptSpec, type CandidateSettings } from '../src/search/train-spec';
 import type { TrainResult } from '../src/contracts/train';
 import { evaluate, mutate, train } from './proxies';
@@ -79,6 +80,7 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
     });
     outcome.entry.ops = mutation.ops.map((o) => o.command);
     outcome.entry.params = mutation.paramsAfter;
+    if (mutation.flopsAfter !== undefined) outcome.entry.flops = mutation.flopsAfter;
     events.push(...mutationEvents(input, mutation));
 
     const teacher = parent.kind === 'candidate' ? parent.checkpoint : null;
@@ -126,7 +128,15 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
         valAcc: validationOf(result)?.acc ?? null,
         params: result.params ?? mutation.paramsAfter,
         checkpoint: result.checkpoint,
+        epochs: result.epochsRun,
       };
+      const score = penalizedScore(outcome.entry, settings.ranking?.penalty);
+      if (score !== null) {
+        outcome.entry.score = score;
+        // The completed run's event carries the score, so the report can show what ranked it.
+        const last = events.at(-1);
+        if (last?.type === 'training') last.metrics = { ...last.metrics, score };
+      }
       return outcome;
     }
     // Histories from before the patch: a separate evaluate activity scored val and test.

@@ -35,7 +35,8 @@ import { SEARCH_ATTRIBUTES } from '../src/temporal/config';
 import { labelExperiment } from './labels';
 import { launchCandidate } from './launch';
 import { LineageWriter } from './lineage-writer';
-import { testFinalistsOnce, FINALISTS_TESTED } from './finalists';
+import { testFinalistsWith, FINALISTS_TESTED } from './finalists';
+import { retrainFromScratch, SCRATCH_CONTROL, scratchControl, scratchEvent } from './scratch';
 import { report } from './proxies';
 import type {
   Budget,
@@ -159,10 +160,47 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
 
   const best = bestViable(state.leaderboard);
   setCurrentDetails(`finished: ${reason}`);
-  const finalists = patched(FINALISTS_TESTED)
-    ? await testFinalistsOnce(experimentUri, config, state.leaderboard, lineage)
+  // The control: the winner's architecture from random init (not after a stop: the user asked to end).
+  const scratchRun =
+    config.scratch?.enabled && best && reason !== 'stopped' && patched(SCRATCH_CONTROL)
+      ? await retrainFromScratch({
+          experimentId,
+          experimentUri,
+          config,
+          generation: state.generation,
+          winner: best,
+        })
+      : null;
+  if (scratchRun) lineage.write(scratchRun.result.events);
+  const scratchEntry = scratchRun?.result.entry;
+  const tested = patched(FINALISTS_TESTED)
+    ? await testFinalistsWith(
+        experimentUri,
+        config,
+        state.leaderboard,
+        lineage,
+        scratchEntry?.checkpoint
+          ? [{ candidateId: scratchEntry.candidateId, checkpoint: scratchEntry.checkpoint }]
+          : [],
+      )
     : undefined;
-  const { uri } = await report({ experimentUri, experimentId, reason, best: best?.candidateId ?? null });
+  const finalists = tested?.finalists;
+  const scratch = scratchRun
+    ? scratchControl(scratchRun, {
+        scratch: tested?.extra[0]?.testAcc ?? null,
+        grown: finalists?.find((f) => f.candidateId === scratchRun.winner.candidateId)?.testAcc ?? null,
+      })
+    : undefined;
+  if (scratch) {
+    lineage.write([scratchEvent(scratch)]);
+    await lineage.flush();
+  }
+  const { uri, operations } = await report({
+    experimentUri,
+    experimentId,
+    reason,
+    best: best?.candidateId ?? null,
+  });
   await condition(allHandlersFinished);
   return {
     experimentId,
@@ -172,6 +210,8 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
     best,
     leaderboard: ranked(state.leaderboard).slice(0, 10),
     ...(finalists ? { finalists } : {}),
+    ...(scratch ? { scratch } : {}),
+    ...(operations ? { operations } : {}),
     reportUri: uri,
   };
 

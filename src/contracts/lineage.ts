@@ -1,8 +1,8 @@
 /**
  * The events of lineage.jsonl (mutation, training run, selection, generation): the story of an
  * experiment, written by the search workflow through an activity and by trainers, read by the
- * report and by a resumed search; and the finalists' test scores. src/log/lineage.ts reads and
- * appends them.
+ * report and by a resumed search; and the finalists' test scores and the scratch control.
+ * src/log/lineage.ts reads and appends them.
  */
 import { z } from 'zod';
 
@@ -80,12 +80,38 @@ export const TestEvent = z.strictObject({
   loss: z.number().nullable(),
 });
 
+/**
+ * The search's control: the winner's architecture retrained from random initialisation for the
+ * epochs its lineage accumulated, beside the grown winner it is compared with.
+ */
+export const ScratchEvent = z.strictObject({
+  type: z.literal('scratch'),
+  at: At,
+  /** The scratch candidate (trained under `candidates/<candidate>/`). */
+  candidate: Id,
+  /** The grown winner whose architecture it retrains. */
+  of: Id,
+  status: z.enum(['completed', 'diverged', 'failed']),
+  epochs: z.number().int().min(0),
+  valAcc: z.number().nullable(),
+  /** Null when the finalists were not tested (no test split, or scoring failed). */
+  testAcc: z.number().nullable(),
+  wallSeconds: z.number().min(0),
+  grown: z.strictObject({
+    valAcc: z.number().nullable(),
+    testAcc: z.number().nullable(),
+    epochs: z.number().int().min(0),
+    wallSeconds: z.number().min(0),
+  }),
+});
+
 export const LineageEvent = z.discriminatedUnion('type', [
   MutationEvent,
   TrainingEvent,
   SelectionEvent,
   GenerationEvent,
   TestEvent,
+  ScratchEvent,
 ]);
 export type LineageEvent = z.infer<typeof LineageEvent>;
 export type LineageEventInput = z.input<typeof LineageEvent>;
@@ -94,3 +120,4 @@ export type TrainingEvent = z.infer<typeof TrainingEvent>;
 export type SelectionEvent = z.infer<typeof SelectionEvent>;
 export type GenerationEvent = z.infer<typeof GenerationEvent>;
 export type TestEvent = z.infer<typeof TestEvent>;
+export type ScratchEvent = z.infer<typeof ScratchEvent>;

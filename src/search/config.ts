@@ -81,6 +81,9 @@ export function temporalAddressProblem(address: string): string | null {
   return null;
 }
 
+const Lambda = z.number().min(0).max(1);
+const Penalty = z.union([z.strictObject({ params: Lambda }), z.strictObject({ flops: Lambda })]);
+
 const Duration = z.string().refine((s) => parseDuration(s) !== null, `must be ${DURATION_HINT}`);
 
 const Executor = z.discriminatedUnion('kind', [
@@ -147,6 +150,24 @@ export const SearchConfig = z.strictObject({
       alpha: z.number().min(0).max(1).default(0.5),
     })
     .prefault({}),
+  ranking: z
+    .strictObject({
+      /**
+       * Ranks (and so selects) by valAcc − λ·log10(params) or valAcc − λ·log10(flops, forward
+       * per sample) instead of valAcc alone; null = valAcc alone.
+       */
+      penalty: Penalty.nullable().default(null),
+    })
+    .prefault({}),
+  scratch: z
+    .strictObject({
+      /**
+       * After the search, retrain the winner's architecture from random initialisation for
+       * the epochs its lineage accumulated: the control that says whether growing paid.
+       */
+      enabled: z.boolean().default(false),
+    })
+    .prefault({}),
   divergence: z
     .strictObject({
       retries: z
@@ -194,5 +215,6 @@ export type GaStrategy = z.infer<typeof GaStrategy>;
 export type RandomStrategy = z.infer<typeof RandomStrategy>;
 export type HillStrategy = z.infer<typeof HillStrategy>;
 export type PlanStrategy = z.infer<typeof PlanStrategy>;
+export type PenaltyConfig = z.infer<typeof Penalty>;
 export type ExecutorConfig = SearchConfig['executor'];
 export type KubernetesExecutorConfig = Extract<ExecutorConfig, { kind: 'kubernetes' }>;

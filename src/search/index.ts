@@ -9,6 +9,7 @@ export * from './divergence';
 export * from './ga';
 export * from './leaderboard';
 export * from './plan';
+export * from './ranking';
 export * from './state';
 export * from './strategy';
 export * from './train-spec';

@@ -11,6 +11,8 @@ import type { RetryAdjustment } from '../contracts/activities';
 /** The parts of a search config that training one candidate needs. */
 export type CandidateSettings = Pick<SearchConfig, 'train' | 'distill' | 'divergence'> & {
   dataset: DatasetSpec;
+  /** Absent in the inputs of candidates started before ranking penalties existed. */
+  ranking?: SearchConfig['ranking'];
 };
 
 /**
@@ -20,7 +22,14 @@ export type CandidateSettings = Pick<SearchConfig, 'train' | 'distill' | 'diverg
 export function candidateSettings(config: SearchConfig): CandidateSettings {
   const { train, distill, divergence } = config;
   const dataset = { ...config.dataset, splitSeed: config.dataset.splitSeed ?? config.seed };
-  return { train, distill, divergence, dataset };
+  // A config from a search started before `ranking` existed has none: nothing to add then.
+  return {
+    train,
+    distill,
+    divergence,
+    dataset,
+    ...(config.ranking?.penalty ? { ranking: config.ranking } : {}),
+  };
 }
 
 /** `file:///runs/experiments/e1` + `candidates`, `c1` → `file:///runs/experiments/e1/candidates/c1`. */

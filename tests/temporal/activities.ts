@@ -15,6 +15,8 @@ import type {
   TrainActivityInput,
 } from '../../src/contracts/activities';
 import { hashString, Rng } from '../../src/graph/rng';
+import { LineageEvent } from '../../src/contracts/lineage';
+import { operationStats } from '../../src/report/operations';
 import { candidateUri } from '../../src/search/train-spec';
 import type { TrainResult } from '../../src/contracts/train';
 
@@ -95,6 +97,8 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
         maxAbsDiff: ops.length > 0 ? 1e-6 : null,
         paramsBefore,
         paramsAfter: before,
+        // A stand-in FLOP count that grows with the parameters, for the FLOP penalty.
+        flopsAfter: before * 50,
       };
     },
     async train(input) {
@@ -163,7 +167,9 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
     },
     async report(input) {
       calls.report.push(input);
-      return { uri: `${input.experimentUri}/report/index.html` };
+      // The real per-operation count, over the lineage these activities were handed.
+      const operations = operationStats(lineage.map((e) => LineageEvent.parse(e)));
+      return { uri: `${input.experimentUri}/report/index.html`, operations };
     },
     async recordLineage(input) {
       lineage.push(...input.events);
