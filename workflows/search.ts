@@ -23,6 +23,7 @@ import { Rng } from '../src/graph/rng';
 import { budgetExhausted, budgetPatchProblems, candidatesLeft } from '../src/search/budget';
 import type { SearchConfig } from '../src/search/config';
 import { bestViable, ranked } from '../src/search/leaderboard';
+import { criterionOf } from '../src/search/ranking';
 import {
   generationCount,
   planGeneration,
@@ -123,7 +124,7 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
     else if (plan?.end) reason = plan.end;
     else if (plan) {
       children = plan.children;
-      lineage.write(generationStarted(state.generation, plan));
+      lineage.write(generationStarted(state.generation, plan, criterionOf(config.ranking?.penalty)));
     }
   }
   if (state.stopRequested) reason = 'stopped';
@@ -258,11 +259,13 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
   }
 }
 
-function generationStarted(generation: number, plan: GenerationPlan): LineageEventInput[] {
+function generationStarted(generation: number, plan: GenerationPlan, criterion: string): LineageEventInput[] {
   const at = new Date().toISOString();
   const candidates = plan.children.map((c) => c.childId);
   const started: LineageEventInput = { type: 'generation', at, generation, status: 'started', candidates };
-  return plan.selection ? [started, { type: 'selection', at, generation, ...plan.selection }] : [started];
+  return plan.selection
+    ? [started, { type: 'selection', at, generation, ...plan.selection, criterion }]
+    : [started];
 }
 
 function generationFinished(

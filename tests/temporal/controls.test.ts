@@ -121,6 +121,11 @@ describe('search controls', () => {
     );
     // The winner is the best by score, which need not be the most accurate.
     assert.equal(result.best?.candidateId, result.leaderboard[0].candidateId);
+    const selections = activities.lineage.filter((e) => e.type === 'selection');
+    assert.ok(selections.length > 0);
+    assert.ok(
+      selections.every((e) => e.type === 'selection' && e.criterion === `val_acc - ${lambda}*log10(params)`),
+    );
     const completed = activities.lineage.filter((e) => e.type === 'training' && e.status === 'completed');
     assert.ok(completed.every((e) => e.type === 'training' && typeof e.metrics?.score === 'number'));
   });
