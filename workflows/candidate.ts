@@ -9,7 +9,9 @@ import { ActivityFailure, ApplicationFailure, isCancellation, patched } from '@t
 import type { MutateOutput, MutateParent } from '../src/contracts/activities';
 import type { LineageEventInput } from '../src/contracts/lineage';
 import type { ChildPlan } from '../src/search/generation';
+import { rungEpoch } from '../src/search/early-stop';
 import { penalizedScore } from '../src/search/ranking';
+import { EARLY_STOP_RUNG, rungJudge } from './early-stop';
 import { attemptSpec, type CandidateSettings } from '../src/search/train-spec';
 import type { TrainResult } from '../src/contracts/train';
 import { evaluate, mutate, train } from './proxies';
@@ -51,6 +53,7 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
   const { experimentUri, generation, child, parent, settings } = input;
   const candidateId = child.childId;
   const events: LineageEventInput[] = [];
+  const judge = rungJudge();
   const outcome = {
     entry: {
       candidateId,
@@ -84,6 +87,9 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
     events.push(...mutationEvents(input, mutation));
 
     const teacher = parent.kind === 'candidate' ? parent.checkpoint : null;
+    const rung = rungEpoch(settings.earlyStop, settings.train.epochs);
+    // Still to pass the rung: a divergence before it retries with the rung again.
+    let atRung = rung !== null && patched(EARLY_STOP_RUNG);
     let result: TrainResult | undefined;
     for (let attempt = 1; attempt <= settings.divergence.retries.length + 1; attempt++) {
       const { spec, adjustment } = attemptSpec({
@@ -95,22 +101,37 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
         teacher,
         attempt,
       });
-      result = await train({ experimentUri, candidateId, attempt, adjustment, spec });
+      let paused: TrainResult | null = null;
+      const run = async (pauseAfterEpoch?: number): Promise<TrainResult> => {
+        const trainSpec = pauseAfterEpoch ? { ...spec, pauseAfterEpoch } : spec;
+        const r = await train({ experimentUri, candidateId, attempt, adjustment, spec: trainSpec });
+        // A resumed run's wall seconds include the part before the pause: count them once.
+        outcome.trainSeconds += r.wallSeconds - (pauseAfterEpoch ? 0 : (paused?.wallSeconds ?? 0));
+        events.push(trainingEvent(input, r, attempt, adjustment));
+        return r;
+      };
       outcome.attempts = attempt;
-      outcome.trainSeconds += result.wallSeconds;
-      events.push({
-        type: 'training',
-        at: new Date().toISOString(),
-        generation,
-        candidate: candidateId,
-        runId: result.runId,
-        status: result.status,
-        epochs: result.epochsRun,
-        metrics: { ...(result.best ?? result.final ?? {}), testAcc: result.test?.acc ?? null },
-        wallSeconds: result.wallSeconds,
-        attempt,
-        adjustment: numbersOnly(adjustment),
-      });
+      if (atRung && rung !== null) {
+        result = await run(rung);
+        if (result.status === 'stopped') {
+          atRung = false;
+          paused = result;
+          const valAcc = result.final?.valAcc ?? null;
+          const keep = await judge({ candidateId, generation, epoch: result.epochsRun, valAcc });
+          if (!keep) {
+            outcome.entry = {
+              ...outcome.entry,
+              status: 'stopped',
+              valAcc,
+              params: result.params ?? mutation.paramsAfter,
+              checkpoint: result.checkpoint,
+              epochs: result.epochsRun,
+            };
+            return outcome;
+          }
+          result = await run();
+        }
+      } else result = await run();
       if (result.status !== 'diverged') break;
     }
     if (!result || result.status === 'diverged') {
@@ -192,6 +213,27 @@ function validationOf(result: TrainResult): { loss: number; acc: number } | null
   if (result.validation !== undefined) return result.validation;
   const f = result.final;
   return f && f.valAcc !== null && f.valLoss !== null ? { loss: f.valLoss, acc: f.valAcc } : null;
+}
+
+function trainingEvent(
+  input: CandidateInput,
+  result: TrainResult,
+  attempt: number,
+  adjustment: object,
+): LineageEventInput {
+  return {
+    type: 'training',
+    at: new Date().toISOString(),
+    generation: input.generation,
+    candidate: input.child.childId,
+    runId: result.runId,
+    status: result.status,
+    epochs: result.epochsRun,
+    metrics: { ...(result.best ?? result.final ?? {}), testAcc: result.test?.acc ?? null },
+    wallSeconds: result.wallSeconds,
+    attempt,
+    adjustment: numbersOnly(adjustment),
+  };
 }
 
 function numbersOnly(record: object): Record<string, number> {

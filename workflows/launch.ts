@@ -21,6 +21,8 @@ export interface LaunchArgs {
   child: ChildPlan;
   /** Where the parent's checkpoint is found. */
   leaderboard: readonly LeaderboardEntry[];
+  /** The search's early-stop rule, when this candidate is judged at a rung; else absent. */
+  earlyStop?: SearchConfig['earlyStop'];
 }
 
 export async function launchCandidate(args: LaunchArgs): Promise<CandidateResult> {
@@ -32,7 +34,19 @@ export async function launchCandidate(args: LaunchArgs): Promise<CandidateResult
   try {
     const result = await executeChild(candidateWorkflow, {
       workflowId: workflowIds.candidate(experimentId, child.childId),
-      args: [{ experimentId, experimentUri, generation, child, parent, settings: candidateSettings(config) }],
+      args: [
+        {
+          experimentId,
+          experimentUri,
+          generation,
+          child,
+          parent,
+          settings: {
+            ...candidateSettings(config),
+            ...(args.earlyStop ? { earlyStop: args.earlyStop } : {}),
+          },
+        },
+      ],
       typedSearchAttributes: [
         { key: SEARCH_ATTRIBUTES.experimentId, value: experimentId },
         { key: SEARCH_ATTRIBUTES.generation, value: generation },

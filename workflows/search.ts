@@ -12,6 +12,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  getExternalWorkflowHandle,
   patched,
   setCurrentDetails,
   setHandler,
@@ -32,7 +33,9 @@ import {
   type GenerationPlan,
 } from '../src/search/strategy';
 import { carryState, initialSearchState, withEntry, type SearchState } from '../src/search/state';
-import { SEARCH_ATTRIBUTES } from '../src/temporal/config';
+import { SEARCH_ATTRIBUTES, workflowIds } from '../src/temporal/config';
+import { rungDecision } from '../src/search/early-stop';
+import { rungReachedSignal, rungVerdictSignal } from './early-stop';
 import { labelExperiment } from './labels';
 import { launchCandidate } from './launch';
 import { LineageWriter } from './lineage-writer';
@@ -105,6 +108,31 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
     run: state.run,
   }));
   setHandler(leaderboardQuery, () => ranked(state.leaderboard));
+  // A candidate at its early-stop rung: judged against the generation's earlier rung scores.
+  setHandler(rungReachedSignal, async (report) => {
+    const rule = config.earlyStop;
+    const earlier = state.rungScores ?? [];
+    const decision = rule ? rungDecision(rule, earlier, report.valAcc) : { keep: true, threshold: null };
+    if (rule) {
+      if (report.valAcc !== null) state.rungScores = [...earlier, report.valAcc];
+      lineage.write([
+        {
+          type: 'early-stop',
+          at: new Date().toISOString(),
+          generation: report.generation,
+          candidate: report.candidateId,
+          rule: rule.rule,
+          epoch: report.epoch,
+          valAcc: report.valAcc,
+          peers: earlier.length,
+          threshold: decision.threshold,
+          decision: decision.keep ? 'continue' : 'stop',
+        },
+      ]);
+    }
+    const candidate = getExternalWorkflowHandle(workflowIds.candidate(experimentId, report.candidateId));
+    await candidate.signal(rungVerdictSignal, { keep: decision.keep });
+  });
   labelExperiment(experimentId, experimentUri, config.name, config.strategy.kind, config.dataset.name);
 
   const usage = () => ({
@@ -124,6 +152,7 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
     else if (plan?.end) reason = plan.end;
     else if (plan) {
       children = plan.children;
+      if (config.earlyStop) state.rungScores = [];
       lineage.write(generationStarted(state.generation, plan, criterionOf(config.ranking?.penalty)));
     }
   }
@@ -243,15 +272,19 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
       state.candidates += 1;
       running.add(child.childId);
       const args = { experimentId, experimentUri, config, generation: state.generation, child };
-      const done: Promise<void> = launchCandidate({ ...args, leaderboard: state.leaderboard }).then(
-        (result) => {
-          state.leaderboard = withEntry(state.leaderboard, result.entry);
-          state.deviceSeconds += result.trainSeconds * devicesPerRun;
-          running.delete(child.childId);
-          inFlight.delete(done);
-          lineage.write(result.events);
-        },
-      );
+      // Judged at a rung only with peers to judge against: not the start model alone.
+      const earlyStop = config.earlyStop && plan.length > 1 ? { earlyStop: config.earlyStop } : {};
+      const done: Promise<void> = launchCandidate({
+        ...args,
+        ...earlyStop,
+        leaderboard: state.leaderboard,
+      }).then((result) => {
+        state.leaderboard = withEntry(state.leaderboard, result.entry);
+        state.deviceSeconds += result.trainSeconds * devicesPerRun;
+        running.delete(child.childId);
+        inFlight.delete(done);
+        lineage.write(result.events);
+      });
       inFlight.add(done);
     }
     await Promise.all(inFlight);

@@ -91,7 +91,7 @@ export const ScratchEvent = z.strictObject({
   candidate: Id,
   /** The grown winner whose architecture it retrains. */
   of: Id,
-  status: z.enum(['completed', 'diverged', 'failed']),
+  status: z.enum(['completed', 'diverged', 'failed', 'stopped']),
   epochs: z.number().int().min(0),
   valAcc: z.number().nullable(),
   /** Null when the finalists were not tested (no test split, or scoring failed). */
@@ -105,6 +105,25 @@ export const ScratchEvent = z.strictObject({
   }),
 });
 
+/**
+ * The search's early-stop decision on a candidate at its rung: its validation accuracy after
+ * `epoch` epochs against the rung scores of its generation's candidates that got there first.
+ */
+export const EarlyStopEvent = z.strictObject({
+  type: z.literal('early-stop'),
+  at: At,
+  generation: Generation,
+  candidate: Id,
+  rule: z.enum(['median', 'halving']),
+  epoch: z.number().int().positive(),
+  valAcc: z.number().nullable(),
+  /** How many earlier rung scores it was judged against. */
+  peers: z.number().int().min(0),
+  /** The score it had to reach; null when there was nothing to judge against. */
+  threshold: z.number().nullable(),
+  decision: z.enum(['stop', 'continue']),
+});
+
 export const LineageEvent = z.discriminatedUnion('type', [
   MutationEvent,
   TrainingEvent,
@@ -112,6 +131,7 @@ export const LineageEvent = z.discriminatedUnion('type', [
   GenerationEvent,
   TestEvent,
   ScratchEvent,
+  EarlyStopEvent,
 ]);
 export type LineageEvent = z.infer<typeof LineageEvent>;
 export type LineageEventInput = z.input<typeof LineageEvent>;
@@ -121,3 +141,4 @@ export type SelectionEvent = z.infer<typeof SelectionEvent>;
 export type GenerationEvent = z.infer<typeof GenerationEvent>;
 export type TestEvent = z.infer<typeof TestEvent>;
 export type ScratchEvent = z.infer<typeof ScratchEvent>;
+export type EarlyStopEvent = z.infer<typeof EarlyStopEvent>;

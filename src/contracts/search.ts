@@ -7,7 +7,8 @@
 /** The Temporal namespace a search runs in unless its config names another (the dev server has it). */
 export const DEFAULT_NAMESPACE = 'default';
 
-export type CandidateStatus = 'completed' | 'diverged' | 'failed';
+/** `stopped`: ended early at the search's early-stop rung (its rung checkpoint kept). */
+export type CandidateStatus = 'completed' | 'diverged' | 'failed' | 'stopped';
 
 export interface LeaderboardEntry {
   candidateId: string;
@@ -161,7 +162,8 @@ export interface GrowStage {
 
 export interface GrowResult {
   experimentId: string;
-  status: 'completed' | 'diverged' | 'failed';
+  /** A plan's stages are never early-stopped, so never `stopped`. */
+  status: CandidateStatus;
   stages: GrowStage[];
   reportUri: string;
 }

@@ -84,6 +84,21 @@ export function temporalAddressProblem(address: string): string | null {
 const Lambda = z.number().min(0).max(1);
 const Penalty = z.union([z.strictObject({ params: Lambda }), z.strictObject({ flops: Lambda })]);
 
+const EarlyStop = z.discriminatedUnion('rule', [
+  z.strictObject({
+    rule: z.literal('median'),
+    afterEpochs: count(1),
+    /** Stop when below the median of at least this many earlier rung scores. */
+    minPeers: count(2),
+  }),
+  z.strictObject({
+    rule: z.literal('halving'),
+    afterEpochs: count(1),
+    /** Continue only in the best `keep` fraction of the rung scores so far (itself included). */
+    keep: z.number().gt(0).lt(1).default(0.5),
+  }),
+]);
+
 const Duration = z.string().refine((s) => parseDuration(s) !== null, `must be ${DURATION_HINT}`);
 
 const Executor = z.discriminatedUnion('kind', [
@@ -150,6 +165,13 @@ export const SearchConfig = z.strictObject({
       alpha: z.number().min(0).max(1).default(0.5),
     })
     .prefault({}),
+  /**
+   * Early stopping of weak candidates within a generation: each pauses after `afterEpochs`
+   * epochs (its rung) and the search decides from its validation accuracy there, against those
+   * of the generation that reached the rung before it; a stopped candidate keeps its rung
+   * checkpoint and result. Null = off.
+   */
+  earlyStop: EarlyStop.nullable().default(null),
   ranking: z
     .strictObject({
       /**
@@ -215,6 +237,7 @@ export type GaStrategy = z.infer<typeof GaStrategy>;
 export type RandomStrategy = z.infer<typeof RandomStrategy>;
 export type HillStrategy = z.infer<typeof HillStrategy>;
 export type PlanStrategy = z.infer<typeof PlanStrategy>;
+export type EarlyStopConfig = z.infer<typeof EarlyStop>;
 export type PenaltyConfig = z.infer<typeof Penalty>;
 export type ExecutorConfig = SearchConfig['executor'];
 export type KubernetesExecutorConfig = Extract<ExecutorConfig, { kind: 'kubernetes' }>;

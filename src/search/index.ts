@@ -6,6 +6,7 @@
 export * from './budget';
 export * from './config';
 export * from './divergence';
+export * from './early-stop';
 export * from './ga';
 export * from './leaderboard';
 export * from './plan';

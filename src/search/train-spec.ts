@@ -13,6 +13,8 @@ export type CandidateSettings = Pick<SearchConfig, 'train' | 'distill' | 'diverg
   dataset: DatasetSpec;
   /** Absent in the inputs of candidates started before ranking penalties existed. */
   ranking?: SearchConfig['ranking'];
+  /** The rung this candidate pauses at for the search's verdict; set by the search only. */
+  earlyStop?: SearchConfig['earlyStop'];
 };
 
 /**

@@ -125,6 +125,27 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
         calls.cancelled.push(spec.runId);
         throw err;
       }
+      const pause = spec.pauseAfterEpoch ?? 0;
+      if (!diverges && pause > 0 && pause < epochs) {
+        // Paused at the early-stop rung: a little below where it will end, in the same order.
+        const rung = { loss: 0.6, acc, valLoss: 0.6, valAcc: Math.round((acc - 0.05) * 1e4) / 1e4 };
+        return {
+          format: 'netgrow.trainresult/v1',
+          runId: spec.runId,
+          status: 'stopped',
+          epochsRun: pause,
+          steps: pause * 10,
+          final: rung,
+          best: { ...rung, epoch: pause },
+          validation: null,
+          test: null,
+          params: params.get(candidateId) ?? 10_000,
+          wallSeconds: (60 * pause) / epochs,
+          checkpoint: `${spec.output}/epochs/${pause}`,
+          resumedFromEpoch: null,
+          diverged: null,
+        } satisfies TrainResult;
+      }
       const metrics = { loss: 0.4, acc: acc + 0.02, valLoss: 0.5, valAcc: acc };
       accuracy.set(candidateId, acc);
       const result: TrainResult = {
