@@ -108,9 +108,9 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
         // A resumed run's wall seconds include the part before the pause: count them once.
         outcome.trainSeconds += r.wallSeconds - (pauseAfterEpoch ? 0 : (paused?.wallSeconds ?? 0));
         events.push(trainingEvent(input, r, attempt, adjustment));
+        outcome.attempts = attempt;
         return r;
       };
-      outcome.attempts = attempt;
       if (atRung && rung !== null) {
         result = await run(rung);
         if (result.status === 'stopped') {
