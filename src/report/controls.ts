@@ -3,7 +3,7 @@
  * (which commands helped) and the scratch control (the winner's architecture trained from
  * random initialisation for the epochs its lineage accumulated, against the grown winner).
  */
-import type { LineageEvent, ScratchEvent } from '../contracts/lineage';
+import type { EarlyStopEvent, LineageEvent, ScratchEvent } from '../contracts/lineage';
 import type { OperationStat } from '../contracts/search';
 import { formatDuration, formatPercent, htmlTable } from './format';
 import { hint, type Section } from './page';
@@ -92,6 +92,40 @@ export function scratchSection(s: ScratchEvent | null): Section | null {
           { header: 'test acc', cell: (r) => formatPercent(r.test), numeric: true },
         ],
         rows,
+      ),
+    ),
+  };
+}
+
+/** The search's early-stop decisions, one row per candidate judged at its rung. */
+export function earlyStopSection(events: readonly LineageEvent[]): Section | null {
+  const decisions = events.filter((e): e is EarlyStopEvent => e.type === 'early-stop');
+  if (decisions.length === 0) return null;
+  const stopped = decisions.filter((d) => d.decision === 'stop').length;
+  return {
+    id: 'early-stop',
+    title: 'Early stopping',
+    body: fragment(
+      hint(
+        `Each child of a generation paused at its rung and was judged on arrival against the rung scores of the children of its generation that got there first; ${stopped} of ${decisions.length} stopped there, keeping their rung checkpoint.`,
+      ),
+      htmlTable<EarlyStopEvent>(
+        [
+          { header: 'gen', cell: (d) => String(d.generation), numeric: true },
+          { header: 'candidate', cell: (d) => el('code', {}, d.candidate) },
+          { header: 'rule', cell: (d) => d.rule },
+          { header: 'epoch', cell: (d) => String(d.epoch), numeric: true },
+          { header: 'val acc', cell: (d) => formatPercent(d.valAcc), numeric: true },
+          {
+            header: 'judged against',
+            cell: (d) => String(d.peers),
+            numeric: true,
+            title: 'earlier rung scores',
+          },
+          { header: 'threshold', cell: (d) => formatPercent(d.threshold), numeric: true },
+          { header: 'decision', cell: (d) => d.decision },
+        ],
+        decisions,
       ),
     ),
   };

@@ -10,7 +10,7 @@ import { ArtifactStore } from '../storage/store';
 import { drawArchitecture, diffGraphs } from './architecture';
 import { exportCommand } from './candidate-checkpoint';
 import { CandidateData, collectExperiment, ExperimentData } from './collect';
-import { operationsSection, present, scratchOf, scratchSection } from './controls';
+import { earlyStopSection, operationsSection, present, scratchOf, scratchSection } from './controls';
 import { operationStats } from './operations';
 import type { OperationStat } from '../contracts/search';
 import { growthChart, GrowthStage, growthStages, learningCurves } from './curves';
@@ -207,7 +207,13 @@ export async function renderReport(
     leaderboardSection(ranked, best?.id ?? null, data.id),
   ];
 
-  sections.push(...present(scratchSection(scratchOf(data.lineage)), operationsSection(operations)));
+  sections.push(
+    ...present(
+      scratchSection(scratchOf(data.lineage)),
+      operationsSection(operations),
+      earlyStopSection(data.lineage),
+    ),
+  );
 
   sections.push({
     id: 'lineage',

@@ -141,4 +141,37 @@ describe('report controls', () => {
       'no score column without a penalty',
     );
   });
+
+  test('early stopping: one row per decision, with the count stopped', async () => {
+    const decision = (
+      candidate: string,
+      valAcc: number,
+      peers: number,
+      keep: boolean,
+    ): LineageEventInput => ({
+      type: 'early-stop',
+      generation: 1,
+      candidate,
+      rule: 'median',
+      epoch: 1,
+      valAcc,
+      peers,
+      threshold: peers === 0 ? null : 0.8,
+      decision: keep ? 'continue' : 'stop',
+    });
+    const store = await experiment([decision('c1', 0.8, 0, true), decision('c2', 0.7, 1, false)]);
+    const page = parseXml((await renderReport(store, PREFIX)).html);
+    const early = section(page, 'early-stop');
+    assert.ok(early);
+    assert.deepEqual(
+      rows(early).map((r) => [r[1], r[4], r[6], r[7]]),
+      [
+        ['c1', formatPercent(0.8), '—', 'continue'],
+        ['c2', formatPercent(0.7), formatPercent(0.8), 'stop'],
+      ],
+    );
+    assert.match(textContent(early), /1 of 2 stopped there/);
+    const plain = parseXml((await renderReport(await experiment([]), PREFIX)).html);
+    assert.equal(section(plain, 'early-stop'), undefined, 'no section without early stopping');
+  });
 });
