@@ -6,7 +6,7 @@
 import type { MutateInput, MutateOutput } from '../src/contracts/activities';
 import { Context } from '@temporalio/activity';
 import { datasetEntry } from '../src/data/registry';
-import { countParams, Graph, Rng, Weights } from '../src/graph';
+import { countFlops, countParams, Graph, Rng, Weights } from '../src/graph';
 import { applyCommands, formatCommand, randomPlan } from '../src/morph';
 import { checkPreservationOffLoop, type TimedPreservationCheck } from '../src/model/verify-off-loop';
 import { readCheckpoint, readCheckpointMeta, writeCheckpoint } from '../src/model/checkpoint';
@@ -58,6 +58,7 @@ async function grow(deps: ActivityDeps, input: MutateInput): Promise<MutateOutpu
     checkSeconds: timed ? Math.round(timed.seconds * 1000) / 1000 : null,
     paramsBefore: countParams(parent.graph),
     paramsAfter: countParams(applied.graph),
+    flopsAfter: countFlops(applied.graph).forwardFlops,
   };
   await writeCheckpoint(exp, prefix, applied.graph, applied.weights, {
     parent: parent.id,

@@ -9,6 +9,6 @@ export function reportActivity(deps: ActivityDeps) {
     failingClearly(`report ${input.experimentId}`, async () => {
       const written = await refreshExperimentViews(deps.openStore(input.experimentUri), '');
       deps.log?.(`${input.experimentId}: report written (${written.keys.length} files) to ${written.uri}`);
-      return { uri: written.uri };
+      return { uri: written.uri, operations: written.operations };
     });
 }

@@ -10,6 +10,9 @@ import { TRAIN_OUT_OF_MEMORY } from '../src/contracts/errors';
 import type { MutateOutput, MutateParent } from '../src/contracts/activities';
 import type { LineageEventInput } from '../src/contracts/lineage';
 import type { ChildPlan } from '../src/search/generation';
+import { rungEpoch } from '../src/search/early-stop';
+import { penalizedScore } from '../src/search/ranking';
+import { EARLY_STOP_RUNG, rungJudge } from './early-stop';
 import {
   attemptSpec,
   oomRetrySpec,
@@ -67,6 +70,7 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
   const { experimentUri, generation, child, parent, settings } = input;
   const candidateId = child.childId;
   const events: LineageEventInput[] = [];
+  const judge = rungJudge();
   const outcome = {
     entry: {
       candidateId,
@@ -97,9 +101,13 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
     });
     outcome.entry.ops = mutation.ops.map((o) => o.command);
     outcome.entry.params = mutation.paramsAfter;
+    if (mutation.flopsAfter !== undefined) outcome.entry.flops = mutation.flopsAfter;
     events.push(...mutationEvents(input, mutation));
 
     const teacher = parent.kind === 'candidate' ? parent.checkpoint : null;
+    const rung = rungEpoch(settings.earlyStop, settings.train.epochs);
+    // Still to pass the rung: a divergence before it retries with the rung again.
+    let atRung = rung !== null && patched(EARLY_STOP_RUNG);
     const oomScales = settings.oom?.retries ?? [];
     const oomToWorkflow = oomScales.length > 0 && patched(OOM_LOWERS_BATCH);
     let result: TrainResult | undefined;
@@ -113,40 +121,60 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
         teacher,
         attempt,
       });
-      let run: AttemptSpec = first;
-      for (let oomRetry = 0; ; oomRetry++) {
-        if (oomRetry > 0) run = oomRetrySpec(first, oomScales, oomRetry);
-        const input = { experimentUri, candidateId, attempt, adjustment: run.adjustment, spec: run.spec };
-        try {
-          result = oomToWorkflow
-            ? await trainOomToWorkflow(oomRetry > 0 ? { ...input, oomRetry } : input)
-            : await train(input);
-          break;
-        } catch (err) {
-          if (!oomToWorkflow || !outOfMemory(err) || oomRetry >= oomScales.length) throw err;
-          countFailedRun(outcome, err);
+      // The run this attempt trains: an OOM retry replaces it with a new run, smaller batch.
+      let current: AttemptSpec = first;
+      let oomRetry = 0;
+      let paused: TrainResult | null = null;
+      const run = async (pauseAfterEpoch?: number): Promise<TrainResult> => {
+        let r: TrainResult;
+        for (;;) {
+          const spec = pauseAfterEpoch ? { ...current.spec, pauseAfterEpoch } : current.spec;
+          const call = { experimentUri, candidateId, attempt, adjustment: current.adjustment, spec };
+          try {
+            r = oomToWorkflow
+              ? await trainOomToWorkflow(oomRetry > 0 ? { ...call, oomRetry } : call)
+              : await train(call);
+            break;
+          } catch (err) {
+            if (!oomToWorkflow || !outOfMemory(err) || oomRetry >= oomScales.length) throw err;
+            countFailedRun(outcome, err);
+            oomRetry += 1;
+            current = oomRetrySpec(first, oomScales, oomRetry);
+            // The new run starts over: no part of a paused run is in its figures.
+            paused = null;
+          }
         }
-      }
-      const { adjustment } = run;
-      outcome.attempts = attempt;
-      outcome.trainSeconds += result.wallSeconds;
-      outcome.deviceSeconds =
-        outcome.deviceSeconds !== null && result.deviceSeconds !== undefined
-          ? outcome.deviceSeconds + result.deviceSeconds
-          : null;
-      events.push({
-        type: 'training',
-        at: new Date().toISOString(),
-        generation,
-        candidate: candidateId,
-        runId: result.runId,
-        status: result.status,
-        epochs: result.epochsRun,
-        metrics: { ...(result.best ?? result.final ?? {}), testAcc: result.test?.acc ?? null },
-        wallSeconds: result.wallSeconds,
-        attempt,
-        adjustment: numbersOnly(adjustment),
-      });
+        // A resumed run's wall and device seconds include the part before the pause: count them once.
+        outcome.trainSeconds += r.wallSeconds - (pauseAfterEpoch ? 0 : (paused?.wallSeconds ?? 0));
+        outcome.deviceSeconds =
+          outcome.deviceSeconds !== null && r.deviceSeconds !== undefined
+            ? outcome.deviceSeconds + r.deviceSeconds - (pauseAfterEpoch ? 0 : (paused?.deviceSeconds ?? 0))
+            : null;
+        events.push(trainingEvent(input, r, attempt, current.adjustment));
+        outcome.attempts = attempt;
+        return r;
+      };
+      if (atRung && rung !== null) {
+        result = await run(rung);
+        if (result.status === 'stopped') {
+          atRung = false;
+          paused = result;
+          const valAcc = result.final?.valAcc ?? null;
+          const keep = await judge({ candidateId, generation, epoch: result.epochsRun, valAcc });
+          if (!keep) {
+            outcome.entry = {
+              ...outcome.entry,
+              status: 'stopped',
+              valAcc,
+              params: result.params ?? mutation.paramsAfter,
+              checkpoint: result.checkpoint,
+              epochs: result.epochsRun,
+            };
+            return outcome;
+          }
+          result = await run();
+        }
+      } else result = await run();
       if (result.status !== 'diverged') break;
     }
     if (!result || result.status === 'diverged') {
@@ -164,7 +192,15 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
         valAcc: validationOf(result)?.acc ?? null,
         params: result.params ?? mutation.paramsAfter,
         checkpoint: result.checkpoint,
+        epochs: result.epochsRun,
       };
+      const score = penalizedScore(outcome.entry, settings.ranking?.penalty);
+      if (score !== null) {
+        outcome.entry.score = score;
+        // The completed run's event carries the score, so the report can show what ranked it.
+        const last = events.at(-1);
+        if (last?.type === 'training') last.metrics = { ...last.metrics, score };
+      }
       return outcome;
     }
     // Histories from before the patch: a separate evaluate activity scored val and test.
@@ -221,6 +257,27 @@ function validationOf(result: TrainResult): { loss: number; acc: number } | null
   if (result.validation !== undefined) return result.validation;
   const f = result.final;
   return f && f.valAcc !== null && f.valLoss !== null ? { loss: f.valLoss, acc: f.valAcc } : null;
+}
+
+function trainingEvent(
+  input: CandidateInput,
+  result: TrainResult,
+  attempt: number,
+  adjustment: object,
+): LineageEventInput {
+  return {
+    type: 'training',
+    at: new Date().toISOString(),
+    generation: input.generation,
+    candidate: input.child.childId,
+    runId: result.runId,
+    status: result.status,
+    epochs: result.epochsRun,
+    metrics: { ...(result.best ?? result.final ?? {}), testAcc: result.test?.acc ?? null },
+    wallSeconds: result.wallSeconds,
+    attempt,
+    adjustment: numbersOnly(adjustment),
+  };
 }
 
 function numbersOnly(record: object): Record<string, number> {

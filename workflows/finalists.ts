@@ -7,6 +7,7 @@ import { ActivityFailure, isCancellation } from '@temporalio/workflow';
 import type { LineageEventInput } from '../src/contracts/lineage';
 import type { SearchConfig } from '../src/search/config';
 import { isViable, ranked } from '../src/search/leaderboard';
+import type { FinalistTest } from '../src/contracts/activities';
 import type { Finalist, LeaderboardEntry } from '../src/contracts/search';
 import { candidateSettings } from '../src/search/train-spec';
 import type { LineageWriter } from './lineage-writer';
@@ -25,8 +26,29 @@ export async function testFinalistsOnce(
   lineage: LineageWriter,
   count = FINALISTS,
 ): Promise<Finalist[]> {
+  return (await testFinalistsWith(experimentUri, config, leaderboard, lineage, [], count)).finalists;
+}
+
+/**
+ * The same, with `extra` checkpoints scored in the same call (the scratch control: tested
+ * once, with the finalists, never ranked by it). Their scores come back in `extra`, in order;
+ * lineage gets `test` events for the finalists only.
+ */
+export async function testFinalistsWith(
+  experimentUri: string,
+  config: SearchConfig,
+  leaderboard: readonly LeaderboardEntry[],
+  lineage: LineageWriter,
+  extra: { candidateId: string; checkpoint: string }[],
+  count = FINALISTS,
+): Promise<{ finalists: Finalist[]; extra: FinalistTest[] }> {
   const best = ranked(leaderboard.filter(isViable)).slice(0, count);
-  if (best.length === 0) return [];
+  const extraTests: FinalistTest[] = extra.map((e) => ({
+    candidateId: e.candidateId,
+    testAcc: null,
+    testLoss: null,
+  }));
+  if (best.length === 0) return { finalists: [], extra: extraTests };
   const finalists: Finalist[] = best.map((e, i) => ({
     candidateId: e.candidateId,
     rank: i + 1,
@@ -39,9 +61,15 @@ export async function testFinalistsOnce(
     const tests = await testFinalists({
       experimentUri,
       dataset: candidateSettings(config).dataset,
-      finalists: best.map((e) => ({ candidateId: e.candidateId, checkpoint: e.checkpoint as string })),
+      finalists: [
+        ...best.map((e) => ({ candidateId: e.candidateId, checkpoint: e.checkpoint as string })),
+        ...extra,
+      ],
     });
-    tests.forEach((t, i) => Object.assign(finalists[i], { testAcc: t.testAcc, testLoss: t.testLoss }));
+    tests.forEach((t, i) => {
+      if (i < finalists.length) Object.assign(finalists[i], { testAcc: t.testAcc, testLoss: t.testLoss });
+      else extraTests[i - finalists.length] = t;
+    });
   } catch (err) {
     if (isCancellation(err)) throw err;
     // The search's result stands without its test scores; say why they are missing.
@@ -61,5 +89,5 @@ export async function testFinalistsOnce(
     })),
   );
   await lineage.flush();
-  return finalists;
+  return { finalists, extra: extraTests };
 }

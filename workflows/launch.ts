@@ -21,6 +21,8 @@ export interface LaunchArgs {
   child: ChildPlan;
   /** Where the parent's checkpoint is found. */
   leaderboard: readonly LeaderboardEntry[];
+  /** The search's early-stop rule, when this candidate is judged at a rung; else absent. */
+  earlyStop?: SearchConfig['earlyStop'];
 }
 
 export async function launchCandidate(args: LaunchArgs): Promise<CandidateResult> {
@@ -30,14 +32,27 @@ export async function launchCandidate(args: LaunchArgs): Promise<CandidateResult
     ? { kind: 'candidate', candidateId: parentEntry.candidateId, checkpoint: parentEntry.checkpoint }
     : { kind: 'start', arch: config.start.arch };
   try {
-    return await executeChild(candidateWorkflow, {
+    const result = await executeChild(candidateWorkflow, {
       workflowId: workflowIds.candidate(experimentId, child.childId),
-      args: [{ experimentId, experimentUri, generation, child, parent, settings: candidateSettings(config) }],
+      args: [
+        {
+          experimentId,
+          experimentUri,
+          generation,
+          child,
+          parent,
+          settings: {
+            ...candidateSettings(config),
+            ...(args.earlyStop ? { earlyStop: args.earlyStop } : {}),
+          },
+        },
+      ],
       typedSearchAttributes: [
         { key: SEARCH_ATTRIBUTES.experimentId, value: experimentId },
         { key: SEARCH_ATTRIBUTES.generation, value: generation },
       ],
     });
+    return withAncestry(result, parentEntry);
   } catch (err) {
     if (isCancellation(err)) throw err;
     const entry: LeaderboardEntry = {
@@ -52,4 +67,19 @@ export async function launchCandidate(args: LaunchArgs): Promise<CandidateResult
     };
     return { entry, testAcc: null, attempts: 0, trainSeconds: 0, events: [], error: describeFailure(err) };
   }
+}
+
+/**
+ * Epochs and training seconds along the candidate's ancestry, its own included: the compute
+ * its weights embody, which a retrain from scratch of its architecture gets. Summed as each
+ * candidate finishes, so compaction of the leaderboard never loses an ancestor's share.
+ */
+function withAncestry(result: CandidateResult, parent: LeaderboardEntry | undefined): CandidateResult {
+  if (result.entry.status !== 'completed' || result.entry.epochs === undefined) return result;
+  const entry: LeaderboardEntry = {
+    ...result.entry,
+    lineageEpochs: (parent?.lineageEpochs ?? 0) + result.entry.epochs,
+    lineageSeconds: (parent?.lineageSeconds ?? 0) + result.trainSeconds,
+  };
+  return { ...result, entry };
 }

@@ -12,6 +12,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  getExternalWorkflowHandle,
   patched,
   setCurrentDetails,
   setHandler,
@@ -23,6 +24,7 @@ import { Rng } from '../src/graph/rng';
 import { budgetExhausted, budgetPatchProblems, candidatesLeft } from '../src/search/budget';
 import type { SearchConfig } from '../src/search/config';
 import { bestViable, ranked } from '../src/search/leaderboard';
+import { criterionOf } from '../src/search/ranking';
 import {
   generationCount,
   planGeneration,
@@ -31,11 +33,14 @@ import {
   type GenerationPlan,
 } from '../src/search/strategy';
 import { carryState, initialSearchState, withEntry, type SearchState } from '../src/search/state';
-import { SEARCH_ATTRIBUTES } from '../src/temporal/config';
+import { SEARCH_ATTRIBUTES, workflowIds } from '../src/temporal/config';
+import { rungDecision } from '../src/search/early-stop';
+import { rungReachedSignal, rungVerdictSignal } from './early-stop';
 import { labelExperiment } from './labels';
 import { launchCandidate } from './launch';
 import { LineageWriter } from './lineage-writer';
-import { testFinalistsOnce, FINALISTS_TESTED } from './finalists';
+import { testFinalistsWith, FINALISTS_TESTED } from './finalists';
+import { retrainFromScratch, SCRATCH_CONTROL, scratchControl, scratchEvent } from './scratch';
 import { report } from './proxies';
 import type {
   Budget,
@@ -109,6 +114,31 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
     run: state.run,
   }));
   setHandler(leaderboardQuery, () => ranked(state.leaderboard));
+  // A candidate at its early-stop rung: judged against the generation's earlier rung scores.
+  setHandler(rungReachedSignal, async (report) => {
+    const rule = config.earlyStop;
+    const earlier = state.rungScores ?? [];
+    const decision = rule ? rungDecision(rule, earlier, report.valAcc) : { keep: true, threshold: null };
+    if (rule) {
+      if (report.valAcc !== null) state.rungScores = [...earlier, report.valAcc];
+      lineage.write([
+        {
+          type: 'early-stop',
+          at: new Date().toISOString(),
+          generation: report.generation,
+          candidate: report.candidateId,
+          rule: rule.rule,
+          epoch: report.epoch,
+          valAcc: report.valAcc,
+          peers: earlier.length,
+          threshold: decision.threshold,
+          decision: decision.keep ? 'continue' : 'stop',
+        },
+      ]);
+    }
+    const candidate = getExternalWorkflowHandle(workflowIds.candidate(experimentId, report.candidateId));
+    await candidate.signal(rungVerdictSignal, { keep: decision.keep });
+  });
   labelExperiment(experimentId, experimentUri, config.name, config.strategy.kind, config.dataset.name);
 
   const usage = () => ({
@@ -128,7 +158,8 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
     else if (plan?.end) reason = plan.end;
     else if (plan) {
       children = plan.children;
-      lineage.write(generationStarted(state.generation, plan));
+      if (config.earlyStop) state.rungScores = [];
+      lineage.write(generationStarted(state.generation, plan, criterionOf(config.ranking?.penalty)));
     }
   }
   if (state.stopRequested) reason = 'stopped';
@@ -165,10 +196,47 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
 
   const best = bestViable(state.leaderboard);
   setCurrentDetails(`finished: ${reason}`);
-  const finalists = patched(FINALISTS_TESTED)
-    ? await testFinalistsOnce(experimentUri, config, state.leaderboard, lineage)
+  // The control: the winner's architecture from random init (not after a stop: the user asked to end).
+  const scratchRun =
+    config.scratch?.enabled && best && reason !== 'stopped' && patched(SCRATCH_CONTROL)
+      ? await retrainFromScratch({
+          experimentId,
+          experimentUri,
+          config,
+          generation: state.generation,
+          winner: best,
+        })
+      : null;
+  if (scratchRun) lineage.write(scratchRun.result.events);
+  const scratchEntry = scratchRun?.result.entry;
+  const tested = patched(FINALISTS_TESTED)
+    ? await testFinalistsWith(
+        experimentUri,
+        config,
+        state.leaderboard,
+        lineage,
+        scratchEntry?.checkpoint
+          ? [{ candidateId: scratchEntry.candidateId, checkpoint: scratchEntry.checkpoint }]
+          : [],
+      )
     : undefined;
-  const { uri } = await report({ experimentUri, experimentId, reason, best: best?.candidateId ?? null });
+  const finalists = tested?.finalists;
+  const scratch = scratchRun
+    ? scratchControl(scratchRun, {
+        scratch: tested?.extra[0]?.testAcc ?? null,
+        grown: finalists?.find((f) => f.candidateId === scratchRun.winner.candidateId)?.testAcc ?? null,
+      })
+    : undefined;
+  if (scratch) {
+    lineage.write([scratchEvent(scratch)]);
+    await lineage.flush();
+  }
+  const { uri, operations } = await report({
+    experimentUri,
+    experimentId,
+    reason,
+    best: best?.candidateId ?? null,
+  });
   await condition(allHandlersFinished);
   return {
     experimentId,
@@ -178,6 +246,8 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
     best,
     leaderboard: ranked(state.leaderboard).slice(0, 10),
     ...(finalists ? { finalists } : {}),
+    ...(scratch ? { scratch } : {}),
+    ...(operations ? { operations } : {}),
     reportUri: uri,
   };
 
@@ -209,18 +279,22 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
       state.candidates += 1;
       running.add(child.childId);
       const args = { experimentId, experimentUri, config, generation: state.generation, child };
-      const done: Promise<void> = launchCandidate({ ...args, leaderboard: state.leaderboard }).then(
-        (result) => {
-          state.leaderboard = withEntry(state.leaderboard, result.entry);
-          state.deviceSeconds +=
-            measured && result.deviceSeconds != null
-              ? result.deviceSeconds
-              : result.trainSeconds * devicesPerRun;
-          running.delete(child.childId);
-          inFlight.delete(done);
-          lineage.write(result.events);
-        },
-      );
+      // Judged at a rung only with peers to judge against: not the start model alone.
+      const earlyStop = config.earlyStop && plan.length > 1 ? { earlyStop: config.earlyStop } : {};
+      const done: Promise<void> = launchCandidate({
+        ...args,
+        ...earlyStop,
+        leaderboard: state.leaderboard,
+      }).then((result) => {
+        state.leaderboard = withEntry(state.leaderboard, result.entry);
+        state.deviceSeconds +=
+          measured && result.deviceSeconds != null
+            ? result.deviceSeconds
+            : result.trainSeconds * devicesPerRun;
+        running.delete(child.childId);
+        inFlight.delete(done);
+        lineage.write(result.events);
+      });
       inFlight.add(done);
     }
     await Promise.all(inFlight);
@@ -228,11 +302,13 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
   }
 }
 
-function generationStarted(generation: number, plan: GenerationPlan): LineageEventInput[] {
+function generationStarted(generation: number, plan: GenerationPlan, criterion: string): LineageEventInput[] {
   const at = new Date().toISOString();
   const candidates = plan.children.map((c) => c.childId);
   const started: LineageEventInput = { type: 'generation', at, generation, status: 'started', candidates };
-  return plan.selection ? [started, { type: 'selection', at, generation, ...plan.selection }] : [started];
+  return plan.selection
+    ? [started, { type: 'selection', at, generation, ...plan.selection, criterion }]
+    : [started];
 }
 
 function generationFinished(

@@ -31,7 +31,7 @@ checkpoint), train.csv, events.out.tfevents.*, lineage.jsonl, result.json.
 Prints one line per epoch, and progress lines 'NETGROW_PROGRESS {"epoch":…,"step":…}' for a
 parent process. SIGTERM/SIGINT: finish the current step, checkpoint to interrupted/, exit 130.
 
-exit codes: 0 done, ${TRAIN_EXIT.badInput} bad spec or input, ${TRAIN_EXIT.diverged} diverged (see result.json), ${TRAIN_EXIT.infrastructure} infrastructure error (storage, backend), ${TRAIN_EXIT.interrupted} stopped by a signal`;
+exit codes: 0 done (or paused at the spec's pauseAfterEpoch), ${TRAIN_EXIT.badInput} bad spec or input, ${TRAIN_EXIT.diverged} diverged (see result.json), ${TRAIN_EXIT.infrastructure} infrastructure error (storage, backend), ${TRAIN_EXIT.interrupted} stopped by a signal`;
 
 interface Flags {
   spec: string;
@@ -66,7 +66,7 @@ export async function run(args: string[]): Promise<number> {
       onProgress: (p) => console.log(formatProgressLine(p)),
     });
     if (flags.json) console.log(JSON.stringify(result));
-    return exitCode(result);
+    return exitCode(result, stop.signal.aborted);
   } catch (e) {
     return reportError(e, 'netgrow train');
   } finally {
@@ -75,9 +75,10 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
-function exitCode(r: TrainResult): number {
+function exitCode(r: TrainResult, signalled: boolean): number {
   if (r.status === 'diverged') return TRAIN_EXIT.diverged;
-  if (r.status === 'stopped') return TRAIN_EXIT.interrupted;
+  // Stopped without a signal is the spec's pause (pauseAfterEpoch): done, resumable by design.
+  if (r.status === 'stopped') return signalled ? TRAIN_EXIT.interrupted : TRAIN_EXIT.done;
   return TRAIN_EXIT.done;
 }
 

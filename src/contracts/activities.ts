@@ -8,6 +8,7 @@
  * resolves the storage root before it starts a workflow, because a worker's cwd may differ.
  */
 import type { LineageEventInput } from './lineage';
+import type { OperationStat } from './search';
 import type { DatasetSpec, TrainResult, TrainSpecInput } from './train';
 
 /** Where a child grows from: a trained candidate, or the start architecture. */
@@ -67,6 +68,8 @@ export interface MutateOutput {
   checkSeconds?: number | null;
   paramsBefore: number;
   paramsAfter: number;
+  /** Forward FLOPs per sample of the child (src/graph/flops.ts); absent in older outputs. */
+  flopsAfter?: number;
 }
 
 export interface TrainActivityInput {
@@ -144,6 +147,8 @@ export interface ReportInput {
 export interface ReportOutput {
   /** URI of report/index.html. */
   uri: string;
+  /** Per-operation statistics over lineage.jsonl; absent in outputs from before they existed. */
+  operations?: OperationStat[];
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * The events of lineage.jsonl (mutation, training run, selection, generation): the story of an
  * experiment, written by the search workflow through an activity and by trainers, read by the
- * report and by a resumed search; and the finalists' test scores. src/log/lineage.ts reads and
- * appends them.
+ * report and by a resumed search; and the finalists' test scores and the scratch control.
+ * src/log/lineage.ts reads and appends them.
  */
 import { z } from 'zod';
 
@@ -80,12 +80,58 @@ export const TestEvent = z.strictObject({
   loss: z.number().nullable(),
 });
 
+/**
+ * The search's control: the winner's architecture retrained from random initialisation for the
+ * epochs its lineage accumulated, beside the grown winner it is compared with.
+ */
+export const ScratchEvent = z.strictObject({
+  type: z.literal('scratch'),
+  at: At,
+  /** The scratch candidate (trained under `candidates/<candidate>/`). */
+  candidate: Id,
+  /** The grown winner whose architecture it retrains. */
+  of: Id,
+  status: z.enum(['completed', 'diverged', 'failed', 'stopped']),
+  epochs: z.number().int().min(0),
+  valAcc: z.number().nullable(),
+  /** Null when the finalists were not tested (no test split, or scoring failed). */
+  testAcc: z.number().nullable(),
+  wallSeconds: z.number().min(0),
+  grown: z.strictObject({
+    valAcc: z.number().nullable(),
+    testAcc: z.number().nullable(),
+    epochs: z.number().int().min(0),
+    wallSeconds: z.number().min(0),
+  }),
+});
+
+/**
+ * The search's early-stop decision on a candidate at its rung: its validation accuracy after
+ * `epoch` epochs against the rung scores of its generation's candidates that got there first.
+ */
+export const EarlyStopEvent = z.strictObject({
+  type: z.literal('early-stop'),
+  at: At,
+  generation: Generation,
+  candidate: Id,
+  rule: z.enum(['median', 'halving']),
+  epoch: z.number().int().positive(),
+  valAcc: z.number().nullable(),
+  /** How many earlier rung scores it was judged against. */
+  peers: z.number().int().min(0),
+  /** The score it had to reach; null when there was nothing to judge against. */
+  threshold: z.number().nullable(),
+  decision: z.enum(['stop', 'continue']),
+});
+
 export const LineageEvent = z.discriminatedUnion('type', [
   MutationEvent,
   TrainingEvent,
   SelectionEvent,
   GenerationEvent,
   TestEvent,
+  ScratchEvent,
+  EarlyStopEvent,
 ]);
 export type LineageEvent = z.infer<typeof LineageEvent>;
 export type LineageEventInput = z.input<typeof LineageEvent>;
@@ -94,3 +140,5 @@ export type TrainingEvent = z.infer<typeof TrainingEvent>;
 export type SelectionEvent = z.infer<typeof SelectionEvent>;
 export type GenerationEvent = z.infer<typeof GenerationEvent>;
 export type TestEvent = z.infer<typeof TestEvent>;
+export type ScratchEvent = z.infer<typeof ScratchEvent>;
+export type EarlyStopEvent = z.infer<typeof EarlyStopEvent>;

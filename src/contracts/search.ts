@@ -7,7 +7,8 @@
 /** The Temporal namespace a search runs in unless its config names another (the dev server has it). */
 export const DEFAULT_NAMESPACE = 'default';
 
-export type CandidateStatus = 'completed' | 'diverged' | 'failed';
+/** `stopped`: ended early at the search's early-stop rung (its rung checkpoint kept). */
+export type CandidateStatus = 'completed' | 'diverged' | 'failed' | 'stopped';
 
 export interface LeaderboardEntry {
   candidateId: string;
@@ -22,6 +23,19 @@ export interface LeaderboardEntry {
   checkpoint: string | null;
   /** The commands that made it from its parent, in text form. */
   ops: string[];
+  /** Forward FLOPs per sample of its graph (the mutate activity's count); absent in older entries. */
+  flops?: number;
+  /**
+   * What ranks it when the config sets `ranking.penalty`: valAcc − λ·log10(params or flops);
+   * absent without a penalty (then valAcc ranks).
+   */
+  score?: number;
+  /** Epochs its own completed run trained; absent in older entries. */
+  epochs?: number;
+  /** Epochs along its ancestry, its own included: what a retrain from scratch gets. */
+  lineageEpochs?: number;
+  /** Training seconds along its ancestry, its own included. */
+  lineageSeconds?: number;
 }
 
 export interface Budget {
@@ -53,7 +67,49 @@ export interface SearchResult {
    * before this existed.
    */
   finalists?: Finalist[];
+  /** The winner's architecture retrained from random init (config `scratch.enabled`). */
+  scratch?: ScratchControl;
+  /** Per-operation statistics over the lineage (the report activity's count). */
+  operations?: OperationStat[];
   reportUri: string;
+}
+
+/**
+ * The control of a search: the winner's architecture trained from random initialisation for
+ * the epochs its lineage accumulated, scored the same way (validation; test with the finalists).
+ */
+export interface ScratchControl {
+  /** The scratch candidate's id (`scratch`). */
+  candidateId: string;
+  status: CandidateStatus;
+  epochs: number;
+  valAcc: number | null;
+  testAcc: number | null;
+  params: number;
+  trainSeconds: number;
+  /** The grown winner it is compared with. */
+  grown: {
+    candidateId: string;
+    valAcc: number | null;
+    testAcc: number | null;
+    lineageEpochs: number;
+    lineageSeconds: number;
+  };
+  error?: string;
+}
+
+/** How one kind of morph operation fared over a search (src/report/operations.ts). */
+export interface OperationStat {
+  /** The command's verb: `wider`, `deeper`, `kernel`, … */
+  op: string;
+  /** Mutations that applied it (a child made by two commands counts for both). */
+  chosen: number;
+  /** Of those, children whose parent and own validation accuracy are both known. */
+  compared: number;
+  /** Children that beat their parent's validation accuracy. */
+  beatParent: number;
+  /** Mean of child − parent validation accuracy over the compared; null when none. */
+  meanGain: number | null;
 }
 
 /** A finalist of a search: its test score, taken once after the search, reported only. */
@@ -106,7 +162,8 @@ export interface GrowStage {
 
 export interface GrowResult {
   experimentId: string;
-  status: 'completed' | 'diverged' | 'failed';
+  /** A plan's stages are never early-stopped, so never `stopped`. */
+  status: CandidateStatus;
   stages: GrowStage[];
   reportUri: string;
 }

@@ -77,6 +77,11 @@ export const TrainSpec = z.strictObject({
   epochs: z.number().int().positive().default(2),
   /** Stop after this many optimizer steps in total (0 = no limit); for quick runs and tests. */
   maxSteps: z.number().int().min(0).default(0),
+  /**
+   * Pause once this many epochs are done (0 = never): the run ends `stopped` with that epoch's
+   * checkpoint, and the same spec without the pause resumes it (a search's early-stop rung).
+   */
+  pauseAfterEpoch: z.number().int().min(0).default(0),
   batchSize: z.number().int().positive().default(64),
   optimizer: OptimizerSpec.default({ kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false }),
   /**

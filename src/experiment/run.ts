@@ -258,11 +258,22 @@ function finished(
     else io.out('best: none (no candidate trained to completion)');
     if (r.best?.checkpoint) io.out(`  checkpoint: ${displayUri(r.best.checkpoint)}`);
     if (r.finalists && r.finalists.length > 0) {
-      io.out('test accuracy of the finalists, scored once after the search (ranked by validation accuracy):');
+      const by = r.best?.score !== undefined ? 'the penalised score' : 'validation accuracy';
+      io.out(`test accuracy of the finalists, scored once after the search (ranked by ${by}):`);
       for (const f of r.finalists) {
         const test = f.testAcc !== null ? f.testAcc.toFixed(4) : `none${f.error ? ` (${f.error})` : ''}`;
         io.out(`  ${f.rank}. ${f.candidateId} val_acc ${f.valAcc?.toFixed(4) ?? '—'}  test_acc ${test}`);
       }
+    }
+    if (r.scratch) {
+      const s = r.scratch;
+      const acc = (v: number | null, t: number | null) =>
+        `val_acc ${v?.toFixed(4) ?? '—'}  test_acc ${t?.toFixed(4) ?? '—'}`;
+      io.out(`grown vs scratch, ${s.epochs} epochs each (the epochs of the winner's lineage):`);
+      io.out(`  grown   ${s.grown.candidateId} ${acc(s.grown.valAcc, s.grown.testAcc)}`);
+      io.out(
+        `  scratch ${s.candidateId} ${acc(s.valAcc, s.testAcc)}${s.status === 'completed' ? '' : ` (${s.status}${s.error ? `: ${s.error}` : ''})`}`,
+      );
     }
   }
   io.out(`report: ${report}`);

@@ -45,6 +45,10 @@ export interface CandidateData {
   runs: RunData[];
   /** Its test score when it was a finalist, scored once after the search (a `test` event). */
   finalTest?: { rank: number; acc: number | null; loss: number | null } | null;
+  /** What ranked it when the search penalised size (its completed run's `score`); else null. */
+  score?: number | null;
+  /** The grown winner whose architecture it retrained from scratch (a `scratch` event); else null. */
+  control?: string | null;
 }
 
 /** A config entry such as `strategy: {kind: ga, population: 4}`: its name and its settings. */
@@ -276,9 +280,16 @@ function fromLineage(
   const runs = c.runs.map((r) => ({ ...r }));
   let generation = birth?.type === 'mutation' ? (birth.generation ?? null) : null;
   let finalTest: CandidateData['finalTest'] = null;
+  let score: number | null = null;
+  let control: string | null = null;
   for (const e of events) {
     if (e.type === 'test' && e.candidate === c.id) finalTest = { rank: e.rank, acc: e.acc, loss: e.loss };
+    if (e.type === 'scratch' && e.candidate === c.id) {
+      control = e.of;
+      if (e.testAcc !== null) finalTest = { rank: finalTest?.rank ?? 0, acc: e.testAcc, loss: null };
+    }
     if (e.type !== 'training' || e.candidate !== c.id) continue;
+    if (e.status === 'completed' && typeof e.metrics.score === 'number') score = e.metrics.score;
     generation ??= e.generation ?? null;
     let run = runs.find((r) => r.runId === e.runId);
     if (!run) {
@@ -297,5 +308,7 @@ function fromLineage(
     params: c.meta?.params ?? (birth?.type === 'mutation' ? birth.paramsAfter : null),
     runs,
     finalTest,
+    score,
+    control,
   };
 }

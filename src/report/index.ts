@@ -12,4 +12,5 @@ export * from './scale';
 export * from './format';
 export * from './candidate-checkpoint';
 export * from './refresh';
+export { operationKind, operationStats, validationByCandidate } from './operations';
 export { writeSearchHParams } from './hparams';

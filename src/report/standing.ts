@@ -21,6 +21,10 @@ export interface Standing {
   testAcc: number | null;
   /** True when testAcc is a finalist's, scored once after the search (not by its own run). */
   finalist: boolean;
+  /** What ranked it when the search penalised size; null otherwise. */
+  score: number | null;
+  /** For the scratch control: the grown winner it retrains; null for every candidate. */
+  control: string | null;
   epochs: number | null;
   status: CandidateStatus;
   /** The run the figures come from; null when nothing was trained. */
@@ -81,6 +85,8 @@ export function standingOf(c: CandidateData): Standing {
     // A search's finalists were scored once after it; a standalone run scored its own test split.
     testAcc: c.finalTest ? c.finalTest.acc : (bestRun?.result?.test?.acc ?? null),
     finalist: !!c.finalTest,
+    score: c.score ?? null,
+    control: c.control ?? null,
     epochs: bestRun?.result?.epochsRun ?? (rows.length > 0 ? Math.max(...rows.map((r) => r.epoch)) : null),
     status,
     bestRun: bestRun && (bestRun.result || bestRun.rows.length > 0) ? bestRun : null,
@@ -88,11 +94,13 @@ export function standingOf(c: CandidateData): Standing {
   };
 }
 
-/** Best validation accuracy first; untrained ones last, in id order. */
+/**
+ * Best first by what the search ranked by — the penalised score when it had one, else the
+ * validation accuracy; untrained ones last, in id order.
+ */
 export function rankStandings(standings: readonly Standing[]): Standing[] {
-  return [...standings].sort(
-    (a, b) => (b.valAcc ?? -Infinity) - (a.valAcc ?? -Infinity) || naturalCompare(a.id, b.id),
-  );
+  const value = (s: Standing): number => (s.valAcc === null ? -Infinity : (s.score ?? s.valAcc));
+  return [...standings].sort((a, b) => value(b) - value(a) || naturalCompare(a.id, b.id));
 }
 
 export interface ExperimentTotals {
@@ -127,7 +135,7 @@ export function experimentTotals(data: ExperimentData, ranked: readonly Standing
     config: data.config,
     candidates: ranked.length,
     byStatus,
-    best: ranked.find((s) => s.valAcc !== null) ?? null,
+    best: ranked.find((s) => s.valAcc !== null && !s.control) ?? null,
     startedAt: first?.t ?? null,
     lastEventAt: last?.t ?? null,
     wallSeconds: first && last ? (last.ms - first.ms) / 1000 : null,

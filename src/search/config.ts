@@ -81,6 +81,24 @@ export function temporalAddressProblem(address: string): string | null {
   return null;
 }
 
+const Lambda = z.number().min(0).max(1);
+const Penalty = z.union([z.strictObject({ params: Lambda }), z.strictObject({ flops: Lambda })]);
+
+const EarlyStop = z.discriminatedUnion('rule', [
+  z.strictObject({
+    rule: z.literal('median'),
+    afterEpochs: count(1),
+    /** Stop when below the median of at least this many earlier rung scores. */
+    minPeers: count(2),
+  }),
+  z.strictObject({
+    rule: z.literal('halving'),
+    afterEpochs: count(1),
+    /** Continue only in the best `keep` fraction of the rung scores so far (itself included). */
+    keep: z.number().gt(0).lt(1).default(0.5),
+  }),
+]);
+
 const Duration = z.string().refine((s) => parseDuration(s) !== null, `must be ${DURATION_HINT}`);
 
 const Executor = z.discriminatedUnion('kind', [
@@ -147,6 +165,31 @@ export const SearchConfig = z.strictObject({
       alpha: z.number().min(0).max(1).default(0.5),
     })
     .prefault({}),
+  /**
+   * Early stopping of weak candidates within a generation: each pauses after `afterEpochs`
+   * epochs (its rung) and the search decides from its validation accuracy there, against those
+   * of the generation that reached the rung before it; a stopped candidate keeps its rung
+   * checkpoint and result. Null = off.
+   */
+  earlyStop: EarlyStop.nullable().default(null),
+  ranking: z
+    .strictObject({
+      /**
+       * Ranks (and so selects) by valAcc − λ·log10(params) or valAcc − λ·log10(flops, forward
+       * per sample) instead of valAcc alone; null = valAcc alone.
+       */
+      penalty: Penalty.nullable().default(null),
+    })
+    .prefault({}),
+  scratch: z
+    .strictObject({
+      /**
+       * After the search, retrain the winner's architecture from random initialisation for
+       * the epochs its lineage accumulated: the control that says whether growing paid.
+       */
+      enabled: z.boolean().default(false),
+    })
+    .prefault({}),
   divergence: z
     .strictObject({
       retries: z
@@ -207,5 +250,7 @@ export type GaStrategy = z.infer<typeof GaStrategy>;
 export type RandomStrategy = z.infer<typeof RandomStrategy>;
 export type HillStrategy = z.infer<typeof HillStrategy>;
 export type PlanStrategy = z.infer<typeof PlanStrategy>;
+export type EarlyStopConfig = z.infer<typeof EarlyStop>;
+export type PenaltyConfig = z.infer<typeof Penalty>;
 export type ExecutorConfig = SearchConfig['executor'];
 export type KubernetesExecutorConfig = Extract<ExecutorConfig, { kind: 'kubernetes' }>;

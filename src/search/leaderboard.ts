@@ -11,12 +11,20 @@ export function isViable(e: LeaderboardEntry): boolean {
 }
 
 /**
- * Best first: higher val accuracy, then fewer parameters (the smaller net of two equal ones),
- * then the earlier id, so that ties never depend on arrival order.
+ * What ranks an entry: its penalised score when the search has a size penalty (set on the
+ * entry by the candidate workflow), else its validation accuracy.
+ */
+export function rankValue(e: LeaderboardEntry): number {
+  return isViable(e) ? (e.score ?? (e.valAcc as number)) : -Infinity;
+}
+
+/**
+ * Best first: higher score (val accuracy unless penalised), then fewer parameters (the smaller
+ * net of two equal ones), then the earlier id, so that ties never depend on arrival order.
  */
 export function compareEntries(a: LeaderboardEntry, b: LeaderboardEntry): number {
-  const va = isViable(a) ? (a.valAcc as number) : -Infinity;
-  const vb = isViable(b) ? (b.valAcc as number) : -Infinity;
+  const va = rankValue(a);
+  const vb = rankValue(b);
   if (va !== vb) return vb - va;
   if (a.params !== b.params) return a.params - b.params;
   return a.candidateId < b.candidateId ? -1 : a.candidateId > b.candidateId ? 1 : 0;
@@ -50,5 +58,6 @@ export function compactLeaderboard(
 export function describeEntry(e: LeaderboardEntry): string {
   const ops = e.ops.length > 0 ? e.ops.join('; ') : 'start model';
   if (e.status !== 'completed') return `${e.status} (${ops})`;
-  return `completed: val_acc ${e.valAcc?.toFixed(4) ?? '?'}, ${e.params.toLocaleString('en-US')} params (${ops})`;
+  const score = e.score !== undefined ? `, score ${e.score.toFixed(4)}` : '';
+  return `completed: val_acc ${e.valAcc?.toFixed(4) ?? '?'}${score}, ${e.params.toLocaleString('en-US')} params (${ops})`;
 }

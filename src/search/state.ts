@@ -27,6 +27,11 @@ export interface SearchState {
   pending: ChildPlan[] | null;
   /** Workflow runs so far, this one included. */
   run: number;
+  /**
+   * The generation's early-stop rung scores in arrival order (carried with a generation handed
+   * over mid-way); absent without early stopping.
+   */
+  rungScores?: number[];
 }
 
 export function initialSearchState(config: SearchConfig, nowMs: number): SearchState {

@@ -13,6 +13,10 @@ export type CandidateSettings = Pick<SearchConfig, 'train' | 'distill' | 'diverg
   dataset: DatasetSpec;
   /** Absent in candidates started before OOM retries lowered the batch. */
   oom?: SearchConfig['oom'];
+  /** Absent in the inputs of candidates started before ranking penalties existed. */
+  ranking?: SearchConfig['ranking'];
+  /** The rung this candidate pauses at for the search's verdict; set by the search only. */
+  earlyStop?: SearchConfig['earlyStop'];
 };
 
 /**
@@ -22,7 +26,15 @@ export type CandidateSettings = Pick<SearchConfig, 'train' | 'distill' | 'diverg
 export function candidateSettings(config: SearchConfig): CandidateSettings {
   const { train, distill, divergence, oom } = config;
   const dataset = { ...config.dataset, splitSeed: config.dataset.splitSeed ?? config.seed };
-  return { train, distill, divergence, dataset, oom };
+  // A config from a search started before `ranking` existed has none: nothing to add then.
+  return {
+    train,
+    distill,
+    divergence,
+    dataset,
+    oom,
+    ...(config.ranking?.penalty ? { ranking: config.ranking } : {}),
+  };
 }
 
 /** `file:///runs/experiments/e1` + `candidates`, `c1` → `file:///runs/experiments/e1/candidates/c1`. */

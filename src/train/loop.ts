@@ -114,6 +114,10 @@ export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
   };
 
   for (let epoch = state.epoch + 1; epoch <= spec.epochs; epoch++) {
+    // A pause (the search's rung) falls between epochs; checked here so a resumed retry pauses too.
+    if (spec.pauseAfterEpoch > 0 && epoch > spec.pauseAfterEpoch && state.partial === null) {
+      return { kind: 'stopped', checkpoint: epochPrefix(epoch - 1) };
+    }
     const p: PartialEpoch = state.partial ?? { steps: 0, lossSum: 0, correct: 0, labelled: 0, seconds: 0 };
     state.partial = null;
     let t = now();

@@ -82,6 +82,27 @@ describe('mutate activity', () => {
     assert.deepEqual(again, first);
     assert.equal((await stat(meta)).mtimeMs, written);
   });
+
+  test("the scratch control: a trained checkpoint's graph.json grows afresh, same graph, new weights, FLOPs counted", async () => {
+    const a = acts();
+    const grown = (await quietActivityEnv().run(
+      a.mutate,
+      mutateInput('grown', ['wider conv1 x2']),
+    )) as MutateOutput;
+    const scratch = (await quietActivityEnv().run(a.mutate, {
+      ...mutateInput('scratch', []),
+      parent: { kind: 'start' as const, arch: `${grown.checkpoint}/graph.json` },
+    })) as MutateOutput;
+    assert.deepEqual(scratch.ops, []);
+    assert.equal(scratch.paramsAfter, grown.paramsAfter, 'the same architecture');
+    assert.ok(scratch.flopsAfter !== undefined && scratch.flopsAfter > 0);
+    assert.equal(scratch.flopsAfter, grown.flopsAfter);
+    const store = openStore(experimentUri);
+    const graph = (prefix: string) => store.getText(`${prefix}/graph.json`);
+    assert.equal(await graph('candidates/scratch'), await graph('candidates/grown'));
+    const weights = (prefix: string) => store.get(`${prefix}/weights.bin`);
+    assert.notDeepEqual(await weights('candidates/scratch'), await weights('candidates/grown'));
+  });
 });
 
 describe('recordLineage activity', () => {

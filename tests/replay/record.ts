@@ -1,12 +1,13 @@
 /**
  * Records the histories that replay.test.ts replays against the current workflow code, into
- * a new version folder: `npx tsx tests/replay/record.ts v2 [scenario...]`. Run it after a
+ * a new version folder: `npx tsx tests/replay/record.ts v3 [scenario...]`. Run it after a
  * released, patched()-guarded change to the workflows (docs/RELIABILITY.md, "Versioning") and
  * commit the folder beside the old ones. A file that exists is never overwritten: searches
  * started by older code may still be running, so their histories must keep replaying.
  *
- * The scenarios `ga`, `stop`, `grow` and `oom` run the scripted activities (signals, an update,
- * continueAsNew, a divergence retry, an OOM retry with a smaller batch, deterministically); `real` runs a small search with the
+ * The scenarios `ga`, `stop`, `grow`, `oom` and `controls` run the scripted activities (signals,
+ * an update, continueAsNew, a divergence retry, an OOM retry with a smaller batch, early-stop
+ * rungs, the scratch control, deterministically); `real` and `controls-real` run a small search with the
  * production activities (process executor, tfjs training, file:// storage), so the recorded
  * payloads are what real activities return. Each saves every run of its workflow (and, for a
  * search, a candidate child) as `<name>.json`, in the JSON form of `temporal workflow show
@@ -61,7 +62,7 @@ async function save(env: TemporalTestEnv, workflowId: string, name: string): Pro
 async function main(): Promise<void> {
   const [version, ...only] = process.argv.slice(2);
   if (!version || !/^v\d+$/.test(version))
-    throw new Error('usage: record.ts v<N> [ga|stop|grow|oom|real ...]');
+    throw new Error('usage: record.ts v<N> [ga|stop|grow|oom|controls|controls-real|real ...]');
   outDir = join(__dirname, version);
   await mkdir(outDir, { recursive: true });
   const wanted = (scenario: string) => only.length === 0 || only.includes(scenario);
@@ -163,6 +164,72 @@ async function main(): Promise<void> {
       });
       files.push(...(await save(env, 'replay-oom', 'search-oom')));
       files.push(...(await save(env, 'replay-oom.g1-c0', 'candidate-oom')));
+    }
+
+    // The search's controls (v3): children judged at an early-stop rung (one stopped, others
+    // resumed), a parameter penalty in ranking, and the winner retrained from scratch.
+    if (wanted('controls')) {
+      const controls = await parseSearchConfig(
+        {
+          name: 'replay',
+          dataset: {},
+          strategy: { kind: 'ga', population: 3, generations: 2 },
+          train: { epochs: 3 },
+          executor: { kind: 'process', parallelism: 1 },
+          earlyStop: { rule: 'median', afterEpochs: 1, minPeers: 1 },
+          ranking: { penalty: { params: 0.01 } },
+          scratch: { enabled: true },
+        },
+        'record',
+      );
+      const activities = scriptedActivities();
+      await env.withWorkers(activities, async () => {
+        await (
+          await startSearch(env.client, {
+            experimentId: 'replay-controls',
+            experimentUri: uri('replay-controls'),
+            config: controls,
+          })
+        ).result();
+      });
+      files.push(...(await save(env, 'replay-controls', 'search-controls')));
+      files.push(...(await save(env, 'replay-controls.scratch', 'candidate-scratch')));
+      for (const e of activities.lineage) {
+        if (e.type !== 'early-stop') continue;
+        const name = `candidate-rung-${e.decision}`;
+        if (!files.includes(`${name}.json`))
+          files.push(...(await save(env, `replay-controls.${e.candidate}`, name)));
+      }
+    }
+
+    // The controls with real activities: rung pauses in `netgrow train` processes, the scratch retrain.
+    if (wanted('controls-real')) {
+      const scratch = await mkdtemp(join(tmpdir(), 'netgrow-record-'));
+      try {
+        const config = parseConfig(
+          tinyConfig({
+            name: 'replay-controls-real',
+            strategy: { kind: 'ga', population: 3, generations: 1 },
+            earlyStop: { rule: 'halving', afterEpochs: 1, keep: 0.5 },
+            scratch: { enabled: true },
+          }),
+        );
+        const record = experimentRecord('search', 'replay-controls-real', `file://${scratch}/runs`, config);
+        await writeExperimentRecord(record);
+        await env.withWorkers(processActivities(2), async () => {
+          const handle = await startSearch(env.client, {
+            experimentId: record.id,
+            experimentUri: record.experimentUri,
+            config,
+          });
+          await handle.result();
+        });
+        files.push(...(await save(env, 'replay-controls-real', 'search-controls-real')));
+        files.push(...(await save(env, 'replay-controls-real.g1-c0', 'candidate-controls-real')));
+        files.push(...(await save(env, 'replay-controls-real.scratch', 'candidate-scratch-real')));
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
     }
 
     // Real activities: a tiny GA on synthetic images, trained in `netgrow train` processes.

@@ -16,6 +16,8 @@ import type {
 } from '../../src/contracts/activities';
 import { TRAIN_OUT_OF_MEMORY } from '../../src/contracts/errors';
 import { hashString, Rng } from '../../src/graph/rng';
+import { LineageEvent } from '../../src/contracts/lineage';
+import { operationStats } from '../../src/report/operations';
 import { candidateUri } from '../../src/search/train-spec';
 import type { TrainResult } from '../../src/contracts/train';
 
@@ -101,6 +103,8 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
         maxAbsDiff: ops.length > 0 ? 1e-6 : null,
         paramsBefore,
         paramsAfter: before,
+        // A stand-in FLOP count that grows with the parameters, for the FLOP penalty.
+        flopsAfter: before * 50,
       };
     },
     async train(input) {
@@ -135,6 +139,27 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
       } catch (err) {
         calls.cancelled.push(spec.runId);
         throw err;
+      }
+      const pause = spec.pauseAfterEpoch ?? 0;
+      if (!diverges && pause > 0 && pause < epochs) {
+        // Paused at the early-stop rung: a little below where it will end, in the same order.
+        const rung = { loss: 0.6, acc, valLoss: 0.6, valAcc: Math.round((acc - 0.05) * 1e4) / 1e4 };
+        return {
+          format: 'netgrow.trainresult/v1',
+          runId: spec.runId,
+          status: 'stopped',
+          epochsRun: pause,
+          steps: pause * 10,
+          final: rung,
+          best: { ...rung, epoch: pause },
+          validation: null,
+          test: null,
+          params: params.get(candidateId) ?? 10_000,
+          wallSeconds: (60 * pause) / epochs,
+          checkpoint: `${spec.output}/epochs/${pause}`,
+          resumedFromEpoch: null,
+          diverged: null,
+        } satisfies TrainResult;
       }
       const metrics = { loss: 0.4, acc: acc + 0.02, valLoss: 0.5, valAcc: acc };
       accuracy.set(candidateId, acc);
@@ -179,7 +204,9 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
     },
     async report(input) {
       calls.report.push(input);
-      return { uri: `${input.experimentUri}/report/index.html` };
+      // The real per-operation count, over the lineage these activities were handed.
+      const operations = operationStats(lineage.map((e) => LineageEvent.parse(e)));
+      return { uri: `${input.experimentUri}/report/index.html`, operations };
     },
     async recordLineage(input) {
       lineage.push(...input.events);

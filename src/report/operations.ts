@@ -1,0 +1,59 @@
+/**
+ * Per-operation statistics over an experiment's lineage: for each kind of morph command (its
+ * verb: `wider`, `deeper`, `kernel`, …) how often a mutation applied it, how often the child
+ * then beat its parent's validation accuracy, and the mean gain. Pure, over lineage events, so
+ * the report, the search result and the experiment drivers count the same way.
+ *
+ * A child made by several commands credits its gain to each of them: the lineage cannot tell
+ * their shares apart. A candidate's validation accuracy is that of its last completed training
+ * event (the best epoch's, as the trainer reports it).
+ */
+import type { LineageEvent } from '../contracts/lineage';
+import type { OperationStat } from '../contracts/search';
+
+/** `wider conv2 x2` → `wider`. */
+export function operationKind(command: string): string {
+  return command.trim().split(/\s+/)[0] ?? command;
+}
+
+/** Each candidate's validation accuracy from its last completed training event. */
+export function validationByCandidate(events: readonly LineageEvent[]): Map<string, number> {
+  const acc = new Map<string, number>();
+  for (const e of events) {
+    if (e.type !== 'training' || e.status !== 'completed') continue;
+    // The workflow writes `valAcc`; a trainer's own lineage file writes `val_acc`.
+    const v = e.metrics.valAcc ?? e.metrics.val_acc;
+    if (v !== null && v !== undefined && Number.isFinite(v)) acc.set(e.candidate, v);
+  }
+  return acc;
+}
+
+export function operationStats(events: readonly LineageEvent[]): OperationStat[] {
+  const acc = validationByCandidate(events);
+  const byKind = new Map<string, { chosen: number; gains: number[] }>();
+  for (const e of events) {
+    if (e.type !== 'mutation') continue;
+    const kind = operationKind(e.op);
+    const stat = byKind.get(kind) ?? { chosen: 0, gains: [] };
+    byKind.set(kind, stat);
+    stat.chosen += 1;
+    const child = acc.get(e.child);
+    const parent = acc.get(parentId(e.parent));
+    if (child !== undefined && parent !== undefined) stat.gains.push(child - parent);
+  }
+  return [...byKind.entries()]
+    .map(([op, s]) => ({
+      op,
+      chosen: s.chosen,
+      compared: s.gains.length,
+      beatParent: s.gains.filter((g) => g > 0).length,
+      meanGain: s.gains.length > 0 ? s.gains.reduce((a, g) => a + g, 0) / s.gains.length : null,
+    }))
+    .sort((a, b) => b.chosen - a.chosen || (a.op < b.op ? -1 : a.op > b.op ? 1 : 0));
+}
+
+/** A mutation's parent is a candidate id, or a URI ending in `candidates/<id>` (older events). */
+function parentId(ref: string): string {
+  const m = /(?:^|\/)candidates\/([^/]+)\/?$/.exec(ref);
+  return m ? m[1] : ref;
+}

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { SearchConfig } from '../../src/search/config';
+import { startSearch } from '../../src/temporal/client';
+import type { SearchInput } from '../../workflows';
+import { runsOf, startTemporal, type TemporalTestEnv } from '../support/temporal';
+import { scriptedActivities } from './activities';
+
+// The search's controls on a real Temporal server with scripted activities: the scratch
+// retrain of the winner, the size penalty in ranking, per-operation statistics in the result.
+let env: TemporalTestEnv;
+before(async () => {
+  env = await startTemporal();
+});
+after(async () => {
+  await env?.stop();
+});
+
+function searchInput(experimentId: string, over: object = {}): SearchInput {
+  const config = SearchConfig.parse({
+    name: 'test',
+    dataset: {},
+    strategy: { kind: 'ga', population: 2, generations: 2 },
+    train: { epochs: 3 },
+    ...over,
+  });
+  return { experimentId, experimentUri: `file:///tmp/netgrow-test/experiments/${experimentId}`, config };
+}
+
+describe('search controls', () => {
+  test('scratch: the winner is retrained from random init for its lineage epochs and tested with the finalists', async () => {
+    const activities = scriptedActivities();
+    const input = searchInput('controls-scratch', { scratch: { enabled: true } });
+    const result = await env.withWorkers(activities, async () =>
+      (await startSearch(env.client, input)).result(),
+    );
+    assert.equal(result.reason, 'generations');
+    const best = result.best!;
+    // Generation g's candidates have g ancestors: 3 epochs each, its own run included.
+    assert.equal(best.lineageEpochs, 3 * (best.generation + 1));
+    assert.equal(result.candidates, 5, 'the control is not a candidate of the search');
+    assert.ok(!result.leaderboard.some((e) => e.candidateId === 'scratch'));
+
+    const mutate = activities.calls.mutate.find((m) => m.childId === 'scratch');
+    assert.deepEqual(mutate?.parent, { kind: 'start', arch: `${best.checkpoint}/graph.json` });
+    assert.deepEqual(mutate?.ops, [], 'no commands: the same graph, fresh weights');
+    const train = activities.calls.train.filter((t) => t.candidateId === 'scratch');
+    assert.equal(train.length, 1);
+    assert.equal(train[0].spec.epochs, best.lineageEpochs);
+    assert.equal(train[0].spec.scoreTest, false, 'scored on validation, like every candidate');
+
+    // One test call: the three finalists, then the control.
+    assert.equal(activities.calls.testFinalists.length, 1);
+    const tested = activities.calls.testFinalists[0].finalists.map((f) => f.candidateId);
+    assert.deepEqual(tested, [...result.leaderboard.slice(0, 3).map((e) => e.candidateId), 'scratch']);
+
+    const scratch = result.scratch!;
+    assert.equal(scratch.status, 'completed');
+    assert.equal(scratch.epochs, best.lineageEpochs);
+    assert.equal(scratch.grown.candidateId, best.candidateId);
+    assert.equal(scratch.grown.valAcc, best.valAcc);
+    assert.equal(scratch.grown.testAcc, result.finalists![0].testAcc);
+    assert.equal(typeof scratch.valAcc, 'number');
+    assert.equal(typeof scratch.testAcc, 'number');
+    assert.equal(scratch.grown.lineageSeconds, 60 * (best.generation + 1), 'the scripted run takes 60 s');
+
+    const last = activities.lineage.at(-1)!;
+    assert.equal(last.type, 'scratch');
+    assert.ok(last.type === 'scratch');
+    assert.deepEqual(
+      [last.candidate, last.of, last.epochs, last.valAcc, last.testAcc, last.grown.epochs],
+      ['scratch', best.candidateId, scratch.epochs, scratch.valAcc, scratch.testAcc, best.lineageEpochs],
+    );
+    assert.ok(
+      activities.lineage.some((e) => e.type === 'training' && e.candidate === 'scratch'),
+      "the control's training run is in lineage like any other",
+    );
+    // Visible in history: the last search run scheduled the scratch candidate as a child.
+    const runs = await runsOf(env.client, 'controls-scratch');
+    const children = runs
+      .at(-1)!
+      .events.map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId)
+      .filter(Boolean);
+    assert.deepEqual(children, ['controls-scratch.scratch']);
+  });
+
+  test('scratch is off by default; operations are counted from lineage into the result', async () => {
+    const activities = scriptedActivities();
+    const result = await env.withWorkers(activities, async () =>
+      (await startSearch(env.client, searchInput('controls-default'))).result(),
+    );
+    assert.equal(result.scratch, undefined);
+    assert.ok(!activities.calls.mutate.some((m) => m.childId === 'scratch'));
+    const ops = result.operations!;
+    assert.equal(
+      ops.reduce((a, o) => a + o.chosen, 0),
+      activities.lineage.filter((e) => e.type === 'mutation').length,
+    );
+    for (const o of ops) {
+      assert.ok(o.compared <= o.chosen && o.beatParent <= o.compared, JSON.stringify(o));
+      assert.equal(o.meanGain === null, o.compared === 0);
+    }
+  });
+
+  test('a parameter penalty ranks by val acc − λ·log10(params), recorded on entries and training events', async () => {
+    const activities = scriptedActivities();
+    const lambda = 0.2;
+    const input = searchInput('controls-penalty', { ranking: { penalty: { params: lambda } } });
+    const result = await env.withWorkers(activities, async () =>
+      (await startSearch(env.client, input)).result(),
+    );
+    for (const e of result.leaderboard) {
+      assert.ok(e.score !== undefined && e.valAcc !== null);
+      assert.ok(Math.abs(e.score - (e.valAcc - lambda * Math.log10(e.params))) < 1e-12);
+    }
+    const scores = result.leaderboard.map((e) => e.score!);
+    assert.deepEqual(
+      scores,
+      [...scores].sort((a, b) => b - a),
+      'ranked by score',
+    );
+    // The winner is the best by score, which need not be the most accurate.
+    assert.equal(result.best?.candidateId, result.leaderboard[0].candidateId);
+    const selections = activities.lineage.filter((e) => e.type === 'selection');
+    assert.ok(selections.length > 0);
+    assert.ok(
+      selections.every((e) => e.type === 'selection' && e.criterion === `val_acc - ${lambda}*log10(params)`),
+    );
+    const completed = activities.lineage.filter((e) => e.type === 'training' && e.status === 'completed');
+    assert.ok(completed.every((e) => e.type === 'training' && typeof e.metrics?.score === 'number'));
+  });
+
+  test('a FLOP penalty uses the FLOPs the mutate activity counted', async () => {
+    const activities = scriptedActivities();
+    const input = searchInput('controls-flops', {
+      strategy: { kind: 'ga', population: 2, generations: 1 },
+      ranking: { penalty: { flops: 0.01 } },
+    });
+    const result = await env.withWorkers(activities, async () =>
+      (await startSearch(env.client, input)).result(),
+    );
+    for (const e of result.leaderboard) {
+      assert.equal(e.flops, e.params * 50);
+      assert.ok(Math.abs(e.score! - (e.valAcc! - 0.01 * Math.log10(e.flops!))) < 1e-12);
+    }
+  });
+});

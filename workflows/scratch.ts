@@ -1,0 +1,132 @@
+/**
+ * The control of a search: the winner's architecture trained again from random initialisation
+ * for the epochs its lineage accumulated (its ancestors' runs and its own), as a candidate
+ * workflow like any other — the mutate activity initialises `<winner checkpoint>/graph.json`
+ * afresh, with no commands — so it is trained and scored (validation) exactly the same way.
+ * It is not a candidate of the search: it never enters the leaderboard and its training is
+ * outside the budget.
+ */
+import { executeChild, isCancellation } from '@temporalio/workflow';
+import { Rng } from '../src/graph/rng';
+import type { SearchConfig } from '../src/search/config';
+import { candidateSettings } from '../src/search/train-spec';
+import { SEARCH_ATTRIBUTES, workflowIds } from '../src/temporal/config';
+import type { LeaderboardEntry, ScratchControl } from '../src/contracts/search';
+import type { LineageEventInput } from '../src/contracts/lineage';
+import { candidateWorkflow, describeFailure, type CandidateResult } from './candidate';
+
+/** patched() id: a search with `scratch.enabled` retrains its winner from scratch at its end. */
+export const SCRATCH_CONTROL = 'scratch-control';
+
+/** The scratch candidate's id, beside `g<generation>-c<index>` under `candidates/`. */
+export const SCRATCH_ID = 'scratch';
+
+export interface ScratchRun {
+  result: CandidateResult;
+  epochs: number;
+  winner: LeaderboardEntry;
+}
+
+/** Null when the winner does not know its lineage's epochs (an entry from older code). */
+export async function retrainFromScratch(args: {
+  experimentId: string;
+  experimentUri: string;
+  config: SearchConfig;
+  generation: number;
+  winner: LeaderboardEntry;
+}): Promise<ScratchRun | null> {
+  const { experimentId, experimentUri, config, generation, winner } = args;
+  const epochs = winner.lineageEpochs;
+  if (!epochs || !winner.checkpoint) return null;
+  const settings = candidateSettings(config);
+  const child = {
+    parentId: null,
+    childId: SCRATCH_ID,
+    seed: new Rng(`${config.seed}:scratch`).u32(),
+    ops: [],
+  };
+  const graph = `${winner.checkpoint.replace(/\/+$/, '')}/graph.json`;
+  try {
+    const result = await executeChild(candidateWorkflow, {
+      workflowId: workflowIds.candidate(experimentId, SCRATCH_ID),
+      args: [
+        {
+          experimentId,
+          experimentUri,
+          generation,
+          child,
+          parent: { kind: 'start', arch: graph },
+          settings: { ...settings, train: { ...settings.train, epochs } },
+        },
+      ],
+      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.experimentId, value: experimentId }],
+    });
+    return { result, epochs, winner };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const entry: LeaderboardEntry = {
+      candidateId: SCRATCH_ID,
+      parentId: null,
+      generation,
+      status: 'failed',
+      valAcc: null,
+      params: winner.params,
+      checkpoint: null,
+      ops: [],
+    };
+    const result = {
+      entry,
+      testAcc: null,
+      attempts: 0,
+      trainSeconds: 0,
+      events: [],
+      error: describeFailure(err),
+    };
+    return { result, epochs, winner };
+  }
+}
+
+/** The search result's view of the control, with the test scores taken with the finalists. */
+export function scratchControl(
+  run: ScratchRun,
+  tests: { scratch: number | null; grown: number | null },
+): ScratchControl {
+  const { entry, trainSeconds, error } = run.result;
+  return {
+    candidateId: entry.candidateId,
+    status: entry.status,
+    epochs: run.epochs,
+    valAcc: entry.valAcc,
+    testAcc: tests.scratch,
+    params: entry.params,
+    trainSeconds,
+    grown: {
+      candidateId: run.winner.candidateId,
+      valAcc: run.winner.valAcc,
+      testAcc: tests.grown,
+      lineageEpochs: run.epochs,
+      lineageSeconds: run.winner.lineageSeconds ?? 0,
+    },
+    ...(error ? { error } : {}),
+  };
+}
+
+export function scratchEvent(control: ScratchControl): LineageEventInput {
+  return {
+    type: 'scratch',
+    at: new Date().toISOString(),
+    candidate: control.candidateId,
+    of: control.grown.candidateId,
+    status: control.status,
+    epochs: control.epochs,
+    valAcc: control.valAcc,
+    testAcc: control.testAcc,
+    wallSeconds: control.trainSeconds,
+    grown: {
+      valAcc: control.grown.valAcc,
+      testAcc: control.grown.testAcc,
+      epochs: control.grown.lineageEpochs,
+      wallSeconds: control.grown.lineageSeconds,
+    },
+  };
+}
