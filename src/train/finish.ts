@@ -58,6 +58,7 @@ export async function finishRun(
     test,
     params: countParams(ctx.graph),
     wallSeconds,
+    backend: ctx.backend,
     checkpoint,
     resumedFromEpoch,
     diverged:
