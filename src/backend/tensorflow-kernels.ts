@@ -8,6 +8,11 @@
  * Here, for alpha 0 on float32: Cast(Greater(x, 0)), with the zero uploaded once. The one
  * difference: a NaN input gives 0 instead of NaN; its gradient is NaN anyway through dy, and
  * the divergence monitor stops such a run on its loss.
+ *
+ * `Cast` to the dtype a tensor already has: tfjs's ReLU gradient casts the float32 mask to
+ * float32 (and the loss casts float32 labels), and tfjs-node runs each as a TensorFlow Cast, a
+ * copy and one more op; here the output shares the input's handle, reference counted as
+ * tfjs-node's own Identity does.
  */
 import { tf } from './tf';
 
@@ -26,6 +31,7 @@ export function registerTensorFlowKernels(): void {
   const tfjsNode = require('@tensorflow/tfjs-node/dist/nodejs_kernel_backend') as {
     createTensorsTypeOpAttr: TypeAttr;
   };
+  registerSameDtypeCast();
   const stock = tf.getKernel('Step', 'tensorflow')!;
   let zero: tf.Tensor | null = null;
   tf.registerKernel({
@@ -45,6 +51,20 @@ export function registerTensorFlowKernels(): void {
       );
       (mask as tf.Tensor).dispose();
       return out;
+    },
+  });
+}
+
+function registerSameDtypeCast(): void {
+  const stock = tf.getKernel('Cast', 'tensorflow')!;
+  tf.registerKernel({
+    kernelName: 'Cast',
+    backendName: 'tensorflow',
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      if ((args.attrs as { dtype: string }).dtype !== x.dtype) return stock.kernelFunc(args);
+      (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
     },
   });
 }
