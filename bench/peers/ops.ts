@@ -136,7 +136,7 @@ for (const arch of values.archs.split(',')) {
     const a = nc.get(c)!;
     const b = kc.get(c)!;
     if (a.count === 0 && b.count === 0) continue;
-    const ratio = b.ms > 0.005 ? `${(a.ms / b.ms).toFixed(1)}x` : '–';
+    const ratio = a.ms > 0 && b.ms > 0.005 ? `${(a.ms / b.ms).toFixed(1)}x` : '–';
     console.log(
       `| ${c} | ${f(a.count)} ops, ${a.ms.toFixed(2)} | ${f(b.count)} ops, ${b.ms.toFixed(2)} | ${ratio} |`,
     );

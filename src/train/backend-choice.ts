@@ -59,6 +59,8 @@ const MIN_ROUNDS = 3;
 const MAX_ROUNDS = 7;
 /** A ratio this large on steps of a second cannot flip: stop there (vgg8: 1.4 s on wasm). */
 const CLEAR = 2;
+/** First steps of seconds this far apart decide without timed rounds. */
+const DECIDED = 3;
 /** Below this ratio the two are close: use every round the budget allows. */
 const CLOSE = 1.25;
 
@@ -140,7 +142,15 @@ async function probe(t: ProbeTarget, backends: BackendInfo[], budgetSeconds: num
     let roundMs = 0;
     for (let i = 0; i < 3; i++) {
       roundMs = 0;
-      for (const r of runners) roundMs += await timed(r);
+      for (const r of runners) {
+        const ms = await timed(r);
+        roundMs += ms;
+        if (i === 0) times.get(r.name)!.push(ms);
+      }
+      // Steps of seconds already 3x apart on their first try (vgg8: wasm 4–5x slower) are
+      // decided: a timed round would add the slow side's seconds again for nothing.
+      if (i === 0 && roundMs > 2000 && ratioOf(times) >= DECIDED) return fastestOf(times);
+      if (i === 0) for (const r of runners) times.set(r.name, []);
       if (roundMs > (i === 0 ? 400 : 100)) break;
     }
     const minRounds = roundMs < 200 ? MIN_ROUNDS + 2 : roundMs < 1000 ? MIN_ROUNDS : 1;
@@ -148,8 +158,7 @@ async function probe(t: ProbeTarget, backends: BackendInfo[], budgetSeconds: num
       // Alternate the order so neither side always runs right after a switch.
       const order = round % 2 ? runners : [...runners].reverse();
       for (const r of order) times.get(r.name)!.push(await timed(r));
-      const ms = Object.values(fastestOf(times));
-      const ratio = Math.max(...ms) / Math.min(...ms);
+      const ratio = ratioOf(times);
       if ((performance.now() - started) / 1000 >= budgetSeconds) break;
       if (round >= minRounds && (ratio >= CLEAR || (round >= MIN_ROUNDS && ratio >= CLOSE))) break;
     }
@@ -170,6 +179,11 @@ function fastestOf(times: Map<BackendName, number[]>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [name, xs] of times) out[name] = Math.round(Math.min(...xs) * 100) / 100;
   return out;
+}
+
+function ratioOf(times: Map<BackendName, number[]>): number {
+  const ms = Object.values(fastestOf(times));
+  return Math.max(...ms) / Math.min(...ms);
 }
 
 function fastest(ms: Record<string, number>): BackendName {
