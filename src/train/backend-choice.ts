@@ -6,9 +6,9 @@
  *
  * With no backend asked for, both backends are started in this process (tfjs keeps each one's
  * tensors apart), a copy of the run's network trains a few steps of one synthetic batch on
- * each, interleaved, and the faster one wins (each one's fastest step). The answer is cached on disk per (network
- * structure, batch, input, optimizer, each backend's threads and version, CPU), so a resumed or
- * repeated run does not probe again.
+ * each, interleaved, and the one with the faster fastest step wins. The answer is cached on
+ * disk per (network structure, batch, input, optimizer, each backend's threads and version,
+ * CPU), so a resumed or repeated run does not probe again.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';

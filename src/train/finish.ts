@@ -58,7 +58,7 @@ export async function finishRun(
     test,
     params: countParams(ctx.graph),
     wallSeconds,
-    backend: ctx.backend,
+    ...(ctx.backend && { backend: ctx.backend }), // no key at all when unknown, as in result.json
     checkpoint,
     resumedFromEpoch,
     diverged:
