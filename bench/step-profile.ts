@@ -3,8 +3,9 @@
  * inside them against the step's wall time, tensors allocated, and the optimizer's share.
  * The step is src/train/bench.ts's (SGD momentum 0.9, softmax cross-entropy, one synthetic batch).
  *
- *   NETGROW_BACKEND=tensorflow npx tsx bench/step-profile.ts [arch] [batch] [steps]
- *   (NETGROW_TF_KERNELS=stock: tfjs-node's own kernels instead of src/backend/tensorflow-kernels.ts)
+ *   NETGROW_BACKEND=tensorflow npx tsx bench/step-profile.ts [arch] [batch] [steps] [--json]
+ *   (NETGROW_TF_KERNELS=stock: tfjs-node's own kernels instead of src/backend/tensorflow-kernels.ts;
+ *   --json: one object with every op kind, what bench/peers/ops.ts reads)
  */
 import { builtin, initWeights, Rng } from '../src/graph';
 import { initBackend } from '../src/backend';
@@ -12,7 +13,8 @@ import { buildModel } from '../src/model/build';
 import { tf } from '../src/backend/tf';
 
 async function main(): Promise<void> {
-  const [arch = 'lenet', batch = '64', steps = '5'] = process.argv.slice(2);
+  const json = process.argv.includes('--json');
+  const [arch = 'lenet', batch = '64', steps = '5'] = process.argv.slice(2).filter((a) => a !== '--json');
   await initBackend();
   const g = builtin(arch, { inputShape: [28, 28, 1], numClasses: 10 });
   const rng = new Rng(0);
@@ -87,6 +89,25 @@ async function main(): Promise<void> {
   const optimizerOps = counts.ops;
   tf.dispose([value, ...Object.values(grads)]);
 
+  if (json) {
+    const ops = Object.fromEntries(
+      [...frozen].map(([name, e]) => [name, { count: e.count / measured, ms: e.ms / measured }]),
+    );
+    console.log(
+      JSON.stringify({
+        arch,
+        batch: n,
+        wallMs: wall,
+        countedWallMs: wrapped,
+        insideMs: inside / measured,
+        ops,
+      }),
+    );
+    tf.dispose([x, y]);
+    opt.dispose();
+    model.dispose();
+    return;
+  }
   console.log(
     `${arch} batch ${n} on ${tf.getBackend()}: ${wall.toFixed(2)} ms/step (${wrapped.toFixed(2)} with the counters)`,
   );

@@ -157,15 +157,16 @@ def run_keras():
     return step, f"keras {keras.__version__} / tensorflow {tf.__version__}"
 
 
-step, version = run_torch() if framework == "torch" else run_keras()
-for _ in range(warmup):
-    step()
-c0 = time.process_time()
-t0 = time.perf_counter()
-for _ in range(steps):
-    step()
-seconds = time.perf_counter() - t0
-cpu = time.process_time() - c0
-print(json.dumps({"framework": framework, "version": version, "threads": threads, "batch": batch,
-                  "steps": steps, "samplesPerSec": steps * batch / seconds, "secondsPerStep": seconds / steps,
-                  "cpuSecondsPerStep": cpu / steps}))
+if __name__ == "__main__":  # bench/peers/op-profile.py imports the builders
+    step, version = run_torch() if framework == "torch" else run_keras()
+    for _ in range(warmup):
+        step()
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    print(json.dumps({"framework": framework, "version": version, "threads": threads, "batch": batch,
+                      "steps": steps, "samplesPerSec": steps * batch / seconds, "secondsPerStep": seconds / steps,
+                      "cpuSecondsPerStep": cpu / steps}))

@@ -64,6 +64,61 @@ export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo>
   return chosen;
 }
 
+/**
+ * The backend a caller asked for (the `prefer` option, else NETGROW_BACKEND), or undefined when
+ * the choice is netgrow's. Throws the same one-line errors as initBackend for a bad name.
+ */
+export function askedBackend(prefer?: BackendName): BackendName | undefined {
+  return readSettings({ prefer }).wanted;
+}
+
+/** Whether initBackend (or settleBackend) has already fixed this process's backend. */
+export function backendSettled(): boolean {
+  return chosen !== null;
+}
+
+/**
+ * Starts every backend of `names` that starts here, in order, for a caller that compares them
+ * (src/train/backend-choice.ts times a few training steps on each). The last one started is
+ * left active; nothing is logged. Each start costs its loading time once per process.
+ */
+export async function startBackends(
+  names: readonly BackendName[],
+  opts: Omit<InitBackendOptions, 'prefer' | 'log'> = {},
+): Promise<{ started: BackendInfo[]; skipped: string[] }> {
+  const s = readSettings(opts);
+  const started: BackendInfo[] = [];
+  const skipped: string[] = [];
+  for (const name of names) {
+    const why = await activate(name, s, () => undefined);
+    if (why) skipped.push(`${name}: ${why}`);
+    else started.push(await describe(name, s));
+  }
+  return { started, skipped };
+}
+
+/** Makes a backend that startBackends started the active one (a probe switches between them). */
+export async function switchBackend(name: BackendName): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new Error(`backend ${name} was not started`);
+}
+
+/**
+ * Fixes the process's backend to `info` (started by startBackends) and logs its one line with
+ * `why`; later initBackend calls return it. Tensors live on the backend that made them, so this
+ * comes before the run builds its model.
+ */
+export async function settleBackend(
+  info: BackendInfo,
+  why: string,
+  log: (line: string) => void = (line) => console.error(line),
+): Promise<BackendInfo> {
+  await switchBackend(info.name);
+  current = info;
+  chosen = Promise.resolve(info);
+  log(`backend: ${info.name} (${details(info)}); ${why}`);
+  return info;
+}
+
 /** Switches the wasm gradient kernels (benchmarks compare them in one process). */
 export function useKernels(mode: KernelMode): void {
   registerNetgrowKernels(mode);
@@ -76,7 +131,7 @@ interface Settings {
   threads: number;
 }
 
-function readSettings(opts: InitBackendOptions): Settings {
+function readSettings(opts: Omit<InitBackendOptions, 'log'>): Settings {
   const env = process.env;
   const wanted = opts.prefer ?? (env.NETGROW_BACKEND || undefined);
   if (wanted !== undefined && !BACKEND_NAMES.includes(wanted as BackendName)) {

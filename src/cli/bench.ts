@@ -7,6 +7,7 @@ import { benchCompare, benchTrain, BenchTrainResult } from '../train/bench';
 import { datasetEntry } from '../data';
 import { UsageError } from '../contracts/errors';
 import { parseFlags } from './flags';
+import { BACKEND_NAMES, BackendName } from '../backend';
 
 export const help = `netgrow bench train --arch <builtin> [options] — training throughput
 
@@ -17,6 +18,8 @@ export const help = `netgrow bench train --arch <builtin> [options] — training
   --warmup <n>         untimed steps first (default 3)
   --kernels <k>        wasm gradient kernels: fast (netgrow's), shim (the obvious baseline), both
   --rounds <n>         with --kernels both: interleaved fast/shim rounds, median ratio (default 3)
+  --backend <name>     tensorflow | wasm | cpu (also NETGROW_BACKEND; default: the faster of tensorflow
+                       and wasm for this network and batch, as netgrow train chooses; "choice" says why)
   --json               one JSON object on stdout
 
 Prints samples/s, training GFLOP/s (forward multiply-adds x2, x3 for a training step, counted
@@ -34,6 +37,7 @@ export async function run(args: string[]): Promise<number> {
     warmup: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '3' },
     kernels: { type: 'string', default: 'fast' },
+    backend: { type: 'string' },
     json: { type: 'boolean' },
   });
   const num = (name: 'batch' | 'steps' | 'warmup' | 'rounds', min: number): number => {
@@ -45,6 +49,9 @@ export async function run(args: string[]): Promise<number> {
   if (!['fast', 'shim', 'both'].includes(values.kernels!)) {
     throw new UsageError(`--kernels must be fast, shim or both, received '${values.kernels}'`);
   }
+  const backend = values.backend;
+  if (backend !== undefined && !BACKEND_NAMES.includes(backend as BackendName))
+    throw new UsageError(`--backend must be tensorflow, wasm or cpu, received '${backend}'`);
   const entry = datasetEntry(values.dataset!);
   const options = {
     arch: values.arch!,
@@ -60,9 +67,16 @@ export async function run(args: string[]): Promise<number> {
         `${r.trainGflops.toFixed(2)} GFLOP/s, ${(r.secondsPerStep * 1000).toFixed(1)} ms/step, peak RSS ${r.peakRssMB.toFixed(0)} MB`,
     );
   if (values.kernels !== 'both') {
-    const r = await benchTrain({ ...options, kernels: values.kernels as 'fast' | 'shim' });
+    const r = await benchTrain({
+      ...options,
+      kernels: values.kernels as 'fast' | 'shim',
+      backend: backend as BackendName | undefined,
+    });
     if (values.json) console.log(JSON.stringify(r));
-    else print(r);
+    else {
+      print(r);
+      console.log(`backend ${r.choice.name}: ${r.choice.why}`);
+    }
     return 0;
   }
   const c = await benchCompare({ ...options, rounds: num('rounds', 1) });

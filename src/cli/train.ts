@@ -15,7 +15,8 @@ import { parseTrainSpec, SpecError } from '../train/spec-errors';
 import { UsageError } from '../contracts/errors';
 import { reportError } from './errors';
 import { parseFlags } from './flags';
-import { BackendName, initBackend } from '../backend';
+import { askedBackend, BackendName, initBackend } from '../backend';
+import { chooseRunBackend } from '../train/backend-choice';
 
 export const help = `netgrow train --spec <file|uri> [options] — train one network as a TrainSpec says
 
@@ -23,7 +24,8 @@ export const help = `netgrow train --spec <file|uri> [options] — train one net
   --resume              continue from the last complete checkpoint under the spec's output (default)
   --no-resume           start again from the spec's checkpoint, replacing earlier epoch checkpoints
   --data-dir <dir>      where datasets are (overrides dataset.dataDir; also NETGROW_DATA)
-  --backend <name>      tensorflow | wasm | cpu (default: the fastest available; also NETGROW_BACKEND)
+  --backend <name>      tensorflow | wasm | cpu (also NETGROW_BACKEND; default: the faster of tensorflow
+                        and wasm for this network and batch, timed over a few steps, cached on disk)
   --json                print the TrainResult as one JSON object on the last stdout line
 
 Writes under the spec's output: epochs/<n>/ (resumable checkpoints), final/ (the trained
@@ -60,8 +62,11 @@ export async function run(args: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   try {
     // The backend line is information, not an error: stdout, so stderr holds errors only.
-    await initBackend({ prefer: flags.backend, log: (line) => console.log(line) });
+    const log = (line: string) => console.log(line);
+    // A backend named by flag or environment starts before the data loads: a wrong one fails fast.
+    if (askedBackend(flags.backend)) await initBackend({ prefer: flags.backend, log });
     const result = await runTraining(spec, {
+      chooseBackend: (target) => chooseRunBackend(target, { prefer: flags.backend, log }),
       signal: stop.signal,
       onProgress: (p) => console.log(formatProgressLine(p)),
     });

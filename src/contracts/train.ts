@@ -144,6 +144,23 @@ export const Metrics = z.strictObject({
 });
 export type Metrics = z.infer<typeof Metrics>;
 
+/**
+ * Which tfjs backend a run trained on and why: `asked` (--backend or NETGROW_BACKEND), `only`
+ * (the one backend that starts on this machine), `probe` (a few training steps of this network
+ * and batch timed on each, here and now), `cached` (an earlier probe's answer for the same
+ * network, batch, threads and machine), `process` (the process had its backend already: the
+ * in-process executor).
+ */
+export const BackendChoice = z.strictObject({
+  name: z.enum(['tensorflow', 'wasm', 'cpu']),
+  how: z.enum(['asked', 'only', 'probe', 'cached', 'process']),
+  /** Fastest wall milliseconds of a training step on each backend probed (probe, cached). */
+  msPerStep: z.record(z.string(), z.number()).optional(),
+  /** One line, as logged. */
+  why: z.string(),
+});
+export type BackendChoice = z.infer<typeof BackendChoice>;
+
 export const TrainResult = z.strictObject({
   format: z.literal('netgrow.trainresult/v1'),
   runId: z.string(),
@@ -163,6 +180,8 @@ export const TrainResult = z.strictObject({
   /** Parameters of the trained network; absent in older results. */
   params: z.number().int().min(0).optional(),
   wallSeconds: z.number(),
+  /** The backend this process trained on and why; absent in older results and in-process runs. */
+  backend: BackendChoice.optional(),
   /** URI of the checkpoint holding the trained weights (graph.json + weights). */
   checkpoint: z.string().nullable(),
   resumedFromEpoch: z.number().int().nullable(),

@@ -10,6 +10,8 @@ import { tf } from '../backend/tf';
 import { KernelMode } from '../backend/kernels';
 import { BackendName, initBackend, useKernels } from '../backend/select';
 import { median } from './stats';
+import { chooseRunBackend } from './backend-choice';
+import { BackendChoice } from '../contracts/train';
 
 export interface BenchTrainOptions {
   arch: string;
@@ -44,9 +46,13 @@ export interface BenchTrainResult {
   cpuSecondsPerStep: number;
   /** Peak resident set of the whole process so far, in MiB. */
   peakRssMB: number;
+  /** Which backend and why: asked for, the only one, or the faster in a probe (see backend-choice.ts). */
+  choice: BackendChoice;
   /** tensorflow: the TensorFlow version, oneDNN, intra-op threads and the device ops ran on. */
   tensorflow?: { version: string; onednn: boolean; intraOpThreads: number; placedOn: string };
 }
+
+const MOMENTUM = { kind: 'sgd', lr: 0.01, momentum: 0.9, nesterov: false } as const;
 
 export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult> {
   for (const [name, min] of [
@@ -58,13 +64,19 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
     if (!Number.isInteger(v) || v < min)
       throw new Error(`benchTrain: ${name} must be an integer ≥ ${min}, received ${v}`);
   }
-  const info = await initBackend({ kernels: o.kernels, prefer: o.backend });
-  if (info.name === 'wasm' && o.kernels) useKernels(o.kernels);
   const inputShape = o.inputShape ?? [28, 28, 1];
   const numClasses = o.numClasses ?? 10;
   const g = builtin(o.arch, { inputShape, numClasses });
   const rng = new Rng(o.seed ?? 0);
-  const model = buildModel(g, initWeights(g, rng), { logits: true });
+  const weights = initWeights(g, rng);
+  // As `netgrow train` does: the backend asked for, else the faster for this network and batch.
+  const choice = await chooseRunBackend(
+    { graph: g, weights, batch: o.batch, inputShape, classes: numClasses, optimizer: MOMENTUM },
+    { prefer: o.backend },
+  );
+  const info = await initBackend({ kernels: o.kernels });
+  if (info.name === 'wasm' && o.kernels) useKernels(o.kernels);
+  const model = buildModel(g, weights, { logits: true });
   const pixels = inputShape.reduce((a, b) => a * b, 1);
   const x = tf.tensor(
     Float32Array.from({ length: o.batch * pixels }, () => rng.normal()),
@@ -75,7 +87,7 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
     'int32',
   );
   const y = tf.oneHot(labels, numClasses);
-  const opt = tf.train.momentum(0.01, 0.9);
+  const opt = tf.train.momentum(MOMENTUM.lr, MOMENTUM.momentum);
   const step = () => {
     const loss = opt.minimize(
       () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor),
@@ -106,6 +118,7 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
       secondsPerStep: seconds / o.steps,
       cpuSecondsPerStep: (cpu.user + cpu.system) / 1e6 / o.steps,
       peakRssMB: process.resourceUsage().maxRSS / 1024,
+      choice,
       ...(info.tensorflow && {
         tensorflow: {
           version: info.tensorflow.version,

@@ -58,6 +58,7 @@ export async function finishRun(
     test,
     params: countParams(ctx.graph),
     wallSeconds,
+    ...(ctx.backend && { backend: ctx.backend }), // no key at all when unknown, as in result.json
     checkpoint,
     resumedFromEpoch,
     diverged:

@@ -20,7 +20,7 @@ import {
   TrainState,
 } from './run-state';
 import { EarlyStopping, LrSchedule } from './schedule';
-import { TrainSpec } from '../contracts/train';
+import { BackendChoice, TrainSpec } from '../contracts/train';
 import { StepBatch, Stepper } from './step';
 import { TeacherLogits } from './teacher';
 
@@ -55,6 +55,8 @@ export interface RunContext {
   onProgress?: (p: TrainProgress) => void;
   signal?: AbortSignal;
   heartbeatSeconds: number;
+  /** The backend this run trains on and why (result.json), when the run chose it. */
+  backend?: BackendChoice;
 }
 
 export type Outcome =

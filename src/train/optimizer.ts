@@ -37,7 +37,9 @@ export class Optimizer {
   ) {
     const names = spec.kind === 'adam' ? ['m', 'v'] : spec.momentum > 0 ? ['velocity'] : [];
     for (const name of names) {
-      this.slots.set(name, new Map(params.map((p) => [p.key, tf.variable(tf.zerosLike(p.variable), false)])));
+      // In a tidy: the zeros would otherwise outlive the variable that shares their memory.
+      const zeros = (p: Param) => tf.tidy(() => tf.variable(tf.zerosLike(p.variable), false));
+      this.slots.set(name, new Map(params.map((p) => [p.key, zeros(p)])));
     }
   }
 

@@ -23,10 +23,11 @@ import {
   restoreOptimizer,
   TrainState,
 } from './run-state';
-import { TrainResult, TrainSpec, TrainSpecInput } from '../contracts/train';
+import { BackendChoice, TrainResult, TrainSpec, TrainSpecInput } from '../contracts/train';
 import { parseTrainSpec } from './spec-errors';
 import { resolveNetwork, StartError } from '../model/resolve';
 import { Stepper } from './step';
+import type { ProbeTarget } from './backend-choice';
 import { teacherLogits } from './teacher';
 
 export type { TrainProgress };
@@ -47,6 +48,11 @@ export interface RunTrainingOptions {
   log?: (line: string) => void;
   /** Seconds between heartbeats inside an epoch (default 5); there is also one per logged step row. */
   heartbeatSeconds?: number;
+  /**
+   * Starts the backend for this run's network before any tensor exists (`netgrow train`:
+   * chooseRunBackend); its answer goes into the result. Default: the process's backend as is.
+   */
+  chooseBackend?: (target: ProbeTarget) => Promise<BackendChoice>;
 }
 
 export type DataLoader = (spec: TrainSpec) => Promise<TrainingData>;
@@ -69,6 +75,14 @@ export async function runTraining(
   const state: TrainState = resumed?.state ?? freshState(spec, data);
   const resumedFromEpoch = resumed ? state.epoch : null;
 
+  const backend = await opts.chooseBackend?.({
+    graph,
+    weights,
+    batch: spec.batchSize,
+    inputShape: data.inputShape,
+    classes: data.numClasses,
+    optimizer: spec.optimizer,
+  });
   const model = buildModel(graph, weights, { logits: true });
   const stepper = new Stepper(model, graph, (params) => new Optimizer(spec.optimizer, params), {
     inputShape: data.inputShape,
@@ -122,6 +136,7 @@ export async function runTraining(
       onProgress: opts.onProgress,
       signal: opts.signal,
       heartbeatSeconds: opts.heartbeatSeconds ?? 5,
+      backend,
     };
     const outcome = await trainEpochs(ctx);
     return await finishRun(ctx, outcome, resumedFromEpoch);

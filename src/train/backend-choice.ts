@@ -1,0 +1,286 @@
+/**
+ * The backend a training run trains on, chosen for the network it trains. Neither backend wins
+ * everywhere: tensorflow is 1.6–4x faster than wasm on vgg8, resnet-s and seed-ga, and wasm is
+ * 18–33% faster on LeNet (docs/PERFORMANCE.md), so a fixed default would break "never slower
+ * than the other backend by more than 10%" on one of them.
+ *
+ * With no backend asked for, both backends are started in this process (tfjs keeps each one's
+ * tensors apart), a copy of the run's network trains a few steps of one synthetic batch on
+ * each, interleaved, and the one with the faster fastest step wins. The answer is cached on
+ * disk per (network structure, batch, input, optimizer, each backend's threads and version,
+ * CPU), so a resumed or repeated run does not probe again.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, homedir } from 'node:os';
+import { join } from 'node:path';
+import { Graph, Rng, Shape, Weights } from '../graph';
+import { buildModel } from '../model/build';
+import {
+  askedBackend,
+  BackendInfo,
+  BackendName,
+  backendSettled,
+  initBackend,
+  settleBackend,
+  startBackends,
+  switchBackend,
+} from '../backend/select';
+import { BackendChoice, OptimizerSpec } from '../contracts/train';
+import { packageRoot } from '../contracts/package-root';
+import { Optimizer } from './optimizer';
+import { Stepper } from './step';
+
+/** What the probe trains: the run's own network, batch size, input and optimizer. */
+export interface ProbeTarget {
+  graph: Graph;
+  weights: Weights;
+  batch: number;
+  inputShape: Shape;
+  classes: number;
+  optimizer: OptimizerSpec;
+}
+
+export interface ChooseBackendOptions {
+  /** An explicit backend (a flag); NETGROW_BACKEND is read when this is absent. */
+  prefer?: BackendName;
+  /** Where the backend line goes (default stderr). */
+  log?: (line: string) => void;
+  /** Default NETGROW_CACHE_DIR, else $XDG_CACHE_HOME/netgrow, else ~/.cache/netgrow. */
+  cacheDir?: string;
+  /** Wall seconds after which the probe stops adding rounds (default 10). */
+  budgetSeconds?: number;
+}
+
+/** The candidates, in the order of the static default (when only one starts, it is used). */
+const PROBED: readonly BackendName[] = ['tensorflow', 'wasm'];
+/** Rounds of one timed step per backend: MIN_ROUNDS (more for cheap steps) unless one is CLEAR-ly faster. */
+const MIN_ROUNDS = 3;
+const MAX_ROUNDS = 7;
+/** A ratio this large on steps of a second cannot flip: stop there (vgg8: 1.4 s on wasm). */
+const CLEAR = 2;
+/** First steps of seconds this far apart decide without timed rounds. */
+const DECIDED = 3;
+/** Below this ratio the two are close: use every round the budget allows. */
+const CLOSE = 1.25;
+
+/**
+ * Starts the backend this run trains on and says why; logs the one backend line. Call before
+ * the run creates any tensor.
+ */
+export async function chooseRunBackend(t: ProbeTarget, o: ChooseBackendOptions = {}): Promise<BackendChoice> {
+  const log = o.log ?? ((line: string) => console.error(line));
+  const asked = askedBackend(o.prefer);
+  if (asked) {
+    const info = await initBackend({ prefer: asked, log });
+    const from = o.prefer ? '--backend' : 'NETGROW_BACKEND';
+    return { name: info.name, how: 'asked', why: `asked for by ${from}` };
+  }
+  if (backendSettled()) {
+    const info = await initBackend({ log: () => undefined });
+    return { name: info.name, how: 'process', why: 'this process had already started its backend' };
+  }
+  const { started, skipped } = await startBackends(PROBED);
+  const notes = skipped.length ? `; skipped ${skipped.join('; ')}` : '';
+  if (started.length < 2) {
+    if (started.length === 0) {
+      const info = await initBackend({ log }); // cpu, with its own line naming what was skipped
+      return { name: info.name, how: 'only', why: `neither tensorflow nor wasm starts here${notes}` };
+    }
+    const why = `the only backend of tensorflow and wasm that starts here${notes}`;
+    await settleBackend(started[0], why, log);
+    return { name: started[0].name, how: 'only', why };
+  }
+  const dir = o.cacheDir ?? defaultCacheDir();
+  const file = join(dir, 'backend-probe', `${probeKey(t, started)}.json`);
+  const cached = readCache(file, started);
+  if (cached) {
+    const why = `${describeTimes(cached, t)} (an earlier probe, cached in ${file})`;
+    await settleBackend(infoOf(started, cached.name), why, log);
+    return { name: cached.name, how: 'cached', msPerStep: cached.msPerStep, why };
+  }
+  const ms = await probe(t, started, o.budgetSeconds ?? 10);
+  const name = fastest(ms);
+  const saved = writeCache(file, { name, msPerStep: ms, at: new Date().toISOString() });
+  const why = `${describeTimes({ name, msPerStep: ms }, t)} (probed now; ${saved})`;
+  await settleBackend(infoOf(started, name), why, log);
+  return { name, how: 'probe', msPerStep: ms, why };
+}
+
+/** The fastest wall ms of a training step of each backend, interleaved round by round. */
+async function probe(t: ProbeTarget, backends: BackendInfo[], budgetSeconds: number) {
+  const rng = new Rng(0);
+  const per = t.inputShape.reduce((a, b) => a * b, 1);
+  const batch = {
+    x: Float32Array.from({ length: t.batch * per }, () => rng.normal()),
+    y: Int32Array.from({ length: t.batch }, () => rng.int(t.classes)),
+    rows: t.batch,
+    labelled: t.batch,
+  };
+  const runners: { name: BackendName; stepper: Stepper; dispose: () => void }[] = [];
+  try {
+    for (const b of backends) {
+      await switchBackend(b.name); // the copy's variables live on this backend only
+      const model = buildModel(t.graph, t.weights, { logits: true });
+      const stepper = new Stepper(model, t.graph, (ps) => new Optimizer(t.optimizer, ps), {
+        inputShape: t.inputShape,
+        classes: t.classes,
+        l2: 0,
+      });
+      runners.push({ name: b.name, stepper, dispose: () => (stepper.dispose(), model.dispose()) });
+    }
+    const times = new Map<BackendName, number[]>(runners.map((r) => [r.name, []]));
+    const started = performance.now();
+    const timed = async (r: (typeof runners)[number]): Promise<number> => {
+      await switchBackend(r.name);
+      const t0 = performance.now();
+      r.stepper.step(batch, t.optimizer.lr);
+      return performance.now() - t0;
+    };
+    // Warm-up: the first step builds kernels, the oneDNN primitives and V8's wasm tiers; short
+    // steps get two more (V8 is still tiering up the wasm code after one).
+    let roundMs = 0;
+    for (let i = 0; i < 3; i++) {
+      roundMs = 0;
+      for (const r of runners) {
+        const ms = await timed(r);
+        roundMs += ms;
+        if (i === 0) times.get(r.name)!.push(ms);
+      }
+      // Steps of seconds already 3x apart on their first try (vgg8: wasm 4–5x slower) are
+      // decided: a timed round would add the slow side's seconds again for nothing.
+      if (i === 0 && roundMs > 2000 && ratioOf(times) >= DECIDED) return fastestOf(times);
+      if (i === 0) for (const r of runners) times.set(r.name, []);
+      if (roundMs > (i === 0 ? 400 : 100)) break;
+    }
+    const minRounds = roundMs < 200 ? MIN_ROUNDS + 2 : roundMs < 1000 ? MIN_ROUNDS : 1;
+    for (let round = 1; round <= MAX_ROUNDS; round++) {
+      // Alternate the order so neither side always runs right after a switch.
+      const order = round % 2 ? runners : [...runners].reverse();
+      for (const r of order) times.get(r.name)!.push(await timed(r));
+      const ratio = ratioOf(times);
+      if ((performance.now() - started) / 1000 >= budgetSeconds) break;
+      if (round >= minRounds && (ratio >= CLEAR || (round >= MIN_ROUNDS && ratio >= CLOSE))) break;
+    }
+    return fastestOf(times);
+  } finally {
+    for (const r of runners) {
+      await switchBackend(r.name);
+      r.dispose();
+    }
+  }
+}
+
+/**
+ * Each backend's fastest step: on a machine others share, a step only ever gets slower than its
+ * own cost (a descheduled thread, a cache flushed), so the minimum is the steadiest estimate.
+ */
+function fastestOf(times: Map<BackendName, number[]>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, xs] of times) out[name] = Math.round(Math.min(...xs) * 100) / 100;
+  return out;
+}
+
+function ratioOf(times: Map<BackendName, number[]>): number {
+  const ms = Object.values(fastestOf(times));
+  return Math.max(...ms) / Math.min(...ms);
+}
+
+function fastest(ms: Record<string, number>): BackendName {
+  return Object.entries(ms).sort((a, b) => a[1] - b[1])[0][0] as BackendName;
+}
+
+function describeTimes(c: { name: BackendName; msPerStep: Record<string, number> }, t: ProbeTarget): string {
+  const times = Object.entries(c.msPerStep)
+    .sort((a, b) => a[1] - b[1])
+    .map(([n, ms]) => `${n} ${ms} ms/step`)
+    .join(', ');
+  return `the faster for ${t.graph.name} at batch ${t.batch}: ${times}`;
+}
+
+function infoOf(started: BackendInfo[], name: BackendName): BackendInfo {
+  return started.find((b) => b.name === name)!;
+}
+
+/**
+ * Everything that changes which backend is faster: the network's structure (not its name or
+ * weights), the batch, input and classes, the optimizer kind, each backend's version, threads
+ * and kernels, this CPU, and netgrow's version (its kernels change between releases).
+ */
+function probeKey(t: ProbeTarget, started: BackendInfo[]): string {
+  const backends = started.map((b) => ({
+    name: b.name,
+    threads: b.threads,
+    kernels: b.kernels,
+    simd: b.simd,
+    tf: b.tensorflow && {
+      version: b.tensorflow.version,
+      onednn: b.tensorflow.onednn,
+      placedOn: b.tensorflow.placedOn,
+      devices: b.tensorflow.devices.map((d) => d.name),
+    },
+  }));
+  const key = {
+    nodes: t.graph.nodes,
+    output: t.graph.output,
+    batch: t.batch,
+    inputShape: t.inputShape,
+    classes: t.classes,
+    optimizer: t.optimizer.kind,
+    backends,
+    cpu: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
+    netgrow: netgrowVersion(),
+  };
+  return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 32);
+}
+
+interface CacheEntry {
+  name: BackendName;
+  msPerStep: Record<string, number>;
+  at: string;
+}
+
+/** An earlier answer, when it names a backend that started here; anything unreadable is a miss. */
+function readCache(file: string, started: BackendInfo[]): CacheEntry | null {
+  try {
+    const e = JSON.parse(readFileSync(file, 'utf8')) as Partial<CacheEntry>;
+    const ok =
+      started.some((b) => b.name === e.name) &&
+      typeof e.msPerStep === 'object' &&
+      e.msPerStep !== null &&
+      Object.values(e.msPerStep).every((v) => typeof v === 'number');
+    return ok ? (e as CacheEntry) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes atomically (two trainers may probe the same network at once); says where, or why not. */
+function writeCache(file: string, e: CacheEntry): string {
+  try {
+    mkdirSync(join(file, '..'), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(e) + '\n');
+    renameSync(tmp, file);
+    return `cached in ${file}`;
+  } catch (err) {
+    return `not cached: ${(err as Error).message.split('\n')[0]}`;
+  }
+}
+
+function defaultCacheDir(): string {
+  const env = process.env;
+  if (env.NETGROW_CACHE_DIR) return env.NETGROW_CACHE_DIR;
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'netgrow');
+}
+
+let version: string | null = null;
+function netgrowVersion(): string {
+  try {
+    version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    version = '?';
+  }
+  return version;
+}
