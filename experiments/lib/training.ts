@@ -130,37 +130,47 @@ export class Runner {
       },
       { data, log: () => {} },
     );
-    const csv = await openStore(output).getText('train.csv');
-    const curve = parseTrainCsv(csv)
-      .filter((r) => r.kind === 'epoch')
-      .map((r) => ({
-        epoch: r.epoch,
-        loss: r.loss,
-        acc: r.acc,
-        valLoss: r.valLoss,
-        valAcc: r.valAcc,
-        seconds: r.seconds,
-      }));
-    const record: RunRecord = {
-      group: req.group,
-      seed: req.seed,
-      runId,
-      output,
-      checkpoint: result.checkpoint,
-      status: result.status,
-      epochs: result.epochsRun,
-      params: result.params ?? null,
-      valAcc: result.validation?.acc ?? result.final?.valAcc ?? null,
-      testAcc: result.test?.acc ?? null,
-      wallSeconds: result.wallSeconds,
-      curve,
-    };
+    const record = await runRecord(req.group, req.seed, output, result);
     this.records.push(record);
     this.log(
       `${runId}: ${record.status}, ${record.epochs} epochs, val ${fmt(record.valAcc)}, test ${fmt(record.testAcc)}, ${record.wallSeconds.toFixed(1)} s`,
     );
     return record;
   }
+}
+
+/** A finished run's record, its curve read from the run folder's train.csv. */
+export async function runRecord(
+  group: string,
+  seed: number,
+  output: string,
+  result: TrainResult,
+): Promise<RunRecord> {
+  const csv = await openStore(output).getText('train.csv');
+  const curve = parseTrainCsv(csv)
+    .filter((r) => r.kind === 'epoch')
+    .map((r) => ({
+      epoch: r.epoch,
+      loss: r.loss,
+      acc: r.acc,
+      valLoss: r.valLoss,
+      valAcc: r.valAcc,
+      seconds: r.seconds,
+    }));
+  return {
+    group,
+    seed,
+    runId: result.runId,
+    output,
+    checkpoint: result.checkpoint,
+    status: result.status,
+    epochs: result.epochsRun,
+    params: result.params ?? null,
+    valAcc: result.validation?.acc ?? result.final?.valAcc ?? null,
+    testAcc: result.test?.acc ?? null,
+    wallSeconds: result.wallSeconds,
+    curve,
+  };
 }
 
 const fmt = (v: number | null): string => (v === null ? '—' : v.toFixed(4));
