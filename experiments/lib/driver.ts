@@ -77,7 +77,7 @@ export async function runDriver<S extends Scale>(
   const output = await def.run({ scale, runner, args, log });
   const summary: Summary = {
     format: SUMMARY_FORMAT,
-    experiment: def.name,
+    experiment: args.section,
     title: def.title,
     command: ['npx tsx', `experiments/${def.file}`, ...argv].join(' '),
     startedAt: clock.startedAt,
@@ -98,11 +98,11 @@ export async function runDriver<S extends Scale>(
   if (args.results) {
     upsertSection(
       args.results,
-      def.name,
-      def.title,
+      args.section,
+      args.variant ? `${def.title} (variant ${args.variant})` : def.title,
       `${provenance(summary, output.epochs)}\n\n${output.markdown(summary)}`,
     );
-    log(`table: ${args.results} (section ${def.name})`);
+    log(`table: ${args.results} (section ${args.section})`);
   }
   log(`summary: ${summaryFile}`);
   log(`report: ${reportFile}`);

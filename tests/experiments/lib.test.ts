@@ -35,6 +35,9 @@ test('flags: --full picks the full scale, --set overrides by type, mistakes are 
   assert.deepEqual(resolveScale(scaled, full, args), { seeds: 2, dataset: 'fashion-mnist', augment: true });
   assert.equal(args.results, null);
   assert.equal(parseDriverArgs([], 'x').out, 'runs/experiments/x');
+  const variant = parseDriverArgs(['--variant', 'lr0.005'], 'x');
+  assert.deepEqual([variant.section, variant.out], ['x-lr0.005', 'runs/experiments/x-lr0.005']);
+  assert.throws(() => parseDriverArgs(['--variant', 'A B'], 'x'), ArgsError);
   const bad = (argv: string[]) => () => resolveScale(scaled, full, parseDriverArgs(argv, 'x'));
   assert.throws(bad(['--set', 'seed=2']), ArgsError);
   assert.throws(bad(['--set', 'seeds=two']), ArgsError);
