@@ -9,13 +9,6 @@
  *
  *   npx tsx experiments/distill.ts [--full] [--set name=value] [--out DIR] [--results FILE|none]
  */
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
-import { TrainResult } from '../src/contracts/train';
-import { SearchResult } from '../src/contracts/search';
-import { formatUri, openStore, parseUri } from '../src/storage';
 import {
   comparisonRow,
   DriverDefinition,
@@ -26,7 +19,8 @@ import {
   markdownTable,
   runDriver,
   runRecord,
-  RunRecord,
+  runSearch,
+  SearchRun,
 } from './lib';
 
 const scaled = {
@@ -48,48 +42,6 @@ const full: Scale = { ...scaled, limit: 1, population: 4, generations: 5, epochs
 export const MODES = ['labels only', 'distilled from parent'] as const;
 type Mode = (typeof MODES)[number];
 
-interface SearchRun {
-  mode: Mode;
-  seed: number;
-  id: string;
-  result: SearchResult;
-  /** Every trained candidate: id, generation, ops, record. */
-  candidates: Array<{ id: string; generation: number; ops: string[]; record: RunRecord }>;
-  wallSeconds: number;
-}
-
-const BIN = resolve(__dirname, '..', 'bin', 'netgrow.js');
-
-/** Runs `netgrow search --json` and returns its outcome; stderr (progress) goes to the log file. */
-async function netgrowSearch(
-  config: string,
-  cwd: string,
-  logFile: string,
-): Promise<{ id: string; result: SearchResult }> {
-  const child = spawn(process.execPath, [BIN, 'search', '--config', config, '--headless', '--json'], {
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((ok) => child.on('close', ok));
-  writeFileSync(logFile, stderr);
-  const outcome = JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null') as {
-    id: string;
-    code: number;
-    result: SearchResult | null;
-    error: string | null;
-  } | null;
-  if (code !== 0 || !outcome?.result) {
-    throw new Error(
-      `netgrow search ${config} exited ${code}: ${outcome?.error ?? stderr.trim().split('\n').at(-1) ?? ''}`,
-    );
-  }
-  return { id: outcome.id, result: outcome.result };
-}
-
 export const distill: DriverDefinition<Scale> = {
   name: 'distill',
   file: 'distill.ts',
@@ -99,50 +51,35 @@ export const distill: DriverDefinition<Scale> = {
   full,
   dataset: (s) => ({ name: s.dataset, limit: s.limit, validation: s.validation }),
   async run({ scale, runner, log }) {
-    const searches: SearchRun[] = [];
-    const storage = join(runner.out, 'search');
+    const searches: Array<SearchRun & { mode: Mode; seed: number }> = [];
     await forSeeds(scale.seeds, async (seed) => {
       for (const mode of MODES) {
         const name = `distill-${mode === 'labels only' ? 'off' : 'on'}-s${seed}`;
-        const config = {
-          name,
-          seed,
-          dataset: { name: scale.dataset, limit: scale.limit, validation: scale.validation },
-          start: { arch: scale.start },
-          strategy: { kind: 'ga', population: scale.population, generations: scale.generations },
-          train: { epochs: scale.epochs, batchSize: 64, optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9 } },
-          distill: { enabled: mode !== 'labels only', temperature: scale.temperature, alpha: scale.alpha },
-          budget: { candidates: null },
-          executor: { kind: 'process', parallelism: scale.parallelism },
-          storage: { uri: formatUri(parseUri(storage)) },
-        };
-        const file = join(runner.out, `${name}.yaml`);
-        writeFileSync(file, stringify(config));
-        const t0 = performance.now();
-        const { id, result } = await netgrowSearch(file, runner.out, join(runner.out, `${name}.log`));
-        const wallSeconds = (performance.now() - t0) / 1000;
-        const exp = openStore(join(storage, 'experiments', id));
-        const candidates: SearchRun['candidates'] = [];
-        const keys = await exp.list('candidates/');
-        const ids = [...new Set(keys.map((k) => k.split('/')[1]))].sort();
-        for (const cid of ids) {
-          const runKey = keys
-            .filter((k) => k.startsWith(`candidates/${cid}/runs/`) && k.endsWith('/result.json'))
-            .sort()
-            .at(-1);
-          if (!runKey) continue;
-          const res = TrainResult.parse(JSON.parse(await exp.getText(runKey)));
-          if (res.status !== 'completed') continue;
-          const output = `${exp.uri}/${runKey.slice(0, -'/result.json'.length)}`;
-          const entry = result.leaderboard.find((e) => e.candidateId === cid);
-          const generation = Number(/^g(\d+)-/.exec(cid)?.[1] ?? NaN);
-          const record = await runRecord(mode, seed, output, res);
-          candidates.push({ id: cid, generation, ops: entry?.ops ?? [], record });
-          runner.records.push(record);
-        }
-        searches.push({ mode, seed, id, result, candidates, wallSeconds });
+        const search = await runSearch(
+          {
+            name,
+            seed,
+            dataset: { name: scale.dataset, limit: scale.limit, validation: scale.validation },
+            start: { arch: scale.start },
+            strategy: { kind: 'ga', population: scale.population, generations: scale.generations },
+            train: {
+              epochs: scale.epochs,
+              batchSize: 64,
+              optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9 },
+            },
+            distill: { enabled: mode !== 'labels only', temperature: scale.temperature, alpha: scale.alpha },
+            budget: { candidates: null },
+            executor: { kind: 'process', parallelism: scale.parallelism },
+          },
+          runner.out,
+        );
+        for (const c of search.candidates)
+          runner.records.push(await runRecord(mode, seed, c.output, c.result));
+        searches.push({ ...search, mode, seed });
+        const best = search.result.best?.valAcc?.toFixed(4) ?? '—';
+        const test = search.result.finalists?.[0]?.testAcc?.toFixed(4) ?? '—';
         log(
-          `${name}: ${id}, ${candidates.length} candidates, best val ${result.best?.valAcc?.toFixed(4) ?? '—'}, test ${result.finalists?.[0]?.testAcc?.toFixed(4) ?? '—'}, ${wallSeconds.toFixed(0)} s`,
+          `${name}: ${search.id}, ${search.candidates.length} candidates, best val ${best}, test ${test}, ${search.wallSeconds.toFixed(0)} s`,
         );
       }
     });
@@ -151,10 +88,11 @@ export const distill: DriverDefinition<Scale> = {
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const children = (s: SearchRun, gen?: number) =>
       s.candidates.filter((c) => c.generation >= 1 && (gen === undefined || c.generation === gen));
+    const valAcc = (c: SearchRun['candidates'][number]) =>
+      c.result.validation?.acc ?? c.result.final?.valAcc ?? NaN;
     const figures = groupFigures(MODES, {
-      'children mean val acc': (m) => of(m).map((s) => mean(children(s).map((c) => c.record.valAcc ?? NaN))),
-      'generation-1 mean val acc': (m) =>
-        of(m).map((s) => mean(children(s, 1).map((c) => c.record.valAcc ?? NaN))),
+      'children mean val acc': (m) => of(m).map((s) => mean(children(s).map(valAcc))),
+      'generation-1 mean val acc': (m) => of(m).map((s) => mean(children(s, 1).map(valAcc))),
       'best val acc': (m) => of(m).map((s) => s.result.best?.valAcc ?? NaN),
       'best test acc': (m) => of(m).map((s) => s.result.finalists?.[0]?.testAcc ?? NaN),
       'search wall s': (m) => of(m).map((s) => s.wallSeconds),

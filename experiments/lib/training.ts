@@ -21,6 +21,8 @@ export interface DatasetChoice {
   limit: number;
   /** Fraction of those held out for validation. */
   validation: number;
+  /** Seeds which rows are used and held out (default 0); a search uses its own seed. */
+  splitSeed?: number;
 }
 
 export interface EpochPoint {
@@ -88,11 +90,11 @@ export class Runner {
     return formatUri(parseUri(join(this.out, ...parts)));
   }
 
-  /** The loaded rows (train, validation, test), loaded on first use with split seed 0. */
+  /** The loaded rows (train, validation, test), loaded on first use. */
   async rows(): Promise<Dataset> {
     this.dataset ??= await loadDataset(
       { name: this.data.name, limit: this.data.limit, validation: this.data.validation },
-      { seed: 0 },
+      { seed: this.data.splitSeed ?? 0 },
     );
     return this.dataset;
   }
@@ -117,7 +119,7 @@ export class Runner {
           limit: this.data.limit,
           validation: this.data.validation,
           augment: req.augment ?? false,
-          splitSeed: 0,
+          splitSeed: this.data.splitSeed ?? 0,
         },
         epochs: req.epochs,
         batchSize: req.batchSize ?? 64,

@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import { MODES, runDistill } from '../../experiments/distill';
 import { checkSummary, tempPlace } from './support';
 
-test('distill driver: a search per mode, children figures, report and table', async () => {
-  const { out, results } = await tempPlace('distill');
+test('distill driver: a search per mode, children figures, report and table', async (t) => {
+  const { out, results } = await tempPlace('distill', t);
   const argv = ['--set', 'dataset=synthetic:8x8x1:256:4c', '--set', 'limit=1', '--set', 'validation=0.25'];
   const small = [
     '--set',

@@ -45,8 +45,8 @@ test('flags: --full picks the full scale, --set overrides by type, mistakes are 
   assert.throws(bad(['--bogus']), ArgsError);
 });
 
-test('upsertSection appends once, then replaces its own section and nothing else', async () => {
-  const { results } = await tempPlace('md');
+test('upsertSection appends once, then replaces its own section and nothing else', async (t) => {
+  const { results } = await tempPlace('md', t);
   writeFileSync(results, '# Results\n\nhand-written text\n');
   upsertSection(results, 'a', 'A', 'first');
   upsertSection(results, 'b', 'B', 'other');

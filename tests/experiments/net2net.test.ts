@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import { GROUPS, runNet2Net } from '../../experiments/net2net';
 import { checkSummary, tempPlace, TINY_DATA } from './support';
 
-test('net2net driver: teacher and students per seed, figures, report and table', async () => {
-  const { out, results } = await tempPlace('n2n');
+test('net2net driver: teacher and students per seed, figures, report and table', async (t) => {
+  const { out, results } = await tempPlace('n2n', t);
   const argv = [...TINY_DATA, '--set', 'seeds=2', '--set', 'width=0.125', '--set', 'teacherEpochs=2'];
   const r = await runNet2Net(
     [...argv, '--set', 'studentEpochs=2', '--out', out, '--results', results],

@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import { runOrder } from '../../experiments/order';
 import { checkSummary, tempPlace, TINY_DATA } from './support';
 
-test('order driver: deeper→wider and wider→deeper reach one architecture; figures, report and table', async () => {
-  const { out, results } = await tempPlace('order');
+test('order driver: deeper→wider and wider→deeper reach one architecture; figures, report and table', async (t) => {
+  const { out, results } = await tempPlace('order', t);
   const argv = [...TINY_DATA, '--set', 'seeds=2', '--set', 'width=0.125', '--set', 'teacherEpochs=1'];
   const r = await runOrder([...argv, '--set', 'stageEpochs=1', '--out', out, '--results', results], () => {});
   const s = checkSummary(r, results, ['teacher', 'deeper→wider', 'wider→deeper'], 2);

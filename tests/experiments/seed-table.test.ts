@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import { GROUPS, runSeedTable } from '../../experiments/seed-table';
 import { checkSummary, tempPlace, TINY_DATA } from './support';
 
-test('seed-table driver: vgg8, dropout, augmentation and the grown vgg8, figures, report and table', async () => {
-  const { out, results } = await tempPlace('seed');
+test('seed-table driver: vgg8, dropout, augmentation and the grown vgg8, figures, report and table', async (t) => {
+  const { out, results } = await tempPlace('seed', t);
   const argv = [...TINY_DATA, '--set', 'seeds=2', '--set', 'width=0.125', '--set', 'epochs=1'];
   const r = await runSeedTable(
     [...argv, '--set', 'teacherEpochs=1', '--out', out, '--results', results],

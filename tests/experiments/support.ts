@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { TestContext } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DriverResult, Summary, SUMMARY_FORMAT } from '../../experiments/lib';
@@ -18,8 +19,10 @@ export const TINY_DATA = [
   'validation=0.1',
 ];
 
-export async function tempPlace(prefix: string): Promise<{ out: string; results: string }> {
+/** A temporary folder for one test's output and results file, removed when the test ends. */
+export async function tempPlace(prefix: string, t: TestContext): Promise<{ out: string; results: string }> {
   const dir = await mkdtemp(join(tmpdir(), `netgrow-exp-${prefix}-`));
+  t.after(() => rm(dir, { recursive: true, force: true }));
   return { out: join(dir, 'out'), results: join(dir, 'RESULTS.md') };
 }
 
