@@ -4,6 +4,7 @@
  * and returns figures; `mainDriver` does the rest and turns a bad flag into one line and exit 2.
  */
 import { mkdirSync } from 'node:fs';
+import { isInputError } from '../../src/contracts/errors';
 import { resolve } from 'node:path';
 import { ArgsError, ARGS_HELP, DriverArgs, parseDriverArgs, resolveScale } from './args';
 import { CurveChart, writeHtmlReport } from './html';
@@ -109,7 +110,7 @@ export async function runDriver<S extends Scale>(
   return { summary, summaryFile, reportFile };
 }
 
-/** The command-line entry: exit 0 done, 2 bad flags (one line), 1 anything else (one line). */
+/** The command-line entry: exit 0 done, 2 bad flags or input (one line), 1 anything else (one line). */
 export function mainDriver<S extends Scale>(def: DriverDefinition<S>): void {
   runDriver(def, process.argv.slice(2)).then(
     () => process.exit(0),
@@ -128,8 +129,9 @@ export function mainDriver<S extends Scale>(def: DriverDefinition<S>): void {
         console.error(`${def.name}: ${e.message}`);
         process.exit(2);
       }
+      // One line: 2 for input to fix (a dataset or start that does not exist), 1 otherwise.
       console.error(`${def.name}: ${e instanceof Error ? e.message : String(e)}`);
-      process.exit(1);
+      process.exit(isInputError(e) ? 2 : 1);
     },
   );
 }

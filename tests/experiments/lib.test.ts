@@ -1,6 +1,9 @@
 /** experiments/lib: the figures over seeds, the noise rule, flags and scales, the results section. */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   ArgsError,
@@ -66,4 +69,21 @@ test('scaledBuiltin: widths scale, the output layer keeps one unit per class', (
   assert.ok(
     countParams(g) < countParams(scaledBuiltin('vgg8', { inputShape: [28, 28, 1], numClasses: 10 }, 1)),
   );
+});
+
+test('a driver given a bad field or dataset says so in one line and exits 2', (t) => {
+  const out = join(tmpdir(), `netgrow-exp-bad-${process.pid}`);
+  t.after(() => rmSync(out, { recursive: true, force: true }));
+  for (const set of ['bogus=1', 'dataset=nope']) {
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'experiments/order.ts', '--set', set, '--results', 'none', '--out', out],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^order: /);
+  }
 });
