@@ -113,11 +113,17 @@ export const seedTable: DriverDefinition<Scale> = {
     const ranked = GROUPS.map((g) => figures.find((f) => f.group === g)!).sort(
       (a, b) => b.spread['test acc'].mean - a.spread['test acc'].mean,
     );
+    // A run that ends at chance did not train at all (a plain deep VGG without batch norm can stall).
+    const stuck = runner.records.filter((r) => r.valAcc !== null && r.valAcc <= 1.5 / rows.numClasses);
     const ordering = ranked.map((f) => f.group).join(' > ');
     return {
       groups: figures,
       comparisons,
-      notes: [`ordering by mean test accuracy: ${ordering}`, ...comparisons.map((c) => c.sentence)],
+      notes: [
+        `ordering by mean test accuracy: ${ordering}`,
+        ...stuck.map((r) => `${r.runId} never left chance`),
+        ...comparisons.map((c) => c.sentence),
+      ],
       epochs: `${scale.epochs} for every vgg8 row (SGD lr ${scale.lr}, momentum 0.9, cosine, batch 64); the grown row's teacher trains ${scale.teacherEpochs} more before it is grown (so that row has ${scale.teacherEpochs + scale.epochs} epochs in all)`,
       charts: [{ title: 'vgg8 variants: validation accuracy', groups: [...GROUPS] }],
       markdown: () =>
@@ -125,13 +131,22 @@ export const seedTable: DriverDefinition<Scale> = {
           `Dropout: \`${DROPOUT}\`. Augmentation: random 4-pixel crops (Fashion-MNIST gets no flips). Grown: the seed's teacher at the same width multiplier (${archs.get('teacher')}), trained, then \`${SEED_VGG_PLANS[0]}\`.`,
           '',
           markdownTable(
-            ['network', 'architecture', 'test acc', 'final val acc', 'wall s per run', 'seed (CIFAR-10)'],
+            [
+              'network',
+              'architecture',
+              'test acc',
+              'test acc per seed',
+              'final val acc',
+              'wall s per run',
+              'seed (CIFAR-10)',
+            ],
             GROUPS.map((g) => {
               const f = figures.find((x) => x.group === g)!;
               return [
                 g,
                 archs.get(g) ?? '',
                 formatSpread(f.spread['test acc']),
+                f.values['test acc'].map((v) => v.toFixed(4)).join(', '),
                 formatSpread(f.spread['final val acc']),
                 formatSpread(f.spread['wall s'], 1),
                 SEED[g],
@@ -140,6 +155,10 @@ export const seedTable: DriverDefinition<Scale> = {
           ),
           '',
           `- Ordering by mean test accuracy here: ${ordering}. The seed's: vgg8+dropout > vgg8-net2net > vgg8.`,
+          ...stuck.map(
+            (r) =>
+              `- ${r.runId} never left chance (final validation accuracy ${r.valAcc?.toFixed(4)}): its mean and spread include a run that did not train.`,
+          ),
           ...comparisons.map((c) => `- ${c.sentence}`),
         ].join('\n'),
     };

@@ -1,7 +1,7 @@
 /**
  * The summary JSON every driver writes (`summary.json` in its output folder): what ran, where,
- * at what scale, every run with its curve, and the figures per group over seeds. The markdown
- * table and the HTML report are drawn from it alone, so they can be redrawn without training.
+ * at what scale, every run with its curve, and the figures per group over seeds: every figure
+ * of the markdown table and the HTML report is in it.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { writeFile } from 'node:fs/promises';
