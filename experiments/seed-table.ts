@@ -115,6 +115,7 @@ export const seedTable: DriverDefinition<Scale> = {
     );
     // A run that ends at chance did not train at all (a plain deep VGG without batch norm can stall).
     const stuck = runner.records.filter((r) => r.valAcc !== null && r.valAcc <= 1.5 / rows.numClasses);
+    const paramsOf = (g: string) => /\(([\d,]+ params)\)$/.exec(archs.get(g) ?? '')?.[1] ?? '?';
     const ordering = ranked.map((f) => f.group).join(' > ');
     return {
       groups: figures,
@@ -155,6 +156,7 @@ export const seedTable: DriverDefinition<Scale> = {
           ),
           '',
           `- Ordering by mean test accuracy here: ${ordering}. The seed's: vgg8+dropout > vgg8-net2net > vgg8.`,
+          `- The grown network has vgg8's layer widths but keeps its teacher's two pooling layers (vgg8 pools after every pair of convs, four in all), so seven of its eight convs run on 14×14 maps and its first dense layer sees a 7×7 map: ${paramsOf('vgg8 grown (seed plan 0)')} against vgg8's ${paramsOf('vgg8')}, and several times the time per epoch. The seed's plan builds that network, not vgg8 itself.`,
           ...stuck.map(
             (r) =>
               `- ${r.runId} never left chance (final validation accuracy ${r.valAcc?.toFixed(4)}): its mean and spread include a run that did not train.`,
