@@ -115,6 +115,7 @@ export const distill: DriverDefinition<Scale> = {
         ...comparisons.map((c) => c.sentence),
       ],
       epochs: `${scale.epochs} per candidate (SGD lr 0.05, momentum 0.9, cosine, batch 64); GA population ${scale.population}, ${scale.generations} generations after the start model (${1 + scale.population * scale.generations} candidates per search); distillation T=${scale.temperature}, α=${scale.alpha}`,
+      split: "each seed's own split (a search splits by its seed), shared by that seed's two searches",
       charts: [{ title: 'every trained candidate, by mode', groups: [...MODES] }],
       markdown: () =>
         [

@@ -36,6 +36,8 @@ export interface DriverOutput {
   charts: CurveChart[];
   /** The epochs line of the provenance, e.g. `teacher 10, students 6`. */
   epochs: string;
+  /** Which rows the runs share, when not one split for every run (searches split by their seed). */
+  split?: string;
   /** The section's body after the provenance: tables and findings, from the finished summary. */
   markdown: (s: Summary) => string;
 }
@@ -101,7 +103,7 @@ export async function runDriver<S extends Scale>(
       args.results,
       args.section,
       args.variant ? `${def.title} (variant ${args.variant})` : def.title,
-      `${provenance(summary, output.epochs)}\n\n${output.markdown(summary)}`,
+      `${provenance(summary, output.epochs, output.split)}\n\n${output.markdown(summary)}`,
     );
     log(`table: ${args.results} (section ${args.section})`);
   }
