@@ -88,6 +88,7 @@ export async function runDriver<S extends Scale>(
     machine: clock.machine(),
     backend: backendFigures(runner.backend),
     full: args.full,
+    oneSize: JSON.stringify(def.scaled) === JSON.stringify(def.full),
     scale,
     dataset: { ...data, train: rows.train.count, val: rows.val?.count ?? 0, test: rows.test?.count ?? 0 },
     seeds: Number(scale.seeds ?? 1),

@@ -47,6 +47,8 @@ export interface Summary {
   machine: Machine;
   backend: { name: string; threads: number; tensorflow: string | null };
   full: boolean;
+  /** The driver has one size only (its scaled and full scales are the same). */
+  oneSize?: boolean;
   scale: Record<string, number | string | boolean>;
   dataset: DatasetChoice & { train: number; val: number; test: number };
   seeds: number;
