@@ -11,6 +11,10 @@ export interface DriverArgs {
   out: string;
   /** The markdown file the table is written into; null with `--results none`. */
   results: string | null;
+  /** The section id in the results file: the driver's name, or `<name>-<variant>` with --variant. */
+  section: string;
+  /** A variant's name (a second configuration of the same driver), or null. */
+  variant: string | null;
   overrides: Record<string, string>;
 }
 
@@ -19,7 +23,8 @@ export class ArgsError extends Error {}
 export const ARGS_HELP = `  --full               the full-size experiment (default: the scaled-down one)
   --set name=value     override one field of the scale (repeatable), e.g. --set seeds=5
   --out DIR            output folder (default runs/experiments/<driver>)
-  --results FILE|none  the markdown file the table goes into (default docs/RESULTS.md)`;
+  --results FILE|none  the markdown file the table goes into (default docs/RESULTS.md)
+  --variant NAME       a second configuration: its own section (and default output folder)`;
 
 export function parseDriverArgs(argv: readonly string[], driver: string): DriverArgs {
   let values;
@@ -29,8 +34,9 @@ export function parseDriverArgs(argv: readonly string[], driver: string): Driver
       options: {
         full: { type: 'boolean', default: false },
         set: { type: 'string', multiple: true, default: [] },
-        out: { type: 'string', default: `runs/experiments/${driver}` },
+        out: { type: 'string' },
         results: { type: 'string', default: 'docs/RESULTS.md' },
+        variant: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -39,6 +45,11 @@ export function parseDriverArgs(argv: readonly string[], driver: string): Driver
     throw new ArgsError((e as Error).message);
   }
   if (values.help) throw new ArgsError('help');
+  const variant = values.variant ?? null;
+  if (variant !== null && !/^[a-z0-9][a-z0-9.-]*$/.test(variant)) {
+    throw new ArgsError(`--variant takes lowercase letters, digits, '.' and '-', received '${variant}'`);
+  }
+  const section = variant ? `${driver}-${variant}` : driver;
   const overrides: Record<string, string> = {};
   for (const s of values.set) {
     const m = /^([A-Za-z][A-Za-z0-9]*)=(.+)$/.exec(s);
@@ -47,8 +58,10 @@ export function parseDriverArgs(argv: readonly string[], driver: string): Driver
   }
   return {
     full: values.full,
-    out: values.out,
+    out: values.out ?? `runs/experiments/${section}`,
     results: values.results === 'none' ? null : values.results,
+    section,
+    variant,
     overrides,
   };
 }

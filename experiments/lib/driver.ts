@@ -4,6 +4,7 @@
  * and returns figures; `mainDriver` does the rest and turns a bad flag into one line and exit 2.
  */
 import { mkdirSync } from 'node:fs';
+import { isInputError } from '../../src/contracts/errors';
 import { resolve } from 'node:path';
 import { ArgsError, ARGS_HELP, DriverArgs, parseDriverArgs, resolveScale } from './args';
 import { CurveChart, writeHtmlReport } from './html';
@@ -35,6 +36,8 @@ export interface DriverOutput {
   charts: CurveChart[];
   /** The epochs line of the provenance, e.g. `teacher 10, students 6`. */
   epochs: string;
+  /** Which rows the runs share, when not one split for every run (searches split by their seed). */
+  split?: string;
   /** The section's body after the provenance: tables and findings, from the finished summary. */
   markdown: (s: Summary) => string;
 }
@@ -77,7 +80,7 @@ export async function runDriver<S extends Scale>(
   const output = await def.run({ scale, runner, args, log });
   const summary: Summary = {
     format: SUMMARY_FORMAT,
-    experiment: def.name,
+    experiment: args.section,
     title: def.title,
     command: ['npx tsx', `experiments/${def.file}`, ...argv].join(' '),
     startedAt: clock.startedAt,
@@ -85,6 +88,7 @@ export async function runDriver<S extends Scale>(
     machine: clock.machine(),
     backend: backendFigures(runner.backend),
     full: args.full,
+    oneSize: JSON.stringify(def.scaled) === JSON.stringify(def.full),
     scale,
     dataset: { ...data, train: rows.train.count, val: rows.val?.count ?? 0, test: rows.test?.count ?? 0 },
     seeds: Number(scale.seeds ?? 1),
@@ -98,18 +102,18 @@ export async function runDriver<S extends Scale>(
   if (args.results) {
     upsertSection(
       args.results,
-      def.name,
-      def.title,
-      `${provenance(summary, output.epochs)}\n\n${output.markdown(summary)}`,
+      args.section,
+      args.variant ? `${def.title} (variant ${args.variant})` : def.title,
+      `${provenance(summary, output.epochs, output.split)}\n\n${output.markdown(summary)}`,
     );
-    log(`table: ${args.results} (section ${def.name})`);
+    log(`table: ${args.results} (section ${args.section})`);
   }
   log(`summary: ${summaryFile}`);
   log(`report: ${reportFile}`);
   return { summary, summaryFile, reportFile };
 }
 
-/** The command-line entry: exit 0 done, 2 bad flags (one line), 1 anything else (one line). */
+/** The command-line entry: exit 0 done, 2 bad flags or input (one line), 1 anything else (one line). */
 export function mainDriver<S extends Scale>(def: DriverDefinition<S>): void {
   runDriver(def, process.argv.slice(2)).then(
     () => process.exit(0),
@@ -128,8 +132,9 @@ export function mainDriver<S extends Scale>(def: DriverDefinition<S>): void {
         console.error(`${def.name}: ${e.message}`);
         process.exit(2);
       }
+      // One line: 2 for input to fix (a dataset or start that does not exist), 1 otherwise.
       console.error(`${def.name}: ${e instanceof Error ? e.message : String(e)}`);
-      process.exit(1);
+      process.exit(isInputError(e) ? 2 : 1);
     },
   );
 }

@@ -69,7 +69,9 @@ export async function writeHtmlReport(
           'tr',
           {},
           el('td', {}, g.group),
-          metrics.map((m) => el('td', { class: 'num' }, g.spread[m] ? formatSpread(g.spread[m]) : '—')),
+          metrics.map((m) =>
+            el('td', { class: 'num' }, g.spread[m] ? formatSpread(g.spread[m], /wall/.test(m) ? 1 : 4) : '—'),
+          ),
         ),
       ),
     ),

@@ -6,3 +6,4 @@ export * from './results-md';
 export * from './stats';
 export * from './summary';
 export * from './training';
+export * from './search';

@@ -90,5 +90,7 @@ export function architectureSignature(g: Graph): string {
 export function describeArchitecture(g: Graph): string {
   const convs = g.nodes.filter((n) => n.kind === 'conv2d').map((n) => n.filters);
   const dense = g.nodes.filter((n) => n.kind === 'dense').map((n) => n.units);
-  return `conv ${convs.join('-')} · fc ${dense.join('-')} (${countParams(g).toLocaleString('en-US')} params)`;
+  const dropout = g.nodes.filter((n) => n.kind === 'dropout').length;
+  const extra = dropout > 0 ? ` · ${dropout} dropout` : '';
+  return `conv ${convs.join('-')} · fc ${dense.join('-')}${extra} (${countParams(g).toLocaleString('en-US')} params)`;
 }

@@ -14,7 +14,7 @@ export function markdownTable(headers: readonly string[], rows: ReadonlyArray<re
 }
 
 /** The provenance lines every section starts with. */
-export function provenance(s: Summary, epochs: string): string {
+export function provenance(s: Summary, epochs: string, split = 'one split for every run'): string {
   const m = s.machine;
   const ds = s.dataset;
   const tf = s.backend.tensorflow ? ` (TensorFlow ${s.backend.tensorflow})` : '';
@@ -23,10 +23,10 @@ export function provenance(s: Summary, epochs: string): string {
     s.command,
     '```',
     '',
-    `- Run ${s.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${s.full ? 'full size' : 'scaled down (the default; `--full` for the full size)'}; wall time ${formatWall(s.wallSeconds)} for the whole driver.`,
+    `- Run ${s.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${s.oneSize ? 'at its one size' : s.full ? 'full size' : 'scaled down (the default; `--full` for the full size)'}; wall time ${formatWall(s.wallSeconds)} for the whole driver.`,
     `- Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}; shared with other jobs (1-minute load ${m.loadStart} at the start, ${m.loadEnd} at the end), so times are indicative only.`,
     `- Backend: \`${s.backend.name}\`${tf}, ${s.backend.threads} thread(s).`,
-    `- Data: ${ds.name}, limit ${ds.limit} of the training set → ${ds.train.toLocaleString('en-US')} train / ${ds.val.toLocaleString('en-US')} validation images (one split for every run); test accuracy on the ${ds.test.toLocaleString('en-US')} official test images.`,
+    `- Data: ${ds.name}, limit ${ds.limit} of the training set → ${ds.train.toLocaleString('en-US')} train / ${ds.val.toLocaleString('en-US')} validation images (${split}); test accuracy on the ${ds.test.toLocaleString('en-US')} official test images.`,
     `- Epochs: ${epochs}. Seeds: ${s.seeds} (each seed changes initial weights and batch order); figures are mean ± sample standard deviation over seeds.`,
   ].join('\n');
 }

@@ -1,7 +1,7 @@
 /**
  * The summary JSON every driver writes (`summary.json` in its output folder): what ran, where,
- * at what scale, every run with its curve, and the figures per group over seeds. The markdown
- * table and the HTML report are drawn from it alone, so they can be redrawn without training.
+ * at what scale, every run with its curve, and the figures per group over seeds: every figure
+ * of the markdown table and the HTML report is in it.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { writeFile } from 'node:fs/promises';
@@ -47,6 +47,8 @@ export interface Summary {
   machine: Machine;
   backend: { name: string; threads: number; tensorflow: string | null };
   full: boolean;
+  /** The driver has one size only (its scaled and full scales are the same). */
+  oneSize?: boolean;
   scale: Record<string, number | string | boolean>;
   dataset: DatasetChoice & { train: number; val: number; test: number };
   seeds: number;

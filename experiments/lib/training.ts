@@ -21,6 +21,8 @@ export interface DatasetChoice {
   limit: number;
   /** Fraction of those held out for validation. */
   validation: number;
+  /** Seeds which rows are used and held out (default 0); a search uses its own seed. */
+  splitSeed?: number;
 }
 
 export interface EpochPoint {
@@ -88,11 +90,11 @@ export class Runner {
     return formatUri(parseUri(join(this.out, ...parts)));
   }
 
-  /** The loaded rows (train, validation, test), loaded on first use with split seed 0. */
+  /** The loaded rows (train, validation, test), loaded on first use. */
   async rows(): Promise<Dataset> {
     this.dataset ??= await loadDataset(
       { name: this.data.name, limit: this.data.limit, validation: this.data.validation },
-      { seed: 0 },
+      { seed: this.data.splitSeed ?? 0 },
     );
     return this.dataset;
   }
@@ -117,7 +119,7 @@ export class Runner {
           limit: this.data.limit,
           validation: this.data.validation,
           augment: req.augment ?? false,
-          splitSeed: 0,
+          splitSeed: this.data.splitSeed ?? 0,
         },
         epochs: req.epochs,
         batchSize: req.batchSize ?? 64,
@@ -130,37 +132,47 @@ export class Runner {
       },
       { data, log: () => {} },
     );
-    const csv = await openStore(output).getText('train.csv');
-    const curve = parseTrainCsv(csv)
-      .filter((r) => r.kind === 'epoch')
-      .map((r) => ({
-        epoch: r.epoch,
-        loss: r.loss,
-        acc: r.acc,
-        valLoss: r.valLoss,
-        valAcc: r.valAcc,
-        seconds: r.seconds,
-      }));
-    const record: RunRecord = {
-      group: req.group,
-      seed: req.seed,
-      runId,
-      output,
-      checkpoint: result.checkpoint,
-      status: result.status,
-      epochs: result.epochsRun,
-      params: result.params ?? null,
-      valAcc: result.validation?.acc ?? result.final?.valAcc ?? null,
-      testAcc: result.test?.acc ?? null,
-      wallSeconds: result.wallSeconds,
-      curve,
-    };
+    const record = await runRecord(req.group, req.seed, output, result);
     this.records.push(record);
     this.log(
       `${runId}: ${record.status}, ${record.epochs} epochs, val ${fmt(record.valAcc)}, test ${fmt(record.testAcc)}, ${record.wallSeconds.toFixed(1)} s`,
     );
     return record;
   }
+}
+
+/** A finished run's record, its curve read from the run folder's train.csv. */
+export async function runRecord(
+  group: string,
+  seed: number,
+  output: string,
+  result: TrainResult,
+): Promise<RunRecord> {
+  const csv = await openStore(output).getText('train.csv');
+  const curve = parseTrainCsv(csv)
+    .filter((r) => r.kind === 'epoch')
+    .map((r) => ({
+      epoch: r.epoch,
+      loss: r.loss,
+      acc: r.acc,
+      valLoss: r.valLoss,
+      valAcc: r.valAcc,
+      seconds: r.seconds,
+    }));
+  return {
+    group,
+    seed,
+    runId: result.runId,
+    output,
+    checkpoint: result.checkpoint,
+    status: result.status,
+    epochs: result.epochsRun,
+    params: result.params ?? null,
+    valAcc: result.validation?.acc ?? result.final?.valAcc ?? null,
+    testAcc: result.test?.acc ?? null,
+    wallSeconds: result.wallSeconds,
+    curve,
+  };
 }
 
 const fmt = (v: number | null): string => (v === null ? '—' : v.toFixed(4));

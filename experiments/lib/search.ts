@@ -1,0 +1,121 @@
+/**
+ * A search run the way a user runs it: `netgrow search --config <file> --headless --json` as a
+ * child process (embedded Temporal server, a `netgrow train` child per candidate), then every
+ * trained candidate read back from the experiment folder with its parent from lineage.jsonl.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { SearchResult } from '../../src/contracts/search';
+import { TrainResult } from '../../src/contracts/train';
+import { readLineage } from '../../src/log/lineage';
+import { formatUri, openStore, parseUri } from '../../src/storage';
+
+export interface SearchCandidate {
+  id: string;
+  generation: number;
+  /** Null for the start model. */
+  parent: string | null;
+  /** The commands that made it from its parent. */
+  ops: string[];
+  result: TrainResult;
+  /** URI of its (last) training run folder. */
+  output: string;
+}
+
+export interface SearchRun {
+  id: string;
+  /** Absolute path of the experiment folder. */
+  folder: string;
+  result: SearchResult;
+  candidates: SearchCandidate[];
+  wallSeconds: number;
+}
+
+const BIN = resolve(__dirname, '..', '..', 'bin', 'netgrow.js');
+
+/**
+ * Writes `config` (a search config object; its storage is set to `<dir>/search`) to
+ * `<dir>/<config.name>.yaml`, runs the search, and reads back every completed candidate. The
+ * search's progress goes to `<dir>/<config.name>.log`.
+ */
+export async function runSearch(
+  config: Record<string, unknown> & { name: string },
+  dir: string,
+): Promise<SearchRun> {
+  const file = join(dir, `${config.name}.yaml`);
+  const storage = join(dir, 'search');
+  writeFileSync(file, stringify({ ...config, storage: { uri: formatUri(parseUri(storage)) } }));
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [BIN, 'search', '--config', file, '--headless', '--json'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((ok) => child.on('close', ok));
+  const wallSeconds = (performance.now() - t0) / 1000;
+  writeFileSync(join(dir, `${config.name}.log`), stderr);
+  let outcome: { id: string; result: SearchResult | null; error: string | null } | null = null;
+  try {
+    outcome = JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null');
+  } catch {
+    outcome = null;
+  }
+  if (code !== 0 || !outcome?.result) {
+    const why = outcome?.error ?? stderr.trim().split('\n').at(-1) ?? '';
+    throw new Error(`netgrow search ${file} exited ${code}: ${why}`);
+  }
+  const folder = join(storage, 'experiments', outcome.id);
+  return {
+    id: outcome.id,
+    folder,
+    result: outcome.result,
+    candidates: await readCandidates(folder),
+    wallSeconds,
+  };
+}
+
+async function readCandidates(folder: string): Promise<SearchCandidate[]> {
+  const exp = openStore(folder);
+  const { events } = await readLineage(exp, 'lineage.jsonl');
+  const parents = new Map<string, { parent: string; ops: string[] }>();
+  for (const e of events) {
+    if (e.type !== 'mutation') continue;
+    const p = parents.get(e.child) ?? { parent: e.parent, ops: [] };
+    p.ops.push(e.op);
+    parents.set(e.child, p);
+  }
+  const keys = await exp.list('candidates/');
+  const ids = [...new Set(keys.map((k) => k.split('/')[1]))].sort();
+  const out: SearchCandidate[] = [];
+  for (const id of ids) {
+    const key = keys
+      .filter((k) => k.startsWith(`candidates/${id}/runs/`) && k.endsWith('/result.json'))
+      .sort()
+      .at(-1);
+    if (!key) continue;
+    const result = TrainResult.parse(JSON.parse(await exp.getText(key)));
+    if (result.status !== 'completed') continue;
+    out.push({
+      id,
+      generation: Number(/^g(\d+)-/.exec(id)?.[1] ?? NaN),
+      parent: parents.get(id)?.parent ?? null,
+      ops: parents.get(id)?.ops ?? [],
+      result,
+      output: `${exp.uri}/${key.slice(0, -'/result.json'.length)}`,
+    });
+  }
+  return out;
+}
+
+/** The candidate and its ancestors, the start model first. */
+export function lineageOf(candidates: readonly SearchCandidate[], id: string): SearchCandidate[] {
+  const byId = new Map(candidates.map((c) => [c.id, c]));
+  const chain: SearchCandidate[] = [];
+  for (let c = byId.get(id); c; c = c.parent ? byId.get(c.parent) : undefined) chain.unshift(c);
+  return chain;
+}
