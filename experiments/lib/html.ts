@@ -22,6 +22,8 @@ export interface CurveChart {
   /** Which curve of a run (default validation accuracy). */
   metric?: (p: EpochPoint) => number | null;
   yLabel?: string;
+  /** The x axis (default `epoch`: a curve's points are per epoch unless a driver says otherwise). */
+  xLabel?: string;
   /** Epochs a run's curve is shifted by (a stage that starts after its parent's epochs). */
   offset?: (run: RunRecord) => number;
 }
@@ -100,7 +102,7 @@ export async function writeHtmlReport(
       null,
       lineChart(series, {
         title: c.title,
-        xLabel: 'epoch',
+        xLabel: c.xLabel ?? 'epoch',
         yLabel: c.yLabel ?? 'validation accuracy',
         idPrefix: `chart${i}`,
         xInteger: true,

@@ -19,22 +19,24 @@ export interface DataShape {
 
 /**
  * A builtin with every conv's filters and every hidden dense layer's units multiplied by
- * `width` (at least 1); the output layer keeps one unit per class.
+ * `width` (at least 1); the output layer (dense or conv) keeps one unit per class.
  */
 export function scaledBuiltin(name: string, data: DataShape, width: number): Graph {
   const g = builtin(name, data);
   if (width === 1) return g;
+  const output = outputLayer(g);
   const nodes = g.nodes.map((n) => {
+    if (n.id === output) return n;
     if (n.kind === 'conv2d') return { ...n, filters: Math.max(1, Math.round(n.filters * width)) };
-    if (n.kind === 'dense' && n.id !== outputDense(g))
-      return { ...n, units: Math.max(1, Math.round(n.units * width)) };
+    if (n.kind === 'dense') return { ...n, units: Math.max(1, Math.round(n.units * width)) };
     return n;
   });
   return parseGraph({ ...g, name: `${g.name}-w${width}`, nodes });
 }
 
-function outputDense(g: Graph): string | undefined {
-  return g.nodes.filter((n) => n.kind === 'dense').at(-1)?.id;
+/** The layer that makes the class scores: the last dense or conv (seed-ga ends in a conv). */
+function outputLayer(g: Graph): string | undefined {
+  return g.nodes.filter((n) => n.kind === 'dense' || n.kind === 'conv2d').at(-1)?.id;
 }
 
 /** Writes `graph.json` into `dir`; the URI trains the architecture from fresh weights. */

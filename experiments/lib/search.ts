@@ -11,6 +11,7 @@ import { SearchResult } from '../../src/contracts/search';
 import { TrainResult } from '../../src/contracts/train';
 import { readLineage } from '../../src/log/lineage';
 import { formatUri, openStore, parseUri } from '../../src/storage';
+import { EpochPoint, RunRecord, runRecord } from './training';
 
 export interface SearchCandidate {
   id: string;
@@ -118,4 +119,44 @@ export function lineageOf(candidates: readonly SearchCandidate[], id: string): S
   const chain: SearchCandidate[] = [];
   for (let c = byId.get(id); c; c = c.parent ? byId.get(c.parent) : undefined) chain.unshift(c);
   return chain;
+}
+
+/**
+ * The candidate's training along its lineage as one run record: each ancestor's epochs follow
+ * the previous one's, so epoch k is the k-th epoch of training the grown network received;
+ * epochs and seconds are the lineage's sums, the scores the candidate's own.
+ */
+export async function lineageRecord(
+  group: string,
+  seed: number,
+  chain: readonly SearchCandidate[],
+): Promise<RunRecord> {
+  const last = chain.at(-1);
+  if (!last) throw new Error('an empty lineage');
+  const curve: EpochPoint[] = [];
+  let wallSeconds = 0;
+  for (const c of chain) {
+    const start = curve.at(-1)?.epoch ?? 0;
+    const r = await runRecord(group, seed, c.output, c.result);
+    curve.push(...r.curve.map((p) => ({ ...p, epoch: start + p.epoch })));
+    wallSeconds += c.result.wallSeconds;
+  }
+  const own = await runRecord(group, seed, last.output, last.result);
+  return { ...own, epochs: curve.length, wallSeconds, curve };
+}
+
+/**
+ * Best validation accuracy after each candidate, in the order candidates were made (generation,
+ * then index): a strategy's best-against-budget curve; x is the number of candidates trained.
+ */
+export function bestSoFar(result: SearchResult): Array<{ candidates: number; valAcc: number }> {
+  const index = (id: string): number => Number(/-c(\d+)$/.exec(id)?.[1] ?? 0);
+  const order = [...result.leaderboard].sort(
+    (a, b) => a.generation - b.generation || index(a.candidateId) - index(b.candidateId),
+  );
+  let best = -Infinity;
+  return order.map((e, i) => {
+    if (e.valAcc !== null && e.valAcc > best) best = e.valAcc;
+    return { candidates: i + 1, valAcc: Number.isFinite(best) ? best : NaN };
+  });
 }
