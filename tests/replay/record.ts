@@ -20,6 +20,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { format, resolveConfig } from 'prettier';
 import { experimentRecord, writeExperimentRecord } from '../../src/experiment/experiment';
 import { parseSearchConfig } from '../../src/experiment/prepare';
+import type { SearchConfig } from '../../src/search/config';
 import { startGrow, startSearch } from '../../src/temporal/client';
 import { TASK_QUEUES } from '../../src/temporal/config';
 import {
@@ -57,6 +58,20 @@ async function save(env: TemporalTestEnv, workflowId: string, name: string): Pro
       history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
   return written;
+}
+
+/** A search under scripted activities, started and awaited to its end. */
+async function searchToEnd(
+  env: TemporalTestEnv,
+  activities: ReturnType<typeof scriptedActivities>,
+  experimentId: string,
+  config: SearchConfig,
+): Promise<void> {
+  await env.withWorkers(activities, async () => {
+    await (
+      await startSearch(env.client, { experimentId, experimentUri: uri(experimentId), config })
+    ).result();
+  });
 }
 
 async function main(): Promise<void> {
@@ -153,15 +168,7 @@ async function main(): Promise<void> {
         'record',
       );
       const activities = scriptedActivities({ deviceSeconds: 20, outOfMemory: { 'g1-c0-a1': 1 } });
-      await env.withWorkers(activities, async () => {
-        await (
-          await startSearch(env.client, {
-            experimentId: 'replay-oom',
-            experimentUri: uri('replay-oom'),
-            config: ga,
-          })
-        ).result();
-      });
+      await searchToEnd(env, activities, 'replay-oom', ga);
       files.push(...(await save(env, 'replay-oom', 'search-oom')));
       files.push(...(await save(env, 'replay-oom.g1-c0', 'candidate-oom')));
     }
@@ -183,15 +190,7 @@ async function main(): Promise<void> {
         'record',
       );
       const activities = scriptedActivities();
-      await env.withWorkers(activities, async () => {
-        await (
-          await startSearch(env.client, {
-            experimentId: 'replay-controls',
-            experimentUri: uri('replay-controls'),
-            config: controls,
-          })
-        ).result();
-      });
+      await searchToEnd(env, activities, 'replay-controls', controls);
       files.push(...(await save(env, 'replay-controls', 'search-controls')));
       files.push(...(await save(env, 'replay-controls.scratch', 'candidate-scratch')));
       for (const e of activities.lineage) {
