@@ -131,17 +131,16 @@ export async function lineageRecord(
   seed: number,
   chain: readonly SearchCandidate[],
 ): Promise<RunRecord> {
-  const last = chain.at(-1);
-  if (!last) throw new Error('an empty lineage');
   const curve: EpochPoint[] = [];
   let wallSeconds = 0;
+  let own: RunRecord | null = null;
   for (const c of chain) {
     const start = curve.at(-1)?.epoch ?? 0;
-    const r = await runRecord(group, seed, c.output, c.result);
-    curve.push(...r.curve.map((p) => ({ ...p, epoch: start + p.epoch })));
+    own = await runRecord(group, seed, c.output, c.result);
+    curve.push(...own.curve.map((p) => ({ ...p, epoch: start + p.epoch })));
     wallSeconds += c.result.wallSeconds;
   }
-  const own = await runRecord(group, seed, last.output, last.result);
+  if (!own) throw new Error('an empty lineage');
   return { ...own, epochs: curve.length, wallSeconds, curve };
 }
 

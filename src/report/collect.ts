@@ -12,6 +12,7 @@ import { CheckpointMeta, readCheckpointMeta } from '../model/checkpoint';
 import { ArtifactStore } from '../storage/store';
 import { TrainResult } from '../contracts/train';
 import { naturalCompare } from './layout';
+import { candidateIdOf } from './operations';
 import { NetgrowError } from '../contracts/errors';
 
 export class ReportError extends NetgrowError {
@@ -136,11 +137,8 @@ export function configView(raw: unknown): ConfigView {
   };
 }
 
-/** The candidate id inside a parent reference such as `file:///r/experiments/e1/candidates/c3`. */
-export function candidateIdOf(ref: string): string {
-  const m = /(?:^|\/)candidates\/([^/]+)\/?$/.exec(ref);
-  return m ? m[1] : ref;
-}
+/** Parent references resolve the way per-operation statistics resolve them. */
+export { candidateIdOf };
 
 export async function collectExperiment(
   store: ArtifactStore,

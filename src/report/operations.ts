@@ -38,7 +38,7 @@ export function operationStats(events: readonly LineageEvent[]): OperationStat[]
     byKind.set(kind, stat);
     stat.chosen += 1;
     const child = acc.get(e.child);
-    const parent = acc.get(parentId(e.parent));
+    const parent = acc.get(candidateIdOf(e.parent));
     if (child !== undefined && parent !== undefined) stat.gains.push(child - parent);
   }
   return [...byKind.entries()]
@@ -52,8 +52,11 @@ export function operationStats(events: readonly LineageEvent[]): OperationStat[]
     .sort((a, b) => b.chosen - a.chosen || (a.op < b.op ? -1 : a.op > b.op ? 1 : 0));
 }
 
-/** A mutation's parent is a candidate id, or a URI ending in `candidates/<id>` (older events). */
-function parentId(ref: string): string {
+/**
+ * A candidate id from a lineage reference: a bare id, or a URI ending in `candidates/<id>`
+ * (older events); anything else (an outside checkpoint) is returned as it is.
+ */
+export function candidateIdOf(ref: string): string {
   const m = /(?:^|\/)candidates\/([^/]+)\/?$/.exec(ref);
   return m ? m[1] : ref;
 }
