@@ -10,7 +10,30 @@ import { ExecutorError } from '../src/executor/executor';
 import { BAD_INPUT, isInputError, TRAIN_OUT_OF_MEMORY } from '../src/contracts/errors';
 
 export function badInput(message: string, type = BAD_INPUT): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, type);
+  return ApplicationFailure.nonRetryable(fitFailure(message), type);
+}
+
+/**
+ * The Temporal server keeps an activity's last failure only up to a size limit
+ * (`limit.mutableStateActivityFailureSize.error`) and replaces a larger one, stack trace
+ * included, with "Failure exceeds size limit.", which loses the reason and the log tail that
+ * history should show. So a message is cut in the middle to FAILURE_MESSAGE_BYTES: its head
+ * (what failed) and its end (the newest log lines) stay; the whole log tail is in the run's
+ * folder (`pods/<pod>.log`).
+ */
+export const FAILURE_MESSAGE_BYTES = 2048;
+
+export function fitFailure(message: string): string {
+  if (Buffer.byteLength(message) <= FAILURE_MESSAGE_BYTES) return message;
+  const head = Buffer.from(message)
+    .subarray(0, FAILURE_MESSAGE_BYTES / 2)
+    .toString();
+  const end = Buffer.from(message)
+    .subarray(-FAILURE_MESSAGE_BYTES / 2 + 40)
+    .toString();
+  const cut = Buffer.byteLength(message) - Buffer.byteLength(head) - Buffer.byteLength(end);
+  // A multi-byte character split by the cut decodes as U+FFFD; drop those halves.
+  return `${head.replace(/\uFFFD$/, '')}\n[… ${cut} bytes cut …]\n${end.replace(/^\uFFFD/, '')}`;
 }
 
 /** Rethrows `e` as Temporal should see it; `what` prefixes the message (`mutate g1-c0`). */
@@ -40,9 +63,10 @@ export function asExecutorFailure(e: unknown, infrastructureType: string): never
   if (e instanceof ExecutorError) {
     if (e.code === 'cancelled') throw new CancelledFailure(e.message);
     const details = e.deviceSeconds !== undefined ? [{ deviceSeconds: e.deviceSeconds }] : [];
-    if (e.code === 'bad_input') throw ApplicationFailure.nonRetryable(e.message, BAD_INPUT, ...details);
+    const message = fitFailure(e.message);
+    if (e.code === 'bad_input') throw ApplicationFailure.nonRetryable(message, BAD_INPUT, ...details);
     const type = e.outOfMemory ? TRAIN_OUT_OF_MEMORY : infrastructureType;
-    throw ApplicationFailure.retryable(e.message, type, ...details);
+    throw ApplicationFailure.retryable(message, type, ...details);
   }
   throw e;
 }
