@@ -10,18 +10,27 @@ import { ExecutorError } from '../src/executor/executor';
 import { BAD_INPUT, isInputError, TRAIN_OUT_OF_MEMORY } from '../src/contracts/errors';
 
 export function badInput(message: string, type = BAD_INPUT): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(fitFailure(message), type);
+  return withShortStack(ApplicationFailure.nonRetryable(fitFailure(message), type));
 }
 
 /**
  * The Temporal server keeps an activity's last failure only up to a size limit
- * (`limit.mutableStateActivityFailureSize.error`) and replaces a larger one, stack trace
- * included, with "Failure exceeds size limit.", which loses the reason and the log tail that
- * history should show. So a message is cut in the middle to FAILURE_MESSAGE_BYTES: its head
- * (what failed) and its end (the newest log lines) stay; the whole log tail is in the run's
- * folder (`pods/<pod>.log`).
+ * (`limit.mutableStateActivityFailureSize.error`, 4 KiB by default, message and stack trace
+ * together) and replaces a larger one with "Failure exceeds size limit.", which loses the
+ * reason and the log tail that history should show. So a message is cut in the middle to
+ * FAILURE_MESSAGE_BYTES: its head (what failed) and its end (the newest log lines) stay; the
+ * whole log tail is in the run's folder (`pods/<pod>.log`). And the stack keeps only its
+ * frames (withShortStack), since its first line would repeat the whole message.
  */
 export const FAILURE_MESSAGE_BYTES = 2048;
+const STACK_FRAMES = 8;
+
+export function withShortStack<E extends Error>(error: E): E {
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  const firstLine = error.message.split('\n', 1)[0].slice(0, 200);
+  error.stack = [`${error.name}: ${firstLine}`, ...frames.slice(0, STACK_FRAMES)].join('\n');
+  return error;
+}
 
 export function fitFailure(message: string): string {
   if (Buffer.byteLength(message) <= FAILURE_MESSAGE_BYTES) return message;
@@ -64,9 +73,11 @@ export function asExecutorFailure(e: unknown, infrastructureType: string): never
     if (e.code === 'cancelled') throw new CancelledFailure(e.message);
     const details = e.deviceSeconds !== undefined ? [{ deviceSeconds: e.deviceSeconds }] : [];
     const message = fitFailure(e.message);
-    if (e.code === 'bad_input') throw ApplicationFailure.nonRetryable(message, BAD_INPUT, ...details);
+    if (e.code === 'bad_input') {
+      throw withShortStack(ApplicationFailure.nonRetryable(message, BAD_INPUT, ...details));
+    }
     const type = e.outOfMemory ? TRAIN_OUT_OF_MEMORY : infrastructureType;
-    throw ApplicationFailure.retryable(message, type, ...details);
+    throw withShortStack(ApplicationFailure.retryable(message, type, ...details));
   }
   throw e;
 }

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
+import { defaultFailureConverter, defaultPayloadConverter } from '@temporalio/common';
 import { asExecutorFailure, FAILURE_MESSAGE_BYTES, fitFailure } from '../../activities/failures';
 import { ExecutorError } from '../../src/executor/executor';
 
@@ -41,4 +42,26 @@ test('an executor failure reaches Temporal with the fitted message', () => {
       Buffer.byteLength(e.message) <= FAILURE_MESSAGE_BYTES &&
       e.message.startsWith('run r1: pod p1 Evicted\n'),
   );
+});
+
+test('the whole failure Temporal stores (message, stack, details) stays under its 4 KiB limit', () => {
+  const long = `run r1: pod p1 deleted before it finished (DeletionByTaintManager)\n${Array.from({ length: 60 }, (_, i) => logLine(i)).join('\n')}`;
+  const error = new ExecutorError('infrastructure', long, { deviceSeconds: 12.5 });
+  try {
+    asExecutorFailure(error, 'TrainInfrastructure');
+    assert.fail('asExecutorFailure returned');
+  } catch (e) {
+    const failure = defaultFailureConverter.errorToFailure(e, defaultPayloadConverter);
+    const details = failure.applicationFailureInfo?.details?.payloads ?? [];
+    const bytes =
+      Buffer.byteLength(failure.message ?? '') +
+      Buffer.byteLength(failure.stackTrace ?? '') +
+      details.reduce((n, p) => n + (p.data?.length ?? 0) + 64, 0) +
+      256; // type, flags and the encoding's own bytes
+    assert.ok(bytes <= 4096, `${bytes} bytes`);
+    assert.match(
+      failure.stackTrace ?? '',
+      /^ApplicationFailure: run r1: pod p1 deleted before it finished.*\n\s+at /,
+    );
+  }
 });
