@@ -4,7 +4,7 @@
  * trained candidate read back from the experiment folder with its parent from lineage.jsonl.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { SearchResult } from '../../src/contracts/search';
@@ -60,23 +60,52 @@ export async function runSearch(
   const code = await new Promise<number | null>((ok) => child.on('close', ok));
   const wallSeconds = (performance.now() - t0) / 1000;
   writeFileSync(join(dir, `${config.name}.log`), stderr);
-  let outcome: { id: string; result: SearchResult | null; error: string | null } | null = null;
-  try {
-    outcome = JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null');
-  } catch {
-    outcome = null;
-  }
-  if (code !== 0 || !outcome?.result) {
-    const why = outcome?.error ?? stderr.trim().split('\n').at(-1) ?? '';
+  writeFileSync(join(dir, `${config.name}.out`), stdout);
+  if (code !== 0) {
+    const why = lastJson(stdout)?.error ?? stderr.trim().split('\n').at(-1) ?? '';
     throw new Error(`netgrow search ${file} exited ${code}: ${why}`);
   }
-  const folder = join(storage, 'experiments', outcome.id);
+  return { ...(await readSearch(dir, config.name)), wallSeconds };
+}
+
+function lastJson(
+  stdout: string,
+): { id?: string; result?: SearchResult | null; error?: string | null } | null {
+  try {
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A finished search of `dir` as runSearch left it (`<name>.out`, the `--json` line; the
+ * experiment under `<dir>/search`), read back without running it again: how a driver reports
+ * a search that was started by hand with the config it writes. Its wall time is the span of
+ * the experiment's own records: created → last lineage event (the search's end).
+ */
+export async function readSearch(dir: string, name: string): Promise<SearchRun> {
+  const outFile = join(dir, `${name}.out`);
+  if (!existsSync(outFile)) throw new Error(`no finished search in ${dir}: ${outFile} is missing`);
+  const outcome = lastJson(readFileSync(outFile, 'utf8'));
+  if (!outcome?.id || !outcome.result) {
+    throw new Error(
+      `${outFile}: the search did not finish with a result (${outcome?.error ?? 'no JSON line'})`,
+    );
+  }
+  const folder = join(dir, 'search', 'experiments', outcome.id);
+  const exp = openStore(folder);
+  const created = Date.parse(
+    (JSON.parse(await exp.getText('experiment.json')) as { createdAt: string }).createdAt,
+  );
+  const { events } = await readLineage(exp, 'lineage.jsonl');
+  const last = Math.max(...events.map((e) => Date.parse(e.at)));
   return {
     id: outcome.id,
     folder,
     result: outcome.result,
     candidates: await readCandidates(folder),
-    wallSeconds,
+    wallSeconds: (last - created) / 1000,
   };
 }
 
