@@ -167,16 +167,7 @@ async function watch(
   workers: NetgrowWorkers | null,
   opts: FollowOptions,
 ): Promise<ExperimentOutcome> {
-  type Settled = { ok: true; value: SearchResult | GrowResult } | { ok: false; error: unknown };
   let settled: Settled | null = null;
-  // Ended before the connection closes: a long poll cut by the close would be retried by the
-  // SDK on a closed channel, which throws from a timer.
-  const calls = new AbortController();
-  const waiting = client.withAbortSignal(calls.signal, () => handle.result());
-  const result = (waiting as Promise<SearchResult | GrowResult>).then(
-    (value) => void (settled = { ok: true, value }),
-    (error: unknown) => void (settled = { ok: false, error }),
-  );
   let interrupted = opts.interrupt?.aborted ?? false;
   const onInterrupt = new Promise<void>((res) => {
     opts.interrupt?.addEventListener('abort', () => res(void (interrupted = true)), { once: true });
@@ -188,20 +179,24 @@ async function watch(
         (e: unknown) => void (workerError = e),
       )
     : new Promise<void>(() => undefined);
-  try {
-    while (!settled && !interrupted && !workerError) {
-      try {
-        view.update(await readProgress(client, record.id, record.kind));
-      } catch {
-        // The server is busy or the run is handing over; the next read will do.
-      }
-      await Promise.race([sleep(opts.pollMs ?? 1000), result, onInterrupt, workersDone]);
+  // The outcome is asked for once the workflow has closed, never by a long poll held open for
+  // the whole search: the client adds an abort listener per poll and keeps it (with its call)
+  // for as long as the signal lives, so a days-long search piled them up.
+  let unanswered = 0;
+  while (!settled && !interrupted && !workerError) {
+    let closed = false;
+    try {
+      const progress = await readProgress(client, record.id, record.kind);
+      view.update(progress);
+      closed = progress.workflowStatus !== 'RUNNING';
+    } catch {
+      // The server is busy or the run is handing over; the next read will do.
     }
-  } finally {
-    const before: Settled | null = settled;
-    calls.abort();
-    await result;
-    settled = before; // the abort's own rejection is not the workflow's outcome
+    if (closed) {
+      settled = await closedOutcome(client, handle, ++unanswered >= 3);
+      if (settled) break;
+    }
+    await Promise.race([sleep(opts.pollMs ?? 1000), onInterrupt, workersDone]);
   }
   const ended = settled as Settled | null;
   if (ended?.ok && 'leaderboard' in ended.value) {
@@ -221,6 +216,21 @@ async function watch(
       `nothing is lost. Continue with: netgrow resume ${record.id}`,
   );
   return outcome(record.id, 'interrupted', null, null, null);
+}
+
+type Settled = { ok: true; value: SearchResult | GrowResult } | { ok: false; error: unknown };
+
+/**
+ * A closed workflow's outcome (following continue-as-new to the last run), or null when the
+ * server did not give it within 10 s and `last` is false: the next poll asks again.
+ */
+async function closedOutcome(client: Client, handle: WorkflowHandle, last: boolean): Promise<Settled | null> {
+  try {
+    const value = await client.withDeadline(Date.now() + 10_000, () => handle.result());
+    return { ok: true, value: value as SearchResult | GrowResult };
+  } catch (error) {
+    return error instanceof WorkflowFailedError || last ? { ok: false, error } : null;
+  }
 }
 
 function finished(
