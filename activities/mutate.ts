@@ -37,7 +37,9 @@ async function grow(deps: ActivityDeps, input: MutateInput): Promise<MutateOutpu
   const rng = new Rng(input.seed);
   const ops =
     input.ops ??
-    randomPlan(parent.graph, rng.fork('plan'), input.mutations ?? 1).map((c) => formatCommand(c));
+    randomPlan(parent.graph, rng.fork('plan'), input.mutations ?? 1, {
+      ...(input.maxFlops !== undefined ? { maxFlops: input.maxFlops } : {}),
+    }).map((c) => formatCommand(c));
   // A refused command throws MorphError/CommandError: non-retryable (failures.ts).
   const applied = applyCommands(parent.graph, parent.weights, ops, rng.fork('apply'));
   const checked = deps.checkMutations !== false && applied.preserving && applied.steps.length > 0;

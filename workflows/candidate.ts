@@ -97,6 +97,7 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
       seed: child.seed,
       ops: child.ops,
       mutations: child.mutations,
+      ...(settings.mutation?.maxFlops != null ? { maxFlops: settings.mutation.maxFlops } : {}),
       dataset: settings.dataset,
     });
     outcome.entry.ops = mutation.ops.map((o) => o.command);

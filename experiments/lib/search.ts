@@ -8,8 +8,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { SearchResult } from '../../src/contracts/search';
-import { TrainResult } from '../../src/contracts/train';
 import { readLineage } from '../../src/log/lineage';
+import type { TrainResult } from '../../src/contracts/train';
+import { collectExperiment } from '../../src/report';
 import { formatUri, openStore, parseUri } from '../../src/storage';
 import { EpochPoint, RunRecord, runRecord } from './training';
 
@@ -109,34 +110,21 @@ export async function readSearch(dir: string, name: string): Promise<SearchRun> 
   };
 }
 
+/** Every candidate whose last run completed, read the way the HTML report reads them. */
 async function readCandidates(folder: string): Promise<SearchCandidate[]> {
   const exp = openStore(folder);
-  const { events } = await readLineage(exp, 'lineage.jsonl');
-  const parents = new Map<string, { parent: string; ops: string[] }>();
-  for (const e of events) {
-    if (e.type !== 'mutation') continue;
-    const p = parents.get(e.child) ?? { parent: e.parent, ops: [] };
-    p.ops.push(e.op);
-    parents.set(e.child, p);
-  }
-  const keys = await exp.list('candidates/');
-  const ids = [...new Set(keys.map((k) => k.split('/')[1]))].sort();
+  const data = await collectExperiment(exp, '');
   const out: SearchCandidate[] = [];
-  for (const id of ids) {
-    const key = keys
-      .filter((k) => k.startsWith(`candidates/${id}/runs/`) && k.endsWith('/result.json'))
-      .sort()
-      .at(-1);
-    if (!key) continue;
-    const result = TrainResult.parse(JSON.parse(await exp.getText(key)));
-    if (result.status !== 'completed') continue;
+  for (const c of data.candidates) {
+    const run = c.runs.filter((r) => r.result !== null).at(-1);
+    if (run?.result?.status !== 'completed') continue;
     out.push({
-      id,
-      generation: Number(/^g(\d+)-/.exec(id)?.[1] ?? NaN),
-      parent: parents.get(id)?.parent ?? null,
-      ops: parents.get(id)?.ops ?? [],
-      result,
-      output: `${exp.uri}/${key.slice(0, -'/result.json'.length)}`,
+      id: c.id,
+      generation: c.generation ?? Number(/^g(\d+)-/.exec(c.id)?.[1] ?? NaN),
+      parent: c.ops.length > 0 ? c.parent : null,
+      ops: c.ops,
+      result: run.result,
+      output: `${exp.uri}/candidates/${c.id}/runs/${run.runId}`,
     });
   }
   return out;

@@ -38,6 +38,8 @@ export interface MutateInput {
   ops?: string[];
   /** Random feasible commands to sample when `ops` is absent. */
   mutations?: number;
+  /** Sampled commands never make a child with more forward FLOPs per sample than this. */
+  maxFlops?: number;
   /** Classes of the dataset, for the start architecture's output layer; from the dataset. */
   dataset: DatasetSpec;
 }

@@ -13,7 +13,7 @@
  * - an infeasible draw is rejected and drawn again (the planner is the judge of feasibility).
  * Every draw comes from the injected Rng: the same seed gives the same commands.
  */
-import { assertNever, Graph, GraphNode, positionalNames, Rng } from '../graph';
+import { assertNever, countFlops, Graph, GraphNode, positionalNames, Rng } from '../graph';
 import { Command, DEFAULT_NOISE, formatCommand } from './command';
 import { MorphError } from './errors';
 import { planMorph } from './morph';
@@ -52,6 +52,8 @@ export interface SamplerOptions {
   preservingOnly: boolean;
   /** Draws before giving up. */
   maxTries: number;
+  /** Refuse a draw whose network would have more forward FLOPs per sample than this. */
+  maxFlops?: number;
 }
 
 export const SEED_SAMPLER: SamplerOptions = {
@@ -152,8 +154,10 @@ export function sampleMutation(g: Graph, rng: Rng, opts: Partial<SamplerOptions>
     const c = draw(g, kind, rng, o);
     if (!c) continue;
     try {
-      planMorph(g, c, rng.fork('feasibility'));
-      return c;
+      const planned = planMorph(g, c, rng.fork('feasibility'));
+      const flops = o.maxFlops === undefined ? 0 : countFlops(planned.graph).forwardFlops;
+      if (flops <= (o.maxFlops ?? Infinity)) return c;
+      refusals.set(formatCommand(c), `${flops} forward FLOPs per sample, over the limit ${o.maxFlops}`);
     } catch (e) {
       if (!(e instanceof MorphError)) throw e;
       refusals.set(formatCommand(c), e.message);

@@ -38,8 +38,10 @@ export interface CandidateData {
   meta: CheckpointMeta | null;
   /** A candidate id of this experiment, or an outside reference (a checkpoint URI); null for a seed. */
   parent: string | null;
-  /** The command(s) that made it from its parent; 'init' for a fresh network. */
+  /** The command(s) that made it from its parent, `; `-separated; 'init' for a fresh network. */
   operation: string | null;
+  /** Those commands one by one, from lineage (empty for a start model or a fresh network). */
+  ops: string[];
   generation: number | null;
   /** Parameter count from meta.json, else from the mutation event. */
   params: number | null;
@@ -273,10 +275,15 @@ function fromLineage(
   c: { id: string; meta: CheckpointMeta | null; runs: RunData[] },
   events: LineageEvent[],
 ): CandidateData {
-  const birth = events.find((e) => e.type === 'mutation' && e.child === c.id);
-  const parentRef = birth?.type === 'mutation' ? birth.parent : (c.meta?.parent ?? null);
+  // One mutation event per command: a child made by several commands has several.
+  const births = events.filter(
+    (e): e is Extract<LineageEvent, { type: 'mutation' }> => e.type === 'mutation' && e.child === c.id,
+  );
+  const birth = births[0];
+  const ops = births.map((b) => b.op);
+  const parentRef = birth ? birth.parent : (c.meta?.parent ?? null);
   const runs = c.runs.map((r) => ({ ...r }));
-  let generation = birth?.type === 'mutation' ? (birth.generation ?? null) : null;
+  let generation = birth?.generation ?? null;
   let finalTest: CandidateData['finalTest'] = null;
   let score: number | null = null;
   let control: string | null = null;
@@ -301,9 +308,10 @@ function fromLineage(
     id: c.id,
     meta: c.meta,
     parent: parentRef === null ? null : candidateIdOf(parentRef),
-    operation: birth?.type === 'mutation' ? birth.op : (c.meta?.operation ?? null),
+    operation: ops.length > 0 ? ops.join('; ') : (c.meta?.operation ?? null),
+    ops,
     generation,
-    params: c.meta?.params ?? (birth?.type === 'mutation' ? birth.paramsAfter : null),
+    params: c.meta?.params ?? births.at(-1)?.paramsAfter ?? null,
     runs,
     finalTest,
     score,

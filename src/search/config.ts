@@ -190,6 +190,17 @@ export const SearchConfig = z.strictObject({
       enabled: z.boolean().default(false),
     })
     .prefault({}),
+  mutation: z
+    .strictObject({
+      /**
+       * Sampled mutations (ga, random, hill) never make a child with more forward FLOPs per
+       * sample than this: a draw over it is refused and drawn again, as an infeasible one is.
+       * It keeps one expensive child (a conv deepened at full resolution) from taking a whole
+       * wall-time budget. A plan's explicit commands are not limited. Null = no limit.
+       */
+      maxFlops: z.number().positive().nullable().default(null),
+    })
+    .prefault({}),
   divergence: z
     .strictObject({
       retries: z

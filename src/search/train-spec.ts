@@ -17,6 +17,8 @@ export type CandidateSettings = Pick<SearchConfig, 'train' | 'distill' | 'diverg
   ranking?: SearchConfig['ranking'];
   /** The rung this candidate pauses at for the search's verdict; set by the search only. */
   earlyStop?: SearchConfig['earlyStop'];
+  /** Absent in candidates started before sampled mutations could be limited. */
+  mutation?: SearchConfig['mutation'];
 };
 
 /**
@@ -34,6 +36,7 @@ export function candidateSettings(config: SearchConfig): CandidateSettings {
     dataset,
     oom,
     ...(config.ranking?.penalty ? { ranking: config.ranking } : {}),
+    ...(config.mutation?.maxFlops != null ? { mutation: config.mutation } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { builtin, BUILTIN_NAMES, Rng } from '../../src/graph';
+import { builtin, BUILTIN_NAMES, countFlops, Rng } from '../../src/graph';
 import {
   choiceWeights,
   depthStats,
@@ -14,6 +14,28 @@ import {
 } from '../../src/morph';
 
 describe('mutation sampler', () => {
+  test('maxFlops: no sampled plan goes over the limit; without it, some do', () => {
+    const g = builtin('seed-ga');
+    const limit = 2 * countFlops(g).forwardFlops;
+    const flopsOf = (opts: { maxFlops?: number }, seed: number) =>
+      countFlops(planCommands(g, randomPlan(g, new Rng(seed), 3, opts), new Rng(0)).graph).forwardFlops;
+    const limited = Array.from({ length: 40 }, (_, s) => flopsOf({ maxFlops: limit }, s));
+    const free = Array.from({ length: 40 }, (_, s) => flopsOf({}, s));
+    assert.ok(
+      limited.every((f) => f <= limit),
+      `over the limit: ${limited.filter((f) => f > limit).length}`,
+    );
+    assert.ok(
+      free.some((f) => f > limit),
+      'the limit is not vacuous on seed-ga',
+    );
+    // Below the network's own cost nothing is feasible: one sentence naming the limit.
+    assert.throws(
+      () => sampleMutation(g, new Rng(1), { maxFlops: countFlops(g).forwardFlops / 2 }),
+      (e: unknown) => e instanceof MorphError && /over the limit/.test(e.message),
+    );
+  });
+
   test("choice weights follow the seed's calc_choice_weight", () => {
     // seed-ga at 32x32: depth 2 convs, one pool of a limit of floor(log2 32) - 2 = 3.
     const g = builtin('seed-ga', { inputShape: [32, 32, 3] });

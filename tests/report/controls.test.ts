@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { appendLineage, type LineageEventInput } from '../../src/log';
-import { renderReport } from '../../src/report';
+import { collectExperiment, renderReport } from '../../src/report';
 import { formatPercent } from '../../src/report/format';
 import { openStore, type ArtifactStore } from '../../src/storage';
 import { writeFixture } from './fixture';
@@ -173,5 +173,29 @@ describe('report controls', () => {
     assert.match(textContent(early), /1 of 2 stopped there/);
     const plain = parseXml((await renderReport(await experiment([]), PREFIX)).html);
     assert.equal(section(plain, 'early-stop'), undefined, 'no section without early stopping');
+  });
+});
+
+describe('report collection', () => {
+  test('a child made by two commands keeps both, in order, and the params after the last', async () => {
+    const mutation = (op: string, paramsBefore: number, paramsAfter: number): LineageEventInput => ({
+      type: 'mutation',
+      generation: 3,
+      parent: 'g0-c0',
+      child: 'g3-c0',
+      op,
+      paramsBefore,
+      paramsAfter,
+      preserving: true,
+      maxAbsDiff: 0,
+    });
+    const store = await experiment([mutation('wider conv1 x2', 100, 150), mutation('deeper fc1', 150, 190)]);
+    const data = await collectExperiment(store, PREFIX);
+    const child = data.candidates.find((c) => c.id === 'g3-c0')!;
+    assert.deepEqual(child.ops, ['wider conv1 x2', 'deeper fc1']);
+    assert.equal(child.operation, 'wider conv1 x2; deeper fc1');
+    assert.equal(child.params, 190);
+    assert.equal(child.parent, 'g0-c0');
+    assert.equal(child.generation, 3);
   });
 });

@@ -55,6 +55,7 @@ const cand = (id: string, parent: string | null, runs: RunData[]): CandidateData
   meta: null,
   parent,
   operation: parent ? 'wider fc1 x2' : 'init',
+  ops: parent ? ['wider fc1 x2'] : [],
   generation: null,
   params: 100,
   runs,

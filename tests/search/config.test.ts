@@ -136,7 +136,7 @@ describe('search config', () => {
     );
     assert.deepEqual(await problemsOf(loadSearchConfig(path)), [
       'strategy.populaton: unknown field (did you mean `population`? known: kind, population, generations, selection, tournamentSize, elite, mutations)',
-      'budjet: unknown field (did you mean `budget`? known: name, seed, dataset, start, strategy, train, distill, earlyStop, ranking, scratch, divergence, oom, budget, executor, storage, temporal)',
+      'budjet: unknown field (did you mean `budget`? known: name, seed, dataset, start, strategy, train, distill, earlyStop, ranking, scratch, mutation, divergence, oom, budget, executor, storage, temporal)',
     ]);
   });
 
@@ -232,4 +232,15 @@ describe('search config', () => {
       'strategy.file: cannot read absent.txt (ENOENT)',
     ]);
   });
+});
+
+test('mutation.maxFlops: off by default, positive only, and handed to every candidate', async () => {
+  const { candidateSettings } = await import('../../src/search/train-spec');
+  const plain = SearchConfig.parse({ name: 'x' });
+  assert.deepEqual(plain.mutation, { maxFlops: null });
+  assert.equal(candidateSettings(plain).mutation, undefined, 'an unlimited search adds nothing');
+  const limited = SearchConfig.parse({ name: 'x', mutation: { maxFlops: 5e6 } });
+  assert.deepEqual(candidateSettings(limited).mutation, { maxFlops: 5e6 });
+  const bad = SearchConfig.safeParse({ name: 'x', mutation: { maxFlops: 0 } });
+  assert.ok(!bad.success && bad.error.issues[0].path.join('.') === 'mutation.maxFlops');
 });
