@@ -9,7 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { gpuShortfall } from '../backend/native';
 import { datasetEntry, missingError, tryLocate } from '../data';
 import { isInputError } from '../contracts/errors';
-import { isBuiltin } from '../graph';
+import { countFlops, isBuiltin } from '../graph';
 import { resolveNetwork, type DataShape } from '../model/resolve';
 import { formatUri, openStore, parseUri } from '../storage';
 import { parseCommands } from '../morph';
@@ -53,6 +53,18 @@ export async function checkRunnable(
     } catch (e) {
       if (!isInputError(e)) throw e;
       problems.push(`start.arch: ${e.message}`);
+    }
+  }
+
+  const limit = out.mutation?.maxFlops;
+  if (limit != null && out.strategy.kind !== 'plan' && !problems.some((p) => p.startsWith('start.arch'))) {
+    const data = dataShape(out.dataset.name);
+    const start = await resolveNetwork(out.start.arch, { open: openStore, seed: out.seed, data, fit: true });
+    const flops = countFlops(start.graph).forwardFlops;
+    if (flops > limit) {
+      problems.push(
+        `mutation.maxFlops: the start network already has ${flops.toExponential(3)} forward FLOPs per sample, over the limit ${limit.toExponential(3)}, so no sampled child could be made: raise the limit or start smaller`,
+      );
     }
   }
 

@@ -60,6 +60,17 @@ test('netgrow search --config: what the schema cannot see is checked too, before
   assert.match(lines[3], /^ {2}strategy\.stages\.1: .*unknown operation 'frobnicate'/);
 });
 
+test('netgrow search --check: a FLOP limit the start network already exceeds is refused', async () => {
+  const config = ['name: ok-name', 'start: { arch: seed-ga }', 'mutation: { maxFlops: 1000 }'].join('\n');
+  await writeFile(join(dir, 'flops.yaml'), config);
+  const run = await netgrow(['search', '--config', 'flops.yaml', '--check'], { cwd: dir });
+  assert.equal(run.code, 2);
+  assert.equal(
+    run.stderr.trim(),
+    'netgrow: flops.yaml: mutation.maxFlops: the start network already has 6.322e+6 forward FLOPs per sample, over the limit 1.000e+3, so no sampled child could be made: raise the limit or start smaller',
+  );
+});
+
 test('netgrow search --check accepts a valid config; unknown ids and flags are one line', async () => {
   await writeFile(join(dir, 'good.yaml'), stringify(tinyConfig()));
   const check = await netgrow(['search', '--config', 'good.yaml', '--check'], { cwd: dir });
