@@ -196,10 +196,14 @@ function goalNotes(a: {
     .slice(1)
     .flatMap((c) => c.ops)
     .map((o) => `\`${o}\``);
+  // A run id ends in its attempt: `-a2` and later trained after a divergence retry's adjustment.
+  const children = candidates.filter((c) => c.parent !== null);
+  const retried = children.filter((c) => Number(/-a(\d+)$/.exec(c.output)?.[1] ?? 1) > 1);
   return [
     `goal ${(TARGET * 100).toFixed(1)}% test accuracy: ${reached ? 'reached' : 'not reached'}; the winner scored ${(test * 100).toFixed(2)}% (${reached ? '+' : ''}${((test - TARGET) * 100).toFixed(2)} points)`,
     `the search trained ${candidates.length} candidates, ${epochsTrained} epochs in all, in ${formatWall(search.wallSeconds)}; the winner's lineage ${lineage.map((c) => c.id).join(' → ')} (${ops.join(', ') || 'no mutation'}) holds ${grown.epochs} of those epochs`,
     `best validation accuracy so far, by generation: ${bestBy.map((v, i) => `g${generations[i]} ${v.toFixed(4)}`).join(', ')}`,
+    `${retried.length} of ${children.length} children diverged at the configured rate in their first steps and trained at a divergence retry's (the first: ${JSON.stringify(goal.divergence.retries[0] ?? {})})`,
     `pace: the start model ${rate(lineage[0]).toFixed(0)} epochs/h, the winner ${rate(lineage.at(-1)!).toFixed(0)} epochs/h (${a.secondsPerEpoch.toFixed(0)} s per epoch, validation included); the search's wall time holds ${a.fitting} such epochs`,
   ];
 }
