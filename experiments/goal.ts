@@ -94,20 +94,27 @@ export const goalDriver: DriverDefinition<Scale> = {
     const best = search.result.best;
     const scratch = search.result.scratch;
     if (!best?.checkpoint) throw new Error(`search ${search.id} has no trained winner`);
-    if (scratch?.status !== 'completed') {
-      throw new Error(
-        `search ${search.id}: its scratch control did not complete (${scratch?.error ?? 'absent'})`,
-      );
-    }
-    const candidates = search.candidates.filter((c) => c.id !== scratch.candidateId);
+    const candidates = search.candidates.filter((c) => c.id !== scratch?.candidateId);
     const lineage = lineageOf(candidates, best.candidateId);
     const winnerTest = search.result.finalists?.find((f) => f.candidateId === best.candidateId)?.testAcc;
     const grown = { ...(await lineageRecord(GROUPS.grown, 0, lineage)), testAcc: winnerTest ?? null };
     runner.records.push(grown);
-    const scratchRun = search.candidates.find((c) => c.id === scratch.candidateId);
-    if (!scratchRun) throw new Error(`search ${search.id}: no completed run of ${scratch.candidateId}`);
-    const fromScratch = await runRecord(GROUPS.lineage, 0, scratchRun.output, scratchRun.result);
-    runner.records.push({ ...fromScratch, testAcc: scratch.testAcc });
+    // The search's own control; a stopped search has none (the user asked it to end).
+    const scratchRun =
+      scratch?.status === 'completed'
+        ? search.candidates.find((c) => c.id === scratch.candidateId)
+        : undefined;
+    if (scratch && scratchRun) {
+      const fromScratch = await runRecord(GROUPS.lineage, 0, scratchRun.output, scratchRun.result);
+      runner.records.push({ ...fromScratch, testAcc: scratch.testAcc });
+    }
+    const noControl = scratchRun
+      ? null
+      : `the search's own control (its winner from scratch for the lineage's epochs) did not run: ${
+          scratch
+            ? `${scratch.status}${scratch.error ? `, ${scratch.error}` : ''}`
+            : `the search ended ${search.result.reason}`
+        }`;
     const winner = await loadNetwork(best.checkpoint);
     log(
       `${search.id}: winner ${best.candidateId} (${describeArchitecture(winner.graph)}), test ${winnerTest}, lineage ${lineage.map((c) => c.id).join(' → ')}`,
@@ -130,7 +137,11 @@ export const goalDriver: DriverDefinition<Scale> = {
       });
     }
 
-    const groups = [GROUPS.grown, GROUPS.lineage, ...(scale.timeControl ? [GROUPS.time] : [])];
+    const groups = [
+      GROUPS.grown,
+      ...(scratchRun ? [GROUPS.lineage] : []),
+      ...(scale.timeControl ? [GROUPS.time] : []),
+    ];
     const runOf = (g: string) => runner.records.filter((r) => r.group === g);
     const figures = groupFigures(groups, {
       'test acc': (g) => runOf(g).map((r) => r.testAcc ?? NaN),
@@ -138,7 +149,10 @@ export const goalDriver: DriverDefinition<Scale> = {
       epochs: (g) => runOf(g).map((r) => r.epochs),
       'train s': (g) => runOf(g).map((r) => r.wallSeconds),
     });
-    const notes = goalNotes({ search, candidates, lineage, grown, winnerTest, secondsPerEpoch, fitting });
+    const notes = [
+      ...goalNotes({ search, candidates, lineage, grown, winnerTest, secondsPerEpoch, fitting }),
+      ...(noControl ? [noControl] : []),
+    ];
     const summaryRow = (r: RunRecord, what: string) => [
       what,
       fmt(r.testAcc),
@@ -151,7 +165,14 @@ export const goalDriver: DriverDefinition<Scale> = {
       comparisons: [],
       notes,
       split: "the search's split (its seed), shared by the controls",
-      epochs: `${scale.epochs} per candidate (cosine per run, SGD lr ${goal.train.optimizer.lr}); the search's budget ${scale.wallTime} of wall time; controls: the winner lineage's ${grown.epochs} epochs${scale.timeControl ? `, and ${timeEpochs} epochs (the search's wall time at the winner's pace)` : ''}. One search (seed ${goal.seed})`,
+      epochs: `${scale.epochs} per candidate (cosine per run, SGD lr ${goal.train.optimizer.lr}); the search's budget ${scale.wallTime} of wall time; the winner's lineage trained ${grown.epochs} epochs; controls from scratch: ${
+        [
+          ...(scratchRun ? [`${grown.epochs} epochs (the lineage's)`] : []),
+          ...(scale.timeControl
+            ? [`${timeEpochs} epochs (the search's wall time at the winner's pace)`]
+            : []),
+        ].join(', ') || 'none run'
+      }. One search (seed ${goal.seed})`,
       charts: [{ title: 'validation accuracy along the winner lineage and its controls', groups }],
       markdown: () =>
         [
