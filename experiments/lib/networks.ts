@@ -88,11 +88,17 @@ export function architectureSignature(g: Graph): string {
   );
 }
 
-/** `conv 16-16 · fc 32-10`: the widths in order, for tables. */
+/** `conv 16-16 · fc 32-10 · 2 skip`: the widths in order and the joins, for tables. */
 export function describeArchitecture(g: Graph): string {
+  const count = (kind: string) => g.nodes.filter((n) => n.kind === kind).length;
   const convs = g.nodes.filter((n) => n.kind === 'conv2d').map((n) => n.filters);
   const dense = g.nodes.filter((n) => n.kind === 'dense').map((n) => n.units);
-  const dropout = g.nodes.filter((n) => n.kind === 'dropout').length;
-  const extra = dropout > 0 ? ` · ${dropout} dropout` : '';
-  return `conv ${convs.join('-')} · fc ${dense.join('-')}${extra} (${countParams(g).toLocaleString('en-US')} params)`;
+  const parts = [
+    ...(convs.length > 0 ? [`conv ${convs.join('-')}`] : []),
+    ...(dense.length > 0 ? [`fc ${dense.join('-')}`] : []),
+    ...(count('dropout') > 0 ? [`${count('dropout')} dropout`] : []),
+    ...(count('add') > 0 ? [`${count('add')} skip`] : []),
+    ...(count('concat') > 0 ? [`${count('concat')} concat`] : []),
+  ];
+  return `${parts.join(' · ')} (${countParams(g).toLocaleString('en-US')} params)`;
 }
