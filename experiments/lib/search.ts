@@ -8,9 +8,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { SearchResult } from '../../src/contracts/search';
-import { readLineage } from '../../src/log/lineage';
 import type { TrainResult } from '../../src/contracts/train';
-import { collectExperiment } from '../../src/report';
+import { collectExperiment, type ExperimentData } from '../../src/report';
 import { formatUri, openStore, parseUri } from '../../src/storage';
 import { EpochPoint, RunRecord, runRecord } from './training';
 
@@ -96,24 +95,20 @@ export async function readSearch(dir: string, name: string): Promise<SearchRun> 
   }
   const folder = join(dir, 'search', 'experiments', outcome.id);
   const exp = openStore(folder);
-  const created = Date.parse(
-    (JSON.parse(await exp.getText('experiment.json')) as { createdAt: string }).createdAt,
-  );
-  const { events } = await readLineage(exp, 'lineage.jsonl');
-  const last = Math.max(...events.map((e) => Date.parse(e.at)));
+  const data = await collectExperiment(exp, '');
+  const created = Date.parse(data.config?.createdAt ?? '');
+  const last = Math.max(...data.lineage.map((e) => Date.parse(e.at)));
   return {
     id: outcome.id,
     folder,
     result: outcome.result,
-    candidates: await readCandidates(folder),
+    candidates: completedCandidates(data, exp.uri),
     wallSeconds: (last - created) / 1000,
   };
 }
 
-/** Every candidate whose last run completed, read the way the HTML report reads them. */
-async function readCandidates(folder: string): Promise<SearchCandidate[]> {
-  const exp = openStore(folder);
-  const data = await collectExperiment(exp, '');
+/** Every candidate whose last run completed, as the HTML report's reader found them. */
+function completedCandidates(data: ExperimentData, uri: string): SearchCandidate[] {
   const out: SearchCandidate[] = [];
   for (const c of data.candidates) {
     const run = c.runs.filter((r) => r.result !== null).at(-1);
@@ -124,7 +119,7 @@ async function readCandidates(folder: string): Promise<SearchCandidate[]> {
       parent: c.ops.length > 0 ? c.parent : null,
       ops: c.ops,
       result: run.result,
-      output: `${exp.uri}/candidates/${c.id}/runs/${run.runId}`,
+      output: `${uri}/candidates/${c.id}/runs/${run.runId}`,
     });
   }
   return out;

@@ -9,7 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { gpuShortfall } from '../backend/native';
 import { datasetEntry, missingError, tryLocate } from '../data';
 import { isInputError } from '../contracts/errors';
-import { countFlops, isBuiltin } from '../graph';
+import { builtin, countFlops, isBuiltin, type Graph } from '../graph';
 import { resolveNetwork, type DataShape } from '../model/resolve';
 import { formatUri, openStore, parseUri } from '../storage';
 import { parseCommands } from '../morph';
@@ -42,13 +42,20 @@ export async function checkRunnable(
   }
 
   const arch = out.start.arch;
+  const data = dataShape(out.dataset.name);
+  let startGraph: Graph | null = null;
   if (!isBuiltin(arch)) {
     // A local graph.json or checkpoint folder becomes an absolute URI; launching copies a
     // graph.json into the experiment's storage, so workers anywhere read the same file.
     const ref = arch.includes('://') ? arch : formatUri(parseUri(abs(arch)));
     try {
-      const data = dataShape(out.dataset.name);
-      await resolveNetwork(ref, { open: openStore, seed: out.seed, data, fit: data !== undefined });
+      const start = await resolveNetwork(ref, {
+        open: openStore,
+        seed: out.seed,
+        data,
+        fit: data !== undefined,
+      });
+      startGraph = start.graph;
       out.start.arch = ref;
     } catch (e) {
       if (!isInputError(e)) throw e;
@@ -57,10 +64,12 @@ export async function checkRunnable(
   }
 
   const limit = out.mutation?.maxFlops;
-  if (limit != null && out.strategy.kind !== 'plan' && !problems.some((p) => p.startsWith('start.arch'))) {
-    const data = dataShape(out.dataset.name);
-    const start = await resolveNetwork(out.start.arch, { open: openStore, seed: out.seed, data, fit: true });
-    const flops = countFlops(start.graph).forwardFlops;
+  if (limit != null && out.strategy.kind !== 'plan') {
+    // A builtin needs only its graph here, not the weights resolveNetwork would draw.
+    startGraph ??= isBuiltin(arch)
+      ? builtin(arch, { inputShape: data && [...data.inputShape], numClasses: data?.numClasses })
+      : null;
+    const flops = startGraph ? countFlops(startGraph).forwardFlops : 0;
     if (flops > limit) {
       problems.push(
         `mutation.maxFlops: the start network already has ${flops.toExponential(3)} forward FLOPs per sample, over the limit ${limit.toExponential(3)}, so no sampled child could be made: raise the limit or start smaller`,
