@@ -2,18 +2,21 @@
  * The goal to beat: a search from the seed's GA start model (seed-ga) on the whole of
  * Fashion-MNIST, judged by its winner's test accuracy (scored once, after the search), against
  * the winner's architecture trained from random initialisation — for the epochs its lineage
- * accumulated (the search's own `scratch` control) and, with `timeControl`, for as many epochs
- * as fit in the search's whole wall time.
+ * accumulated (the search's own `scratch` control; trained here instead when the search was
+ * stopped before it) and, with `timeControl`, for as many epochs as fit in the search's whole
+ * wall time. A control that diverges trains again at the search's divergence-retry rate.
  *
  *   npx tsx experiments/goal.ts [--full] [--set name=value] [--out DIR] [--results FILE|none]
  *
  * The search is experiments/goal.yaml; the scale sets its wall-time budget (`--full`: the
  * issue's 2.5 hours). `--set reuse=true` reports the search already in the output folder
- * (`<out>/goal-fmnist.out` and `<out>/search/`) instead of running it again.
+ * (`<out>/goal-fmnist.out` and `<out>/search/`) instead of running it again, and reuses the
+ * controls a previous run of the driver finished there.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { OptimizerSpec } from '../src/contracts/train';
 import { SearchConfig } from '../src/search/config';
 import {
   describeArchitecture,
@@ -30,7 +33,9 @@ import {
   runRecord,
   runSearch,
   writeGraphFile,
+  type Runner,
   type RunRecord,
+  type RunRequest,
   type SearchCandidate,
 } from './lib';
 
@@ -57,7 +62,12 @@ const scaled = {
   timeControl: false,
   /** At most this many epochs for that control (0 = as many as the wall time allows). */
   maxControlEpochs: 0,
-  /** Report the finished search in the output folder instead of running one. */
+  /**
+   * Train the lineage-epochs control here when the search did not (it was stopped before its
+   * end, where it runs that control itself).
+   */
+  lineageControl: true,
+  /** Report the finished search and controls in the output folder instead of running them again. */
   reuse: false,
 };
 type Scale = typeof scaled;
@@ -125,21 +135,36 @@ export const goalDriver: DriverDefinition<Scale> = {
     const secondsPerEpoch = own.wallSeconds / Math.max(1, own.epochsRun);
     const fitting = Math.max(1, Math.floor(search.wallSeconds / secondsPerEpoch));
     const timeEpochs = scale.maxControlEpochs > 0 ? Math.min(fitting, scale.maxControlEpochs) : fitting;
-    if (scale.timeControl) {
-      await runner.train({
-        group: GROUPS.time,
-        seed: 0,
-        start: writeGraphFile(join(runner.out, 'nets', 'winner'), winner.graph),
-        epochs: timeEpochs,
-        optimizer: goal.train.optimizer,
-        schedule: goal.train.schedule,
-        batchSize: goal.train.batchSize,
-      });
-    }
+    // Both controls: the winner's graph with fresh weights, the search's optimizer and schedule.
+    const control = (group: string, epochs: number) =>
+      trainControl(
+        runner,
+        {
+          group,
+          seed: 0,
+          start: writeGraphFile(join(runner.out, 'nets', 'winner'), winner.graph),
+          epochs,
+          optimizer: goal.train.optimizer,
+          schedule: goal.train.schedule,
+          batchSize: goal.train.batchSize,
+        },
+        scale.reuse,
+      );
+    const controlNotes: string[] = [];
+    const retried = (what: string, r: { retriedAt: number | null }) => {
+      if (r.retriedAt !== null)
+        controlNotes.push(
+          `${what} diverged at lr ${goal.train.optimizer.lr} in its first steps and, as the search does with its runs, trained again from scratch at lr ${r.retriedAt}`,
+        );
+    };
+    // A stopped search never ran its own control; the driver trains the same one in its place.
+    const driverLineage = !scratchRun && scale.lineageControl;
+    if (driverLineage) retried('the lineage-epochs control', await control(GROUPS.lineage, grown.epochs));
+    if (scale.timeControl) retried('the same-time control', await control(GROUPS.time, timeEpochs));
 
     const groups = [
       GROUPS.grown,
-      ...(scratchRun ? [GROUPS.lineage] : []),
+      ...(scratchRun || driverLineage ? [GROUPS.lineage] : []),
       ...(scale.timeControl ? [GROUPS.time] : []),
     ];
     const runOf = (g: string) => runner.records.filter((r) => r.group === g);
@@ -151,7 +176,10 @@ export const goalDriver: DriverDefinition<Scale> = {
     });
     const notes = [
       ...goalNotes({ search, candidates, lineage, grown, winnerTest, secondsPerEpoch, fitting }),
-      ...(noControl ? [noControl] : []),
+      ...(noControl
+        ? [driverLineage ? `${noControl}; this driver trained the same control in its place` : noControl]
+        : []),
+      ...controlNotes,
     ];
     const summaryRow = (r: RunRecord, what: string) => [
       what,
@@ -167,7 +195,9 @@ export const goalDriver: DriverDefinition<Scale> = {
       split: "the search's split (its seed), shared by the controls",
       epochs: `${scale.epochs} per candidate (cosine per run, SGD lr ${goal.train.optimizer.lr}); the search's budget ${scale.wallTime} of wall time; the winner's lineage trained ${grown.epochs} epochs; controls from scratch: ${
         [
-          ...(scratchRun ? [`${grown.epochs} epochs (the lineage's)`] : []),
+          ...(scratchRun || driverLineage
+            ? [`${grown.epochs} epochs (the lineage's${driverLineage ? ', trained by this driver' : ''})`]
+            : []),
           ...(scale.timeControl
             ? [`${timeEpochs} epochs (the search's wall time at the winner's pace)`]
             : []),
@@ -191,6 +221,30 @@ export const goalDriver: DriverDefinition<Scale> = {
     };
   },
 };
+
+/**
+ * A control from scratch, trained again from scratch at the search's first divergence-retry
+ * rate when it diverges at the configured one: the search gives its own runs that second
+ * chance, so a control without it would lose to a blow-up rather than to the grown network.
+ */
+async function trainControl(
+  runner: Runner,
+  req: RunRequest & { optimizer: OptimizerSpec },
+  reuse: boolean,
+): Promise<RunRecord & { retriedAt: number | null }> {
+  const lrScale = goal.divergence.retries.find((r) => r.lrScale !== undefined)?.lrScale;
+  const lr = req.optimizer.lr * (lrScale ?? 1);
+  const retry = { ...req, stage: 'a2', optimizer: { ...req.optimizer, lr } };
+  // `reuse` reports controls a previous run of the driver finished instead of training them again.
+  const done = reuse ? await runner.finished(req) : null;
+  if (done) return { ...done, retriedAt: null };
+  const doneRetry = reuse ? await runner.finished(retry) : null;
+  if (doneRetry) return { ...doneRetry, retriedAt: lr };
+  const first = await runner.train(req);
+  if (first.status !== 'diverged' || lrScale === undefined) return { ...first, retriedAt: null };
+  runner.records.splice(runner.records.indexOf(first), 1);
+  return { ...(await runner.train(retry)), retriedAt: lr };
+}
 
 const fmt = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : v.toFixed(4));
 

@@ -99,12 +99,30 @@ export class Runner {
     return this.dataset;
   }
 
+  /**
+   * The record of `req`'s run when its folder already holds one that completed its epochs (a
+   * driver run again over its own output); null when it must be trained.
+   */
+  async finished(req: RunRequest): Promise<RunRecord | null> {
+    const output = this.uri('runs', runIdOf(req));
+    let result: TrainResult;
+    try {
+      const parsed = TrainResult.safeParse(JSON.parse(await openStore(output).getText('result.json')));
+      if (!parsed.success) return null;
+      result = parsed.data;
+    } catch {
+      return null; // no result.json: the run never finished
+    }
+    if (result.status !== 'completed' || result.epochsRun !== req.epochs) return null;
+    const record = await runRecord(req.group, req.seed, output, result);
+    this.records.push(record);
+    this.log(`${result.runId}: reused (${record.epochs} epochs, test ${fmt(record.testAcc)})`);
+    return record;
+  }
+
   async train(req: RunRequest): Promise<RunRecord> {
     const ds = await this.rows();
-    const runId = `${req.group}${req.stage ? `-${req.stage}` : ''}-s${req.seed}`.replace(
-      /[^A-Za-z0-9._-]/g,
-      '_',
-    );
+    const runId = runIdOf(req);
     const output = this.uri('runs', runId);
     const data = trainingData(ds, { seed: req.seed, augment: req.augment ?? false });
     const result = await runTraining(
@@ -140,6 +158,10 @@ export class Runner {
     return record;
   }
 }
+
+/** A run's folder name under `<out>/runs/`: its group, stage and seed. */
+const runIdOf = (req: RunRequest): string =>
+  `${req.group}${req.stage ? `-${req.stage}` : ''}-s${req.seed}`.replace(/[^A-Za-z0-9._-]/g, '_');
 
 /** A finished run's record, its curve read from the run folder's train.csv. */
 export async function runRecord(

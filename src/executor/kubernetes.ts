@@ -213,8 +213,11 @@ export class KubernetesExecutor implements TrainExecutor {
       });
     let pod = created;
     let lastProgress = '';
-    // The log as last read: a lost node's pod has no log to read any more.
-    let seenLog = '';
+    // The trainer's own lines (no progress lines) as last read: a lost node's pod has no log to
+    // read any more. Kept from the last read that had any, since a busy trainer's last 50 lines
+    // can all be progress; with none read, its last progress line says where it was.
+    let seenPlain = '';
+    const seen = () => seenPlain || lastProgress;
     const events = watchPod(this.o.kubeConfig, {
       namespace: this.o.namespace,
       name,
@@ -229,7 +232,7 @@ export class KubernetesExecutor implements TrainExecutor {
           const last = e.last ?? pod;
           const verdict = classify(last);
           if (verdict.state === 'finished' || verdict.state === 'failed')
-            return { pod: last, verdict, seenLog };
+            return { pod: last, verdict, seenTail: seen() };
           const disruption = last.status?.conditions?.find((c) => c.type === 'DisruptionTarget');
           return {
             pod: last,
@@ -242,7 +245,7 @@ export class KubernetesExecutor implements TrainExecutor {
                   ? ` (${disruption.reason}: ${disruption.message ?? ''})`
                   : ' (node lost or removed by hand?)'),
             },
-            seenLog,
+            seenTail: seen(),
           };
         }
         if (e.type === 'pod') pod = e.pod;
@@ -251,15 +254,17 @@ export class KubernetesExecutor implements TrainExecutor {
         // finish between two polls.
         const ended = verdict.state === 'finished';
         if (onProgress && ((verdict.state === 'running' && e.type === 'tick') || ended)) {
-          seenLog = (await this.logTail(name, 50, true)) || seenLog;
-          const line = lastProgressLine(seenLog);
+          const log = await this.logTail(name, 50, true);
+          seenPlain = withoutProgress(log, 20) || seenPlain;
+          const line = lastProgressLine(log);
           if (line && line !== lastProgress) {
             lastProgress = line;
             const p = parseProgressLine(line);
             if (p) onProgress(p);
           }
         }
-        if (verdict.state === 'finished' || verdict.state === 'failed') return { pod, verdict, seenLog };
+        if (verdict.state === 'finished' || verdict.state === 'failed')
+          return { pod, verdict, seenTail: seen() };
       }
     } catch (e) {
       if (e instanceof WatchError && (e.status === 403 || e.status === 401)) {
@@ -282,7 +287,7 @@ export class KubernetesExecutor implements TrainExecutor {
    */
   private async finish(
     spec: TrainSpec,
-    { pod, verdict, seenLog }: PodEnd,
+    { pod, verdict, seenTail }: PodEnd,
     store: ArtifactStore,
   ): Promise<TrainResult> {
     const name = pod.metadata!.name!;
@@ -290,7 +295,7 @@ export class KubernetesExecutor implements TrainExecutor {
     const record = { pod: name, node: pod.spec?.nodeName ?? null, image: this.o.image, usage, end: verdict };
     await store.put(podRecord(name), JSON.stringify(record)).catch(() => undefined);
     const what = verdict.state === 'finished' ? `exited with code ${verdict.exitCode}` : verdict.reason;
-    const tail = (await this.logTail(name, 20)) || withoutProgress(seenLog, 20);
+    const tail = (await this.logTail(name, 20)) || seenTail;
     await store.put(`${PODS_DIR}/${name}.log`, `${what}\n${tail}\n`).catch(() => undefined);
     if (verdict.state === 'finished') {
       const result = await readResult(spec);
@@ -394,7 +399,7 @@ export class KubernetesExecutor implements TrainExecutor {
   }
 }
 
-type PodEnd = { pod: V1Pod; verdict: PodVerdict & { state: 'finished' | 'failed' }; seenLog: string };
+type PodEnd = { pod: V1Pod; verdict: PodVerdict & { state: 'finished' | 'failed' }; seenTail: string };
 
 function lastProgressLine(log: string): string | null {
   return (
