@@ -233,7 +233,7 @@ async function trainControl(
   reuse: boolean,
 ): Promise<RunRecord & { retriedAt: number | null }> {
   const lrScale = goal.divergence.retries.find((r) => r.lrScale !== undefined)?.lrScale;
-  const lr = req.optimizer.lr * (lrScale ?? 1);
+  const lr = Number((req.optimizer.lr * (lrScale ?? 1)).toPrecision(6)); // 0.005, not 0.005000000000000001
   const retry = { ...req, stage: 'a2', optimizer: { ...req.optimizer, lr } };
   // `reuse` reports controls a previous run of the driver finished instead of training them again.
   const done = reuse ? await runner.finished(req) : null;
