@@ -8,8 +8,8 @@
 import { Context } from '@temporalio/activity';
 import type { TrainActivityInput, TrainHeartbeat } from '../src/contracts/activities';
 import type { TrainProgress } from '../src/executor/executor';
-import { StorageError } from '../src/storage/store';
 import { TrainResult, TrainSpec } from '../src/contracts/train';
+import { readResultFile } from '../src/train/result-file';
 import { ActivityDeps } from './context';
 import { asExecutorFailure, badInput } from './failures';
 
@@ -70,21 +70,7 @@ export function trainActivity(deps: ActivityDeps) {
  * resumes.
  */
 async function finishedResult(deps: ActivityDeps, spec: TrainSpec): Promise<TrainResult | null> {
-  const out = deps.openStore(spec.output);
-  let text: string;
-  try {
-    text = await out.getText('result.json');
-  } catch (e) {
-    if (e instanceof StorageError && e.code === 'not_found') return null;
-    throw e;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return null; // torn by a crash mid-write: train (resume) again
-  }
-  const parsed = TrainResult.safeParse(json);
-  if (!parsed.success || parsed.data.runId !== spec.runId) return null;
-  return parsed.data.status === 'stopped' ? null : parsed.data;
+  const result = await readResultFile(deps.openStore(spec.output));
+  if (!result || result.runId !== spec.runId) return null;
+  return result.status === 'stopped' ? null : result;
 }

@@ -136,13 +136,14 @@ export const goalDriver: DriverDefinition<Scale> = {
     const fitting = Math.max(1, Math.floor(search.wallSeconds / secondsPerEpoch));
     const timeEpochs = scale.maxControlEpochs > 0 ? Math.min(fitting, scale.maxControlEpochs) : fitting;
     // Both controls: the winner's graph with fresh weights, the search's optimizer and schedule.
+    const winnerGraph = writeGraphFile(join(runner.out, 'nets', 'winner'), winner.graph);
     const control = (group: string, epochs: number) =>
       trainControl(
         runner,
         {
           group,
           seed: 0,
-          start: writeGraphFile(join(runner.out, 'nets', 'winner'), winner.graph),
+          start: winnerGraph,
           epochs,
           optimizer: goal.train.optimizer,
           schedule: goal.train.schedule,

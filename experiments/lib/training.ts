@@ -12,6 +12,7 @@ import { Dataset, loadDataset } from '../../src/data/load';
 import { trainingData } from '../../src/data/training-data';
 import { parseTrainCsv } from '../../src/log/train-csv';
 import { formatUri, openStore, parseUri } from '../../src/storage';
+import { readResultFile } from '../../src/train/result-file';
 import { runTraining } from '../../src/train/run';
 
 export interface DatasetChoice {
@@ -105,15 +106,8 @@ export class Runner {
    */
   async finished(req: RunRequest): Promise<RunRecord | null> {
     const output = this.uri('runs', runIdOf(req));
-    let result: TrainResult;
-    try {
-      const parsed = TrainResult.safeParse(JSON.parse(await openStore(output).getText('result.json')));
-      if (!parsed.success) return null;
-      result = parsed.data;
-    } catch {
-      return null; // no result.json: the run never finished
-    }
-    if (result.status !== 'completed' || result.epochsRun !== req.epochs) return null;
+    const result = await readResultFile(openStore(output));
+    if (result?.status !== 'completed' || result.epochsRun !== req.epochs) return null;
     const record = await runRecord(req.group, req.seed, output, result);
     this.records.push(record);
     this.log(`${result.runId}: reused (${record.epochs} epochs, test ${fmt(record.testAcc)})`);

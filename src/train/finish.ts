@@ -10,6 +10,7 @@ import { RunContext, Outcome } from './loop';
 import { epochPrefix, EpochRecord, INTERRUPTED, removeCheckpoint } from './run-state';
 import { Metrics, TrainResult } from '../contracts/train';
 import { BUILTIN_PREFIX } from '../model/resolve';
+import { RESULT_FILE } from './result-file';
 
 export const FINAL = 'final';
 
@@ -77,7 +78,7 @@ export async function finishRun(
           }
         : null,
   });
-  await out.put('result.json', JSON.stringify(result, null, 2) + '\n');
+  await out.put(RESULT_FILE, JSON.stringify(result, null, 2) + '\n');
   await logs.flush();
   await logs.training({
     candidate: spec.candidate ?? spec.runId,
@@ -96,7 +97,7 @@ export async function finishRun(
       : outcome.kind === 'diverged'
         ? `diverged at epoch ${outcome.epoch} step ${outcome.step}: ${outcome.reason}`
         : `stopped at step ${state.globalStep}; resume from ${checkpoint}`;
-  logs.print(`${note}; result: ${joinUri(out.uri, 'result.json')}`);
+  logs.print(`${note}; result: ${joinUri(out.uri, RESULT_FILE)}`);
   return result;
 }
 
