@@ -13,7 +13,9 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { SearchConfig } from '../src/search/config';
 import {
+  compareOne,
   describeArchitecture,
+  describeComparison,
   DriverDefinition,
   forSeeds,
   formatSpread,
@@ -117,12 +119,10 @@ export const quickstartControl: DriverDefinition<Scale> = {
       'test acc': () => [winnerTest],
       'wall s': () => [search.wallSeconds],
     });
-    // One search, so no spread of its own: its winner against each control's spread over seeds.
+    // One search, so no spread of its own: its winner as one more draw against each control's seeds.
     const verdict = (g: string): string => {
       const f = figures.find((x) => x.group === g)!.spread['test acc'];
-      const diff = winnerTest - f.mean;
-      const within = Math.abs(diff) <= 2 * f.std;
-      return `winner test acc ${winnerTest.toFixed(4)} is ${Math.abs(diff).toFixed(4)} ${diff >= 0 ? 'above' : 'below'} ${g} (${formatSpread(f)}): ${within ? 'within noise (inside 2 std of the control over seeds)' : 'more than 2 std of the control away'}`;
+      return `test acc: ${describeComparison('winner', g, compareOne(winnerTest, f))}; ${g} ${formatSpread(f)} over ${f.n} seeds`;
     };
     const notes = [
       `best validation accuracy so far, by generation: ${bestByGeneration.map((v, i) => `g${generations[i]} ${v.toFixed(4)}`).join(', ')}`,

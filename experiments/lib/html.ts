@@ -1,6 +1,6 @@
 /**
  * The driver's HTML report: provenance cards, the figures table, the comparisons with their
- * noise verdicts, and validation-accuracy curves (each group's mean over seeds, solid, and
+ * Welch's t-test verdicts, and validation-accuracy curves (each group's mean over seeds, solid, and
  * every seed's run, dashed). Drawn with src/report's page shell and charts, so it is one
  * self-contained file like a search's report.
  */
@@ -152,7 +152,9 @@ export async function writeHtmlReport(
         id: 'comparisons',
         title: 'Comparisons',
         body: [
-          hint('A difference counts only when it exceeds twice the standard error of the difference.'),
+          hint(
+            "A difference counts when Welch's two-sided t-test over seeds gives p < 0.05; with 3 seeds a side the test has little power.",
+          ),
           el(
             'ul',
             {},

@@ -1,4 +1,4 @@
-/** experiments/lib: the figures over seeds, the noise rule, flags and scales, the results section. */
+/** experiments/lib: the figures over seeds, Welch's t-test, flags and scales, the results section. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,27 +8,65 @@ import { test } from 'node:test';
 import {
   ArgsError,
   compare,
+  compareOne,
+  describeComparison,
   parseDriverArgs,
   resolveScale,
   scaledBuiltin,
   spread,
+  studentTwoSided,
   upsertSection,
 } from '../../experiments/lib';
 import { countParams } from '../../src/graph';
 import { tempPlace } from './support';
 
-test('spread: mean, sample std and range; compare: within noise unless beyond 2·SE', () => {
+test("spread: mean, sample std and range; compare: Welch's t-test and the one-value prediction test, p-values as SciPy gives them", () => {
   const a = spread([0.8, 0.82, 0.84]);
   assert.equal(a.n, 3);
   assert.ok(Math.abs(a.mean - 0.82) < 1e-12);
   assert.ok(Math.abs(a.std - 0.02) < 1e-12);
   assert.deepEqual([a.min, a.max], [0.8, 0.84]);
   assert.equal(spread([0.5]).std, 0);
-  const far = compare(spread([0.9, 0.91, 0.92]), a);
-  assert.ok(!far.withinNoise && Math.abs(far.diff - 0.09) < 1e-12);
-  const near = compare(spread([0.81, 0.83, 0.85]), a);
-  assert.ok(near.withinNoise, 'a 0.01 shift against std 0.02 is noise');
-  assert.ok(compare(spread([0.99]), spread([0.1])).withinNoise, 'one seed a side: nothing is claimed');
+  // Reference figures: scipy.stats.ttest_ind(a, b, equal_var=False) (SciPy 1.17.1).
+  const cases: Array<[number[], number[], number, number, number]> = [
+    [[0.9, 0.91, 0.92], [0.8, 0.82, 0.84], 6.971370023173366, 2.9411764705882404, 0.006457589202672552],
+    [[0.81, 0.83, 0.85], [0.8, 0.82, 0.84], 0.6123724356958031, 4.0, 0.5733922538253505],
+    [[0.5, 0.7, 0.61, 0.66], [0.4, 0.45, 0.52], 2.8961224649749195, 4.998891359012879, 0.033952547724917376],
+    [
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      [3, 3.5, 2.9, 4.1, 3.3],
+      2.1815544262206332,
+      9.862774994879945,
+      0.05446847244802474,
+    ],
+  ];
+  for (const [xs, ys, t, df, p] of cases) {
+    const c = compare(spread(xs), spread(ys));
+    assert.ok(Math.abs(c.t! - t) < 1e-9 && Math.abs(c.df! - df) < 1e-9, `t ${c.t} df ${c.df}`);
+    assert.ok(Math.abs(c.p! - p) < 1e-9, `p ${c.p} against SciPy's ${p}`);
+    assert.equal(c.withinNoise, p >= 0.05);
+  }
+  // 2·scipy.stats.t.sf(|t|, df) for fractional and large df.
+  assert.ok(Math.abs(studentTwoSided(2.5, 1.5) - 0.16980650261469604) < 1e-9);
+  assert.ok(Math.abs(studentTwoSided(0.3, 40) - 0.7657307167710191) < 1e-9);
+  assert.ok(Math.abs(studentTwoSided(-12, 2) - 0.00687293367715846) < 1e-9);
+  const one = compare(spread([0.99]), spread([0.1]));
+  assert.ok(one.withinNoise && one.p === null, 'one seed a side: nothing is claimed');
+  assert.match(describeComparison('a', 'b', one), /not tested/);
+  assert.equal(
+    compare(spread([0.5, 0.5]), spread([0.4, 0.4])).p,
+    0,
+    'no spread and different means: certain',
+  );
+  // One search against a control's seeds: the prediction test, n − 1 degrees of freedom.
+  const q = compareOne(0.864, spread([0.878, 0.88, 0.883]));
+  assert.ok(
+    Math.abs(q.t! + 5.620685479828752) < 1e-9 && q.df === 2 && Math.abs(q.p! - 0.030225695673593178) < 1e-9,
+  );
+  assert.match(
+    describeComparison('winner', 'lenet', q),
+    /^winner − lenet = −0\.0\d{3}: significant at 0\.05 \(t -5\.62, df 2\.0, p = 0\.030\)$/,
+  );
 });
 
 test('flags: --full picks the full scale, --set overrides by type, mistakes are errors', () => {
