@@ -81,6 +81,7 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
       params: 0,
       checkpoint: null,
       ops: [],
+      ...(child.control ? { control: child.control } : {}),
     } as LeaderboardEntry,
     testAcc: null as number | null,
     attempts: 0,

@@ -33,6 +33,7 @@ import {
   type GenerationPlan,
 } from '../src/search/strategy';
 import { carryState, initialSearchState, withEntry, type SearchState } from '../src/search/state';
+import { withContinueControls } from '../src/search/controls';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../src/temporal/config';
 import { rungDecision } from '../src/search/early-stop';
 import { rungReachedSignal, rungVerdictSignal } from './early-stop';
@@ -254,7 +255,12 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
   function planNext(): GenerationPlan {
     const rng = new Rng(`${config.seed}:generation:${state.generation}`);
     const strategyState = { generation: state.generation, leaderboard: state.leaderboard };
-    return planGeneration(config.strategy, strategyState, rng, candidatesLeft(state.budget, usage()));
+    const left = candidatesLeft(state.budget, usage());
+    const plan = planGeneration(config.strategy, strategyState, rng, left);
+    // Absent from configs before controls existed: their histories replay unchanged.
+    return config.controls?.continue
+      ? withContinueControls(plan, state.generation, rng, left - plan.children.length)
+      : plan;
   }
 
   /**
@@ -306,9 +312,14 @@ function generationStarted(generation: number, plan: GenerationPlan, criterion: 
   const at = new Date().toISOString();
   const candidates = plan.children.map((c) => c.childId);
   const started: LineageEventInput = { type: 'generation', at, generation, status: 'started', candidates };
+  const controls = plan.children.flatMap((c): LineageEventInput[] =>
+    c.control && c.parentId
+      ? [{ type: 'control', at, generation, candidate: c.childId, of: c.parentId, kind: c.control }]
+      : [],
+  );
   return plan.selection
-    ? [started, { type: 'selection', at, generation, ...plan.selection, criterion }]
-    : [started];
+    ? [started, { type: 'selection', at, generation, ...plan.selection, criterion }, ...controls]
+    : [started, ...controls];
 }
 
 function generationFinished(

@@ -124,6 +124,19 @@ export const EarlyStopEvent = z.strictObject({
   decision: z.enum(['stop', 'continue']),
 });
 
+/**
+ * A control child of the search (`controls.continue`), written when its generation starts:
+ * `candidate` is `of` unchanged (no command), trained the same epochs as `of`'s grown children.
+ */
+export const ControlEvent = z.strictObject({
+  type: z.literal('control'),
+  at: At,
+  generation: Generation,
+  candidate: Id,
+  of: Id,
+  kind: z.literal('continue'),
+});
+
 export const LineageEvent = z.discriminatedUnion('type', [
   MutationEvent,
   TrainingEvent,
@@ -132,6 +145,7 @@ export const LineageEvent = z.discriminatedUnion('type', [
   TestEvent,
   ScratchEvent,
   EarlyStopEvent,
+  ControlEvent,
 ]);
 export type LineageEvent = z.infer<typeof LineageEvent>;
 export type LineageEventInput = z.input<typeof LineageEvent>;

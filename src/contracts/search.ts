@@ -36,6 +36,8 @@ export interface LeaderboardEntry {
   lineageEpochs?: number;
   /** Training seconds along its ancestry, its own included. */
   lineageSeconds?: number;
+  /** Set on a control: `continue` = its parent unchanged, trained on; absent on a grown child. */
+  control?: 'continue';
 }
 
 export interface Budget {
@@ -110,6 +112,12 @@ export interface OperationStat {
   beatParent: number;
   /** Mean of child − parent validation accuracy over the compared; null when none. */
   meanGain: number | null;
+  /**
+   * Against the search's continue control (`controls.continue`): children whose parent's
+   * continue control of the same generation has a validation accuracy, how many beat it, and
+   * the mean child − control difference. Absent when the search ran no controls.
+   */
+  againstControl?: { compared: number; beat: number; meanGain: number | null };
 }
 
 /** A finalist of a search: its test score, taken once after the search, reported only. */

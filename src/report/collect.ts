@@ -281,9 +281,13 @@ function fromLineage(
   );
   const birth = births[0];
   const ops = births.map((b) => b.op);
-  const parentRef = birth ? birth.parent : (c.meta?.parent ?? null);
+  // A continue control has no command: its control event names its parent and generation.
+  const continued = events.find(
+    (e): e is Extract<LineageEvent, { type: 'control' }> => e.type === 'control' && e.candidate === c.id,
+  );
+  const parentRef = birth ? birth.parent : (continued?.of ?? c.meta?.parent ?? null);
   const runs = c.runs.map((r) => ({ ...r }));
-  let generation = birth?.generation ?? null;
+  let generation = birth?.generation ?? continued?.generation ?? null;
   let finalTest: CandidateData['finalTest'] = null;
   let score: number | null = null;
   let control: string | null = null;
@@ -308,7 +312,8 @@ function fromLineage(
     id: c.id,
     meta: c.meta,
     parent: parentRef === null ? null : candidateIdOf(parentRef),
-    operation: ops.length > 0 ? ops.join('; ') : (c.meta?.operation ?? null),
+    operation:
+      ops.length > 0 ? ops.join('; ') : continued ? 'continue (control)' : (c.meta?.operation ?? null),
     ops,
     generation,
     params: c.meta?.params ?? births.at(-1)?.paramsAfter ?? null,

@@ -14,12 +14,17 @@ const signedPoints = (x: number | null): string =>
 
 export function operationsSection(stats: readonly OperationStat[]): Section | null {
   if (stats.length === 0) return null;
+  const controlled = stats.some((s) => s.againstControl);
+  const againstControl = (s: OperationStat) => s.againstControl ?? { compared: 0, beat: 0, meanGain: null };
   return {
     id: 'operations',
     title: 'Operations',
     body: fragment(
       hint(
-        'For each kind of command: how often a mutation applied it, how often the child then beat its parent’s validation accuracy, and the mean change. A child made by several commands counts for each of them.',
+        'For each kind of command: how often a mutation applied it, how often the child then beat its parent’s validation accuracy, and the mean change. A child made by several commands counts for each of them.' +
+          (controlled
+            ? ' A child trains more epochs than its parent did, so “beat parent” counts those epochs too; “beat control” compares it with its parent’s continue control (the parent unchanged, trained the same epochs in the same generation), which counts the growth alone.'
+            : ' The search ran no continue controls (controls.continue), so these figures include the extra epochs every child trains.'),
       ),
       htmlTable<OperationStat>(
         [
@@ -38,6 +43,25 @@ export function operationsSection(stats: readonly OperationStat[]): Section | nu
             numeric: true,
           },
           { header: 'mean gain', cell: (s) => signedPoints(s.meanGain), numeric: true },
+          ...(controlled
+            ? [
+                {
+                  header: 'beat control',
+                  cell: (s: OperationStat) => {
+                    const c = againstControl(s);
+                    return c.compared === 0
+                      ? '—'
+                      : `${c.beat} of ${c.compared} (${formatPercent(c.beat / c.compared, 0)})`;
+                  },
+                  numeric: true,
+                },
+                {
+                  header: 'gain over control',
+                  cell: (s: OperationStat) => signedPoints(againstControl(s).meanGain),
+                  numeric: true,
+                },
+              ]
+            : []),
         ],
         stats,
       ),

@@ -30,16 +30,22 @@ export function validationByCandidate(events: readonly LineageEvent[]): Map<stri
 
 export function operationStats(events: readonly LineageEvent[]): OperationStat[] {
   const acc = validationByCandidate(events);
-  const byKind = new Map<string, { chosen: number; gains: number[] }>();
+  // (generation, parent) → that parent's continue control in that generation.
+  const controlOf = new Map<string, string>();
+  for (const e of events) if (e.type === 'control') controlOf.set(`${e.generation}:${e.of}`, e.candidate);
+  const byKind = new Map<string, { chosen: number; gains: number[]; overControl: number[] }>();
   for (const e of events) {
     if (e.type !== 'mutation') continue;
     const kind = operationKind(e.op);
-    const stat = byKind.get(kind) ?? { chosen: 0, gains: [] };
+    const stat = byKind.get(kind) ?? { chosen: 0, gains: [], overControl: [] };
     byKind.set(kind, stat);
     stat.chosen += 1;
     const child = acc.get(e.child);
-    const parent = acc.get(candidateIdOf(e.parent));
+    const parentId = candidateIdOf(e.parent);
+    const parent = acc.get(parentId);
     if (child !== undefined && parent !== undefined) stat.gains.push(child - parent);
+    const control = acc.get(controlOf.get(`${e.generation}:${parentId}`) ?? '');
+    if (child !== undefined && control !== undefined) stat.overControl.push(child - control);
   }
   return [...byKind.entries()]
     .map(([op, s]) => ({
@@ -47,10 +53,22 @@ export function operationStats(events: readonly LineageEvent[]): OperationStat[]
       chosen: s.chosen,
       compared: s.gains.length,
       beatParent: s.gains.filter((g) => g > 0).length,
-      meanGain: s.gains.length > 0 ? s.gains.reduce((a, g) => a + g, 0) / s.gains.length : null,
+      meanGain: mean(s.gains),
+      ...(controlOf.size > 0
+        ? {
+            againstControl: {
+              compared: s.overControl.length,
+              beat: s.overControl.filter((g) => g > 0).length,
+              meanGain: mean(s.overControl),
+            },
+          }
+        : {}),
     }))
     .sort((a, b) => b.chosen - a.chosen || (a.op < b.op ? -1 : a.op > b.op ? 1 : 0));
 }
+
+const mean = (xs: readonly number[]): number | null =>
+  xs.length > 0 ? xs.reduce((a, g) => a + g, 0) / xs.length : null;
 
 /**
  * A candidate id from a lineage reference: a bare id, or a URI ending in `candidates/<id>`

@@ -190,6 +190,17 @@ export const SearchConfig = z.strictObject({
       enabled: z.boolean().default(false),
     })
     .prefault({}),
+  controls: z
+    .strictObject({
+      /**
+       * Each generation also trains a "continue" child per parent: the parent unchanged,
+       * trained the same epochs as its grown siblings, so that the leaderboard, the lineage
+       * and the per-operation statistics show whether each growth beat plain further training.
+       * It counts against the candidates budget like any child.
+       */
+      continue: z.boolean().default(false),
+    })
+    .prefault({}),
   mutation: z
     .strictObject({
       /**

@@ -13,6 +13,8 @@ export interface ChildPlan {
   ops?: string[];
   /** How many random feasible commands the mutate activity samples when `ops` is absent. */
   mutations?: number;
+  /** A control, not a growth: `continue` = the parent unchanged, trained on (src/search/controls.ts). */
+  control?: 'continue';
 }
 
 export interface GenerationPlan {

@@ -75,6 +75,54 @@ describe('per-operation statistics', () => {
     assert.ok(Math.abs(stats[0].meanGain! - 0.1) < 1e-12);
   });
 
+  test("against the continue control: each child against its parent's control of the same generation", () => {
+    const gen = (e: LineageEventInput, generation: number) => ({ ...e, generation }) as LineageEventInput;
+    const control = (candidate: string, of: string, generation: number): LineageEventInput => ({
+      type: 'control',
+      generation,
+      candidate,
+      of,
+      kind: 'continue',
+    });
+    const stats = operationStats(
+      parse([
+        trained('g0-c0', 0.8),
+        control('g1-c2', 'g0-c0', 1),
+        gen(mutation('g0-c0', 'g1-c0', 'wider conv1 x2'), 1),
+        trained('g1-c0', 0.86),
+        gen(mutation('g0-c0', 'g1-c1', 'deeper conv2'), 1),
+        trained('g1-c1', 0.83),
+        trained('g1-c2', 0.85), // the control: beats its parent too, on epochs alone
+        // generation 2 grows from g1-c0; its control diverged: compared with the parent only
+        control('g2-c1', 'g1-c0', 2),
+        gen(mutation('g1-c0', 'g2-c0', 'deeper conv3'), 2),
+        trained('g2-c0', 0.87),
+        trained('g2-c1', 0.1, 'diverged'),
+      ]),
+    );
+    const round = (x: number | null) => (x === null ? null : Math.round(x * 1e6) / 1e6);
+    assert.deepEqual(
+      stats.map((s) => [
+        s.op,
+        s.beatParent,
+        s.compared,
+        s.againstControl!.beat,
+        s.againstControl!.compared,
+        round(s.againstControl!.meanGain),
+      ]),
+      [
+        ['deeper', 2, 2, 0, 1, round(0.83 - 0.85)],
+        ['wider', 1, 1, 1, 1, round(0.86 - 0.85)],
+      ],
+    );
+    // Without control events the field is absent: the figures cannot be read as controlled.
+    assert.equal(
+      operationStats(parse([trained('a', 0.5), mutation('a', 'b', 'deeper conv1'), trained('b', 0.6)]))[0]
+        .againstControl,
+      undefined,
+    );
+  });
+
   test('no mutations, no statistics', () => {
     assert.deepEqual(operationStats(parse([trained('a', 0.5)])), []);
   });

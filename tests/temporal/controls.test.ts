@@ -102,6 +102,52 @@ describe('search controls', () => {
     }
   });
 
+  test("continue controls: each parent also trains unchanged in its children's generation, in the leaderboard, lineage and statistics", async () => {
+    const activities = scriptedActivities();
+    const input = searchInput('controls-continue', {
+      strategy: { kind: 'hill', population: 2, generations: 2 },
+      controls: { continue: true },
+    });
+    const result = await env.withWorkers(activities, async () =>
+      (await startSearch(env.client, input)).result(),
+    );
+    assert.equal(result.reason, 'generations');
+    // g0-c0, then per generation 2 neighbours of the best and its continue control.
+    assert.equal(result.candidates, 7);
+    const controls = activities.lineage.filter((e) => e.type === 'control');
+    assert.equal(controls.length, 2);
+    for (const c of controls) {
+      assert.ok(c.type === 'control');
+      assert.equal(c.candidate, `g${c.generation}-c2`, 'after the grown children');
+      const mutate = activities.calls.mutate.find((m) => m.childId === c.candidate)!;
+      assert.deepEqual(mutate.ops, [], 'no command: the parent unchanged');
+      assert.deepEqual(mutate.parent.kind, 'candidate');
+      assert.ok(mutate.parent.kind === 'candidate' && mutate.parent.candidateId === c.of);
+      const grown = activities.calls.mutate.filter(
+        (m) => m.childId.startsWith(`g${c.generation}-`) && m.childId !== c.candidate,
+      );
+      assert.ok(grown.every((m) => m.parent.kind === 'candidate' && m.parent.candidateId === c.of));
+      const train = activities.calls.train.find((t) => t.candidateId === c.candidate)!;
+      const sibling = activities.calls.train.find((t) => t.candidateId === `g${c.generation}-c0`)!;
+      assert.equal(train.spec.epochs, sibling.spec.epochs, 'the same epochs as its grown siblings');
+    }
+    assert.deepEqual(
+      result.leaderboard
+        .filter((e) => e.control === 'continue')
+        .map((e) => e.candidateId)
+        .sort(),
+      ['g1-c2', 'g2-c2'],
+      'the controls are candidates of the leaderboard, marked as such',
+    );
+    const ops = result.operations!;
+    assert.ok(ops.length > 0 && ops.every((o) => o.againstControl !== undefined), JSON.stringify(ops));
+    assert.equal(
+      ops.reduce((a, o) => a + o.againstControl!.compared, 0),
+      ops.reduce((a, o) => a + o.compared, 0),
+      'every grown child had its control',
+    );
+  });
+
   test('a parameter penalty ranks by val acc − λ·log10(params), recorded on entries and training events', async () => {
     const activities = scriptedActivities();
     const lambda = 0.2;
