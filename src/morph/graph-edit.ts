@@ -186,7 +186,7 @@ export interface IdentityBlock {
 /**
  * An identity-initialised layer (conv2d with a centred identity kernel, or dense with the
  * identity matrix) that mirrors `template`'s block: a batch norm with identity statistics when
- * the template has one, and the activation `identityActivation` allows.
+ * the template has one, and `activation` (default: what `identityActivation` allows).
  */
 export function identityBlock(opts: {
   id: string;

@@ -146,6 +146,31 @@ describe('decoupled weight decay', () => {
     opt.dispose();
     p.variable.dispose();
   });
+
+  test('with Adam (AdamW): the decay stays out of the moments (float64 reference)', () => {
+    const p = { key: 'w', variable: tf.variable(tf.tensor1d([1, -2])) };
+    const [b1, b2, eps, decay] = [0.9, 0.999, 1e-7, 0.1];
+    const opt = new Optimizer({ kind: 'adam', lr: 0.01, beta1: b1, beta2: b2, epsilon: eps }, [p]);
+    let w = [1, -2];
+    let m = [0, 0];
+    let v = [0, 0];
+    [0.01, 0.01, 0.02].forEach((lr, i) => {
+      const t = i + 1;
+      const g = new Map([['w', tf.tensor1d(Array.from(p.variable.dataSync()))]]);
+      decayWeights([p.variable], lr, decay);
+      opt.apply(g, lr);
+      g.get('w')!.dispose();
+      m = m.map((mi, k) => b1 * mi + (1 - b1) * w[k]);
+      v = v.map((vi, k) => b2 * vi + (1 - b2) * w[k] * w[k]);
+      const lrT = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+      w = w.map((wi, k) => wi - lr * decay * wi - (lrT * m[k]) / (Math.sqrt(v[k]) + eps));
+      Array.from(p.variable.dataSync()).forEach((x, k) =>
+        assert.ok(Math.abs(x - w[k]) <= 1e-6, `${x} vs ${w[k]}`),
+      );
+    });
+    opt.dispose();
+    p.variable.dispose();
+  });
 });
 
 const HAND =
