@@ -54,6 +54,7 @@ async function grow(deps: ActivityDeps, input: MutateInput): Promise<MutateOutpu
       paramsBefore: s.paramsBefore,
       paramsAfter: s.paramsAfter,
       maxAbsDiff: i === applied.steps.length - 1 && check ? check.maxAbsDiff : null,
+      ...(s.linearLayer ? { linearLayer: true as const } : {}),
     })),
     preserving: applied.preserving && (check?.preserving ?? true),
     maxAbsDiff: check?.maxAbsDiff ?? null,

@@ -246,6 +246,7 @@ function mutationEvents(input: CandidateInput, mutation: MutateOutput): LineageE
     paramsAfter: op.paramsAfter,
     preserving: op.preserving,
     maxAbsDiff: op.maxAbsDiff,
+    ...(op.linearLayer ? { linearLayer: true } : {}),
     // The check covers every command of the mutation; its cost goes with the last, as its result does.
     ...(i === last && mutation.checkSeconds != null ? { checkSeconds: mutation.checkSeconds } : {}),
   }));
@@ -277,6 +278,7 @@ function trainingEvent(
     epochs: result.epochsRun,
     metrics: { ...(result.best ?? result.final ?? {}), testAcc: result.test?.acc ?? null },
     wallSeconds: result.wallSeconds,
+    ...(result.trainFlops !== undefined ? { trainFlops: result.trainFlops } : {}),
     attempt,
     adjustment: numbersOnly(adjustment),
   };

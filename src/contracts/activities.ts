@@ -52,6 +52,8 @@ export interface AppliedOp {
   paramsAfter: number;
   /** max |f_child(x) − f_parent(x)| of the check after this command; null when unchecked. */
   maxAbsDiff: number | null;
+  /** The command added a layer with no nonlinearity after it (a `deeper` after a batch norm, tanh, ...); absent = no. */
+  linearLayer?: true;
 }
 
 export interface MutateOutput {

@@ -27,6 +27,11 @@ export const MutationEvent = z.strictObject({
   relDiff: z.number().nullable().default(null),
   /** Wall seconds the preservation check took (off the worker's event loop); absent when unchecked. */
   checkSeconds: z.number().min(0).optional(),
+  /**
+   * The command added a layer with no nonlinearity after it (`deeper` after a batch norm,
+   * tanh, ...): more parameters, no more capacity. Absent = no.
+   */
+  linearLayer: z.boolean().optional(),
 });
 
 export const TrainingEvent = z.strictObject({
@@ -39,6 +44,8 @@ export const TrainingEvent = z.strictObject({
   epochs: z.number().int().min(0),
   metrics: MetricValues.default({}),
   wallSeconds: z.number().min(0),
+  /** The run's training FLOPs (TrainResult.trainFlops); absent while it runs and in older logs. */
+  trainFlops: z.number().min(0).optional(),
   /** Which try this was, and what a divergence retry changed (lrScale, clipNorm, batchScale). */
   attempt: z.number().int().positive().optional(),
   adjustment: z.record(z.string(), z.number()).optional(),

@@ -23,20 +23,29 @@ export const OptimizerSpec = z.discriminatedUnion('kind', [
 ]);
 export type OptimizerSpec = z.infer<typeof OptimizerSpec>;
 
+/**
+ * Linear warm-up before any schedule: over the first `warmupEpochs` (fractions allowed) the
+ * schedule's rate is scaled by a factor that rises linearly, step by step, to 1 (Goyal et al.
+ * 2017); absent or 0 = none. src/train/warmup.ts.
+ */
+const Warmup = { warmupEpochs: z.number().min(0).optional() };
+
 export const ScheduleSpec = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('constant') }),
+  z.strictObject({ kind: z.literal('constant'), ...Warmup }),
   z.strictObject({
     kind: z.literal('step'),
     every: z.number().int().positive(),
     factor: z.number().positive().default(0.1),
+    ...Warmup,
   }),
-  z.strictObject({ kind: z.literal('cosine'), minLr: z.number().min(0).default(0) }),
+  z.strictObject({ kind: z.literal('cosine'), minLr: z.number().min(0).default(0), ...Warmup }),
   // The seed: ReduceLROnPlateau(factor=sqrt(0.1), patience=10) on val loss.
   z.strictObject({
     kind: z.literal('plateau'),
     factor: z.number().positive().default(Math.sqrt(0.1)),
     patience: z.number().int().positive().default(10),
     minLr: z.number().min(0).default(0),
+    ...Warmup,
   }),
 ]);
 export type ScheduleSpec = z.infer<typeof ScheduleSpec>;
@@ -96,7 +105,16 @@ export const TrainSpec = z.strictObject({
       minDelta: z.number().min(0).default(0.001),
     })
     .default({ patience: 10, minDelta: 0.001 }),
+  /** L2 penalty factor·Σw² on conv/dense kernels, added to the loss (Keras' kernel_regularizer). */
   l2: z.number().min(0).default(0),
+  /**
+   * Decoupled weight decay (Loshchilov & Hutter 2019; PyTorch's SGD/AdamW form): each step
+   * first shrinks every conv/dense kernel by lr·weightDecay of itself, apart from the loss and
+   * the optimizer's moments. 0 = off. src/train/weight-decay.ts.
+   */
+  weightDecay: z.number().min(0).default(0),
+  /** Training targets (1−ε)·one-hot + ε/classes (Szegedy et al. 2016); validation and test scores stay plain. */
+  labelSmoothing: z.number().min(0).lt(1).default(0),
   clipNorm: z.number().positive().optional(),
   distill: z
     .strictObject({
@@ -179,6 +197,11 @@ export const TrainResult = z.strictObject({
   test: z.strictObject({ loss: z.number(), acc: z.number() }).nullable(),
   /** Parameters of the trained network; absent in older results. */
   params: z.number().int().min(0).optional(),
+  /**
+   * Training FLOPs of this run, resumed parts included: (forward + backward FLOPs per sample,
+   * src/graph/flops.ts `trainFlops`) × training samples seen. Absent in older results.
+   */
+  trainFlops: z.number().min(0).optional(),
   wallSeconds: z.number(),
   /** The backend this process trained on and why; absent in older results and in-process runs. */
   backend: BackendChoice.optional(),

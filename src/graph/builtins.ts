@@ -42,6 +42,12 @@ class Chain {
     this.add({ id, kind: 'conv2d', filters, kernel, ...extra });
     return act ? this.act(`${id}.act`, act) : this;
   }
+  /** conv (no bias: the batch norm's beta is one) → batch norm → activation. */
+  convBn(id: string, filters: number, act: ActivationFn | null = 'relu'): this {
+    this.add({ id, kind: 'conv2d', filters, kernel: 3, bias: false });
+    this.add({ id: `${id}.bn`, kind: 'batchnorm' });
+    return act ? this.act(`${id}.act`, act) : this;
+  }
   dense(id: string, units: number, act: ActivationFn | null = 'relu'): this {
     this.add({ id, kind: 'dense', units });
     return act ? this.act(`${id}.act`, act) : this;
@@ -92,6 +98,33 @@ const BUILTINS: Record<string, { describe: string; build: Builder }> = {
         .add({ id: 'gmp', kind: 'globalmaxpool' })
         .act('softmax', 'softmax')
         .graph('seed-ga'),
+  },
+  'seed-ga-bn': {
+    describe:
+      'seed-ga with batch norm after each conv: conv 128 3x3 + BN + PReLU → maxpool → conv n_class 3x3 + BN → global max pool → softmax',
+    build: ({ inputShape, numClasses }) =>
+      new Chain(inputShape)
+        .convBn('conv1', 128, 'prelu')
+        .maxpool('pool1')
+        .convBn('conv2', numClasses, null)
+        .add({ id: 'gmp', kind: 'globalmaxpool' })
+        .act('softmax', 'softmax')
+        .graph('seed-ga-bn'),
+  },
+  'cnn-bn': {
+    describe:
+      'a small batch-norm CNN: conv 16, 32 (pool after each), 64, each 3x3 + BN + ReLU → global average pool → fc 64 → fc n_class',
+    build: ({ inputShape, numClasses }) =>
+      new Chain(inputShape)
+        .convBn('conv1', 16)
+        .maxpool('pool1', 'same')
+        .convBn('conv2', 32)
+        .maxpool('pool2', 'same')
+        .convBn('conv3', 64)
+        .add({ id: 'gap', kind: 'globalavgpool' })
+        .dense('fc1', 64)
+        .dense('fc2', numClasses, 'softmax')
+        .graph('cnn-bn'),
   },
   lenet: {
     describe:

@@ -28,7 +28,14 @@ export function summarize(g: Graph): LayerSummary[] {
   });
 }
 
-/** Forward multiply-adds and parameters per sample. A training step costs about 3x forward. */
+/**
+ * Forward multiply-adds and parameters per sample, and FLOPs per sample. Only conv2d and dense
+ * layers count (batch norm, activations, pools and adds are a few percent of a CNN's work); one
+ * multiply-add is 2 FLOPs. Training is the usual rule (Kaplan et al. 2020; OpenAI's "AI and
+ * Compute"): the backward pass costs 2x the forward — one pass for the gradient with respect to
+ * the layer's input, one for its weights — so a trained sample costs 3x forward = 6 FLOPs per
+ * multiply-add. A run's training FLOPs are this times the training samples it saw.
+ */
 export function countFlops(g: Graph): {
   macs: number;
   params: number;

@@ -17,6 +17,8 @@ export interface MorphStep {
   description: string;
   added: string[];
   changed: string[];
+  /** The command added a linear layer (MorphPlan.linearLayer). */
+  linearLayer: boolean;
   paramsBefore: number;
   paramsAfter: number;
 }
@@ -90,6 +92,7 @@ function run(
       description: plan.description,
       added: plan.added,
       changed: plan.changed,
+      linearLayer: plan.linearLayer ?? false,
       paramsBefore: params,
       paramsAfter: after,
     };

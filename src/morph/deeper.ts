@@ -1,9 +1,12 @@
 /**
  * `deeper <node> [kernel=k] [pool=max|avg]`: Net2DeeperNet (Chen et al. 2016, §2.3). A new
- * conv2d (centred identity kernel, `same` padding) or dense (identity matrix) goes after the
- * node's block — after its activation, so ReLU, PReLU and linear stay exact — mirroring the
- * block's batch norm (identity statistics) and activation (see `identityActivation`). With
- * `pool`, the seed's deeper-with-pooling adds a 2x2 pool after it, which is not preserving.
+ * conv2d (centred identity kernel, `same` padding) or dense (identity matrix) goes into the
+ * node's block where an exact nonlinearity can follow it (`identityPlacement`: after the
+ * block's ReLU or PReLU, with the same activation), mirroring the block's batch norm
+ * (identity statistics). Where none can (a block ending in a batch norm, tanh, ...) the new
+ * layer is linear, merges with its neighbour into one linear map, and the plan says so
+ * (`linearLayer`). With `pool`, the seed's deeper-with-pooling adds a 2x2 pool after it, which
+ * is not preserving.
  */
 import { Graph, Rng } from '../graph';
 import { CommandOf } from './command';
@@ -11,6 +14,7 @@ import { MorphError } from './errors';
 import {
   blockOf,
   identityBlock,
+  identityPlacement,
   isHead,
   nameOf,
   numberedId,
@@ -49,16 +53,18 @@ export function planDeeper(g: Graph, c: CommandOf<'deeper'>, _rng: Rng): MorphPl
   }
   const id = numberedId(g, `${rootId(n.id)}_deep`);
   const width = n.kind === 'conv2d' ? n.filters : n.units;
+  const place = identityPlacement(block);
   const layer = identityBlock({
     id,
-    input: block.tail,
+    input: place.anchor,
     kind: n.kind,
     width,
     kernel: c.kernel,
     bias: n.bias,
     template: block,
+    activation: place.activation,
   });
-  let graph = spliceAfter(g, block.tail, layer.nodes, layer.tail, `a new layer after ${name}`);
+  let graph = spliceAfter(g, place.anchor, layer.nodes, layer.tail, `a new layer after ${name}`);
   const extra = layer.nodes.slice(1).map((x) => x.id);
   let pool: PoolPlan | undefined;
   if (c.pool) {
@@ -73,7 +79,9 @@ export function planDeeper(g: Graph, c: CommandOf<'deeper'>, _rng: Rng): MorphPl
     description:
       `new ${nameOf(graph, id)} after ${nameOf(g, n.id)}: identity ${shape}` +
       (extra.length ? ` + ${extra.map((e) => `'${e}'`).join(', ')}` : '') +
+      (place.linear ? `; adds a linear layer (the block of ${nameOf(g, n.id)} has no ReLU or PReLU)` : '') +
       (pool ? `; ${pool.description} (not function-preserving)` : ''),
+    linearLayer: place.linear,
     added: [...layer.nodes.map((x) => x.id), ...(pool?.added ?? [])],
     changed: pool?.changed ?? [],
     weights: (w) => {

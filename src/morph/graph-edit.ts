@@ -156,6 +156,27 @@ export function identityActivation(block: Block): ActivationFn | null {
   return null;
 }
 
+/**
+ * Where `deeper` puts an identity layer in `block`, and the activation it gets there. After a
+ * ReLU or PReLU at the block's end: at the end, with the same activation (as
+ * `identityActivation`). After a ReLU that a batch norm (or dropout) follows: right after the
+ * ReLU, with a ReLU of its own — exact, since its inputs are ≥ 0 — so the new layer is not a
+ * linear map that merges into its neighbour. Anywhere else (a block ending in a batch norm,
+ * tanh, ELU, sigmoid, no activation) no exact nonlinearity exists: the layer goes at the end
+ * without one and `linear` says so.
+ */
+export function identityPlacement(block: Block): {
+  anchor: string;
+  activation: ActivationFn | null;
+  linear: boolean;
+} {
+  const activation = identityActivation(block);
+  if (activation) return { anchor: block.tail, activation, linear: false };
+  const relu = [...block.members].reverse().find((n) => n.kind === 'activation' && n.fn === 'relu');
+  if (relu) return { anchor: relu.id, activation: 'relu', linear: false };
+  return { anchor: block.tail, activation: null, linear: true };
+}
+
 export interface IdentityBlock {
   nodes: GraphNodeInput[];
   tail: string;
@@ -165,7 +186,7 @@ export interface IdentityBlock {
 /**
  * An identity-initialised layer (conv2d with a centred identity kernel, or dense with the
  * identity matrix) that mirrors `template`'s block: a batch norm with identity statistics when
- * the template has one, and the activation `identityActivation` allows.
+ * the template has one, and `activation` (default: what `identityActivation` allows).
  */
 export function identityBlock(opts: {
   id: string;
@@ -175,6 +196,8 @@ export function identityBlock(opts: {
   kernel: number;
   bias: boolean;
   template: Block;
+  /** The activation after it; default `identityActivation(template)`. */
+  activation?: ActivationFn | null;
 }): IdentityBlock {
   const { id, kind, width, kernel, bias, template } = opts;
   const nodes: GraphNodeInput[] = [];
@@ -195,7 +218,7 @@ export function identityBlock(opts: {
     weights.push(...identityBatchnorm(bnId, width, bn.epsilon));
     tail = bnId;
   }
-  const act = identityActivation(template);
+  const act = opts.activation === undefined ? identityActivation(template) : opts.activation;
   if (act) {
     const actId = `${id}.act`;
     nodes.push({ id: actId, kind: 'activation', inputs: [tail], fn: act });

@@ -17,6 +17,12 @@ export interface MorphPlan {
   /** Ids of existing nodes whose parameters or attributes changed. */
   changed: string[];
   /**
+   * True when the command added a layer with no nonlinearity after it (`deeper` after a batch
+   * norm, tanh, ...): it composes with its neighbour into one linear map, adding parameters
+   * but no capacity. Absent = false.
+   */
+  linearLayer?: boolean;
+  /**
    * The child's weights from the parent's. Pure: the parent's map and arrays are never written;
    * tensors the command does not touch are shared by reference, so treat weights as immutable.
    */
@@ -30,6 +36,7 @@ export interface MorphResult {
   description: string;
   added: string[];
   changed: string[];
+  linearLayer?: boolean;
 }
 
 /**

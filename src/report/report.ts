@@ -17,7 +17,15 @@ import { growthChart, GrowthStage, growthStages, learningCurves } from './curves
 import { formatCount, formatDuration, formatPercent, formatTime, htmlTable } from './format';
 import { drawLineageTree } from './lineage-tree';
 import { card, figure, guarded, hint, renderPage, Section } from './page';
-import { ancestry, experimentTotals, rankStandings, Standing, standingOf, STATUSES } from './standing';
+import {
+  ancestry,
+  experimentTotals,
+  lineageFlops,
+  rankStandings,
+  Standing,
+  standingOf,
+  STATUSES,
+} from './standing';
 import { Child, el, fragment, Markup } from './svg';
 
 export interface RenderOptions {
@@ -87,6 +95,15 @@ function summarySection(data: ExperimentData, ranked: readonly Standing[]): Sect
         t.startedAt ? `${formatTime(t.startedAt)} → ${formatTime(t.lastEventAt)}` : undefined,
       ),
       card('Training time', formatDuration(t.trainSeconds), 'summed over every run'),
+      ...(t.trainFlops === null
+        ? []
+        : [
+            card(
+              'Training FLOPs',
+              formatCount(t.trainFlops),
+              'every run of the search: samples × (forward + backward)',
+            ),
+          ]),
     ),
   };
 }
@@ -109,6 +126,7 @@ function leaderboardSection(
   experimentId: string,
 ): Section {
   const rank = new Map(ranked.map((s, i) => [s.id, s.valAcc === null ? null : i + 1]));
+  const flops = lineageFlops(ranked);
   const table = htmlTable<Standing>(
     [
       { header: '#', cell: (s) => (rank.get(s.id) === null ? '' : String(rank.get(s.id))), numeric: true },
@@ -147,6 +165,17 @@ function leaderboardSection(
         title: TEST_ACC_NOTE,
       },
       { header: 'epochs', cell: (s) => (s.epochs === null ? '—' : String(s.epochs)), numeric: true },
+      ...(ranked.some((s) => s.trainFlops !== null)
+        ? [
+            {
+              header: 'lineage FLOPs',
+              cell: (s: Standing) => formatCount(flops.get(s.id)),
+              numeric: true,
+              title:
+                'training FLOPs of its runs and its ancestors’ runs: samples seen × (forward + backward) FLOPs per sample',
+            },
+          ]
+        : []),
       {
         header: 'gen',
         cell: (s) => (s.generation === null ? '—' : String(s.generation)),

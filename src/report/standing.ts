@@ -31,6 +31,12 @@ export interface Standing {
   bestRun: RunData | null;
   /** Training wall time over all runs. */
   trainSeconds: number;
+  /**
+   * Training FLOPs over all its runs (result.json `trainFlops`: samples seen × forward +
+   * backward FLOPs per sample); null when no run has a count (untrained, failed before its
+   * result, or trained before runs counted them).
+   */
+  trainFlops: number | null;
 }
 
 export const epochRows = (rows: readonly TrainRow[]): TrainRow[] => rows.filter((r) => r.kind === 'epoch');
@@ -91,7 +97,27 @@ export function standingOf(c: CandidateData): Standing {
     status,
     bestRun: bestRun && (bestRun.result || bestRun.rows.length > 0) ? bestRun : null,
     trainSeconds: c.runs.reduce((a, r) => a + (r.wallSeconds ?? 0), 0),
+    trainFlops: sumCounted(c.runs.map((r) => r.result?.trainFlops)),
   };
+}
+
+/** The sum of the numbers present; null when none is. */
+function sumCounted(xs: ReadonlyArray<number | null | undefined>): number | null {
+  const known = xs.filter((x): x is number => typeof x === 'number');
+  return known.length > 0 ? known.reduce((a, b) => a + b, 0) : null;
+}
+
+/**
+ * Each candidate's lineage training FLOPs: its own runs' plus every ancestor's in the
+ * experiment (what growing it cost, the axis a scratch control is compared on). Null when none
+ * of them has a count; a run without one (no result.json) adds nothing.
+ */
+export function lineageFlops(standings: readonly Standing[]): Map<string, number | null> {
+  const byId = new Map(standings.map((s) => [s.id, s]));
+  const parentOf = new Map(standings.map((s) => [s.id, s.parent]));
+  return new Map(
+    standings.map((s) => [s.id, sumCounted(ancestry(s.id, parentOf).map((id) => byId.get(id)!.trainFlops))]),
+  );
 }
 
 /**
@@ -113,6 +139,8 @@ export interface ExperimentTotals {
   lastEventAt: string | null;
   wallSeconds: number | null;
   trainSeconds: number;
+  /** Training FLOPs of every run of the search (every candidate); null when none was counted. */
+  trainFlops: number | null;
 }
 
 export function experimentTotals(data: ExperimentData, ranked: readonly Standing[]): ExperimentTotals {
@@ -140,6 +168,7 @@ export function experimentTotals(data: ExperimentData, ranked: readonly Standing
     lastEventAt: last?.t ?? null,
     wallSeconds: first && last ? (last.ms - first.ms) / 1000 : null,
     trainSeconds: ranked.reduce((a, s) => a + s.trainSeconds, 0),
+    trainFlops: sumCounted(ranked.map((s) => s.trainFlops)),
   };
 }
 

@@ -154,6 +154,8 @@ export const SearchConfig = z.strictObject({
     schedule: true,
     earlyStopping: true,
     l2: true,
+    weightDecay: true,
+    labelSmoothing: true,
     clipNorm: true,
     logEverySteps: true,
   }).prefault({}),

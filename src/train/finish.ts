@@ -2,7 +2,7 @@
  * The end of a run: the trained checkpoint (`final/`), its validation (and, when the spec asks,
  * test) metrics, `result.json` beside the logs and the closing lineage event.
  */
-import { countParams } from '../graph';
+import { countFlops, countParams } from '../graph';
 import { readWeights } from '../model/build';
 import { writeCheckpoint } from '../model/checkpoint';
 import { joinUri } from '../storage/uri';
@@ -47,6 +47,9 @@ export async function finishRun(
     checkpoint = joinUri(out.uri, outcome.checkpoint);
   }
   const wallSeconds = ctx.wallSeconds();
+  // Samples seen × (forward + backward) FLOPs per sample; the graph is fixed within a run.
+  const trainFlops =
+    state.samplesSeen === undefined ? undefined : state.samplesSeen * countFlops(ctx.graph).trainFlops;
   const result: TrainResult = TrainResult.parse({
     format: 'netgrow.trainresult/v1',
     runId: spec.runId,
@@ -58,6 +61,7 @@ export async function finishRun(
     validation,
     test,
     params: countParams(ctx.graph),
+    ...(trainFlops !== undefined && { trainFlops }),
     wallSeconds,
     ...(ctx.backend && { backend: ctx.backend }), // no key at all when unknown, as in result.json
     checkpoint,
@@ -90,6 +94,7 @@ export async function finishRun(
       ...(test ? { test_loss: test.loss, test_acc: test.acc } : {}),
     },
     wallSeconds,
+    ...(trainFlops !== undefined && { trainFlops }),
   });
   const note =
     outcome.kind === 'completed'

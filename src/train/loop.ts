@@ -20,6 +20,7 @@ import {
   TrainState,
 } from './run-state';
 import { EarlyStopping, LrSchedule } from './schedule';
+import { warmupFactor } from './warmup';
 import { BackendChoice, TrainSpec } from '../contracts/train';
 import { StepBatch, Stepper } from './step';
 import { TeacherLogits } from './teacher';
@@ -81,6 +82,8 @@ export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
     state.lossWindow,
   );
   const rng = Rng.fromState(state.rng);
+  const rateAt = (epoch: number, step: number): number =>
+    schedule.lrAt(epoch, step / perEpoch) * warmupFactor(spec.schedule.warmupEpochs, epoch, step, perEpoch);
   const tail: number[] = [];
   let beat = now();
 
@@ -124,14 +127,16 @@ export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
     state.partial = null;
     let t = now();
     let rowAt = { t, step: state.globalStep };
-    let lr = schedule.lrAt(epoch - 1, p.steps / perEpoch);
+    let lr = rateAt(epoch - 1, p.steps);
     let seen = 0;
     let maxed = false;
     for (const batch of data.epochBatches(epoch - 1, spec.batchSize)) {
       if (seen++ < p.steps) continue; // covered by the checkpoint this run resumed from
-      lr = schedule.lrAt(epoch - 1, p.steps / perEpoch);
-      const r = stepper.step(stepBatch(batch, ctx.teacher, data, rng), lr);
+      lr = rateAt(epoch - 1, p.steps);
+      const rows = stepBatch(batch, ctx.teacher, data, rng);
+      const r = stepper.step(rows, lr);
       state.globalStep++;
+      if (state.samplesSeen !== undefined) state.samplesSeen += rows.rows;
       p.steps++;
       p.lossSum += r.loss * batch.size;
       p.correct += r.correct;

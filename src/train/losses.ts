@@ -4,17 +4,21 @@
  */
 import { tf } from '../backend/tf';
 
-/** Mean softmax cross-entropy of integer labels; rows where `weights` is 0 do not count. */
+/**
+ * Mean softmax cross-entropy of integer labels; rows where `weights` is 0 do not count. With
+ * `smoothing` ε the target is (1−ε)·one-hot + ε/classes (label smoothing, Szegedy et al. 2016).
+ */
 export function softmaxCrossEntropy(
   logits: tf.Tensor2D,
   labels: tf.Tensor1D,
   weights?: tf.Tensor1D,
+  smoothing = 0,
 ): tf.Scalar {
   return tf.tidy(() => {
     const classes = logits.shape[1];
-    const perRow = tf.neg(
-      tf.sum(tf.mul(tf.oneHot(labels, classes), tf.logSoftmax(logits)), 1),
-    ) as tf.Tensor1D;
+    const oneHot = tf.oneHot(labels, classes);
+    const target = smoothing > 0 ? tf.add(tf.mul(oneHot, 1 - smoothing), smoothing / classes) : oneHot;
+    const perRow = tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1)) as tf.Tensor1D;
     return weightedMean(perRow, weights);
   });
 }
@@ -42,11 +46,17 @@ export interface DistillBatch {
 
 /**
  * α·CE(hard labels) + (1−α)·T²·KL(teacher ‖ student): CE averages over labelled rows only,
- * the soft term over every row, so transfer images teach through the teacher alone.
+ * the soft term over every row, so transfer images teach through the teacher alone. `smoothing`
+ * smooths the hard labels (softmaxCrossEntropy).
  */
-export function distillationLoss(b: DistillBatch, temperature: number, alpha: number): tf.Scalar {
+export function distillationLoss(
+  b: DistillBatch,
+  temperature: number,
+  alpha: number,
+  smoothing = 0,
+): tf.Scalar {
   return tf.tidy(() => {
-    const hard = softmaxCrossEntropy(b.logits, b.labels, b.labelled);
+    const hard = softmaxCrossEntropy(b.logits, b.labels, b.labelled, smoothing);
     const soft = tf.mean(distillationKl(b.logits, b.teacher, temperature));
     return tf.add(tf.mul(hard, alpha), tf.mul(soft, 1 - alpha)) as tf.Scalar;
   });

@@ -45,6 +45,11 @@ export const TrainState = z.strictObject({
   epoch: z.number().int().min(0),
   /** Optimizer steps in total. */
   globalStep: z.number().int().min(0),
+  /**
+   * Training rows the steps went through (labelled and transfer rows; the FLOP count's sample
+   * count). Absent in checkpoints from before it was counted: such a run reports no FLOPs.
+   */
+  samplesSeen: z.number().int().min(0).optional(),
   /** Progress into epoch `epoch + 1` (null at an epoch boundary). */
   partial: PartialEpoch.nullable(),
   schedule: ScheduleState,

@@ -88,6 +88,8 @@ export async function runTraining(
     inputShape: data.inputShape,
     classes: data.numClasses,
     l2: spec.l2,
+    weightDecay: spec.weightDecay,
+    labelSmoothing: spec.labelSmoothing,
     clipNorm: spec.clipNorm,
     distill: spec.distill.enabled ? spec.distill : undefined,
   });
@@ -152,6 +154,7 @@ function freshState(spec: TrainSpec, data: TrainingData): TrainState {
     runId: spec.runId,
     epoch: 0,
     globalStep: 0,
+    samplesSeen: 0,
     partial: null,
     schedule: { lr: spec.optimizer.lr, best: null, wait: 0 },
     earlyStopping: { best: null, wait: 0 },

@@ -7,6 +7,7 @@ import { Graph, Shape } from '../graph';
 import { tf, tfl } from '../backend/tf';
 import { correctCount, distillationLoss, l2Penalty, softmaxCrossEntropy } from './losses';
 import { clipByGlobalNorm, Optimizer, Param } from './optimizer';
+import { decayWeights } from './weight-decay';
 
 export interface StepBatch {
   /** NHWC images, `rows` of them. */
@@ -28,6 +29,10 @@ export interface StepperOptions {
   inputShape: Shape;
   classes: number;
   l2: number;
+  /** Decoupled weight decay λ (weight-decay.ts); absent = 0. */
+  weightDecay?: number;
+  /** Label smoothing ε of the training loss; absent = 0. */
+  labelSmoothing?: number;
   clipNorm?: number;
   distill?: { temperature: number; alpha: number };
 }
@@ -70,6 +75,7 @@ export class Stepper {
 
   step(b: StepBatch, lr: number): StepOutcome {
     const { inputShape, classes, distill } = this.opts;
+    const smoothing = this.opts.labelSmoothing ?? 0;
     let correct: tf.Scalar | undefined;
     // tidy keeps returned tensors only inside arrays: the loss, then one gradient per param.
     const [loss, ...gradList] = tf.tidy(() => {
@@ -89,9 +95,10 @@ export class Stepper {
             { logits, labels: y, labelled: labelled as tf.Tensor1D, teacher },
             distill.temperature,
             distill.alpha,
+            smoothing,
           );
         } else {
-          data = softmaxCrossEntropy(logits, y, weights);
+          data = softmaxCrossEntropy(logits, y, weights, smoothing);
         }
         return this.opts.l2 > 0 ? tf.add(data, l2Penalty(this.kernels, this.opts.l2)) : data;
       }, vars);
@@ -107,6 +114,8 @@ export class Stepper {
       for (const g of grads.values()) g.dispose();
       applied = clipped.grads;
     }
+    // The gradients were taken at the undecayed weights: p ← p − lr·λ·p − lr·update(g).
+    decayWeights(this.kernels, lr, this.opts.weightDecay ?? 0);
     this.optimizer.apply(applied, lr);
     for (const g of applied.values()) g.dispose();
     const [l, c] = tf.tidy(() => tf.stack([loss, correct!]).dataSync());

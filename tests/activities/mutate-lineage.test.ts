@@ -73,6 +73,11 @@ describe('mutate activity', () => {
     )) as MutateOutput;
     assert.equal(first.preserving, true);
     assert.ok(first.maxAbsDiff !== null && first.maxAbsDiff < 1e-3, 'checked on real tfjs models');
+    // seed-ga's conv2 has no activation: the deeper adds a linear layer, and the op says so.
+    assert.deepEqual(
+      first.ops.map((o) => o.linearLayer ?? false),
+      [false, true],
+    );
     const meta = join(dir, 'candidates', 'm4', 'meta.json');
     const written = (await stat(meta)).mtimeMs;
     const again = await quietActivityEnv({ attempt: 2 }).run(

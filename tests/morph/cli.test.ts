@@ -41,6 +41,23 @@ const small = [
 ];
 
 describe('netgrow morph', () => {
+  test('--json: a deeper that adds a linear layer says so in its step (seed-ga conv2, cnn-bn conv1)', async () => {
+    const opts = ['--input', '8x8x1', '--classes', '3', '--backend', 'cpu', '--samples', '3', '--json'];
+    const linear = async (arch: string, ops: string) => {
+      const r = await morph('--arch', arch, ...opts, '--ops', ops, '--check');
+      assert.equal(r.code, 0, r.err);
+      const o = JSON.parse(r.out) as {
+        preserving: boolean;
+        steps: Array<{ linearLayer: boolean; description: string }>;
+      };
+      assert.equal(o.preserving, true);
+      return o.steps.map((s) => s.linearLayer);
+    };
+    assert.deepEqual(await linear('seed-ga', 'deeper conv2; deeper conv1'), [true, false]);
+    assert.deepEqual(await linear('cnn-bn', 'deeper conv1; deeper fc1'), [false, false]);
+    assert.deepEqual(await linear('seed-ga-bn', 'deeper conv2'), [true]);
+  });
+
   test('--check --json: one JSON object, per-step and end-to-end measurements, exit 0', async () => {
     const r = await morph(
       ...small,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { GraphNodeInput, positionalNames } from '../../src/graph';
+import { GraphNodeInput, positionalNames, Rng } from '../../src/graph';
+import { applyCommands } from '../../src/morph';
 import {
   apply,
   assertPreserved,
@@ -81,27 +82,82 @@ describe('deeper: structure and behaviour', () => {
     assertPreserved(net, r);
   });
 
-  test('after tanh, ELU or a trailing batch norm the new layer has no activation', () => {
-    for (const fn of ['tanh', 'elu', 'sigmoid'] as const) {
-      const net = convThen([{ id: 'act', kind: 'activation', inputs: ['c'], fn }]);
-      const r = apply(net, 'deeper conv1');
-      assert.deepEqual(r.added, ['c_deep1'], fn);
-      assertPreserved(net, r);
-    }
+  test('after a ReLU that a batch norm follows: between them, with a ReLU of its own', () => {
     const net = convThen([
       { id: 'act', kind: 'activation', inputs: ['c'], fn: 'relu' },
       { id: 'bn', kind: 'batchnorm', inputs: ['act'] },
     ]);
     const r = apply(net, 'deeper conv1');
-    assert.deepEqual(r.added, ['c_deep1', 'c_deep1.bn']);
+    assert.deepEqual(r.added, ['c_deep1', 'c_deep1.bn', 'c_deep1.act']);
+    assert.deepEqual(nodeIn(r.graph, 'c_deep1').inputs, ['act']);
+    assert.deepEqual(nodeIn(r.graph, 'bn').inputs, ['c_deep1.act']);
+    assert.equal(r.linearLayer, false);
     assertPreserved(net, r);
   });
 
-  test('a conv with no activation before a global max pool may deepen (seed-ga conv2)', () => {
+  test('conv → BN → ReLU: after the ReLU, with BN and ReLU of its own', () => {
+    const net = convThen([
+      { id: 'bn', kind: 'batchnorm', inputs: ['c'] },
+      { id: 'act', kind: 'activation', inputs: ['bn'], fn: 'relu' },
+    ]);
+    const r = apply(net, 'deeper conv1');
+    assert.deepEqual(r.added, ['c_deep1', 'c_deep1.bn', 'c_deep1.act']);
+    assert.deepEqual(nodeIn(r.graph, 'c_deep1').inputs, ['act']);
+    assert.equal(r.linearLayer, false);
+    assertPreserved(net, r);
+  });
+
+  test('after tanh, ELU, sigmoid or a trailing batch norm: no activation, reported as a linear layer', () => {
+    for (const fn of ['tanh', 'elu', 'sigmoid'] as const) {
+      const net = convThen([{ id: 'act', kind: 'activation', inputs: ['c'], fn }]);
+      const r = apply(net, 'deeper conv1');
+      assert.deepEqual(r.added, ['c_deep1'], fn);
+      assert.equal(r.linearLayer, true, fn);
+      assert.match(
+        r.description,
+        /; adds a linear layer \(the block of conv1 \(@c\) has no ReLU or PReLU\)$/,
+      );
+      assertPreserved(net, r);
+    }
+    const net = convThen([{ id: 'bn', kind: 'batchnorm', inputs: ['c'] }]);
+    const r = apply(net, 'deeper conv1');
+    assert.deepEqual(r.added, ['c_deep1', 'c_deep1.bn']);
+    assert.equal(r.linearLayer, true);
+    assertPreserved(net, r);
+  });
+
+  test('applyCommands and the lineage fields carry linearLayer per step', () => {
+    const net = builtinNet('seed-teacher', { inputShape: [8, 8, 1], numClasses: 3 });
+    const bn = convThen([{ id: 'bn', kind: 'batchnorm', inputs: ['c'] }]);
+    const steps = (n: typeof net, ops: string) =>
+      applyCommands(n.graph, n.weights, ops, new Rng(1)).steps.map((s) => s.linearLayer);
+    assert.deepEqual(steps(net, 'deeper conv2; wider fc1 x2'), [false, false]);
+    assert.deepEqual(steps(bn, 'deeper conv1; deeper conv2'), [true, true]);
+  });
+
+  test('a conv with no activation before a global max pool may deepen (seed-ga conv2), linearly', () => {
     const net = builtinNet('seed-ga', { inputShape: [8, 8, 1], numClasses: 3 });
     const r = apply(net, 'deeper conv2');
     assert.deepEqual(r.added, ['conv2_deep1']);
+    assert.equal(r.linearLayer, true);
     assertPreserved(net, r);
+  });
+
+  test('seed-ga-bn and cnn-bn: every conv deepens with an exact nonlinearity, or says it cannot', () => {
+    const ga = builtinNet('seed-ga-bn', { inputShape: [8, 8, 1], numClasses: 3 });
+    const r1 = apply(ga, 'deeper conv1');
+    assert.deepEqual(r1.added, ['conv1_deep1', 'conv1_deep1.bn', 'conv1_deep1.act']);
+    assert.equal(r1.linearLayer, false);
+    assertPreserved(ga, r1);
+    const r2 = apply(ga, 'deeper conv2');
+    assert.equal(r2.linearLayer, true);
+    assertPreserved(ga, r2);
+    const cnn = builtinNet('cnn-bn', { inputShape: [8, 8, 1], numClasses: 3 });
+    for (const layer of ['conv1', 'conv2', 'conv3', 'fc1']) {
+      const r = apply(cnn, `deeper ${layer}`);
+      assert.equal(r.linearLayer, false, layer);
+      assertPreserved(cnn, r);
+    }
   });
 
   test("pool=max: the seed's deeper-with-pooling, reported as not preserving; fc rows follow", () => {

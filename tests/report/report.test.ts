@@ -89,6 +89,27 @@ describe('the experiment report', () => {
     assert.deepEqual([cells[6][0], cells[6][2], cells[6][9]], ['', 'c3', 'running']);
   });
 
+  test("counted runs add a lineage FLOPs column (own + ancestors') and the search's total to the summary", async () => {
+    assert.ok(!textContent(byId(page, 'leaderboard')).includes('lineage FLOPs'), 'no column without counts');
+    const s = await freshExperiment();
+    const counts: Record<string, number> = { c0: 1e9, c1: 2e9, c3: 4e9, c4: 8e9 };
+    for (const [id, trainFlops] of Object.entries(counts)) {
+      const key = `${PREFIX}/candidates/${id}/runs/r1/result.json`;
+      const result = JSON.parse(await s.getText(key)) as object;
+      await s.put(key, JSON.stringify({ ...result, trainFlops }));
+    }
+    const p = parseXml((await renderReport(s, PREFIX, { now: NOW })).html);
+    const board = byId(p, 'leaderboard');
+    const header = named(board, 'th').map((h) => textContent(h));
+    const column = header.indexOf('lineage FLOPs');
+    assert.ok(column > 0, header.join(' | '));
+    const rows = named(named(board, 'tbody')[0], 'tr').map((r) => r.children.map((c) => textContent(c)));
+    const flops = Object.fromEntries(rows.map((c) => [c[1], c[column]]));
+    // c3 = c0 + c1 + c3; c4 = c0 + c1 + c4; c2 was not counted, so its lineage is c0's.
+    assert.deepEqual([flops.c0, flops.c1, flops.c2, flops.c3, flops.c4], ['1G', '3G', '1G', '7G', '11G']);
+    assert.match(textContent(byId(p, 'summary')), /Training FLOPs\s*15G/);
+  });
+
   test('the summary names the experiment, strategy, dataset, counts and the best candidate', () => {
     const text = textContent(byId(page, 'summary'));
     for (const want of [

@@ -150,6 +150,10 @@ export function smallBuiltin(rng: Rng): Graph {
     ['lenet', [12, 12, 1]],
     ['mlp', [5]],
     ['resnet-s', [8, 8, 1]],
+    ['seed-ga-bn', [8, 8, 1]],
+    ['seed-ga-bn', [6, 6, 3]],
+    ['cnn-bn', [8, 8, 1]],
+    ['cnn-bn', [6, 6, 2]],
   ];
   const [name, inputShape] = rng.pick(choices);
   return builtin(name, { inputShape, numClasses: 2 + rng.int(3) });
