@@ -56,6 +56,8 @@ export interface CandidateResult {
   attempts: number;
   /** Seconds spent training, over every attempt. */
   trainSeconds: number;
+  /** Training FLOPs over every attempt; null when a run did not count them (absent in older results). */
+  trainFlops?: number | null;
   /**
    * Device-seconds the executor measured over every run (pod start to end × GPUs); null when
    * a run's result carried none (a local executor). Absent in results from before it existed.
@@ -86,6 +88,7 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
     testAcc: null as number | null,
     attempts: 0,
     trainSeconds: 0,
+    trainFlops: 0 as number | null,
     deviceSeconds: 0 as number | null,
     events,
     error: null as string | null,
@@ -148,6 +151,12 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
         }
         // A resumed run's wall and device seconds include the part before the pause: count them once.
         outcome.trainSeconds += r.wallSeconds - (pauseAfterEpoch ? 0 : (paused?.wallSeconds ?? 0));
+        // A run resumed from its rung pause counts the paused part again (its state carries it).
+        const pausedFlops = pauseAfterEpoch ? 0 : (paused?.trainFlops ?? 0);
+        outcome.trainFlops =
+          outcome.trainFlops !== null && r.trainFlops !== undefined
+            ? outcome.trainFlops + r.trainFlops - pausedFlops
+            : null;
         outcome.deviceSeconds =
           outcome.deviceSeconds !== null && r.deviceSeconds !== undefined
             ? outcome.deviceSeconds + r.deviceSeconds - (pauseAfterEpoch ? 0 : (paused?.deviceSeconds ?? 0))
@@ -195,6 +204,9 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
         params: result.params ?? mutation.paramsAfter,
         checkpoint: result.checkpoint,
         epochs: result.epochsRun,
+        ...(result.trainFlops !== undefined && result.epochsRun > 0
+          ? { epochFlops: result.trainFlops / result.epochsRun }
+          : {}),
       };
       const score = penalizedScore(outcome.entry, settings.ranking?.penalty);
       if (score !== null) {

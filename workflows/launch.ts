@@ -70,16 +70,21 @@ export async function launchCandidate(args: LaunchArgs): Promise<CandidateResult
 }
 
 /**
- * Epochs and training seconds along the candidate's ancestry, its own included: the compute
+ * Epochs, training seconds and training FLOPs along the candidate's ancestry, its own included: the compute
  * its weights embody, which a retrain from scratch of its architecture gets. Summed as each
  * candidate finishes, so compaction of the leaderboard never loses an ancestor's share.
  */
 function withAncestry(result: CandidateResult, parent: LeaderboardEntry | undefined): CandidateResult {
   if (result.entry.status !== 'completed' || result.entry.epochs === undefined) return result;
+  // FLOPs only when every run along the ancestry counted them (the start model has no parent).
+  const parentFlops = parent ? parent.lineageTrainFlops : 0;
   const entry: LeaderboardEntry = {
     ...result.entry,
     lineageEpochs: (parent?.lineageEpochs ?? 0) + result.entry.epochs,
     lineageSeconds: (parent?.lineageSeconds ?? 0) + result.trainSeconds,
+    ...(parentFlops !== undefined && result.trainFlops != null
+      ? { lineageTrainFlops: parentFlops + result.trainFlops }
+      : {}),
   };
   return { ...result, entry };
 }

@@ -1,6 +1,7 @@
 /**
  * The control of a search: the winner's architecture trained again from random initialisation
- * for the epochs its lineage accumulated (its ancestors' runs and its own), as a candidate
+ * for the epochs its lineage accumulated (its ancestors' runs and its own) or, with `scratch.match:
+ * flops`, for the epochs its lineage's training FLOPs buy at the winner's size, as a candidate
  * workflow like any other — the mutate activity initialises `<winner checkpoint>/graph.json`
  * afresh, with no commands — so it is trained and scored (validation) exactly the same way.
  * It is not a candidate of the search: it never enters the leaderboard and its training is
@@ -36,7 +37,7 @@ export async function retrainFromScratch(args: {
   winner: LeaderboardEntry;
 }): Promise<ScratchRun | null> {
   const { experimentId, experimentUri, config, generation, winner } = args;
-  const epochs = winner.lineageEpochs;
+  const epochs = controlEpochs(config.scratch?.match ?? 'epochs', winner);
   if (!epochs || !winner.checkpoint) return null;
   const settings = candidateSettings(config);
   const child = {
@@ -86,10 +87,23 @@ export async function retrainFromScratch(args: {
   }
 }
 
+/**
+ * The control's epochs: the lineage's, or as many as the lineage's training FLOPs buy at the
+ * winner's size (its own completed run's FLOPs per epoch: same architecture, same data), at
+ * least 1. Null when what is matched is unknown (an entry from older code, an uncounted run).
+ */
+export function controlEpochs(match: 'epochs' | 'flops', winner: LeaderboardEntry): number | null {
+  if (match === 'epochs') return winner.lineageEpochs ?? null;
+  const { lineageTrainFlops: lineage, epochFlops: perEpoch } = winner;
+  if (lineage === undefined || perEpoch === undefined || perEpoch <= 0) return null;
+  return Math.max(1, Math.round(lineage / perEpoch));
+}
+
 /** The search result's view of the control, with the test scores taken with the finalists. */
 export function scratchControl(
   run: ScratchRun,
   tests: { scratch: number | null; grown: number | null },
+  match: 'epochs' | 'flops' = 'epochs',
 ): ScratchControl {
   const { entry, trainSeconds, error } = run.result;
   return {
@@ -100,12 +114,15 @@ export function scratchControl(
     testAcc: tests.scratch,
     params: entry.params,
     trainSeconds,
+    match,
+    trainFlops: run.result.trainFlops ?? null,
     grown: {
       candidateId: run.winner.candidateId,
       valAcc: run.winner.valAcc,
       testAcc: tests.grown,
-      lineageEpochs: run.epochs,
+      lineageEpochs: run.winner.lineageEpochs ?? run.epochs,
       lineageSeconds: run.winner.lineageSeconds ?? 0,
+      lineageTrainFlops: run.winner.lineageTrainFlops ?? null,
     },
     ...(error ? { error } : {}),
   };
@@ -122,11 +139,14 @@ export function scratchEvent(control: ScratchControl): LineageEventInput {
     valAcc: control.valAcc,
     testAcc: control.testAcc,
     wallSeconds: control.trainSeconds,
+    ...(control.match ? { match: control.match } : {}),
+    ...(control.trainFlops != null ? { trainFlops: control.trainFlops } : {}),
     grown: {
       valAcc: control.grown.valAcc,
       testAcc: control.grown.testAcc,
       epochs: control.grown.lineageEpochs,
       wallSeconds: control.grown.lineageSeconds,
+      ...(control.grown.lineageTrainFlops != null ? { trainFlops: control.grown.lineageTrainFlops } : {}),
     },
   };
 }

@@ -223,10 +223,14 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
     : undefined;
   const finalists = tested?.finalists;
   const scratch = scratchRun
-    ? scratchControl(scratchRun, {
-        scratch: tested?.extra[0]?.testAcc ?? null,
-        grown: finalists?.find((f) => f.candidateId === scratchRun.winner.candidateId)?.testAcc ?? null,
-      })
+    ? scratchControl(
+        scratchRun,
+        {
+          scratch: tested?.extra[0]?.testAcc ?? null,
+          grown: finalists?.find((f) => f.candidateId === scratchRun.winner.candidateId)?.testAcc ?? null,
+        },
+        config.scratch?.match ?? 'epochs',
+      )
     : undefined;
   if (scratch) {
     lineage.write([scratchEvent(scratch)]);

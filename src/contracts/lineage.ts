@@ -104,11 +104,17 @@ export const ScratchEvent = z.strictObject({
   /** Null when the finalists were not tested (no test split, or scoring failed). */
   testAcc: z.number().nullable(),
   wallSeconds: z.number().min(0),
+  /** What was matched (absent in events before it existed: epochs). */
+  match: z.enum(['epochs', 'flops']).optional(),
+  /** Training FLOPs of the control's runs, when counted. */
+  trainFlops: z.number().min(0).optional(),
   grown: z.strictObject({
     valAcc: z.number().nullable(),
     testAcc: z.number().nullable(),
     epochs: z.number().int().min(0),
     wallSeconds: z.number().min(0),
+    /** Training FLOPs along the winner's lineage, when counted. */
+    trainFlops: z.number().min(0).optional(),
   }),
 });
 

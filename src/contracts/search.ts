@@ -36,6 +36,13 @@ export interface LeaderboardEntry {
   lineageEpochs?: number;
   /** Training seconds along its ancestry, its own included. */
   lineageSeconds?: number;
+  /** Training FLOPs of one epoch of its completed run (its run's FLOPs ÷ epochs); absent when uncounted. */
+  epochFlops?: number;
+  /**
+   * Training FLOPs along its ancestry, its own included, every run counted (divergence retries
+   * too: what its weights cost); absent when some run did not count them.
+   */
+  lineageTrainFlops?: number;
   /** Set on a control: `continue` = its parent unchanged, trained on; absent on a grown child. */
   control?: 'continue';
 }
@@ -78,7 +85,8 @@ export interface SearchResult {
 
 /**
  * The control of a search: the winner's architecture trained from random initialisation for
- * the epochs its lineage accumulated, scored the same way (validation; test with the finalists).
+ * the epochs its lineage accumulated, or for as many epochs as its lineage's training FLOPs buy
+ * at the winner's size, scored the same way (validation; test with the finalists).
  */
 export interface ScratchControl {
   /** The scratch candidate's id (`scratch`). */
@@ -89,6 +97,10 @@ export interface ScratchControl {
   testAcc: number | null;
   params: number;
   trainSeconds: number;
+  /** What was matched: the lineage's epochs, or its training FLOPs (`scratch.match`). */
+  match?: 'epochs' | 'flops';
+  /** Training FLOPs of the control's runs; null when uncounted. */
+  trainFlops?: number | null;
   /** The grown winner it is compared with. */
   grown: {
     candidateId: string;
@@ -96,6 +108,7 @@ export interface ScratchControl {
     testAcc: number | null;
     lineageEpochs: number;
     lineageSeconds: number;
+    lineageTrainFlops?: number | null;
   };
   error?: string;
 }

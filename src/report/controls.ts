@@ -5,7 +5,7 @@
  */
 import type { EarlyStopEvent, LineageEvent, ScratchEvent } from '../contracts/lineage';
 import type { OperationStat } from '../contracts/search';
-import { formatDuration, formatPercent, htmlTable } from './format';
+import { formatCount, formatDuration, formatPercent, htmlTable } from './format';
 import { hint, type Section } from './page';
 import { el, fragment } from './svg';
 
@@ -83,6 +83,7 @@ export function scratchSection(s: ScratchEvent | null): Section | null {
       what: `grown: ${s.of}`,
       epochs: s.grown.epochs,
       seconds: s.grown.wallSeconds,
+      flops: s.grown.trainFlops,
       val: s.grown.valAcc,
       test: s.grown.testAcc,
     },
@@ -90,17 +91,23 @@ export function scratchSection(s: ScratchEvent | null): Section | null {
       what: `from scratch: ${s.candidate}${s.status === 'completed' ? '' : ` (${s.status})`}`,
       epochs: s.epochs,
       seconds: s.wallSeconds,
+      flops: s.trainFlops,
       val: s.valAcc,
       test: s.testAcc,
     },
   ];
+  const counted = rows.some((r) => r.flops !== undefined);
+  const matched =
+    s.match === 'flops'
+      ? `for the epochs its lineage's training FLOPs buy at its size (${s.epochs}; the lineage trained ${s.grown.epochs})`
+      : `for the epochs its lineage accumulated (${s.grown.epochs})`;
   const gain = s.grown.valAcc !== null && s.valAcc !== null ? s.grown.valAcc - s.valAcc : null;
   return {
     id: 'scratch',
     title: 'Grown vs scratch',
     body: fragment(
       hint(
-        `The winner's architecture trained again from random initialisation for the epochs its lineage accumulated (${s.grown.epochs}), scored the same way. Growing ${gain === null ? 'cannot be compared' : `${signedPoints(gain)} of validation accuracy`} against scratch.`,
+        `The winner's architecture trained again from random initialisation ${matched}, scored the same way. Growing ${gain === null ? 'cannot be compared' : `${signedPoints(gain)} of validation accuracy`} against scratch.`,
       ),
       htmlTable<(typeof rows)[number]>(
         [
@@ -112,6 +119,17 @@ export function scratchSection(s: ScratchEvent | null): Section | null {
             title: 'along its lineage, for the grown one',
           },
           { header: 'training time', cell: (r) => formatDuration(r.seconds), numeric: true },
+          ...(counted
+            ? [
+                {
+                  header: 'training FLOPs',
+                  cell: (r: (typeof rows)[number]) => formatCount(r.flops),
+                  numeric: true,
+                  title:
+                    'samples seen × (forward + backward) FLOPs per sample, along its lineage for the grown one',
+                },
+              ]
+            : []),
           { header: 'val acc', cell: (r) => formatPercent(r.val), numeric: true },
           { header: 'test acc', cell: (r) => formatPercent(r.test), numeric: true },
         ],

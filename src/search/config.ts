@@ -190,6 +190,14 @@ export const SearchConfig = z.strictObject({
        * the epochs its lineage accumulated: the control that says whether growing paid.
        */
       enabled: z.boolean().default(false),
+      /**
+       * What the control gets of the grown winner's lineage: its `epochs` (the sum of the
+       * epochs of the runs from the start model down to the winner), or its training `flops`
+       * (the same sum in training FLOPs, every run counted; the control trains the epochs
+       * that many FLOPs buy at the winner's size, rounded, at least 1). Growth pays when the
+       * grown winner beats the control at equal FLOPs.
+       */
+      match: z.enum(['epochs', 'flops']).default('epochs'),
     })
     .prefault({}),
   controls: z

@@ -156,6 +156,7 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
           test: null,
           params: params.get(candidateId) ?? 10_000,
           wallSeconds: (60 * pause) / epochs,
+          trainFlops: scriptedFlops(pause, params.get(candidateId)),
           checkpoint: `${spec.output}/epochs/${pause}`,
           resumedFromEpoch: null,
           diverged: null,
@@ -175,6 +176,7 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
         test: diverges || spec.scoreTest === false ? null : { loss: 0.5, acc: acc - 0.01 },
         params: params.get(candidateId) ?? 10_000,
         wallSeconds: 60,
+        trainFlops: scriptedFlops(diverges ? 1 : epochs, params.get(candidateId)),
         checkpoint: diverges ? null : `${spec.output}/final`,
         resumedFromEpoch: null,
         ...(opts.deviceSeconds !== undefined ? { deviceSeconds: opts.deviceSeconds } : {}),
@@ -212,4 +214,9 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
       lineage.push(...input.events);
     },
   };
+}
+
+/** A scripted run's training FLOPs: 600 per parameter per epoch (its counts carried across a resume). */
+export function scriptedFlops(epochs: number, params: number | undefined): number {
+  return 600 * epochs * (params ?? 10_000);
 }

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { SearchConfig } from '../../src/search/config';
 import { startSearch } from '../../src/temporal/client';
 import type { SearchInput } from '../../workflows';
+import type { LeaderboardEntry } from '../../src/contracts/search';
 import { runsOf, startTemporal, type TemporalTestEnv } from '../support/temporal';
 import { scriptedActivities } from './activities';
 
@@ -82,6 +83,40 @@ describe('search controls', () => {
       .events.map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId)
       .filter(Boolean);
     assert.deepEqual(children, ['controls-scratch.scratch']);
+  });
+
+  test("scratch matched on FLOPs: the epochs the lineage's training FLOPs buy at the winner's size", async () => {
+    const activities = scriptedActivities();
+    const input = searchInput('controls-scratch-flops', { scratch: { enabled: true, match: 'flops' } });
+    const result = await env.withWorkers(activities, async () =>
+      (await startSearch(env.client, input)).result(),
+    );
+    const best = result.best!;
+    // Every scripted run counts 600 FLOPs per parameter per epoch (tests/temporal/activities.ts).
+    assert.equal(best.epochFlops, 600 * best.params);
+    const ancestry: LeaderboardEntry[] = [];
+    for (let e: LeaderboardEntry | undefined = best; e;) {
+      ancestry.push(e);
+      const parentId: string | null = e.parentId;
+      e = result.leaderboard.find((x) => x.candidateId === parentId);
+    }
+    assert.equal(ancestry.length, best.generation + 1, 'the whole lineage is on the leaderboard');
+    const lineageFlops = ancestry.reduce((a, e) => a + 3 * 600 * e.params, 0);
+    assert.equal(best.lineageTrainFlops, lineageFlops);
+    const epochs = Math.max(1, Math.round(lineageFlops / (600 * best.params)));
+    const scratch = result.scratch!;
+    assert.equal(scratch.match, 'flops');
+    assert.equal(scratch.epochs, epochs);
+    assert.equal(activities.calls.train.find((t) => t.candidateId === 'scratch')!.spec.epochs, epochs);
+    assert.equal(scratch.trainFlops, 600 * epochs * scratch.params); // scripted sizes: its own
+    assert.equal(scratch.grown.lineageEpochs, best.lineageEpochs, 'the grown side keeps its own epochs');
+    assert.equal(scratch.grown.lineageTrainFlops, lineageFlops);
+    const event = activities.lineage.find((e) => e.type === 'scratch');
+    assert.ok(event?.type === 'scratch');
+    assert.deepEqual(
+      [event.match, event.trainFlops, event.grown.trainFlops],
+      ['flops', scratch.trainFlops, lineageFlops],
+    );
   });
 
   test('scratch is off by default; operations are counted from lineage into the result', async () => {
