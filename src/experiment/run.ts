@@ -279,10 +279,18 @@ function finished(
       const s = r.scratch;
       const acc = (v: number | null, t: number | null) =>
         `val_acc ${v?.toFixed(4) ?? '—'}  test_acc ${t?.toFixed(4) ?? '—'}`;
-      io.out(`grown vs scratch, ${s.epochs} epochs each (the epochs of the winner's lineage):`);
-      io.out(`  grown   ${s.grown.candidateId} ${acc(s.grown.valAcc, s.grown.testAcc)}`);
       io.out(
-        `  scratch ${s.candidateId} ${acc(s.valAcc, s.testAcc)}${s.status === 'completed' ? '' : ` (${s.status}${s.error ? `: ${s.error}` : ''})`}`,
+        s.match === 'flops'
+          ? `grown vs scratch at equal training FLOPs: the scratch control trained ${s.epochs} epochs, the lineage ${s.grown.lineageEpochs}:`
+          : `grown vs scratch, ${s.epochs} epochs each (the epochs of the winner's lineage):`,
+      );
+      const flops = (f: number | null | undefined) =>
+        f != null ? `  ${(f / 1e9).toPrecision(3)} GFLOPs` : '';
+      io.out(
+        `  grown   ${s.grown.candidateId} ${acc(s.grown.valAcc, s.grown.testAcc)}${flops(s.grown.lineageTrainFlops)}`,
+      );
+      io.out(
+        `  scratch ${s.candidateId} ${acc(s.valAcc, s.testAcc)}${flops(s.trainFlops)}${s.status === 'completed' ? '' : ` (${s.status}${s.error ? `: ${s.error}` : ''})`}`,
       );
     }
   }

@@ -4,7 +4,7 @@
  * the final result once it has ended — plus the lines that show it as a table.
  */
 import type { Client } from '@temporalio/client';
-import { describeEntry, ranked } from '../search/leaderboard';
+import { describeEntry, madeBy, ranked } from '../search/leaderboard';
 import type { ExperimentRecord } from './experiment';
 import { readProgress, type CandidateProgress } from './progress';
 import { displayUri } from './run';
@@ -104,7 +104,7 @@ export function statusLines(s: ExperimentStatusReport, record: ExperimentRecord)
       const acc = e.valAcc !== null ? e.valAcc.toFixed(4) : '-';
       lines.push(
         `  ${String(i + 1).padStart(4)}  ${e.candidateId.padEnd(9)}  ${e.status.padEnd(9)}  ${acc.padStart(7)}  ` +
-          `${e.params.toLocaleString('en-US').padStart(10)}  ${e.ops.join('; ') || 'start model'}`,
+          `${e.params.toLocaleString('en-US').padStart(10)}  ${madeBy(e)}`,
       );
     });
   }

@@ -37,6 +37,8 @@ export interface ChartOptions {
   width?: number;
   height?: number;
   yFormat?: (v: number) => string;
+  /** Tick labels of the x axis (default: the number as it is). */
+  xFormat?: (v: number) => string;
   /** Ticks on whole numbers only (epochs). */
   xInteger?: boolean;
   /** Cap the y axis near the bulk of the data when a few values are far above it. */
@@ -138,7 +140,7 @@ export function lineChart(series: readonly Series[], o: ChartOptions): Markup {
         el(
           'text',
           { x: sx(t), y: y0 + 16, 'text-anchor': 'middle', 'font-size': 11, fill: '#555' },
-          String(t),
+          (o.xFormat ?? String)(t),
         ),
       ),
     ),
@@ -209,7 +211,7 @@ export function lineChart(series: readonly Series[], o: ChartOptions): Markup {
             el(
               'circle',
               { cx: sx(x), cy: sy(y), r: 2.5, fill: s.dashed ? '#fff' : s.color, stroke: s.color },
-              el('title', {}, `${s.name} · ${o.xLabel} ${x}: ${fmt(y)}`),
+              el('title', {}, `${s.name} · ${o.xLabel} ${(o.xFormat ?? String)(x)}: ${fmt(y)}`),
             ),
           ),
       bad.map((x) =>

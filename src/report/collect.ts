@@ -270,6 +270,9 @@ async function readRun(
   return run;
 }
 
+/** The operation a continue control shows: its parent unchanged, trained on. */
+export const CONTINUE_OPERATION = 'continue (control)';
+
 /** Parent, operation, generation and run statuses from lineage events, checkpoint meta as fallback. */
 function fromLineage(
   c: { id: string; meta: CheckpointMeta | null; runs: RunData[] },
@@ -312,8 +315,7 @@ function fromLineage(
     id: c.id,
     meta: c.meta,
     parent: parentRef === null ? null : candidateIdOf(parentRef),
-    operation:
-      ops.length > 0 ? ops.join('; ') : continued ? 'continue (control)' : (c.meta?.operation ?? null),
+    operation: ops.length > 0 ? ops.join('; ') : continued ? CONTINUE_OPERATION : (c.meta?.operation ?? null),
     ops,
     generation,
     params: c.meta?.params ?? births.at(-1)?.paramsAfter ?? null,

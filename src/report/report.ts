@@ -13,6 +13,7 @@ import { CandidateData, collectExperiment, ExperimentData } from './collect';
 import { earlyStopSection, operationsSection, present, scratchOf, scratchSection } from './controls';
 import { operationStats } from './operations';
 import type { OperationStat } from '../contracts/search';
+import { computeChart, computeSeries } from './compute';
 import { growthChart, GrowthStage, growthStages, learningCurves } from './curves';
 import { formatCount, formatDuration, formatPercent, formatTime, htmlTable } from './format';
 import { drawLineageTree } from './lineage-tree';
@@ -283,13 +284,34 @@ export async function renderReport(
       id: 'growth',
       title: 'Growth path',
       body: guarded(() => {
-        const stages = growthStages(ancestry(best.id, parentOf).map((id) => byId.get(id)!));
+        const path = ancestry(best.id, parentOf).map((id) => byId.get(id)!);
+        const stages = growthStages(path);
+        const costed = computeSeries(path, ranked, 'flops').length > 0;
         return fragment(
           hint(
             `From the first network to the best one (${best.id}), every stage's epochs end to end; a numbered marker is where a mutation applied.`,
           ),
           figure(null, keep('growth.svg', growthChart(stages, 'growth'))),
           stageTable(stages),
+          ...(costed
+            ? [
+                hint(
+                  'The same path against what it cost: each stage placed after everything its ancestors cost (every run, retries included), beside the continue controls along the path (the parent unchanged, trained on from the same point) and the scratch control (the winner’s architecture from random weights), where the search ran them.',
+                ),
+                el(
+                  'div',
+                  { class: 'row' },
+                  figure(
+                    null,
+                    keep('compute-flops.svg', computeChart(path, ranked, 'flops', 'compute-flops')),
+                  ),
+                  figure(
+                    null,
+                    keep('compute-time.svg', computeChart(path, ranked, 'seconds', 'compute-time')),
+                  ),
+                ),
+              ]
+            : []),
         );
       }),
     });

@@ -55,8 +55,14 @@ export function compactLeaderboard(
 }
 
 /** One line for people: `completed: val_acc 0.8812, 61,706 params (wider conv2 x2)`. */
+/** What made the candidate: its commands, `continue <parent> (control)`, or `start model`. */
+export function madeBy(e: LeaderboardEntry): string {
+  if (e.ops.length > 0) return e.ops.join('; ');
+  return e.control === 'continue' ? `continue ${e.parentId} (control)` : 'start model';
+}
+
 export function describeEntry(e: LeaderboardEntry): string {
-  const ops = e.ops.length > 0 ? e.ops.join('; ') : 'start model';
+  const ops = madeBy(e);
   if (e.status !== 'completed') return `${e.status} (${ops})`;
   const score = e.score !== undefined ? `, score ${e.score.toFixed(4)}` : '';
   return `completed: val_acc ${e.valAcc?.toFixed(4) ?? '?'}${score}, ${e.params.toLocaleString('en-US')} params (${ops})`;
