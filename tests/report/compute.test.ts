@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
+import { trainRow } from './fixture';
 import { test } from 'node:test';
 import type { TrainResult } from '../../src/contracts/train';
-import type { TrainRow } from '../../src/log';
 import { CONTINUE_OPERATION } from '../../src/report/collect';
 import { computeChart, computeSeries } from '../../src/report/compute';
 import type { Standing } from '../../src/report/standing';
 
-const row = (epoch: number, valAcc: number): TrainRow => ({
-  kind: 'epoch',
-  epoch,
-  step: epoch * 10,
-  loss: 1,
-  acc: 0.5,
-  valLoss: null,
-  valAcc,
-  lr: 0.1,
-  seconds: 1,
-  samplesPerSec: 10,
-});
+const row = trainRow;
 
 /** A completed candidate: `accs` by epoch, `flops` and `seconds` for its one run. */
 function standing(

@@ -6,10 +6,28 @@
  * `extraGenerations` adds GA-like generations for a fuller picture (screenshots).
  */
 import { builtin, countParams, Graph, GraphNodeInput, initWeights, parseGraph, Rng } from '../../src/graph';
-import { appendLineage, LineageEventInput, openTrainCsv } from '../../src/log';
+import { appendLineage, LineageEventInput, openTrainCsv, TrainRow } from '../../src/log';
 import { writeCheckpoint } from '../../src/model/checkpoint';
 import { ArtifactStore } from '../../src/storage';
 import { TrainResult } from '../../src/contracts/train';
+
+/** One train.csv row as the reader gives it: an epoch's (or a step's) figures. */
+export const trainRow = (
+  epoch: number,
+  valAcc: number | null,
+  kind: 'epoch' | 'step' = 'epoch',
+): TrainRow => ({
+  kind,
+  epoch,
+  step: epoch * 10,
+  loss: 1 / epoch,
+  acc: 0.5,
+  valLoss: null,
+  valAcc,
+  lr: 0.1,
+  seconds: 1,
+  samplesPerSec: 10,
+});
 
 export const HOSTILE_ID = '<img src=x onerror=alert(1)>';
 export const HOSTILE_OP = 'wider fc1 x2 </script><script>alert("op")</script>';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
+import { trainRow } from './fixture';
 import { describe, test } from 'node:test';
-import { TrainRow } from '../../src/log';
 import { candidateIdOf, CandidateData, configView, ExperimentData, RunData } from '../../src/report/collect';
 import {
   ancestry,
@@ -12,18 +12,7 @@ import {
 } from '../../src/report/standing';
 import { TrainResult } from '../../src/contracts/train';
 
-const row = (epoch: number, valAcc: number | null, kind: 'epoch' | 'step' = 'epoch'): TrainRow => ({
-  kind,
-  epoch,
-  step: epoch * 10,
-  loss: 1 / epoch,
-  acc: 0.5,
-  valLoss: null,
-  valAcc,
-  lr: 0.1,
-  seconds: 1,
-  samplesPerSec: 10,
-});
+const row = trainRow;
 const result = (
   status: TrainResult['status'],
   valAcc: number | null,
