@@ -27,6 +27,19 @@ export const MutationEvent = z.strictObject({
   relDiff: z.number().nullable().default(null),
   /** Wall seconds the preservation check took (off the worker's event loop); absent when unchecked. */
   checkSeconds: z.number().min(0).optional(),
+  /**
+   * Lineage-continuous training (`continue: lineage`): the lineage's epochs and steps the child
+   * continues from, and the optimizer state carried through the commands (its kind and
+   * iteration count; null when the parent's optimizer kept none). On the last command's event.
+   */
+  carried: z
+    .strictObject({
+      epochs: z.number().int().min(0),
+      steps: z.number().int().min(0),
+      optimizer: z.enum(['sgd', 'adam']).nullable(),
+      iterations: z.number().int().min(0),
+    })
+    .optional(),
 });
 
 export const TrainingEvent = z.strictObject({

@@ -82,6 +82,16 @@ export const TrainSpec = z.strictObject({
    * checkpoint, and the same spec without the pause resumes it (a search's early-stop rung).
    */
   pauseAfterEpoch: z.number().int().min(0).default(0),
+  /**
+   * `lineage`: go on where the start checkpoint's lineage stopped (its `extra.continuation`,
+   * which runs in this mode write): the schedule runs on from the lineage's epoch over
+   * `lineageEpochs`, and the optimizer state carried through the morphism is loaded. A start
+   * without one (a builtin, a graph.json) is a lineage's first run. `restart`: a schedule over
+   * this run's epochs and fresh optimizer state.
+   */
+  continue: z.enum(['lineage', 'restart']).default('restart'),
+  /** The lineage schedule's length in epochs; null = the lineage's epochs so far plus this run's. */
+  lineageEpochs: z.number().int().positive().nullable().default(null),
   batchSize: z.number().int().positive().default(64),
   optimizer: OptimizerSpec.default({ kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false }),
   /**
@@ -185,6 +195,8 @@ export const TrainResult = z.strictObject({
   /** URI of the checkpoint holding the trained weights (graph.json + weights). */
   checkpoint: z.string().nullable(),
   resumedFromEpoch: z.number().int().nullable(),
+  /** Where the lineage stands at the end of the run (`continue: lineage` only). */
+  lineage: z.strictObject({ epochs: z.number().int().min(0), steps: z.number().int().min(0) }).optional(),
   /**
    * Device-seconds the executor measured for this run: for Kubernetes, each of the run's pods
    * from its container's start to its end times its GPUs (a CPU pod counts as one device),

@@ -19,6 +19,7 @@ import {
   saveTrainCheckpoint,
   TrainState,
 } from './run-state';
+import { scheduleClock } from './continuation';
 import { EarlyStopping, LrSchedule } from './schedule';
 import { BackendChoice, TrainSpec } from '../contracts/train';
 import { StepBatch, Stepper } from './step';
@@ -70,7 +71,8 @@ const now = (): number => performance.now() / 1000;
 export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
   const { spec, data, state, stepper, logs } = ctx;
   const perEpoch = stepsPerEpoch(data, spec.batchSize);
-  const schedule = new LrSchedule(spec.schedule, spec.optimizer.lr, spec.epochs, state.schedule);
+  const clock = scheduleClock(spec, state.lineageStart);
+  const schedule = new LrSchedule(spec.schedule, spec.optimizer.lr, clock.length, state.schedule);
   const early = new EarlyStopping(
     spec.earlyStopping.patience,
     spec.earlyStopping.minDelta,
@@ -124,12 +126,12 @@ export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
     state.partial = null;
     let t = now();
     let rowAt = { t, step: state.globalStep };
-    let lr = schedule.lrAt(epoch - 1, p.steps / perEpoch);
+    let lr = schedule.lrAt(clock.offset + epoch - 1, p.steps / perEpoch);
     let seen = 0;
     let maxed = false;
     for (const batch of data.epochBatches(epoch - 1, spec.batchSize)) {
       if (seen++ < p.steps) continue; // covered by the checkpoint this run resumed from
-      lr = schedule.lrAt(epoch - 1, p.steps / perEpoch);
+      lr = schedule.lrAt(clock.offset + epoch - 1, p.steps / perEpoch);
       const r = stepper.step(stepBatch(batch, ctx.teacher, data, rng), lr);
       state.globalStep++;
       p.steps++;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { tf } from '../backend/tf';
 import { OptimizerSpec } from '../contracts/train';
+import type { Weights } from '../graph';
 
 /** A trainable parameter: a stable key (`conv1/kernel`) and the variable the model reads. */
 export interface Param {
@@ -24,6 +25,52 @@ export type OptimizerStateMeta = z.infer<typeof OptimizerStateMeta>;
 export interface OptimizerState {
   meta: OptimizerStateMeta;
   data: Float32Array;
+}
+
+/**
+ * What each slot is, for carrying it through a morphism (src/morph/slots.ts): velocity and m
+ * are first moments of the gradient, v a second moment.
+ */
+export const SLOT_MOMENTS: Record<string, 'first' | 'second'> = { velocity: 'first', m: 'first', v: 'second' };
+
+/** A saved state as one tensor map per slot, keyed like the weights (the morphisms' form). */
+export function slotMaps(state: OptimizerState): Map<string, Weights> {
+  const maps = new Map<string, Weights>();
+  let off = 0;
+  for (const s of state.meta.slots) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    if (!maps.has(s.slot)) maps.set(s.slot, new Map());
+    maps.get(s.slot)!.set(s.key, { shape: [...s.shape], data: state.data.slice(off, off + n) });
+    off += n;
+  }
+  return maps;
+}
+
+/** The inverse of `slotMaps`: a state that `Optimizer.load` takes. */
+export function stateOfSlots(
+  kind: OptimizerStateMeta['kind'],
+  iterations: number,
+  maps: ReadonlyMap<string, Weights>,
+): OptimizerState {
+  const slots: OptimizerStateMeta['slots'] = [];
+  const parts: Float32Array[] = [];
+  for (const [slot, byKey] of maps) {
+    for (const [key, t] of byKey) {
+      slots.push({ key, slot, shape: [...t.shape] });
+      parts.push(t.data);
+    }
+  }
+  return { meta: { kind, iterations, slots }, data: concat(parts) };
+}
+
+function concat(parts: readonly Float32Array[]): Float32Array {
+  const data = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    data.set(p, off);
+    off += p.length;
+  }
+  return data;
 }
 
 export class Optimizer {
@@ -88,16 +135,23 @@ export class Optimizer {
         parts.push(v.dataSync() as Float32Array);
       }
     }
-    const data = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-    let off = 0;
-    for (const p of parts) {
-      data.set(p, off);
-      off += p.length;
-    }
-    return { meta: { kind: this.spec.kind, iterations: this.iterations, slots }, data };
+    return { meta: { kind: this.spec.kind, iterations: this.iterations, slots }, data: concat(parts) };
   }
 
-  /** Restores a saved state; throws when it belongs to another optimizer or network. */
+  /**
+   * Why a saved state cannot be loaded into this optimizer (another kind, or a slot it does not
+   * keep: SGD without momentum has none); null when it can. Shapes are `load`'s to check.
+   */
+  misfit(meta: OptimizerStateMeta): string | null {
+    if (meta.kind !== this.spec.kind) return `it is ${meta.kind} state, the spec asks for ${this.spec.kind}`;
+    const missing = meta.slots.find((s) => !this.slots.has(s.slot));
+    return missing ? `this optimizer keeps no '${missing.slot}' slot` : null;
+  }
+
+  /**
+   * Restores a saved state; throws when it belongs to another optimizer or network. Parameters
+   * the state has no slots for keep zero slots (new units of a grown network).
+   */
   load(state: OptimizerState): void {
     const { meta, data } = state;
     if (meta.kind !== this.spec.kind) {

@@ -14,6 +14,7 @@ import { CheckpointError, parseJson, readCheckpoint, writeCheckpoint } from '../
 import { sha256Hex } from '../storage/integrity';
 import { ArtifactStore, StorageError } from '../storage/store';
 import { Optimizer, OptimizerState, OptimizerStateMeta } from './optimizer';
+import { LineagePosition } from './continuation';
 import { EarlyStoppingState, ScheduleState } from './schedule';
 
 export const EpochRecord = z.strictObject({
@@ -57,6 +58,11 @@ export const TrainState = z.strictObject({
   /** What must not change across a resume (the batch order and the data depend on it). */
   fingerprint: z.record(z.string(), z.unknown()),
   optimizer: z.strictObject({ meta: OptimizerStateMeta, sha256: z.string(), bytes: z.number().int() }),
+  /**
+   * Where this run started on its lineage (`continue: lineage`): the epochs and steps of the
+   * runs before it. Absent in restart mode and in checkpoints from before lineage training.
+   */
+  lineageStart: LineagePosition.optional(),
 });
 export type TrainState = z.infer<typeof TrainState>;
 

@@ -13,7 +13,8 @@ import { TrainingData } from './data';
 import { finishRun } from './finish';
 import { locateFile, StoreOpener } from '../storage/locate';
 import { RunContext, trainEpochs, TrainProgress } from './loop';
-import { Optimizer } from './optimizer';
+import { Carried, Continuation, readContinuation, scheduleClock } from './continuation';
+import { Optimizer, OptimizerState } from './optimizer';
 import { RunLogs } from './run-logs';
 import {
   findResumePoint,
@@ -25,7 +26,7 @@ import {
 } from './run-state';
 import { BackendChoice, TrainResult, TrainSpec, TrainSpecInput } from '../contracts/train';
 import { parseTrainSpec } from './spec-errors';
-import { resolveNetwork, StartError } from '../model/resolve';
+import { ResolvedNetwork, resolveNetwork, StartError } from '../model/resolve';
 import { Stepper } from './step';
 import type { ProbeTarget } from './backend-choice';
 import { teacherLogits } from './teacher';
@@ -70,9 +71,12 @@ export async function runTraining(
 
   const resumed = spec.resume ? await resumeFrom(out, spec, data) : null;
   if (!resumed) await clearCheckpoints(out);
-  const { graph, weights } =
-    resumed ?? (await resolveNetwork(spec.checkpoint, { open, seed: spec.seed, data, fit: true }));
-  const state: TrainState = resumed?.state ?? freshState(spec, data);
+  const start = resumed
+    ? null
+    : await resolveNetwork(spec.checkpoint, { open, seed: spec.seed, data, fit: true });
+  const { graph, weights } = resumed ?? start!;
+  const carried = start ? await carriedState(spec, start, open) : null;
+  const state: TrainState = resumed?.state ?? freshState(spec, data, carried?.continuation ?? null);
   const resumedFromEpoch = resumed ? state.epoch : null;
 
   const backend = await opts.chooseBackend?.({
@@ -93,6 +97,7 @@ export async function runTraining(
   });
   try {
     if (resumed) restoreOptimizer(stepper.optimizer, resumed.optimizer, `${out.uri}/${resumed.prefix}`);
+    else if (carried?.optimizer) loadCarried(stepper.optimizer, carried.optimizer, spec.checkpoint, log);
     const teacher = spec.distill.enabled
       ? await teacherLogits(
           { teacherUri: spec.distill.teacher, logitsUri: spec.distill.logits },
@@ -107,6 +112,13 @@ export async function runTraining(
       print: log,
       epochs: spec.epochs,
     });
+    if (state.lineageStart && !resumed) {
+      const { offset, length } = scheduleClock(spec, state.lineageStart);
+      log(
+        `continuing the lineage at epoch ${offset} of ${length} (step ${state.lineageStart.steps})` +
+          (carried?.optimizer ? `, optimizer state carried (${carried.optimizer.meta.iterations} iterations)` : ''),
+      );
+    }
     log(
       resumed
         ? `resuming ${spec.runId} from ${out.uri}/${resumed.prefix} (epoch ${state.epoch}, step ${state.globalStep})`
@@ -146,14 +158,18 @@ export async function runTraining(
   }
 }
 
-function freshState(spec: TrainSpec, data: TrainingData): TrainState {
+function freshState(spec: TrainSpec, data: TrainingData, carried: Continuation | null): TrainState {
+  // A plateau's reduced rate carries over, scaled when this run's base rate differs (a retry's).
+  const schedule = carried
+    ? { ...carried.schedule, lr: (carried.schedule.lr * spec.optimizer.lr) / carried.baseLr }
+    : { lr: spec.optimizer.lr, best: null, wait: 0 };
   return {
     format: 'netgrow.trainstate/v1',
     runId: spec.runId,
     epoch: 0,
     globalStep: 0,
     partial: null,
-    schedule: { lr: spec.optimizer.lr, best: null, wait: 0 },
+    schedule,
     earlyStopping: { best: null, wait: 0 },
     lossWindow: [],
     rng: new Rng(spec.seed).fork('train').state(),
@@ -161,7 +177,23 @@ function freshState(spec: TrainSpec, data: TrainingData): TrainState {
     wallSeconds: 0,
     fingerprint: fingerprint(spec, data),
     optimizer: { meta: { kind: spec.optimizer.kind, iterations: 0, slots: [] }, sha256: '', bytes: 0 },
+    ...(spec.continue === 'lineage'
+      ? { lineageStart: { epochs: carried?.epochs ?? 0, steps: carried?.steps ?? 0 } }
+      : {}),
   };
+}
+
+/** In lineage mode, what the start checkpoint carries from its lineage (nothing for a fresh network). */
+async function carriedState(spec: TrainSpec, start: ResolvedNetwork, open: StoreOpener): Promise<Carried | null> {
+  if (spec.continue !== 'lineage' || start.kind !== 'checkpoint' || !start.meta) return null;
+  return readContinuation(open(spec.checkpoint), '', start.meta);
+}
+
+/** The carried optimizer state, unless this run's optimizer cannot take it (then it starts fresh, said so). */
+function loadCarried(opt: Optimizer, carried: OptimizerState, where: string, log: (line: string) => void): void {
+  const why = opt.misfit(carried.meta);
+  if (why) log(`not loading the optimizer state carried by ${where}: ${why}; starting it fresh`);
+  else restoreOptimizer(opt, carried, where);
 }
 
 /** What a resumed run must share with the one it continues, or its batches would differ. */
@@ -173,6 +205,8 @@ function fingerprint(spec: TrainSpec, data: TrainingData): Record<string, unknow
     trainRows: data.train.count,
     optimizer: spec.optimizer.kind,
     distill: spec.distill.enabled,
+    // Only in lineage mode, so that checkpoints from before it still resume.
+    ...(spec.continue === 'lineage' ? { continue: 'lineage', lineageEpochs: spec.lineageEpochs } : {}),
   };
 }
 
