@@ -71,7 +71,10 @@ export async function putContinuation(
   if (!optimizer || optimizer.meta.slots.length === 0) return { ...position, optimizer: null };
   const body = bytesOf(optimizer.data);
   await store.put(join(prefix, OPTIMIZER_FILE), body);
-  return { ...position, optimizer: { meta: optimizer.meta, sha256: sha256Hex(body), bytes: body.byteLength } };
+  return {
+    ...position,
+    optimizer: { meta: optimizer.meta, sha256: sha256Hex(body), bytes: body.byteLength },
+  };
 }
 
 /** The continuation a checkpoint carries, with its optimizer state checked; null when it has none. */
@@ -109,4 +112,5 @@ export function bytesOf(data: Float32Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-const join = (prefix: string, file: string): string => (prefix ? `${prefix.replace(/\/+$/, '')}/${file}` : file);
+const join = (prefix: string, file: string): string =>
+  prefix ? `${prefix.replace(/\/+$/, '')}/${file}` : file;

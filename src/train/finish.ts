@@ -29,7 +29,9 @@ export async function finishRun(
   let test: TrainResult['test'] = null;
   let validation: TrainResult['validation'] = null;
   const start = state.lineageStart;
-  const lineage = start ? { epochs: start.epochs + state.epoch, steps: start.steps + state.globalStep } : null;
+  const lineage = start
+    ? { epochs: start.epochs + state.epoch, steps: start.steps + state.globalStep }
+    : null;
   if (outcome.kind === 'completed') {
     // Lineage mode: what the children of this checkpoint continue from (continuation.ts).
     const continuation = lineage

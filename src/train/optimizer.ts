@@ -31,7 +31,11 @@ export interface OptimizerState {
  * What each slot is, for carrying it through a morphism (src/morph/slots.ts): velocity and m
  * are first moments of the gradient, v a second moment.
  */
-export const SLOT_MOMENTS: Record<string, 'first' | 'second'> = { velocity: 'first', m: 'first', v: 'second' };
+export const SLOT_MOMENTS: Record<string, 'first' | 'second'> = {
+  velocity: 'first',
+  m: 'first',
+  v: 'second',
+};
 
 /** A saved state as one tensor map per slot, keyed like the weights (the morphisms' form). */
 export function slotMaps(state: OptimizerState): Map<string, Weights> {

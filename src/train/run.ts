@@ -116,7 +116,9 @@ export async function runTraining(
       const { offset, length } = scheduleClock(spec, state.lineageStart);
       log(
         `continuing the lineage at epoch ${offset} of ${length} (step ${state.lineageStart.steps})` +
-          (carried?.optimizer ? `, optimizer state carried (${carried.optimizer.meta.iterations} iterations)` : ''),
+          (carried?.optimizer
+            ? `, optimizer state carried (${carried.optimizer.meta.iterations} iterations)`
+            : ''),
       );
     }
     log(
@@ -184,13 +186,22 @@ function freshState(spec: TrainSpec, data: TrainingData, carried: Continuation |
 }
 
 /** In lineage mode, what the start checkpoint carries from its lineage (nothing for a fresh network). */
-async function carriedState(spec: TrainSpec, start: ResolvedNetwork, open: StoreOpener): Promise<Carried | null> {
+async function carriedState(
+  spec: TrainSpec,
+  start: ResolvedNetwork,
+  open: StoreOpener,
+): Promise<Carried | null> {
   if (spec.continue !== 'lineage' || start.kind !== 'checkpoint' || !start.meta) return null;
   return readContinuation(open(spec.checkpoint), '', start.meta);
 }
 
 /** The carried optimizer state, unless this run's optimizer cannot take it (then it starts fresh, said so). */
-function loadCarried(opt: Optimizer, carried: OptimizerState, where: string, log: (line: string) => void): void {
+function loadCarried(
+  opt: Optimizer,
+  carried: OptimizerState,
+  where: string,
+  log: (line: string) => void,
+): void {
   const why = opt.misfit(carried.meta);
   if (why) log(`not loading the optimizer state carried by ${where}: ${why}; starting it fresh`);
   else restoreOptimizer(opt, carried, where);
