@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { before, describe, test } from 'node:test';
 import { mutateActivity } from '../../activities/mutate';
+import { MutationEvent } from '../../src/contracts/lineage';
 import { TrainResult, TrainSpecInput } from '../../src/contracts/train';
 import { InProcessExecutor } from '../../src/executor/inprocess';
 import { Rng } from '../../src/graph';
@@ -103,6 +104,19 @@ describe('lineage-continuous training', () => {
     assert.deepEqual(parent.lineage, { epochs: EPOCHS, steps: EPOCHS * PER_EPOCH });
     const steps = EPOCHS * PER_EPOCH;
     assert.deepEqual(child.carried, { epochs: EPOCHS, steps, optimizer: 'sgd', iterations: steps });
+    // What the candidate workflow copies into the last mutation event of lineage.jsonl.
+    const event = {
+      type: 'mutation',
+      parent: 'g0-c0',
+      child: 'g1-c0',
+      op: OPS[1],
+      paramsBefore: 1,
+      paramsAfter: 2,
+    };
+    assert.deepEqual(
+      MutationEvent.parse({ ...event, preserving: true, carried: child.carried }).carried,
+      child.carried,
+    );
 
     // The child's optimizer.bin is the parent's velocity through the same commands, exactly.
     const pStore = openStore(parent.checkpoint!);
