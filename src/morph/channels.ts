@@ -204,8 +204,9 @@ export function channelWeights(
     if (n.kind === 'conv2d' || n.kind === 'dense') {
       const key = weightKey(n.id, 'kernel');
       const inAxis = n.kind === 'conv2d' ? 2 : 0;
-      const old = w.get(key);
-      if (!old) continue; // a slot map without this tensor (weights always have it)
+      // A slot map may lack a tensor (nothing to carry); weights never do.
+      if (slot && !w.has(key)) continue;
+      const old = w.get(key)!;
       let kernel = old;
       if (inMap && opts.replicas === 'split' && slot !== 'second') {
         const noise = slot ? 0 : opts.noise;
@@ -221,7 +222,7 @@ export function channelWeights(
       }
       out.push([key, kernel]);
       const biasKey = weightKey(n.id, 'bias');
-      if (layout && n.bias && w.has(biasKey)) {
+      if (layout && n.bias && (!slot || w.has(biasKey))) {
         const bias = gatherAxis(w.get(biasKey)!, 0, layout);
         out.push([biasKey, opts.replicas === 'random' ? randomizeCopies(bias, 0, layout, () => 0) : bias]);
       }
@@ -229,8 +230,9 @@ export function channelWeights(
       const names = n.kind === 'batchnorm' ? ['gamma', 'beta', 'movingMean', 'movingVariance'] : ['alpha'];
       for (const p of names) {
         const key = weightKey(n.id, p);
-        const t = w.get(key);
-        if (t) out.push([key, gatherAxis(t, 0, inMap, () => (slot ? 0 : FRESH_PARAM[p]))]);
+        // Batch norm's moving statistics are not trained: they have no slots.
+        if (slot && !w.has(key)) continue;
+        out.push([key, gatherAxis(w.get(key)!, 0, inMap, () => (slot ? 0 : FRESH_PARAM[p]))]);
       }
     }
   }

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { TrainSpec } from '../contracts/train';
 import { CheckpointError, CheckpointMeta } from '../model/checkpoint';
 import { sha256Hex } from '../storage/integrity';
-import { ArtifactStore } from '../storage/store';
+import { ArtifactStore, StorageError } from '../storage/store';
 import { OptimizerState, OptimizerStateMeta } from './optimizer';
 import { ScheduleState } from './schedule';
 
@@ -44,8 +44,8 @@ export type Continuation = z.infer<typeof Continuation>;
 
 /**
  * The run's place on its schedule: in lineage mode the schedule spans `lineageEpochs` and the
- * run starts at the epochs its lineage trained before it (past the end the rate stays at the
- * schedule's last value); in restart mode the schedule is the run's own.
+ * run starts at the epochs its lineage trained before it (past the end a cosine stays at its
+ * end rate); in restart mode the schedule is the run's own.
  */
 export function scheduleClock(
   spec: Pick<TrainSpec, 'continue' | 'lineageEpochs' | 'epochs'>,
@@ -91,17 +91,20 @@ export async function readContinuation(
     const i = parsed.error.issues[0];
     throw new CheckpointError(
       'format',
-      `${where}: extra.continuation.${i.path.join('.')}: ${i.message}; train it with continue: restart`,
+      `${where}: extra.continuation.${i.path.join('.')}: ${i.message}; use continue: restart`,
     );
   }
   const continuation = parsed.data;
   if (!continuation.optimizer) return { continuation, optimizer: null };
-  const body = await store.get(join(prefix, OPTIMIZER_FILE));
   const file = continuation.optimizer;
-  if (sha256Hex(body) !== file.sha256 || body.byteLength !== file.bytes) {
+  const body = await store.get(join(prefix, OPTIMIZER_FILE)).catch((e: unknown) => {
+    if (e instanceof StorageError && e.code === 'not_found') return null;
+    throw e;
+  });
+  if (!body || sha256Hex(body) !== file.sha256 || body.byteLength !== file.bytes) {
     throw new CheckpointError(
       'integrity',
-      `${store.uri}/${join(prefix, OPTIMIZER_FILE)} is damaged (sha256 differs from meta.json); grow the child again or train it with continue: restart`,
+      `${store.uri}/${join(prefix, OPTIMIZER_FILE)} is ${body ? 'damaged (sha256 differs from meta.json)' : 'missing'}; train that run again, or use continue: restart`,
     );
   }
   // Copy into an aligned buffer: a Uint8Array view may start at any byte offset.

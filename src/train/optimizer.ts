@@ -154,7 +154,7 @@ export class Optimizer {
 
   /**
    * Restores a saved state; throws when it belongs to another optimizer or network. Parameters
-   * the state has no slots for keep zero slots (new units of a grown network).
+   * the state has no slots for keep theirs: zero in a new optimizer (new units of a grown network).
    */
   load(state: OptimizerState): void {
     const { meta, data } = state;

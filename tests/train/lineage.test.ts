@@ -195,6 +195,20 @@ describe('lineage-continuous training', () => {
     }
   });
 
+  test('a child whose optimizer cannot take the carried state starts it fresh and says so', async () => {
+    const { exp, child, quiet } = await parentAndChild('lineage');
+    const adam = { ...spec('adam', child.checkpoint, `${exp}/candidates/g1-c0/runs/adam`, 'lineage') };
+    adam.optimizer = { kind: 'adam', lr: 0.001 };
+    const r = await runTraining(adam, { data: patternData(), log: quiet.log });
+    assert.equal(r.status, 'completed');
+    assert.ok(
+      quiet.all.some((l) =>
+        /not loading the optimizer state .* it is sgd state, the spec asks for adam/.test(l),
+      ),
+    );
+    assert.deepEqual(r.lineage, { epochs: 2 * EPOCHS, steps: 2 * EPOCHS * PER_EPOCH });
+  });
+
   test('restart: no carried state; the child runs its own cosine from the peak rate', async () => {
     const { exp, parent, parentOut, child, quiet } = await parentAndChild('restart');
     assert.equal(parent.lineage, undefined);
