@@ -92,6 +92,12 @@ export const TrainSpec = z.strictObject({
   continue: z.enum(['lineage', 'restart']).default('restart'),
   /** The lineage schedule's length in epochs; null = the lineage's epochs so far plus this run's. */
   lineageEpochs: z.number().int().positive().nullable().default(null),
+  /**
+   * Scheduled growth: at each `at` (a fraction of this run's epochs, rounded to an epoch
+   * boundary) the network grows by `ops` (morph commands, `;`-separated), its weights and
+   * optimizer state through the same map, and training goes on along the same schedule.
+   */
+  grow: z.array(z.strictObject({ at: z.number().gt(0).lt(1), ops: z.string().min(1) })).default([]),
   batchSize: z.number().int().positive().default(64),
   optimizer: OptimizerSpec.default({ kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false }),
   /**

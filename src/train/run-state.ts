@@ -63,6 +63,8 @@ export const TrainState = z.strictObject({
    * runs before it. Absent in restart mode and in checkpoints from before lineage training.
    */
   lineageStart: LineagePosition.optional(),
+  /** Growth points of the spec's `grow` applied to the network this checkpoint holds (absent: 0). */
+  grown: z.number().int().min(0).optional(),
 });
 export type TrainState = z.infer<typeof TrainState>;
 

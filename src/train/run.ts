@@ -5,14 +5,16 @@
  * checkpoint mid-epoch, and a resume replays exactly.
  */
 import { loadTrainingData } from '../data/training-data';
-import { Rng } from '../graph';
+import { Graph, Rng } from '../graph';
 import { buildModel } from '../model/build';
 import { openStore } from '../storage/open';
 import { ArtifactStore } from '../storage/store';
 import { TrainingData } from './data';
 import { finishRun } from './finish';
 import { locateFile, StoreOpener } from '../storage/locate';
-import { RunContext, trainEpochs, TrainProgress } from './loop';
+import { RunContext, TrainProgress } from './loop';
+import { growthEpochs, trainGrowing } from './grow';
+import { tfl } from '../backend/tf';
 import { Carried, Continuation, readContinuation, scheduleClock } from './continuation';
 import { Optimizer, OptimizerState } from './optimizer';
 import { RunLogs } from './run-logs';
@@ -63,6 +65,7 @@ export async function runTraining(
   opts: RunTrainingOptions = {},
 ): Promise<TrainResult> {
   const spec = parseTrainSpec(input);
+  const growth = growthEpochs(spec);
   const open = opts.openStore ?? openStore;
   const out = opts.store ?? open(spec.output);
   const log = opts.log ?? ((line: string) => console.log(line));
@@ -87,14 +90,18 @@ export async function runTraining(
     classes: data.numClasses,
     optimizer: spec.optimizer,
   });
+  const makeStepper = (m: tfl.LayersModel, g: Graph): Stepper =>
+    new Stepper(m, g, (params) => new Optimizer(spec.optimizer, params), {
+      inputShape: data.inputShape,
+      classes: data.numClasses,
+      l2: spec.l2,
+      clipNorm: spec.clipNorm,
+      distill: spec.distill.enabled ? spec.distill : undefined,
+    });
   const model = buildModel(graph, weights, { logits: true });
-  const stepper = new Stepper(model, graph, (params) => new Optimizer(spec.optimizer, params), {
-    inputShape: data.inputShape,
-    classes: data.numClasses,
-    l2: spec.l2,
-    clipNorm: spec.clipNorm,
-    distill: spec.distill.enabled ? spec.distill : undefined,
-  });
+  const stepper = makeStepper(model, graph);
+  // What the run trains now: scheduled growth replaces both (grow.ts).
+  let live: Pick<RunContext, 'model' | 'stepper'> = { model, stepper };
   try {
     if (resumed) restoreOptimizer(stepper.optimizer, resumed.optimizer, `${out.uri}/${resumed.prefix}`);
     else if (carried?.optimizer) loadCarried(stepper.optimizer, carried.optimizer, spec.checkpoint, log);
@@ -152,11 +159,12 @@ export async function runTraining(
       heartbeatSeconds: opts.heartbeatSeconds ?? 5,
       backend,
     };
-    const outcome = await trainEpochs(ctx);
+    live = ctx;
+    const outcome = await trainGrowing(ctx, growth, makeStepper, log);
     return await finishRun(ctx, outcome, resumedFromEpoch);
   } finally {
-    stepper.dispose();
-    model.dispose();
+    live.stepper.dispose();
+    live.model.dispose();
   }
 }
 
@@ -218,6 +226,7 @@ function fingerprint(spec: TrainSpec, data: TrainingData): Record<string, unknow
     distill: spec.distill.enabled,
     // Only in lineage mode, so that checkpoints from before it still resume.
     ...(spec.continue === 'lineage' ? { continue: 'lineage', lineageEpochs: spec.lineageEpochs } : {}),
+    ...(spec.grow.length > 0 ? { grow: spec.grow } : {}),
   };
 }
 
