@@ -49,7 +49,7 @@ async function grow(deps: ActivityDeps, input: MutateInput): Promise<MutateOutpu
       ...(input.maxFlops !== undefined ? { maxFlops: input.maxFlops } : {}),
     }).map((c) => formatCommand(c));
   // A refused command throws MorphError/CommandError: non-retryable (failures.ts).
-  const slots = parent.carried?.optimizer ? slotSets(parent.carried.optimizer) : undefined;
+  const slots = parent.carried?.optimizer ? slotSets(parent.carried.optimizer, parent.graph) : undefined;
   const applied = applyCommands(parent.graph, parent.weights, ops, rng.fork('apply'), { slots });
   const checked = deps.checkMutations !== false && applied.preserving && applied.steps.length > 0;
   const timed = checked ? await checkWhileBeating(deps, parent, applied, input.seed) : null;
@@ -104,9 +104,12 @@ async function grow(deps: ActivityDeps, input: MutateInput): Promise<MutateOutpu
 }
 
 /** A saved optimizer state as the slot sets the morphisms carry (src/morph/slots.ts). */
-function slotSets(state: OptimizerState): Map<string, SlotSet> {
+function slotSets(state: OptimizerState, graph: Graph): Map<string, SlotSet> {
   return new Map(
-    [...slotMaps(state)].map(([name, values]) => [name, { moment: SLOT_MOMENTS[name] ?? 'first', values }]),
+    [...slotMaps(state, graph)].map(([name, values]) => [
+      name,
+      { moment: SLOT_MOMENTS[name] ?? 'first', values },
+    ]),
   );
 }
 

@@ -74,7 +74,7 @@ function growAt(
   const weights = readWeights(ctx.model, ctx.graph);
   const state = ctx.stepper.optimizer.state();
   const slots = new Map<string, SlotSet>(
-    [...slotMaps(state)].map(([k, values]) => [k, { moment: SLOT_MOMENTS[k] ?? 'first', values }]),
+    [...slotMaps(state, ctx.graph)].map(([k, values]) => [k, { moment: SLOT_MOMENTS[k] ?? 'first', values }]),
   );
   const rng = new Rng(ctx.spec.seed).fork('grow').fork(index);
   const grown = applyCommands(ctx.graph, weights, ops, rng, { slots });

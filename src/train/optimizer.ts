@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { tf } from '../backend/tf';
 import { OptimizerSpec } from '../contracts/train';
-import type { Weights } from '../graph';
+import { Graph, paramEntries, Weights } from '../graph';
 
 /** A trainable parameter: a stable key (`conv1/kernel`) and the variable the model reads. */
 export interface Param {
@@ -37,14 +37,21 @@ export const SLOT_MOMENTS: Record<string, 'first' | 'second'> = {
   v: 'second',
 };
 
-/** A saved state as one tensor map per slot, keyed like the weights (the morphisms' form). */
-export function slotMaps(state: OptimizerState): Map<string, Weights> {
+/**
+ * A saved state as one tensor map per slot, keyed like the weights (the morphisms' form). With
+ * the network's graph, each slot takes its parameter's graph shape: tfjs keeps a PReLU's alpha
+ * as [1, 1, C] where the graph says [C].
+ */
+export function slotMaps(state: OptimizerState, graph?: Graph): Map<string, Weights> {
+  const shapes = new Map(graph ? paramEntries(graph).map((p) => [p.key, p.shape]) : []);
   const maps = new Map<string, Weights>();
   let off = 0;
   for (const s of state.meta.slots) {
     const n = s.shape.reduce((a, b) => a * b, 1);
+    const own = shapes.get(s.key);
+    const shape = own && own.reduce((a, b) => a * b, 1) === n ? [...own] : [...s.shape];
     if (!maps.has(s.slot)) maps.set(s.slot, new Map());
-    maps.get(s.slot)!.set(s.key, { shape: [...s.shape], data: state.data.slice(off, off + n) });
+    maps.get(s.slot)!.set(s.key, { shape, data: state.data.slice(off, off + n) });
     off += n;
   }
   return maps;
@@ -66,6 +73,8 @@ export function stateOfSlots(
   }
   return { meta: { kind, iterations, slots }, data: concat(parts) };
 }
+
+const squeezed = (shape: readonly number[]): string => shape.filter((d) => d !== 1).join();
 
 function concat(parts: readonly Float32Array[]): Float32Array {
   const data = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
@@ -165,12 +174,13 @@ export class Optimizer {
     for (const s of meta.slots) {
       const v = this.slots.get(s.slot)?.get(s.key);
       const n = s.shape.reduce((a, b) => a * b, 1);
-      if (!v || v.shape.join() !== s.shape.join()) {
+      // The same values in the same order: shapes may differ by unit axes ([C] vs tfjs' [1, 1, C]).
+      if (!v || v.size !== n || squeezed(v.shape) !== squeezed(s.shape)) {
         throw new Error(
           `optimizer state slot ${s.slot} of '${s.key}' [${s.shape}] does not fit this network`,
         );
       }
-      tf.tidy(() => v.assign(tf.tensor(data.subarray(off, off + n), s.shape)));
+      tf.tidy(() => v.assign(tf.tensor(data.subarray(off, off + n), v.shape)));
       off += n;
     }
     if (off !== data.length)

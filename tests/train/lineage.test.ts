@@ -123,14 +123,17 @@ describe('lineage-continuous training', () => {
     const p = await readCheckpoint(pStore, '');
     const pCarried = (await readContinuation(pStore, '', p.meta))!;
     const slots = new Map<string, SlotSet>(
-      [...slotMaps(pCarried.optimizer!)].map(([k, values]) => [k, { moment: SLOT_MOMENTS[k], values }]),
+      [...slotMaps(pCarried.optimizer!, p.graph)].map(([k, values]) => [
+        k,
+        { moment: SLOT_MOMENTS[k], values },
+      ]),
     );
     const want = applyCommands(p.graph, p.weights, OPS, new Rng(5).fork('apply'), { slots }).slots;
     const cStore = openStore(child.checkpoint);
     const c = await readCheckpoint(cStore, '');
     const cCarried = (await readContinuation(cStore, '', c.meta))!;
     assert.equal(cCarried.optimizer!.meta.iterations, steps);
-    const got = slotMaps(cCarried.optimizer!).get('velocity')!;
+    const got = slotMaps(cCarried.optimizer!, c.graph).get('velocity')!;
     assert.deepEqual([...got.keys()].sort(), [...want.get('velocity')!.values.keys()].sort());
     for (const [k, t] of want.get('velocity')!.values) assert.deepEqual(got.get(k)!.data, t.data, k);
     assert.equal(got.has('fc1_deep1/kernel'), false, 'the new layer starts with zero velocity');

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { Graph, initWeights, Rng, Weights } from '../../src/graph';
+import { builtin, Graph, initWeights, Rng, Weights } from '../../src/graph';
 import { buildModel, readWeights } from '../../src/model/build';
 import { applyCommands, SlotSet } from '../../src/morph';
 import { Optimizer, SLOT_MOMENTS, slotMaps, stateOfSlots } from '../../src/train/optimizer';
@@ -45,14 +45,13 @@ function trainer(graph: Graph, weights: Weights, state?: ReturnType<Optimizer['s
 }
 
 /** max |child − morph(parent step)| over the coordinates the morph copies from the parent. */
-function stepGap(command: string): { inherited: number; fresh: number } {
-  const graph = tinyNet();
+function stepGap(command: string, graph: Graph = tinyNet()): { inherited: number; fresh: number } {
   const p = trainer(graph, initWeights(graph, new Rng(2)));
   for (let i = 0; i < 3; i++) p.stepper.step(batch(10 + i), SGD.lr);
   const weights = readWeights(p.model, graph);
   const state = p.stepper.optimizer.state();
   const slots = new Map<string, SlotSet>(
-    [...slotMaps(state)].map(([k, values]) => [k, { moment: SLOT_MOMENTS[k], values }]),
+    [...slotMaps(state, graph)].map(([k, values]) => [k, { moment: SLOT_MOMENTS[k], values }]),
   );
   const grow = (w: Weights) => applyCommands(graph, w, command, new Rng(7), { slots });
   const child = grow(weights);
@@ -105,6 +104,13 @@ describe('one real SGD step after a morphism, from the carried velocity', () => 
       assert.ok(fresh > 0, 'the new units learn from their own gradients');
     });
   }
+
+  test("seed-ga's PReLU (alpha [1, 1, C] in tfjs, [C] in the graph): deeper is exact, wider's state loads", () => {
+    const seedGa = builtin('seed-ga', { inputShape: SHAPE, numClasses: CLASSES });
+    const deeper = stepGap('deeper conv1', seedGa);
+    assert.ok(deeper.inherited <= 1e-6, `inherited coordinates differ by ${deeper.inherited}`);
+    assert.ok(Number.isFinite(stepGap('wider conv1 x2', seedGa).inherited));
+  });
 
   test("wider: the child's real gradients are not the mapped ones, so its step departs from the mapped parent step", () => {
     const { inherited } = stepGap('wider fc1 x2 noise=0');
