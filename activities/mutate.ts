@@ -7,7 +7,15 @@ import type { MutateInput, MutateOutput } from '../src/contracts/activities';
 import { Context } from '@temporalio/activity';
 import { datasetEntry } from '../src/data/registry';
 import { countFlops, countParams, Graph, Rng, Weights } from '../src/graph';
-import { applyCommands, formatCommand, randomPlan } from '../src/morph';
+import { applyCommands, formatCommand, randomPlan, SlotSet } from '../src/morph';
+import { Carried, putContinuation, readContinuation } from '../src/train/continuation';
+import {
+  OptimizerState,
+  OptimizerStateMeta,
+  SLOT_MOMENTS,
+  slotMaps,
+  stateOfSlots,
+} from '../src/train/optimizer';
 import { checkPreservationOffLoop, type TimedPreservationCheck } from '../src/model/verify-off-loop';
 import { readCheckpoint, readCheckpointMeta, writeCheckpoint } from '../src/model/checkpoint';
 import { resolveNetwork } from '../src/model/resolve';
@@ -41,7 +49,8 @@ async function grow(deps: ActivityDeps, input: MutateInput): Promise<MutateOutpu
       ...(input.maxFlops !== undefined ? { maxFlops: input.maxFlops } : {}),
     }).map((c) => formatCommand(c));
   // A refused command throws MorphError/CommandError: non-retryable (failures.ts).
-  const applied = applyCommands(parent.graph, parent.weights, ops, rng.fork('apply'));
+  const slots = parent.carried?.optimizer ? slotSets(parent.carried.optimizer, parent.graph) : undefined;
+  const applied = applyCommands(parent.graph, parent.weights, ops, rng.fork('apply'), { slots });
   const checked = deps.checkMutations !== false && applied.preserving && applied.steps.length > 0;
   const timed = checked ? await checkWhileBeating(deps, parent, applied, input.seed) : null;
   const check = timed?.check ?? null;
@@ -63,13 +72,50 @@ async function grow(deps: ActivityDeps, input: MutateInput): Promise<MutateOutpu
     paramsAfter: countParams(applied.graph),
     flopsAfter: countFlops(applied.graph).forwardFlops,
   };
+  // The parent's place on the lineage schedule and its optimizer state, through the same commands.
+  const carried = parent.carried;
+  const continuation = carried
+    ? await putContinuation(
+        exp,
+        prefix,
+        {
+          epochs: carried.continuation.epochs,
+          steps: carried.continuation.steps,
+          baseLr: carried.continuation.baseLr,
+          schedule: carried.continuation.schedule,
+        },
+        carried.optimizer && stateOf(carried.optimizer.meta, applied.slots),
+      )
+    : null;
+  if (continuation) {
+    output.carried = {
+      epochs: continuation.epochs,
+      steps: continuation.steps,
+      optimizer: continuation.optimizer?.meta.kind ?? null,
+      iterations: continuation.optimizer?.meta.iterations ?? 0,
+    };
+  }
   await writeCheckpoint(exp, prefix, applied.graph, applied.weights, {
     parent: parent.id,
     operation: applied.steps.map((s) => s.command).join('; ') || 'init',
     lineage: parent.lineage,
-    extra: { mutate: output },
+    extra: { mutate: output, ...(continuation ? { continuation } : {}) },
   });
   return output;
+}
+
+/** A saved optimizer state as the slot sets the morphisms carry (src/morph/slots.ts). */
+function slotSets(state: OptimizerState, graph: Graph): Map<string, SlotSet> {
+  return new Map(
+    [...slotMaps(state, graph)].map(([name, values]) => [
+      name,
+      { moment: SLOT_MOMENTS[name] ?? 'first', values },
+    ]),
+  );
+}
+
+function stateOf(meta: OptimizerStateMeta, slots: ReadonlyMap<string, SlotSet>): OptimizerState {
+  return stateOfSlots(meta.kind, meta.iterations, new Map([...slots].map(([k, s]) => [k, s.values])));
 }
 
 /**
@@ -103,6 +149,8 @@ interface Parent {
   lineage: string[];
   graph: Graph;
   weights: Weights;
+  /** What a trained parent carries to lineage-continuous children; null for the start architecture. */
+  carried: Carried | null;
 }
 
 async function loadParent(
@@ -112,16 +160,18 @@ async function loadParent(
 ): Promise<Parent> {
   const p = input.parent;
   if (p.kind === 'candidate') {
-    const ck = await readCheckpoint(deps.openStore(p.checkpoint), '');
+    const store = deps.openStore(p.checkpoint);
+    const ck = await readCheckpoint(store, '');
     return {
       id: p.candidateId,
       lineage: [...ck.meta.lineage, p.candidateId],
       graph: ck.graph,
       weights: ck.weights,
+      carried: await readContinuation(store, '', ck.meta),
     };
   }
   // A builtin, or a graph.json / checkpoint URI in storage (the launch copied a local
   // graph.json into the experiment, so every worker reads the same file).
   const net = await resolveNetwork(p.arch, { open: deps.openStore, seed: input.seed, data, fit: true });
-  return { id: null, lineage: [], graph: net.graph, weights: net.weights };
+  return { id: null, lineage: [], graph: net.graph, weights: net.weights, carried: null };
 }

@@ -261,6 +261,7 @@ function mutationEvents(input: CandidateInput, mutation: MutateOutput): LineageE
     ...(op.linearLayer ? { linearLayer: true } : {}),
     // The check covers every command of the mutation; its cost goes with the last, as its result does.
     ...(i === last && mutation.checkSeconds != null ? { checkSeconds: mutation.checkSeconds } : {}),
+    ...(i === last && mutation.carried ? { carried: mutation.carried } : {}),
   }));
 }
 

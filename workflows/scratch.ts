@@ -57,7 +57,8 @@ export async function retrainFromScratch(args: {
           generation,
           child,
           parent: { kind: 'start', arch: graph },
-          settings: { ...settings, train: { ...settings.train, epochs } },
+          // Its own schedule over those epochs, from random weights: nothing to continue.
+          settings: { ...settings, train: { ...settings.train, epochs, continue: 'restart' } },
         },
       ],
       typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.experimentId, value: experimentId }],

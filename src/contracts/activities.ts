@@ -74,6 +74,11 @@ export interface MutateOutput {
   paramsAfter: number;
   /** Forward FLOPs per sample of the child (src/graph/flops.ts); absent in older outputs. */
   flopsAfter?: number;
+  /**
+   * What the child carries from its parent's training (`continue: lineage`): the lineage's
+   * epochs and steps so far, and the optimizer state through the commands; absent otherwise.
+   */
+  carried?: { epochs: number; steps: number; optimizer: 'sgd' | 'adam' | null; iterations: number };
 }
 
 export interface TrainActivityInput {

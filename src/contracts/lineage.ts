@@ -32,6 +32,19 @@ export const MutationEvent = z.strictObject({
    * tanh, ...): more parameters, no more capacity. Absent = no.
    */
   linearLayer: z.boolean().optional(),
+  /**
+   * Lineage-continuous training (`continue: lineage`): the lineage's epochs and steps the child
+   * continues from, and the optimizer state carried through the commands (its kind and
+   * iteration count; null when the parent's optimizer kept none). On the last command's event.
+   */
+  carried: z
+    .strictObject({
+      epochs: z.number().int().min(0),
+      steps: z.number().int().min(0),
+      optimizer: z.enum(['sgd', 'adam']).nullable(),
+      iterations: z.number().int().min(0),
+    })
+    .optional(),
 });
 
 export const TrainingEvent = z.strictObject({

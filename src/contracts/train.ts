@@ -91,6 +91,22 @@ export const TrainSpec = z.strictObject({
    * checkpoint, and the same spec without the pause resumes it (a search's early-stop rung).
    */
   pauseAfterEpoch: z.number().int().min(0).default(0),
+  /**
+   * `lineage`: go on where the start checkpoint's lineage stopped (its `extra.continuation`,
+   * which runs in this mode write): the schedule runs on from the lineage's epoch over
+   * `lineageEpochs`, and the optimizer state carried through the morphism is loaded. A start
+   * without one (a builtin, a graph.json) is a lineage's first run. `restart`: a schedule over
+   * this run's epochs and fresh optimizer state.
+   */
+  continue: z.enum(['lineage', 'restart']).default('restart'),
+  /** The lineage schedule's length in epochs; null = the lineage's epochs so far plus this run's. */
+  lineageEpochs: z.number().int().positive().nullable().default(null),
+  /**
+   * Scheduled growth: at each `at` (a fraction of this run's epochs, rounded to an epoch
+   * boundary) the network grows by `ops` (morph commands, `;`-separated), its weights and
+   * optimizer state through the same map, and training goes on along the same schedule.
+   */
+  grow: z.array(z.strictObject({ at: z.number().gt(0).lt(1), ops: z.string().min(1) })).default([]),
   batchSize: z.number().int().positive().default(64),
   optimizer: OptimizerSpec.default({ kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false }),
   /**
@@ -208,6 +224,8 @@ export const TrainResult = z.strictObject({
   /** URI of the checkpoint holding the trained weights (graph.json + weights). */
   checkpoint: z.string().nullable(),
   resumedFromEpoch: z.number().int().nullable(),
+  /** Where the lineage stands at the end of the run (`continue: lineage` only). */
+  lineage: z.strictObject({ epochs: z.number().int().min(0), steps: z.number().int().min(0) }).optional(),
   /**
    * Device-seconds the executor measured for this run: for Kubernetes, each of the run's pods
    * from its container's start to its end times its GPUs (a CPU pod counts as one device),

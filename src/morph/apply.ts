@@ -8,6 +8,7 @@ import { countParams, Graph, Rng, Weights } from '../graph';
 import { Command, formatCommand, toCommands } from './command';
 import { MorphError } from './errors';
 import { planMorph } from './morph';
+import type { Moment } from './slots';
 import { MorphPlan } from './types';
 
 export interface MorphStep {
@@ -29,11 +30,21 @@ export interface AppliedCommands {
   steps: MorphStep[];
   /** Whether every step preserves the function. */
   preserving: boolean;
+  /** The optimizer slots given in `ApplyOptions.slots`, carried through every command (slots.ts). */
+  slots: Map<string, SlotSet>;
+}
+
+/** One optimizer slot (`velocity`, `m`, `v`) of every parameter that has it, keyed like the weights. */
+export interface SlotSet {
+  moment: Moment;
+  values: Weights;
 }
 
 export interface ApplyOptions {
   /** Called after each command with the network it produced (checks, logging). */
   onStep?: (step: MorphStep, graph: Graph, weights: Weights, index: number) => void;
+  /** The parent's optimizer slots by slot name, to carry to the child with the weights. */
+  slots?: ReadonlyMap<string, SlotSet>;
 }
 
 /**
@@ -49,11 +60,13 @@ export function applyCommands(
   opts: ApplyOptions = {},
 ): AppliedCommands {
   let w = weights;
+  const slots = new Map(opts.slots);
   const { graph: g, steps } = run(graph, commands, rng, (plan, step, i) => {
     w = plan.weights(w);
+    for (const [name, set] of slots) slots.set(name, { ...set, values: plan.slots(set.values, set.moment) });
     opts.onStep?.(step, plan.graph, w, i);
   });
-  return { graph: g, weights: w, steps, preserving: steps.every((s) => s.preserving) };
+  return { graph: g, weights: w, steps, preserving: steps.every((s) => s.preserving), slots };
 }
 
 /** The same sequence on the architecture alone: validates a plan and reports its steps, no weights. */

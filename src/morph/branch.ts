@@ -10,6 +10,7 @@ import { channelWeights, propagateChannels } from './channels';
 import { CommandOf } from './command';
 import { MorphError } from './errors';
 import { blockOf, isHead, nameOf, numberedId, resolveLayer, spliceAfter, withWeights } from './graph-edit';
+import { withSlots } from './slots';
 import { FRESH, glorotKernel, tensorOf } from './tensor';
 import { MorphPlan } from './types';
 
@@ -93,5 +94,17 @@ export function planBranch(g: Graph, c: CommandOf<'branch'>, rng: Rng): MorphPla
       const fixed = channelWeights(g, plan, w, { producers: new Map(), replicas: 'split', noise: 0, rng: r });
       return withWeights(w, [...fresh, ...fixed]);
     },
+    // The towers' slots are zero (absent); consumers get zero rows for the towers' channels.
+    slots: (s, moment) =>
+      withSlots(
+        s,
+        channelWeights(g, plan, s, {
+          producers: new Map(),
+          replicas: 'split',
+          noise: 0,
+          rng: Rng.fromState(towerRng),
+          slot: moment,
+        }),
+      ),
   };
 }

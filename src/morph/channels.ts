@@ -9,6 +9,7 @@
 import { assertNever, Graph, inferShapes, Rng, Shape, WeightTensor, weightKey, Weights } from '../graph';
 import { MorphError } from './errors';
 import { nameOf } from './graph-edit';
+import type { Moment } from './slots';
 import { FRESH, gatherAxis, randomizeCopies, splitFanIn, stdOf } from './tensor';
 
 export interface ChannelPlan {
@@ -164,6 +165,12 @@ export interface ChannelWeightOptions {
   /** Relative std of the zero-sum symmetry-breaking noise on consumer rows (split only). */
   noise: number;
   rng: Rng;
+  /**
+   * Set when `w` holds optimizer slots of that moment instead of weights (slots.ts): only the
+   * tensors `w` has are derived; no noise; new and randomised channels get zero slots; and for
+   * the second moment a split consumer row is copied, not divided.
+   */
+  slot?: Moment;
 }
 
 /** Per-channel parameters of a FRESH channel: batch norm's fresh statistics, PReLU's default alpha. */
@@ -175,7 +182,7 @@ const FRESH_PARAM: Record<string, number> = {
   alpha: 0.25,
 };
 
-/** The tensors a channel plan changes, derived from the parent's weights. */
+/** The tensors a channel plan changes, derived from the parent's weights (or slots: `opts.slot`). */
 export function channelWeights(
   g: Graph,
   plan: ChannelPlan,
@@ -183,8 +190,10 @@ export function channelWeights(
   opts: ChannelWeightOptions,
 ): Array<[string, WeightTensor]> {
   const out: Array<[string, WeightTensor]> = [];
-  // random-pad's scale: the std of the tensor it pads.
+  const slot = opts.slot;
+  // random-pad's scale: the std of the tensor it pads; a randomised channel's slots start at zero.
   const random = (t: WeightTensor) => {
+    if (slot) return () => 0;
     const sd = stdOf(t.data) || 0.05;
     return () => opts.rng.normal() * sd;
   };
@@ -195,10 +204,15 @@ export function channelWeights(
     if (n.kind === 'conv2d' || n.kind === 'dense') {
       const key = weightKey(n.id, 'kernel');
       const inAxis = n.kind === 'conv2d' ? 2 : 0;
+      // A slot map may lack a tensor (nothing to carry); weights never do.
+      if (slot && !w.has(key)) continue;
       const old = w.get(key)!;
       let kernel = old;
-      if (inMap && opts.replicas === 'split') {
-        kernel = splitFanIn(kernel, inAxis, inMap, { noise: opts.noise, rng: opts.rng, fresh: () => 0 });
+      if (inMap && opts.replicas === 'split' && slot !== 'second') {
+        const noise = slot ? 0 : opts.noise;
+        kernel = splitFanIn(kernel, inAxis, inMap, { noise, rng: opts.rng, fresh: () => 0 });
+      } else if (inMap && opts.replicas === 'split') {
+        kernel = gatherAxis(kernel, inAxis, inMap);
       } else if (inMap) {
         kernel = randomizeCopies(gatherAxis(kernel, inAxis, inMap), inAxis, inMap, random(old));
       }
@@ -207,18 +221,18 @@ export function channelWeights(
         if (opts.replicas === 'random') kernel = randomizeCopies(kernel, inAxis + 1, layout, random(old));
       }
       out.push([key, kernel]);
-      if (layout && n.bias) {
-        const bias = gatherAxis(w.get(weightKey(n.id, 'bias'))!, 0, layout);
-        out.push([
-          weightKey(n.id, 'bias'),
-          opts.replicas === 'random' ? randomizeCopies(bias, 0, layout, () => 0) : bias,
-        ]);
+      const biasKey = weightKey(n.id, 'bias');
+      if (layout && n.bias && (!slot || w.has(biasKey))) {
+        const bias = gatherAxis(w.get(biasKey)!, 0, layout);
+        out.push([biasKey, opts.replicas === 'random' ? randomizeCopies(bias, 0, layout, () => 0) : bias]);
       }
     } else if (inMap && (n.kind === 'batchnorm' || (n.kind === 'activation' && n.fn === 'prelu'))) {
       const names = n.kind === 'batchnorm' ? ['gamma', 'beta', 'movingMean', 'movingVariance'] : ['alpha'];
       for (const p of names) {
         const key = weightKey(n.id, p);
-        out.push([key, gatherAxis(w.get(key)!, 0, inMap, () => FRESH_PARAM[p])]);
+        // Batch norm's moving statistics are not trained: they have no slots.
+        if (slot && !w.has(key)) continue;
+        out.push([key, gatherAxis(w.get(key)!, 0, inMap, () => (slot ? 0 : FRESH_PARAM[p]))]);
       }
     }
   }

@@ -88,5 +88,7 @@ export function planDeeper(g: Graph, c: CommandOf<'deeper'>, _rng: Rng): MorphPl
       const out = withWeights(w, layer.weights);
       return pool ? pool.weights(out) : out;
     },
+    // The new layer's slots are zero (absent); the parent's pass through, or the pool's rows.
+    slots: (s, moment) => (pool ? pool.slots(s, moment) : s),
   };
 }

@@ -77,5 +77,6 @@ export function planGroup(g: Graph, c: CommandOf<'group'>, _rng: Rng): MorphPlan
     added: nodes.map((x) => x.id),
     changed: [],
     weights: (w) => withWeights(w, weights),
+    slots: (s) => s,
   };
 }

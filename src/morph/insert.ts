@@ -19,6 +19,7 @@ import {
   spliceAfter,
   withWeights,
 } from './graph-edit';
+import { Moment, withSlots } from './slots';
 import { tensorOf } from './tensor';
 import { MorphPlan } from './types';
 
@@ -56,6 +57,7 @@ export function planInsert(g: Graph, c: CommandOf<'insert'>, _rng: Rng): MorphPl
         added: [id],
         changed: [],
         weights: (w) => withWeights(w, identityBatchnorm(id, width, eps)),
+        slots: (s) => s,
       };
     }
     case 'dropout': {
@@ -74,6 +76,7 @@ export function planInsert(g: Graph, c: CommandOf<'insert'>, _rng: Rng): MorphPl
         added: [id],
         changed: [],
         weights: (w) => w,
+        slots: (s) => s,
       };
     }
     case 'maxpool':
@@ -93,6 +96,7 @@ export interface PoolPlan {
   added: string[];
   changed: string[];
   weights(w: Weights): Weights;
+  slots(s: Weights, moment: Moment): Weights;
 }
 
 /**
@@ -162,6 +166,15 @@ export function planPoolAfter(
       withWeights(
         w,
         remaps.map((r): [string, WeightTensor] => [r.key, poolRows(w.get(r.key)!, r.from, r.to)]),
+      ),
+    // Summed like the rows, either moment: the variances of independent gradients add.
+    slots: (s) =>
+      withSlots(
+        s,
+        remaps.flatMap((r): Array<[string, WeightTensor]> => {
+          const t = s.get(r.key);
+          return t ? [[r.key, poolRows(t, r.from, r.to)]] : [];
+        }),
       ),
   };
 }

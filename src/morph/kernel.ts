@@ -8,6 +8,7 @@ import { Graph, inferShapes, Rng, weightKey } from '../graph';
 import { CommandOf } from './command';
 import { MorphError } from './errors';
 import { nameOf, reparse, resolveLayer, withWeights } from './graph-edit';
+import { withSlots } from './slots';
 import { padKernel } from './tensor';
 import { MorphPlan } from './types';
 
@@ -72,5 +73,7 @@ export function planKernel(g: Graph, c: CommandOf<'kernel'>, _rng: Rng): MorphPl
     added: [],
     changed: [n.id],
     weights: (w) => withWeights(w, [[key, padKernel(w.get(key)!, c.size)]]),
+    // The new taps' slots are zero, as their weights are.
+    slots: (s) => (s.has(key) ? withSlots(s, [[key, padKernel(s.get(key)!, c.size)]]) : s),
   };
 }

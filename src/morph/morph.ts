@@ -62,6 +62,6 @@ function dispatch(g: Graph, c: Command, rng: Rng): MorphPlan {
 }
 
 export function morph(g: Graph, w: Weights, command: Command | string, rng: Rng): MorphResult {
-  const { weights, ...plan } = planMorph(g, command, rng);
+  const { weights, slots: _, ...plan } = planMorph(g, command, rng);
   return { ...plan, weights: weights(w) };
 }

@@ -132,5 +132,6 @@ export function planSkip(g: Graph, c: CommandOf<'skip'>, _rng: Rng): MorphPlan {
         [weightKey(`${base}.proj`, 'kernel'), tensorOf(kernelShape)],
         [weightKey(`${base}.proj`, 'bias'), tensorOf([cout])],
       ]),
+    slots: (s) => s,
   };
 }

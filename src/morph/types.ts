@@ -1,4 +1,5 @@
 import type { Graph, Weights } from '../graph';
+import type { Moment } from './slots';
 
 /**
  * What a command does to one network, decided from the architecture alone: the child graph
@@ -27,6 +28,11 @@ export interface MorphPlan {
    * tensors the command does not touch are shared by reference, so treat weights as immutable.
    */
   weights(parent: Weights): Weights;
+  /**
+   * The child's optimizer slots of one moment from the parent's, keyed like the weights
+   * (slots.ts: the rule and where it is exact). Pure, like `weights`.
+   */
+  slots(parent: Weights, moment: Moment): Weights;
 }
 
 export interface MorphResult {

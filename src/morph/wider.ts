@@ -15,6 +15,7 @@ import { CommandOf } from './command';
 import { channelWeights, propagateChannels } from './channels';
 import { MorphError } from './errors';
 import { nameOf, nodeOf, reparse, resolveLayer, withWeights } from './graph-edit';
+import { withSlots } from './slots';
 import { MAX_TENSOR_ELEMENTS, MorphPlan } from './types';
 
 /** Nodes that keep a tensor's channel layout as it is (so an add after them ties layers). */
@@ -135,6 +136,17 @@ export function planWider(g: Graph, c: CommandOf<'wider'>, rng: Rng): MorphPlan 
           noise: weightNoise,
           rng: Rng.fromState(weightRng),
           replicas: c.init === 'net2wider' ? 'split' : 'random',
+        }),
+      ),
+    slots: (s, moment) =>
+      withSlots(
+        s,
+        channelWeights(g, plan, s, {
+          producers: seeds,
+          noise: 0,
+          rng: Rng.fromState(weightRng),
+          replicas: c.init === 'net2wider' ? 'split' : 'random',
+          slot: moment,
         }),
       ),
   };

@@ -158,7 +158,19 @@ export const SearchConfig = z.strictObject({
     labelSmoothing: true,
     clipNorm: true,
     logEverySteps: true,
-  }).prefault({}),
+    lineageEpochs: true,
+  })
+    .extend({
+      /**
+       * `lineage`: each child continues its lineage's training — one schedule over the
+       * lineage's epochs (`lineageEpochs`, default `epochs × (generations + 1)`), entered at the
+       * epoch its parent's lineage stopped at, and the parent's optimizer state carried through
+       * the morphism. `restart`: each child runs the schedule over its own epochs from the
+       * top, with fresh optimizer state.
+       */
+      continue: z.enum(['lineage', 'restart']).default('lineage'),
+    })
+    .prefault({}),
   distill: z
     .strictObject({
       /** Each child learns from its parent's soft targets as well as the labels. */

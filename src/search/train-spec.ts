@@ -7,6 +7,7 @@ import type { DatasetSpec } from '../contracts/train';
 import type { SearchConfig } from './config';
 import { adjustSpec, cumulativeAdjustment, type ResolvedTrainSpec } from './divergence';
 import type { RetryAdjustment } from '../contracts/activities';
+import { generationCount } from './strategy';
 
 /** The parts of a search config that training one candidate needs. */
 export type CandidateSettings = Pick<SearchConfig, 'train' | 'distill' | 'divergence'> & {
@@ -26,7 +27,12 @@ export type CandidateSettings = Pick<SearchConfig, 'train' | 'distill' | 'diverg
  * every candidate trains on the same rows and is ranked on the same validation images.
  */
 export function candidateSettings(config: SearchConfig): CandidateSettings {
-  const { train, distill, divergence, oom } = config;
+  const { distill, divergence, oom } = config;
+  // Configs from before lineage training have no `continue`: their runs restart, as they did.
+  const train =
+    config.train.continue === 'lineage'
+      ? { ...config.train, lineageEpochs: config.train.lineageEpochs ?? lineageSchedule(config) }
+      : config.train;
   const dataset = { ...config.dataset, splitSeed: config.dataset.splitSeed ?? config.seed };
   // A config from a search started before `ranking` existed has none: nothing to add then.
   return {
@@ -38,6 +44,14 @@ export function candidateSettings(config: SearchConfig): CandidateSettings {
     ...(config.ranking?.penalty ? { ranking: config.ranking } : {}),
     ...(config.mutation?.maxFlops != null ? { mutation: config.mutation } : {}),
   };
+}
+
+/**
+ * The lineage schedule's default length: the epochs of the longest lineage the search can grow,
+ * the start network's run and one run per generation after it.
+ */
+export function lineageSchedule(config: Pick<SearchConfig, 'train' | 'strategy'>): number {
+  return config.train.epochs * (generationCount(config.strategy) + 1);
 }
 
 /** `file:///runs/experiments/e1` + `candidates`, `c1` → `file:///runs/experiments/e1/candidates/c1`. */

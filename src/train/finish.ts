@@ -11,6 +11,7 @@ import { epochPrefix, EpochRecord, INTERRUPTED, removeCheckpoint } from './run-s
 import { Metrics, TrainResult } from '../contracts/train';
 import { BUILTIN_PREFIX } from '../model/resolve';
 import { RESULT_FILE } from './result-file';
+import { putContinuation } from './continuation';
 
 export const FINAL = 'final';
 
@@ -27,14 +28,32 @@ export async function finishRun(
   let checkpoint: string | null = null;
   let test: TrainResult['test'] = null;
   let validation: TrainResult['validation'] = null;
+  const start = state.lineageStart;
+  const lineage = start
+    ? { epochs: start.epochs + state.epoch, steps: start.steps + state.globalStep }
+    : null;
   if (outcome.kind === 'completed') {
+    // Lineage mode: what the children of this checkpoint continue from (continuation.ts).
+    const continuation = lineage
+      ? await putContinuation(
+          out,
+          FINAL,
+          { ...lineage, baseLr: spec.optimizer.lr, schedule: state.schedule },
+          ctx.stepper.optimizer.state(),
+        )
+      : null;
     await writeCheckpoint(out, FINAL, ctx.graph, readWeights(ctx.model, ctx.graph), {
       parent: spec.checkpoint.startsWith(BUILTIN_PREFIX) ? null : spec.checkpoint,
       operation: `train:${spec.runId}`,
       metrics: final
         ? { loss: final.loss, acc: final.acc, val_loss: final.valLoss, val_acc: final.valAcc }
         : {},
-      extra: { runId: spec.runId, epochs: state.epoch, steps: state.globalStep },
+      extra: {
+        runId: spec.runId,
+        epochs: state.epoch,
+        steps: state.globalStep,
+        ...(continuation ? { continuation } : {}),
+      },
     });
     checkpoint = joinUri(out.uri, FINAL);
     // A mid-epoch stop's checkpoint is behind every epoch checkpoint now; it would only take space.
@@ -47,9 +66,10 @@ export async function finishRun(
     checkpoint = joinUri(out.uri, outcome.checkpoint);
   }
   const wallSeconds = ctx.wallSeconds();
-  // Samples seen × (forward + backward) FLOPs per sample; the graph is fixed within a run.
+  // Counted step by step with the network each step trained; older checkpoints: samples × this one.
   const trainFlops =
-    state.samplesSeen === undefined ? undefined : state.samplesSeen * countFlops(ctx.graph).trainFlops;
+    state.trainFlops ??
+    (state.samplesSeen === undefined ? undefined : state.samplesSeen * countFlops(ctx.graph).trainFlops);
   const result: TrainResult = TrainResult.parse({
     format: 'netgrow.trainresult/v1',
     runId: spec.runId,
@@ -66,6 +86,7 @@ export async function finishRun(
     ...(ctx.backend && { backend: ctx.backend }), // no key at all when unknown, as in result.json
     checkpoint,
     resumedFromEpoch,
+    ...(lineage ? { lineage } : {}),
     diverged:
       outcome.kind === 'diverged'
         ? {

@@ -3,7 +3,7 @@
  * loop after the current step with a mid-epoch checkpoint; an epoch ends with validation,
  * schedule and early-stopping updates, its log rows and its checkpoint.
  */
-import { Graph, Rng } from '../graph';
+import { countFlops, Graph, Rng } from '../graph';
 import { readWeights } from '../model/build';
 import { tfl } from '../backend/tf';
 import { ArtifactStore } from '../storage/store';
@@ -19,6 +19,7 @@ import {
   saveTrainCheckpoint,
   TrainState,
 } from './run-state';
+import { scheduleClock } from './continuation';
 import { EarlyStopping, LrSchedule } from './schedule';
 import { warmupFactor } from './warmup';
 import { BackendChoice, TrainSpec } from '../contracts/train';
@@ -71,7 +72,8 @@ const now = (): number => performance.now() / 1000;
 export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
   const { spec, data, state, stepper, logs } = ctx;
   const perEpoch = stepsPerEpoch(data, spec.batchSize);
-  const schedule = new LrSchedule(spec.schedule, spec.optimizer.lr, spec.epochs, state.schedule);
+  const clock = scheduleClock(spec, state.lineageStart);
+  const schedule = new LrSchedule(spec.schedule, spec.optimizer.lr, clock.length, state.schedule);
   const early = new EarlyStopping(
     spec.earlyStopping.patience,
     spec.earlyStopping.minDelta,
@@ -82,8 +84,13 @@ export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
     state.lossWindow,
   );
   const rng = Rng.fromState(state.rng);
+  // This call trains one network: scheduled growth starts a new call after each growth point.
+  const flopsPerSample = countFlops(ctx.graph).trainFlops;
+  // Both on the lineage's clock: a child continuing its lineage is past the warm-up its start
+  // network had (a restarted run's clock starts at 0, so it warms up again).
   const rateAt = (epoch: number, step: number): number =>
-    schedule.lrAt(epoch, step / perEpoch) * warmupFactor(spec.schedule.warmupEpochs, epoch, step, perEpoch);
+    schedule.lrAt(clock.offset + epoch, step / perEpoch) *
+    warmupFactor(spec.schedule.warmupEpochs, clock.offset + epoch, step, perEpoch);
   const tail: number[] = [];
   let beat = now();
 
@@ -137,6 +144,7 @@ export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
       const r = stepper.step(rows, lr);
       state.globalStep++;
       if (state.samplesSeen !== undefined) state.samplesSeen += rows.rows;
+      if (state.trainFlops !== undefined) state.trainFlops += rows.rows * flopsPerSample;
       p.steps++;
       p.lossSum += r.loss * batch.size;
       p.correct += r.correct;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { tf } from '../backend/tf';
 import { OptimizerSpec } from '../contracts/train';
+import { Graph, paramEntries, Weights } from '../graph';
 
 /** A trainable parameter: a stable key (`conv1/kernel`) and the variable the model reads. */
 export interface Param {
@@ -24,6 +25,65 @@ export type OptimizerStateMeta = z.infer<typeof OptimizerStateMeta>;
 export interface OptimizerState {
   meta: OptimizerStateMeta;
   data: Float32Array;
+}
+
+/**
+ * What each slot is, for carrying it through a morphism (src/morph/slots.ts): velocity and m
+ * are first moments of the gradient, v a second moment.
+ */
+export const SLOT_MOMENTS: Record<string, 'first' | 'second'> = {
+  velocity: 'first',
+  m: 'first',
+  v: 'second',
+};
+
+/**
+ * A saved state as one tensor map per slot, keyed like the weights (the morphisms' form). With
+ * the network's graph, each slot takes its parameter's graph shape: tfjs keeps a PReLU's alpha
+ * as [1, 1, C] where the graph says [C].
+ */
+export function slotMaps(state: OptimizerState, graph?: Graph): Map<string, Weights> {
+  const shapes = new Map(graph ? paramEntries(graph).map((p) => [p.key, p.shape]) : []);
+  const maps = new Map<string, Weights>();
+  let off = 0;
+  for (const s of state.meta.slots) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    const own = shapes.get(s.key);
+    const shape = own && own.reduce((a, b) => a * b, 1) === n ? [...own] : [...s.shape];
+    if (!maps.has(s.slot)) maps.set(s.slot, new Map());
+    maps.get(s.slot)!.set(s.key, { shape, data: state.data.slice(off, off + n) });
+    off += n;
+  }
+  return maps;
+}
+
+/** The inverse of `slotMaps`: a state that `Optimizer.load` takes. */
+export function stateOfSlots(
+  kind: OptimizerStateMeta['kind'],
+  iterations: number,
+  maps: ReadonlyMap<string, Weights>,
+): OptimizerState {
+  const slots: OptimizerStateMeta['slots'] = [];
+  const parts: Float32Array[] = [];
+  for (const [slot, byKey] of maps) {
+    for (const [key, t] of byKey) {
+      slots.push({ key, slot, shape: [...t.shape] });
+      parts.push(t.data);
+    }
+  }
+  return { meta: { kind, iterations, slots }, data: concat(parts) };
+}
+
+const squeezed = (shape: readonly number[]): string => shape.filter((d) => d !== 1).join();
+
+function concat(parts: readonly Float32Array[]): Float32Array {
+  const data = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    data.set(p, off);
+    off += p.length;
+  }
+  return data;
 }
 
 export class Optimizer {
@@ -88,16 +148,23 @@ export class Optimizer {
         parts.push(v.dataSync() as Float32Array);
       }
     }
-    const data = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-    let off = 0;
-    for (const p of parts) {
-      data.set(p, off);
-      off += p.length;
-    }
-    return { meta: { kind: this.spec.kind, iterations: this.iterations, slots }, data };
+    return { meta: { kind: this.spec.kind, iterations: this.iterations, slots }, data: concat(parts) };
   }
 
-  /** Restores a saved state; throws when it belongs to another optimizer or network. */
+  /**
+   * Why a saved state cannot be loaded into this optimizer (another kind, or a slot it does not
+   * keep: SGD without momentum has none); null when it can. Shapes are `load`'s to check.
+   */
+  misfit(meta: OptimizerStateMeta): string | null {
+    if (meta.kind !== this.spec.kind) return `it is ${meta.kind} state, the spec asks for ${this.spec.kind}`;
+    const missing = meta.slots.find((s) => !this.slots.has(s.slot));
+    return missing ? `this optimizer keeps no '${missing.slot}' slot` : null;
+  }
+
+  /**
+   * Restores a saved state; throws when it belongs to another optimizer or network. Parameters
+   * the state has no slots for keep theirs: zero in a new optimizer (new units of a grown network).
+   */
   load(state: OptimizerState): void {
     const { meta, data } = state;
     if (meta.kind !== this.spec.kind) {
@@ -107,12 +174,13 @@ export class Optimizer {
     for (const s of meta.slots) {
       const v = this.slots.get(s.slot)?.get(s.key);
       const n = s.shape.reduce((a, b) => a * b, 1);
-      if (!v || v.shape.join() !== s.shape.join()) {
+      // The same values in the same order: shapes may differ by unit axes ([C] vs tfjs' [1, 1, C]).
+      if (!v || v.size !== n || squeezed(v.shape) !== squeezed(s.shape)) {
         throw new Error(
           `optimizer state slot ${s.slot} of '${s.key}' [${s.shape}] does not fit this network`,
         );
       }
-      tf.tidy(() => v.assign(tf.tensor(data.subarray(off, off + n), s.shape)));
+      tf.tidy(() => v.assign(tf.tensor(data.subarray(off, off + n), v.shape)));
       off += n;
     }
     if (off !== data.length)

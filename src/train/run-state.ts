@@ -14,6 +14,7 @@ import { CheckpointError, parseJson, readCheckpoint, writeCheckpoint } from '../
 import { sha256Hex } from '../storage/integrity';
 import { ArtifactStore, StorageError } from '../storage/store';
 import { Optimizer, OptimizerState, OptimizerStateMeta } from './optimizer';
+import { LineagePosition } from './continuation';
 import { EarlyStoppingState, ScheduleState } from './schedule';
 
 export const EpochRecord = z.strictObject({
@@ -50,6 +51,12 @@ export const TrainState = z.strictObject({
    * count). Absent in checkpoints from before it was counted: such a run reports no FLOPs.
    */
   samplesSeen: z.number().int().min(0).optional(),
+  /**
+   * Training FLOPs so far: each step's rows × the (forward + backward) FLOPs per sample of the
+   * network it trained (scheduled growth changes the network within a run). Absent in
+   * checkpoints from before it was counted: the result then counts samplesSeen × the last network.
+   */
+  trainFlops: z.number().min(0).optional(),
   /** Progress into epoch `epoch + 1` (null at an epoch boundary). */
   partial: PartialEpoch.nullable(),
   schedule: ScheduleState,
@@ -62,6 +69,13 @@ export const TrainState = z.strictObject({
   /** What must not change across a resume (the batch order and the data depend on it). */
   fingerprint: z.record(z.string(), z.unknown()),
   optimizer: z.strictObject({ meta: OptimizerStateMeta, sha256: z.string(), bytes: z.number().int() }),
+  /**
+   * Where this run started on its lineage (`continue: lineage`): the epochs and steps of the
+   * runs before it. Absent in restart mode and in checkpoints from before lineage training.
+   */
+  lineageStart: LineagePosition.optional(),
+  /** Growth points of the spec's `grow` applied to the network this checkpoint holds (absent: 0). */
+  grown: z.number().int().min(0).optional(),
 });
 export type TrainState = z.infer<typeof TrainState>;
 

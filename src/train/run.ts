@@ -5,15 +5,18 @@
  * checkpoint mid-epoch, and a resume replays exactly.
  */
 import { loadTrainingData } from '../data/training-data';
-import { Rng } from '../graph';
+import { Graph, Rng } from '../graph';
 import { buildModel } from '../model/build';
 import { openStore } from '../storage/open';
 import { ArtifactStore } from '../storage/store';
 import { TrainingData } from './data';
 import { finishRun } from './finish';
 import { locateFile, StoreOpener } from '../storage/locate';
-import { RunContext, trainEpochs, TrainProgress } from './loop';
-import { Optimizer } from './optimizer';
+import { RunContext, TrainProgress } from './loop';
+import { growthEpochs, trainGrowing } from './grow';
+import { tfl } from '../backend/tf';
+import { Carried, Continuation, readContinuation, scheduleClock } from './continuation';
+import { Optimizer, OptimizerState } from './optimizer';
 import { RunLogs } from './run-logs';
 import {
   findResumePoint,
@@ -25,7 +28,7 @@ import {
 } from './run-state';
 import { BackendChoice, TrainResult, TrainSpec, TrainSpecInput } from '../contracts/train';
 import { parseTrainSpec } from './spec-errors';
-import { resolveNetwork, StartError } from '../model/resolve';
+import { ResolvedNetwork, resolveNetwork, StartError } from '../model/resolve';
 import { Stepper } from './step';
 import type { ProbeTarget } from './backend-choice';
 import { teacherLogits } from './teacher';
@@ -62,6 +65,7 @@ export async function runTraining(
   opts: RunTrainingOptions = {},
 ): Promise<TrainResult> {
   const spec = parseTrainSpec(input);
+  const growth = growthEpochs(spec);
   const open = opts.openStore ?? openStore;
   const out = opts.store ?? open(spec.output);
   const log = opts.log ?? ((line: string) => console.log(line));
@@ -70,9 +74,12 @@ export async function runTraining(
 
   const resumed = spec.resume ? await resumeFrom(out, spec, data) : null;
   if (!resumed) await clearCheckpoints(out);
-  const { graph, weights } =
-    resumed ?? (await resolveNetwork(spec.checkpoint, { open, seed: spec.seed, data, fit: true }));
-  const state: TrainState = resumed?.state ?? freshState(spec, data);
+  const start = resumed
+    ? null
+    : await resolveNetwork(spec.checkpoint, { open, seed: spec.seed, data, fit: true });
+  const { graph, weights } = resumed ?? start!;
+  const carried = start ? await carriedState(spec, start, open) : null;
+  const state: TrainState = resumed?.state ?? freshState(spec, data, carried?.continuation ?? null);
   const resumedFromEpoch = resumed ? state.epoch : null;
 
   const backend = await opts.chooseBackend?.({
@@ -83,18 +90,23 @@ export async function runTraining(
     classes: data.numClasses,
     optimizer: spec.optimizer,
   });
+  const makeStepper = (m: tfl.LayersModel, g: Graph): Stepper =>
+    new Stepper(m, g, (params) => new Optimizer(spec.optimizer, params), {
+      inputShape: data.inputShape,
+      classes: data.numClasses,
+      l2: spec.l2,
+      weightDecay: spec.weightDecay,
+      labelSmoothing: spec.labelSmoothing,
+      clipNorm: spec.clipNorm,
+      distill: spec.distill.enabled ? spec.distill : undefined,
+    });
   const model = buildModel(graph, weights, { logits: true });
-  const stepper = new Stepper(model, graph, (params) => new Optimizer(spec.optimizer, params), {
-    inputShape: data.inputShape,
-    classes: data.numClasses,
-    l2: spec.l2,
-    weightDecay: spec.weightDecay,
-    labelSmoothing: spec.labelSmoothing,
-    clipNorm: spec.clipNorm,
-    distill: spec.distill.enabled ? spec.distill : undefined,
-  });
+  const stepper = makeStepper(model, graph);
+  // What the run trains now: scheduled growth replaces both (grow.ts).
+  let live: Pick<RunContext, 'model' | 'stepper'> = { model, stepper };
   try {
     if (resumed) restoreOptimizer(stepper.optimizer, resumed.optimizer, `${out.uri}/${resumed.prefix}`);
+    else if (carried?.optimizer) loadCarried(stepper.optimizer, carried.optimizer, spec.checkpoint, log);
     const teacher = spec.distill.enabled
       ? await teacherLogits(
           { teacherUri: spec.distill.teacher, logitsUri: spec.distill.logits },
@@ -109,6 +121,15 @@ export async function runTraining(
       print: log,
       epochs: spec.epochs,
     });
+    if (state.lineageStart && !resumed) {
+      const { offset, length } = scheduleClock(spec, state.lineageStart);
+      log(
+        `continuing the lineage at epoch ${offset} of ${length} (step ${state.lineageStart.steps})` +
+          (carried?.optimizer
+            ? `, optimizer state carried (${carried.optimizer.meta.iterations} iterations)`
+            : ''),
+      );
+    }
     log(
       resumed
         ? `resuming ${spec.runId} from ${out.uri}/${resumed.prefix} (epoch ${state.epoch}, step ${state.globalStep})`
@@ -140,23 +161,29 @@ export async function runTraining(
       heartbeatSeconds: opts.heartbeatSeconds ?? 5,
       backend,
     };
-    const outcome = await trainEpochs(ctx);
+    live = ctx;
+    const outcome = await trainGrowing(ctx, growth, makeStepper, log);
     return await finishRun(ctx, outcome, resumedFromEpoch);
   } finally {
-    stepper.dispose();
-    model.dispose();
+    live.stepper.dispose();
+    live.model.dispose();
   }
 }
 
-function freshState(spec: TrainSpec, data: TrainingData): TrainState {
+function freshState(spec: TrainSpec, data: TrainingData, carried: Continuation | null): TrainState {
+  // A plateau's reduced rate carries over, scaled when this run's base rate differs (a retry's).
+  const schedule = carried
+    ? { ...carried.schedule, lr: (carried.schedule.lr * spec.optimizer.lr) / carried.baseLr }
+    : { lr: spec.optimizer.lr, best: null, wait: 0 };
   return {
     format: 'netgrow.trainstate/v1',
     runId: spec.runId,
     epoch: 0,
     globalStep: 0,
     samplesSeen: 0,
+    trainFlops: 0,
     partial: null,
-    schedule: { lr: spec.optimizer.lr, best: null, wait: 0 },
+    schedule,
     earlyStopping: { best: null, wait: 0 },
     lossWindow: [],
     rng: new Rng(spec.seed).fork('train').state(),
@@ -164,7 +191,32 @@ function freshState(spec: TrainSpec, data: TrainingData): TrainState {
     wallSeconds: 0,
     fingerprint: fingerprint(spec, data),
     optimizer: { meta: { kind: spec.optimizer.kind, iterations: 0, slots: [] }, sha256: '', bytes: 0 },
+    ...(spec.continue === 'lineage'
+      ? { lineageStart: { epochs: carried?.epochs ?? 0, steps: carried?.steps ?? 0 } }
+      : {}),
   };
+}
+
+/** In lineage mode, what the start checkpoint carries from its lineage (nothing for a fresh network). */
+async function carriedState(
+  spec: TrainSpec,
+  start: ResolvedNetwork,
+  open: StoreOpener,
+): Promise<Carried | null> {
+  if (spec.continue !== 'lineage' || start.kind !== 'checkpoint' || !start.meta) return null;
+  return readContinuation(open(spec.checkpoint), '', start.meta);
+}
+
+/** The carried optimizer state, unless this run's optimizer cannot take it (then it starts fresh, said so). */
+function loadCarried(
+  opt: Optimizer,
+  carried: OptimizerState,
+  where: string,
+  log: (line: string) => void,
+): void {
+  const why = opt.misfit(carried.meta);
+  if (why) log(`not loading the optimizer state carried by ${where}: ${why}; starting it fresh`);
+  else restoreOptimizer(opt, carried, where);
 }
 
 /** What a resumed run must share with the one it continues, or its batches would differ. */
@@ -176,6 +228,9 @@ function fingerprint(spec: TrainSpec, data: TrainingData): Record<string, unknow
     trainRows: data.train.count,
     optimizer: spec.optimizer.kind,
     distill: spec.distill.enabled,
+    // Only in lineage mode, so that checkpoints from before it still resume.
+    ...(spec.continue === 'lineage' ? { continue: 'lineage', lineageEpochs: spec.lineageEpochs } : {}),
+    ...(spec.grow.length > 0 ? { grow: spec.grow } : {}),
   };
 }
 
