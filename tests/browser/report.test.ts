@@ -12,12 +12,13 @@ import type { Browser } from 'playwright-core';
 import { renderReport, writeReport } from '../../src/report';
 import { openStore } from '../../src/storage';
 import { writeFixture } from '../report/fixture';
-import { artifact, launchChromium } from './chromium';
+import { artifact, launchChromium, noChromium } from './chromium';
 
 let dir: string;
 let browser: Browser;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'netgrow-browser-report-'));
+  if (noChromium) return;
   browser = await launchChromium();
 });
 after(async () => {
@@ -25,7 +26,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('the report opens without console errors, with the leaderboard and every chart', async (t) => {
+test('the report opens without console errors, with the leaderboard and every chart', { skip: noChromium }, async (t) => {
   const store = openStore(`file://${dir}`);
   const fixture = await writeFixture(store, 'exp', { extraGenerations: 2 });
   const written = await writeReport(store, 'exp');
