@@ -21,14 +21,22 @@ if [ $# -eq 0 ]; then
 else
   files=("$@")
 fi
-# The k8s tests run a real kube-apiserver, kube-scheduler and etcd, built from the Go module
-# proxy and cached under .tools/k8s (cold: ~11 min; then instant). Only when a k8s test runs.
-if printf '%s\n' "${files[@]}" | grep -q '^tests/k8s/'; then
-  bash scripts/k8s-testenv/build.sh || exit 1
-fi
-# The TAP output and the per-test timings stay under .ci/output/ (git-ignored) after the run.
+# The TAP output, the per-test timings and build logs stay under .ci/output/ (git-ignored).
 out="$root/.ci/output"
 rm -rf "$out" && mkdir -p "$out"
+# The k8s tests run a real kube-apiserver, kube-scheduler and etcd, built from the Go module
+# proxy and cached under .tools/k8s (cold: ~11 min; then instant). Only when a k8s test runs;
+# a failed build stops the run with its last line.
+if printf '%s\n' "${files[@]}" | grep -q '^tests/k8s/' && ! bash scripts/k8s-testenv/build.sh --check; then
+  gov=$(go env GOVERSION 2>/dev/null | sed 's/^go//')
+  if [ -z "$gov" ] || [ "$(printf '%s\n' 1.24 "$gov" | sort -V | head -1)" != 1.24 ]; then
+    echo "k8s-testenv: Go 1.24 or newer builds the Kubernetes test binaries, found ${gov:-none}; install it from https://go.dev/dl"
+    exit 1
+  fi
+  echo "== building the Kubernetes test control plane (log: .ci/output/k8s-build.log)"
+  bash scripts/k8s-testenv/build.sh >"$out/k8s-build.log" 2>&1 ||
+    { echo "k8s-testenv: not built: $(tail -1 "$out/k8s-build.log") (log: .ci/output/k8s-build.log)"; exit 1; }
+fi
 # Every test has a deadline: a hung test fails with its name after this many seconds instead
 # of holding CI until its limit. Files that know a tighter bound pass `timeout` themselves.
 test_timeout_s=${NETGROW_TEST_TIMEOUT_S:-600}
