@@ -47,7 +47,7 @@ passes=0
 run_tests() {
   passes=$((passes + 1))
   local tap="$out/pass$passes.tap"
-  node --disable-warning=MaxListenersExceededWarning --import tsx --import ./tests/support/isolate.ts --test \
+  node --disable-warning=MaxListenersExceededWarning --import tsx --import ./tests/support/isolate.mjs --test \
     --test-concurrency="${NETGROW_TEST_CONCURRENCY:-1}" --test-timeout=$((test_timeout_s * 1000)) \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" \

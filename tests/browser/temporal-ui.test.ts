@@ -17,6 +17,7 @@ import { startSearch } from '../../src/temporal/client';
 import { startDevServer, type DevServer } from '../../src/temporal/devserver';
 import { bundleWorkflows, startWorkers } from '../../worker/index';
 import { quietRuntime } from '../support/temporal';
+import { within } from '../support/until';
 import { scriptedActivities } from '../temporal/activities';
 import { artifact, launchChromium, noChromium } from './chromium';
 
@@ -74,7 +75,7 @@ test('the Web UI shows the search, its candidates, its search attributes and a d
     assert.match(running, /Running/);
     t.diagnostic(`UI at ${ui}`);
 
-    await handle.result();
+    await within(handle.result(), 120_000, 'the scripted search to finish');
     // The candidates, found through netgrow's search attribute (a visibility query in the URL).
     const query = encodeURIComponent(`NetgrowExperimentId="${id}"`);
     const listed = await showing(
