@@ -7,16 +7,18 @@ export default async function* events(source) {
     if (event.type === 'test:complete' && d.file && d.name === d.file) {
       yield JSON.stringify({ kind: 'file', file: d.file, ms: d.details?.duration_ms ?? 0 }) + '\n';
     } else if (event.type === 'test:pass' || event.type === 'test:fail') {
-      yield JSON.stringify({
-        kind: d.details?.type === 'suite' ? 'suite' : 'test',
-        file: d.file ?? null,
-        name: d.name,
-        nesting: d.nesting,
-        ms: d.details?.duration_ms ?? 0,
-        ok: event.type === 'test:pass',
-        skip: d.skip === undefined ? null : String(d.skip === true ? '' : d.skip),
-        todo: d.todo !== undefined,
-      }) + '\n';
+      yield (
+        JSON.stringify({
+          kind: d.details?.type === 'suite' ? 'suite' : 'test',
+          file: d.file ?? null,
+          name: d.name,
+          nesting: d.nesting,
+          ms: d.details?.duration_ms ?? 0,
+          ok: event.type === 'test:pass',
+          skip: d.skip === undefined ? null : String(d.skip === true ? '' : d.skip),
+          todo: d.todo !== undefined,
+        }) + '\n'
+      );
     }
   }
 }

@@ -27,7 +27,9 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
     // No command is a mistake, said in one line on stderr like every other (exit 2); the usage
     // goes to stdout, where a person reads it and a script's error log stays one line.
     console.log(usage());
-    return reportError(new UsageError('no command given: netgrow <command> [options]; netgrow --help lists the commands'));
+    return reportError(
+      new UsageError('no command given: netgrow <command> [options]; netgrow --help lists the commands'),
+    );
   }
   if (name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());

@@ -67,11 +67,7 @@ test('SIGKILL of the worker mid-training: a new worker resumes the run from its 
   first.kill('SIGKILL');
   await once(first, 'exit');
   const killedAt = Date.now();
-  await until(
-    async () => marker.trainers().length === 0,
-    'the orphaned trainer to stop',
-    30_000,
-  );
+  await until(async () => marker.trainers().length === 0, 'the orphaned trainer to stop', 30_000);
   t.diagnostic(`orphaned trainer gone ${Date.now() - killedAt} ms after the kill`);
 
   const secondLog = join(dir, 'worker2.log');
