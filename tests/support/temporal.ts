@@ -45,7 +45,7 @@ export interface TemporalTestEnv {
  */
 export const TEST_MAX_ATTEMPTS = 5;
 /** How long the workflows run inside `withWorkers` may take, unless the test says otherwise. */
-export const WORKFLOW_DEADLINE_MS = 480_000;
+export const WORKFLOW_DEADLINE_MS = 600_000;
 
 /** The same activities, each failing non-retryably on attempt TEST_MAX_ATTEMPTS. */
 export function boundedAttempts(activities: Activities): Activities {
