@@ -25,7 +25,8 @@ say() { echo "[setup] $*" >&2; }
 lock_sum=$(sha256sum package-lock.json | cut -c1-64)
 if [ ! -d node_modules ] || [ "$(cat "$tools/npm.stamp" 2>/dev/null)" != "$lock_sum" ]; then
   say "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  npm ci --no-audit --no-fund --loglevel=error >"$tools/npm-install.log" 2>&1 ||
+    { say "npm ci failed: $(grep -m1 -E 'ERR!' "$tools/npm-install.log" | cut -c1-200) (details: $tools/npm-install.log)"; exit 1; }
   echo "$lock_sum" >"$tools/npm.stamp"
 fi
 
