@@ -21,44 +21,80 @@ if [ $# -eq 0 ]; then
 else
   files=("$@")
 fi
+# The TAP output, the per-test timings and build logs stay under .ci/output/ (git-ignored).
+out="$root/.ci/output"
+rm -rf "$out" && mkdir -p "$out"
 # The k8s tests run a real kube-apiserver, kube-scheduler and etcd, built from the Go module
-# proxy and cached under .tools/k8s (cold: ~11 min; then instant). Only when a k8s test runs.
-if printf '%s\n' "${files[@]}" | grep -q '^tests/k8s/'; then
-  bash scripts/k8s-testenv/build.sh || exit 1
+# proxy and cached under .tools/k8s (cold: ~11 min; then instant). Only when a k8s test runs;
+# a failed build stops the run with its last line.
+if printf '%s\n' "${files[@]}" | grep -q '^tests/k8s/' && ! bash scripts/k8s-testenv/build.sh --check; then
+  gov=$(go env GOVERSION 2>/dev/null | sed 's/^go//')
+  if [ -z "$gov" ] || [ "$(printf '%s\n' 1.24 "$gov" | sort -V | head -1)" != 1.24 ]; then
+    echo "k8s-testenv: Go 1.24 or newer builds the Kubernetes test binaries, found ${gov:-none}; install it from https://go.dev/dl"
+    exit 1
+  fi
+  echo "== building the Kubernetes test control plane (log: .ci/output/k8s-build.log)"
+  bash scripts/k8s-testenv/build.sh >"$out/k8s-build.log" 2>&1 ||
+    { echo "k8s-testenv: not built: $(tail -1 "$out/k8s-build.log") (log: .ci/output/k8s-build.log)"; exit 1; }
 fi
-tap=$(mktemp -t netgrow-tap.XXXXXX)
-trap 'rm -f "$tap"' EXIT
+# Deadlines: in node 20 `--test-timeout` bounds each test and each whole file, so a hung test
+# fails its file after this many seconds instead of holding CI until its limit. Folders of
+# pure, in-process tests get a tighter bound; NETGROW_TEST_TIMEOUT_S overrides both.
+slow_timeout_s=${NETGROW_TEST_TIMEOUT_S:-1200}
+quick_timeout_s=${NETGROW_TEST_TIMEOUT_S:-300}
+quick_dirs='^tests/(graph|morph|architecture|executor|log|report|storage|data)/'
 # One run of node's test runner over "$@"; adds its counts to the totals and returns its status.
 total_pass=0
 total_fail=0
-total_skip=0
+passes=0
 run_tests() {
-  node --import tsx --test --test-concurrency="${NETGROW_TEST_CONCURRENCY:-1}" \
+  passes=$((passes + 1))
+  local tap="$out/pass$passes.tap" timeout_s=$1
+  shift
+  node --disable-warning=MaxListenersExceededWarning --import tsx --import ./tests/support/isolate.mjs --test \
+    --test-concurrency="${NETGROW_TEST_CONCURRENCY:-1}" --test-timeout=$((timeout_s * 1000)) \
     --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination="$tap" "$@"
+    --test-reporter=tap --test-reporter-destination="$tap" \
+    --test-reporter=./scripts/test/events-reporter.mjs --test-reporter-destination="$out/pass$passes.jsonl" "$@"
   local rc=$?
-  local pass fail skip
+  local pass fail cancelled
   pass=$(grep -E '^# pass ' "$tap" | tail -1 | awk '{print $3}')
   fail=$(grep -E '^# fail ' "$tap" | tail -1 | awk '{print $3}')
-  skip=$(grep -E '^# skipped ' "$tap" | tail -1 | awk '{print $3}')
+  # Node counts a test its file's timeout cut short as cancelled: that is a failure too.
+  cancelled=$(grep -E '^# cancelled ' "$tap" | tail -1 | awk '{print $3}')
+  fail=$((${fail:-0} + ${cancelled:-0}))
   # A failing hook or a crashed file fails the run without counting as a failed test: say so.
   if [ "$rc" -ne 0 ] && [ "${fail:-0}" = 0 ]; then fail=1; fi
-  echo "(this pass: ${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped)"
+  echo "(this pass: ${pass:-0} passed, ${fail:-0} failed)"
   total_pass=$((total_pass + ${pass:-0}))
   total_fail=$((total_fail + ${fail:-0}))
-  total_skip=$((total_skip + ${skip:-0}))
   return $rc
 }
-echo "== node --test (${#files[@]} files)"
-run_tests "${files[@]}"
-rc=$?
+mapfile -t quick < <(printf '%s\n' "${files[@]}" | grep -E "$quick_dirs")
+mapfile -t slow < <(printf '%s\n' "${files[@]}" | grep -vE "$quick_dirs")
+rc=0
+if [ ${#quick[@]} -gt 0 ]; then
+  echo "== node --test (${#quick[@]} files, ${quick_timeout_s} s each at most)"
+  run_tests "$quick_timeout_s" "${quick[@]}" || rc=1
+fi
+if [ ${#slow[@]} -gt 0 ]; then
+  echo "== node --test (${#slow[@]} files, ${slow_timeout_s} s each at most)"
+  run_tests "$slow_timeout_s" "${slow[@]}" || rc=1
+fi
 # The whole suite again on the native backend for the files whose maths it runs (morph
 # preservation, model gradients, training), when scripts/build-native.sh built it.
-if [ $# -eq 0 ] && [ -z "${NETGROW_BACKEND:-}" ] && node --import tsx -e "process.exit('why' in require('./src/backend/native').loadNative() ? 1 : 0)" 2>/dev/null; then
-  mapfile -t native < <(ls tests/morph/tfjs.test.ts tests/backend/model-grads.test.ts tests/train/*.test.ts | grep -v cross-backend)
-  echo "== node --test on tensorflow (${#native[@]} files)"
-  NETGROW_BACKEND=tensorflow run_tests "${native[@]}" || rc=1
+if [ $# -eq 0 ] && [ -z "${NETGROW_BACKEND:-}" ]; then
+  if node --import tsx -e "process.exit('why' in require('./src/backend/native').loadNative() ? 1 : 0)" 2>/dev/null; then
+    mapfile -t native < <(ls tests/morph/tfjs.test.ts tests/backend/model-grads.test.ts tests/train/*.test.ts | grep -v cross-backend)
+    echo "== node --test on tensorflow (${#native[@]} files)"
+    NETGROW_BACKEND=tensorflow run_tests "$slow_timeout_s" "${native[@]}" || rc=1
+  else
+    echo "== no pass on tensorflow: the backend is not built (the setup said why)"
+  fi
 fi
-# The closing line counts every pass.
-echo "tests: ${total_pass} passed, ${total_fail} failed, ${total_skip} skipped"
+# The slowest files and tests, the skips by reason (under CI=true a skip docs/TESTING.md does
+# not allow fails the run), and the closing line, which counts every pass.
+ci_flag=()
+[ "${CI:-}" = true ] && ci_flag=(--ci)
+tsx scripts/test/summary.ts --passed "$total_pass" --failed "$total_fail" "${ci_flag[@]}" "$out"/pass*.jsonl || rc=1
 exit $rc

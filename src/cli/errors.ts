@@ -4,7 +4,7 @@
  * NetgrowError is a bug or an outage nobody named: said so, with the stack only on request.
  * Messages quote what the user typed (ids, paths, commands), so every line goes through
  * `oneLine`: a newline in an id cannot forge a second line, nor an escape sequence drive the
- * terminal, nor a 200 KB argument flood it.
+ * terminal, nor a 200 KB argument flood it; a list of problems prints at most MAX_PROBLEMS.
  */
 import { exitCodeOf, NetgrowError } from '../contracts/errors';
 import { ConfigError } from '../search/config-errors';
@@ -18,12 +18,36 @@ export const MAX_LINE = 500;
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\0': '\\0' };
 
-/** `text` as one printable line: control characters escaped, at most `max` characters. */
+/** What a cut line keeps of its end: the reason and the fix, which follow what was quoted. */
+export const KEPT_TAIL = 160;
+
+/**
+ * `text` as one printable line: control characters escaped, at most `max` characters of it
+ * shown. A longer line loses its middle, not its end: a message quotes the input first and
+ * says what was expected after it.
+ */
 export function oneLine(text: string, max = MAX_LINE): string {
   const safe = text.replace(UNSAFE, (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (safe.length <= max) return safe;
-  return `${safe.slice(0, max)}… (${safe.length - max} more characters)`;
+  const tail = Math.min(KEPT_TAIL, Math.floor(max / 2));
+  const head = max - tail;
+  return `${safe.slice(0, head)}… (${safe.length - max} characters left out) …${safe.slice(safe.length - tail)}`;
 }
+
+/**
+ * Lines of the command's own output that quote what a run met (a workflow's failure, a
+ * candidate's command): each line escaped and capped like an error line, the newlines between
+ * them kept.
+ */
+export function printable(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => oneLine(l))
+    .join('\n');
+}
+
+/** The most problems an error lists, one line each; the rest are counted. */
+export const MAX_PROBLEMS = 10;
 
 /** Errors that list several problems print one line per problem, under their first line. */
 function problemsOf(e: unknown): string[] | null {
@@ -36,7 +60,11 @@ export function describeError(e: unknown): { line: string; code: number } {
   const message = e instanceof Error ? e.message : String(e);
   const problems = problemsOf(e);
   const line = problems
-    ? [oneLine(message.split('\n')[0]), ...problems.map((p) => `  ${oneLine(p)}`)].join('\n')
+    ? [
+        oneLine(message.split('\n')[0]),
+        ...problems.slice(0, MAX_PROBLEMS).map((p) => `  ${oneLine(p)}`),
+        ...(problems.length > MAX_PROBLEMS ? [`  … and ${problems.length - MAX_PROBLEMS} more`] : []),
+      ].join('\n')
     : e instanceof NetgrowError
       ? oneLine(message)
       : `internal error: ${oneLine(message)} (set NETGROW_DEBUG=1 for the stack trace)`;

@@ -18,13 +18,3 @@ export function parseFlags<O extends FlagOptions>(args: string[], command: strin
     );
   }
 }
-
-/** An integer flag ≥ `min`, or undefined when absent. */
-export function intFlag(flag: string, value: unknown, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (typeof value !== 'string' || !Number.isInteger(n) || n < min) {
-    throw new UsageError(`--${flag} must be an integer ≥ ${min}, received '${String(value)}'`);
-  }
-  return n;
-}

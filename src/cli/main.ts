@@ -24,9 +24,12 @@ function usage(): string {
 export async function main(argv: string[], ctx: CliContext): Promise<number> {
   const [name, ...rest] = argv;
   if (!name) {
-    // No command is a mistake: the usage goes to stderr, so a script sees why it failed.
-    console.error(usage());
-    return 2;
+    // No command is a mistake, said in one line on stderr like every other (exit 2); the usage
+    // goes to stdout, where a person reads it and a script's error log stays one line.
+    console.log(usage());
+    return reportError(
+      new UsageError('no command given: netgrow <command> [options]; netgrow --help lists the commands'),
+    );
   }
   if (name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());

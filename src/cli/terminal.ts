@@ -4,14 +4,16 @@
  * once for a clean stop and leaves at once on a second press.
  */
 import type { ExperimentIO } from '../experiment/run';
+import { printable } from './errors';
 import { ProgressView } from './progress-view';
 
 export function terminalIO(opts: { json: boolean }): ExperimentIO {
   const stream = opts.json ? process.stderr : process.stdout;
-  const line = (text: string) => void stream.write(`${text}\n`);
+  // A search's failure message reaches these lines: nothing in it may drive the terminal.
+  const line = (text: string) => void stream.write(`${printable(text)}\n`);
   return {
     out: line,
-    err: (text) => void process.stderr.write(`${text}\n`),
+    err: (text) => void process.stderr.write(`${printable(text)}\n`),
     progress: (experimentId) =>
       new ProgressView(
         {

@@ -50,10 +50,17 @@ export const ScheduleSpec = z.discriminatedUnion('kind', [
 ]);
 export type ScheduleSpec = z.infer<typeof ScheduleSpec>;
 
+/**
+ * Sizes no run can use, refused with the field and the limit before anything starts (instead
+ * of a worker failing on an allocation): more images than any dataset netgrow reads, a batch
+ * no accelerator holds, more epochs than any run finishes.
+ */
+export const SIZE_LIMITS = { images: 100_000_000, batchSize: 65_536, epochs: 10_000 } as const;
+
 export const DatasetSpec = z.strictObject({
   name: z.string().min(1).default('fashion-mnist'),
   /** Fraction (0,1] or absolute count (>1) of the training set to use. */
-  limit: z.number().positive().default(1),
+  limit: z.number().positive().max(SIZE_LIMITS.images).default(1),
   /** Fraction of the (limited) training set held out for validation. */
   validation: z.number().min(0).max(0.9).default(0.1),
   augment: z.boolean().default(false),
@@ -83,7 +90,7 @@ export const TrainSpec = z.strictObject({
   resume: z.boolean().default(true),
   seed: z.number().int().default(0),
   dataset: DatasetSpec.default(DatasetSpec.parse({})),
-  epochs: z.number().int().positive().default(2),
+  epochs: z.number().int().positive().max(SIZE_LIMITS.epochs).default(2),
   /** Stop after this many optimizer steps in total (0 = no limit); for quick runs and tests. */
   maxSteps: z.number().int().min(0).default(0),
   /**
@@ -107,7 +114,7 @@ export const TrainSpec = z.strictObject({
    * optimizer state through the same map, and training goes on along the same schedule.
    */
   grow: z.array(z.strictObject({ at: z.number().gt(0).lt(1), ops: z.string().min(1) })).default([]),
-  batchSize: z.number().int().positive().default(64),
+  batchSize: z.number().int().positive().max(SIZE_LIMITS.batchSize).default(64),
   optimizer: OptimizerSpec.default({ kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false }),
   /**
    * Cosine annealing over the run's epochs by default: on Fashion-MNIST/lenet it is worth two

@@ -25,5 +25,3 @@ export class DatasetError extends NetgrowError {
     super(message, 'input');
   }
 }
-
-export const isDatasetError = (e: unknown): e is DatasetError => e instanceof DatasetError;

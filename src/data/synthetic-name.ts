@@ -20,6 +20,9 @@ export const SYNTHETIC_DEFAULTS = {
   train: 5000,
 };
 
+/** The most pixel values a synthetic set may hold, its test split included (4 GiB as float32). */
+export const MAX_SYNTHETIC_VALUES = 2 ** 30;
+
 export function parseSyntheticName(name: string): SyntheticParams {
   const [head, ...options] = name.split(':');
   if (head !== 'synthetic') throw bad(name, `it must start with 'synthetic'`);
@@ -50,6 +53,13 @@ export function parseSyntheticName(name: string): SyntheticParams {
     );
   }
   const test = Math.max(classes, Math.round(train / 5));
+  const values = (train + test) * shape[0] * shape[1] * shape[2];
+  if (values > MAX_SYNTHETIC_VALUES) {
+    throw bad(
+      name,
+      `${train + test} images of ${shape.join('x')} are ${values.toExponential(2)} values, over the limit of ${MAX_SYNTHETIC_VALUES.toLocaleString('en-US')} (4 GiB as float32); use fewer or smaller images`,
+    );
+  }
   return { name: `synthetic:${shape.join('x')}:${train}:${classes}c`, shape, classes, train, test };
 }
 

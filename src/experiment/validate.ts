@@ -7,12 +7,12 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { gpuShortfall } from '../backend/native';
-import { datasetEntry, missingError, tryLocate } from '../data';
+import { datasetEntry, missingError, tryLocate, type DatasetEntry } from '../data';
 import { isInputError } from '../contracts/errors';
-import { builtin, countFlops, isBuiltin, type Graph } from '../graph';
+import { builtin, countFlops, isBuiltin, Rng, type Graph } from '../graph';
 import { resolveNetwork, type DataShape } from '../model/resolve';
 import { formatUri, openStore, parseUri } from '../storage';
-import { parseCommands } from '../morph';
+import { parseCommands, planCommands } from '../morph';
 import { ConfigError, type SearchConfig } from '../search/config';
 
 export interface RunnableOptions {
@@ -36,6 +36,13 @@ export async function checkRunnable(
     const entry = datasetEntry(out.dataset.name);
     if (entry.source.format !== 'synthetic' && !tryLocate(entry, { dataDir: out.dataset.dataDir })) {
       problems.push(`dataset.name: ${missingError(entry, { dataDir: out.dataset.dataDir }).message}`);
+    }
+    const available = trainingImages(entry);
+    const { limit } = out.dataset;
+    if (available !== null && limit > 1 && limit > available) {
+      problems.push(
+        `dataset.limit: ${entry.name} has ${available} training images, received ${limit}; use at most ${available} or a fraction`,
+      );
     }
   } catch (e) {
     problems.push(`dataset.name: ${(e as Error).message}`);
@@ -66,9 +73,7 @@ export async function checkRunnable(
   const limit = out.mutation?.maxFlops;
   if (limit != null && out.strategy.kind !== 'plan') {
     // A builtin needs only its graph here, not the weights resolveNetwork would draw.
-    startGraph ??= isBuiltin(arch)
-      ? builtin(arch, { inputShape: data && [...data.inputShape], numClasses: data?.numClasses })
-      : null;
+    startGraph ??= builtinGraph(arch, data);
     const flops = startGraph ? countFlops(startGraph).forwardFlops : 0;
     if (flops > limit) {
       problems.push(
@@ -78,13 +83,27 @@ export async function checkRunnable(
   }
 
   if (out.strategy.kind === 'plan') {
-    out.strategy.stages.forEach((stage, i) => {
+    const parsed = out.strategy.stages.every((stage, i) => {
       try {
         parseCommands(stage);
+        return true;
       } catch (e) {
         problems.push(`strategy.stages.${i}: ${(e as Error).message}`);
+        return false;
       }
     });
+    // The plan on the architecture alone (no weights): a layer it cannot find or a size over
+    // the morph limits is refused here, not in the middle of the search.
+    let g = startGraph ?? builtinGraph(arch, data);
+    for (let i = 0; parsed && g && i < out.strategy.stages.length; i++) {
+      try {
+        g = planCommands(g, out.strategy.stages[i], new Rng(out.seed)).graph;
+      } catch (e) {
+        if (!isInputError(e)) throw e;
+        problems.push(`strategy.stages.${i}: ${e.message}`);
+        g = null;
+      }
+    }
   }
 
   try {
@@ -108,6 +127,21 @@ export async function checkRunnable(
   }
   if (problems.length > 0) throw new ConfigError(source, problems);
   return out;
+}
+
+/** A builtin's graph for the dataset (no weights); null for anything else. */
+function builtinGraph(arch: string, data: DataShape | undefined): Graph | null {
+  if (!isBuiltin(arch)) return null;
+  return builtin(arch, { inputShape: data && [...data.inputShape], numClasses: data?.numClasses });
+}
+
+/** How many training images a dataset has, where its registry entry says; null where only its files do. */
+function trainingImages(entry: DatasetEntry): number | null {
+  const s = entry.source;
+  if (s.format === 'synthetic') return s.params.train;
+  if (s.format === 'cifar') return s.train.reduce((n, f) => n + f.records, 0);
+  if (s.format === 'idx') return (s.trainImages.rawSize - 16) / entry.inputShape.reduce((a, b) => a * b, 1);
+  return null;
 }
 
 /** The images and classes of a dataset netgrow knows; undefined for one it does not (reported above). */

@@ -233,10 +233,6 @@ function vgg(name: string, blocks: number[][], { inputShape, numClasses }: Requi
 
 export const BUILTIN_NAMES = Object.keys(BUILTINS);
 
-export function builtinDescriptions(): Array<{ name: string; describe: string }> {
-  return Object.entries(BUILTINS).map(([name, b]) => ({ name, describe: b.describe }));
-}
-
 export function isBuiltin(name: string): boolean {
   return Object.hasOwn(BUILTINS, name);
 }

@@ -67,10 +67,3 @@ export function ancestors(nodes: readonly DagNode[], id: string): Set<string> {
   }
   return seen;
 }
-
-/** A fresh, readable id: `${base}` if free, else `${base}2`, `${base}3`, ... */
-export function freshId(taken: Iterable<string>, base: string): string {
-  const used = new Set(taken);
-  if (!used.has(base)) return base;
-  for (let k = 2; ; k++) if (!used.has(`${base}${k}`)) return `${base}${k}`;
-}

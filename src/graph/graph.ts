@@ -129,12 +129,6 @@ function received(node: unknown, path: PropertyKey[]): string {
   return v === undefined ? '' : `, received ${JSON.stringify(v)}`;
 }
 
-export function nodeById(g: Graph, id: string): GraphNode {
-  const n = g.nodes.find((x) => x.id === id);
-  if (!n) throw new GraphError('dangling_input', `no node '${id}' in graph '${g.name}'`, id);
-  return n;
-}
-
 export function inputNode(g: Graph): Extract<GraphNode, { kind: 'input' }> {
   return g.nodes.find((n) => n.kind === 'input') as Extract<GraphNode, { kind: 'input' }>;
 }

@@ -53,8 +53,6 @@ export type NodeOf<K extends NodeKind> = Extract<GraphNode, { kind: K }>;
 /** What a caller writes: defaults may be left out. */
 export type GraphNodeInput = z.input<typeof GraphNode>;
 
-export const NODE_KINDS: readonly NodeKind[] = GraphNode.options.map((o) => o.shape.kind.value);
-
 /** How many inputs a kind takes: [min, max]. */
 export function arity(kind: NodeKind): [number, number] {
   switch (kind) {

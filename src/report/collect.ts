@@ -147,7 +147,9 @@ export async function collectExperiment(
   experimentPrefix: string,
 ): Promise<ExperimentData> {
   const prefix = experimentPrefix.replace(/^\/+|\/+$/g, '');
-  const id = prefix.split('/').pop() || prefix;
+  // The experiment's folder is named by its id; the search's activities open the store at that
+  // folder (prefix ''), `netgrow report` above it (experiments/<id>).
+  const id = `${store.uri}/${prefix}`.split('/').filter(Boolean).pop() ?? '';
   const keys = await store.list(prefix === '' ? '' : `${prefix}/`);
   const has = new Set(keys);
   const where = `${store.uri}/${prefix}`;

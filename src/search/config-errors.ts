@@ -24,7 +24,7 @@ export class ConfigError extends NetgrowError {
 
 export function describeIssues(error: z.ZodError, schema: z.ZodType, input: unknown): string[] {
   const lines: string[] = [];
-  for (const issue of error.issues) {
+  for (const issue of tightest(error.issues)) {
     const path = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeys(schema, issue.path, input);
@@ -38,6 +38,26 @@ export function describeIssues(error: z.ZodError, schema: z.ZodType, input: unkn
     lines.push(`${path.join('.') || '(top level)'}: ${explain(issue, valueAt(input, issue.path))}`);
   }
   return lines;
+}
+
+/**
+ * One bound per field: a number over a field's limit is also over the safe-integer range that
+ * `.int()` checks; the line names the limit the field has, not both.
+ */
+function tightest(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const bound = (i: z.core.$ZodIssue) =>
+    i.code === 'too_big' ? Number(i.maximum) : i.code === 'too_small' ? Number(i.minimum) : NaN;
+  return issues.filter((issue) => {
+    if (issue.code !== 'too_big' && issue.code !== 'too_small') return true;
+    const key = issue.path.join('.');
+    return !issues.some(
+      (other) =>
+        other !== issue &&
+        other.code === issue.code &&
+        other.path.join('.') === key &&
+        (issue.code === 'too_big' ? bound(other) < bound(issue) : bound(other) > bound(issue)),
+    );
+  });
 }
 
 function explain(issue: z.core.$ZodIssue, received: unknown): string {

@@ -151,6 +151,11 @@ export class FileStore implements ArtifactStore {
           'bad_uri',
           `${what}: a part of the key's path is an object, not a folder; choose a key that does not nest under an object`,
         );
+      case 'ENAMETOOLONG':
+        return new StorageError(
+          'bad_uri',
+          `${what}: a name in its path is longer than the file system allows; choose a shorter path`,
+        );
       case 'EACCES':
       case 'EPERM':
       case 'EROFS':

@@ -44,13 +44,12 @@ export interface ArtifactStore {
 
 /**
  * - not_found: the key is absent (never used for a missing bucket or root).
- * - integrity: the bytes do not match their recorded sha256.
  * - bad_uri: a malformed URI, key or storage option — a configuration error, not retryable.
  * - no_bucket: the S3 bucket does not exist (create it, or pass `createBucket: true`).
  * - unavailable: network, server (5xx), throttling or disk trouble that outlived the retries.
  * - denied: missing or wrong credentials, or no permission.
  */
-export type StorageErrorCode = 'not_found' | 'integrity' | 'bad_uri' | 'no_bucket' | 'unavailable' | 'denied';
+export type StorageErrorCode = 'not_found' | 'bad_uri' | 'no_bucket' | 'unavailable' | 'denied';
 
 export class StorageError extends NetgrowError {
   constructor(

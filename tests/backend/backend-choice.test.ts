@@ -15,12 +15,13 @@ import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { loadNative } from '../../src/backend/native';
 import type { BackendChoice } from '../../src/contracts/train';
+import { skipWhen } from '../support/skip';
 
 const run = promisify(execFile);
 const root = join(__dirname, '..', '..');
 const fixture = join(__dirname, 'choose-backend.fixture.ts');
 const native = loadNative();
-const noNative = 'why' in native ? `the tensorflow backend is not available: ${native.why}` : false;
+const noNative = skipWhen('no-native', 'why' in native ? native.why : null);
 
 interface Chosen {
   choice: BackendChoice;

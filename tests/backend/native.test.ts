@@ -15,11 +15,12 @@ import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { BackendInfo } from '../../src/backend';
 import { gpuShortfall, keptLogLines, loadNative } from '../../src/backend/native';
+import { skipWhen } from '../support/skip';
 
 const run = promisify(execFile);
 const fixture = join(__dirname, 'init-backend.fixture.ts');
 const native = loadNative();
-const skip = 'why' in native ? `the tensorflow backend is not available: ${native.why}` : false;
+const skip = skipWhen('no-native', 'why' in native ? native.why : null);
 
 async function start(env: Record<string, string> = {}) {
   const clean = { ...process.env };

@@ -13,9 +13,10 @@ import { loadNative } from '../../src/backend/native';
 import { tf } from '../../src/backend/tf';
 import { oneDnnPoolingActive } from '../../src/backend/tensorflow-kernels';
 import { Rng } from '../../src/graph';
+import { skipWhen } from '../support/skip';
 
 const native = loadNative();
-const skip = 'why' in native ? `the tensorflow backend is not available: ${native.why}` : false;
+const skip = skipWhen('no-native', 'why' in native ? native.why : null);
 
 /** Runs `f` on `backend` with fresh tensors from plain arrays; returns plain arrays. */
 async function on(backend: string, f: () => tf.Tensor[]): Promise<Float32Array[]> {

@@ -3,11 +3,14 @@
  * driven by playwright-core, with a fresh profile and nothing that phones home. Screenshots
  * go to test-artifacts/browser/ (git-ignored), for a person to look at after a CI run.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { skipWhen } from '../support/skip';
 
 export const CHROMIUM = process.env.NETGROW_CHROMIUM ?? '/usr/bin/chromium';
+/** The browser tests' `skip` option: set where there is no Chromium to drive. */
+export const noChromium = skipWhen('no-chromium', existsSync(CHROMIUM) ? null : `no ${CHROMIUM}`);
 export const ARTIFACTS = resolve(__dirname, '../../test-artifacts/browser');
 
 export async function launchChromium(): Promise<Browser> {

@@ -41,6 +41,14 @@ describe('bad input is one clear line, never a stack trace', () => {
     expectUserError(netgrow('grwo'), 2, /unknown command 'grwo'; commands are .*morph/);
   });
 
+  test('no command: one line on stderr, the usage on stdout, exit 2', () => {
+    const r = netgrow();
+    expectUserError(r, 2, /^netgrow: no command given: netgrow <command> \[options\]; netgrow --help lists/);
+    assert.equal(r.stderr.split('\n').length, 1);
+    assert.match(r.stdout, /^usage: netgrow <command>/m);
+    assert.match(r.stdout, /^ {2}search {2,}/m);
+  });
+
   test('an IR with a cycle names the nodes', () => {
     const g = file('cycle.json', {
       nodes: [

@@ -16,9 +16,10 @@ import {
   datasetEntry,
 } from '../../src/data';
 import { isolated, tempDir, write } from './formats';
+import { skipWhen } from '../support/skip';
 
 const located = tryLocate(datasetEntry('fashion-mnist'));
-const skip = located ? false : 'Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)';
+const skip = skipWhen('no-fashion-mnist', located ? null : 'no copy in any place netgrow looks');
 const FILES = [
   'train-images-idx3-ubyte.gz',
   'train-labels-idx1-ubyte.gz',

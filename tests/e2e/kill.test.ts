@@ -19,12 +19,13 @@ import {
   candidateFiles,
   lineageOf,
   parseConfig,
-  processesMatching,
   startWorkerProcess,
   tinyConfig,
   until,
   serverAndScratch,
+  within,
 } from './support';
+import { testMarker } from '../support/marker';
 
 const fx = serverAndScratch('kill');
 
@@ -48,7 +49,9 @@ test('SIGKILL of the worker mid-training: a new worker resumes the run from its 
   const run = 'candidates/g0-c0/runs/g0-c0-a1';
 
   const firstLog = join(dir, 'worker1.log');
-  const first = startWorkerProcess(env.server.address, firstLog, ['--parallelism', '2']);
+  // The workers and their trainers carry a marker of this test: only they are looked for.
+  const marker = testMarker();
+  const first = startWorkerProcess(env.server.address, firstLog, ['--parallelism', '2'], marker.env);
   const handle = await startSearch(env.client, {
     experimentId: record.id,
     experimentUri: record.experimentUri,
@@ -64,17 +67,13 @@ test('SIGKILL of the worker mid-training: a new worker resumes the run from its 
   first.kill('SIGKILL');
   await once(first, 'exit');
   const killedAt = Date.now();
-  await until(
-    async () => processesMatching('g0-c0-a1.json').length === 0,
-    'the orphaned trainer to stop',
-    30_000,
-  );
+  await until(async () => marker.trainers().length === 0, 'the orphaned trainer to stop', 30_000);
   t.diagnostic(`orphaned trainer gone ${Date.now() - killedAt} ms after the kill`);
 
   const secondLog = join(dir, 'worker2.log');
-  const second = startWorkerProcess(env.server.address, secondLog, ['--parallelism', '2']);
+  const second = startWorkerProcess(env.server.address, secondLog, ['--parallelism', '2'], marker.env);
   try {
-    const result = await handle.result();
+    const result = await within(handle.result(), 300_000, 'the search to finish on the second worker');
     t.diagnostic(`search completed ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
     assert.equal(result.reason, 'generations');
     assert.equal(result.candidates, 3);

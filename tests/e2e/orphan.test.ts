@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readlinkSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,23 +19,15 @@ import {
   lineageOf,
   NETGROW,
   netgrow,
-  processesMatching,
   tinyConfig,
   until,
 } from './support';
+import { testMarker } from '../support/marker';
 
 let dir: string;
 
-/** `netgrow train` processes started from `cwd` (the search's folder). */
-function trainersIn(cwd: string): number[] {
-  return processesMatching('netgrow.js\0train\0').filter((pid) => {
-    try {
-      return readlinkSync(`/proc/${pid}/cwd`) === cwd;
-    } catch {
-      return false;
-    }
-  });
-}
+/** The search's processes carry it: its trainers are found by it. */
+const marker = testMarker();
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'netgrow-e2e-orphan-'));
 });
@@ -54,7 +45,7 @@ test('kill -9 of netgrow search and its group: no orphaned server; resume uses o
   await writeFile(join(dir, 'search.yaml'), stringify(config));
   const search = spawn(process.execPath, [NETGROW, 'search', '--config', 'search.yaml', '--headless'], {
     cwd: dir,
-    env: { ...process.env, NETGROW_PLAIN: '1' },
+    env: { ...process.env, NETGROW_PLAIN: '1', ...marker.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -69,7 +60,7 @@ test('kill -9 of netgrow search and its group: no orphaned server; resume uses o
   const db = join(dir, 'runs', 'experiments', id, 'temporal', 'temporal.sqlite');
   const server = await until(async () => serversOn(db)[0], 'the embedded server', 60_000);
   const exp = openStore(join(dir, 'runs', 'experiments', id));
-  await until(async () => trainersIn(dir).length > 0, 'a trainer to start', 120_000, 50);
+  await until(async () => marker.trainers().length > 0, 'a trainer to start', 120_000, 50);
 
   process.kill(-search.pid!, 'SIGKILL');
   await once(search, 'exit');
@@ -81,7 +72,7 @@ test('kill -9 of netgrow search and its group: no orphaned server; resume uses o
     100,
   );
   t.diagnostic(`embedded server gone ${Date.now() - killedAt} ms after kill -9`);
-  await until(async () => trainersIn(dir).length === 0, 'its trainers to stop', 45_000);
+  await until(async () => marker.trainers().length === 0, 'its trainers to stop', 45_000);
 
   // Sample /proc while resume runs: at no moment two servers on the database.
   let most = 0;

@@ -21,10 +21,10 @@ import {
   lineageOf,
   NETGROW,
   netgrow,
-  processesMatching,
   tinyConfig,
   until,
 } from './support';
+import { testMarker } from '../support/marker';
 
 let dir: string;
 before(async () => {
@@ -44,10 +44,12 @@ test('Ctrl-C mid-training, then netgrow resume <id>: the search completes from w
     storage: { uri: 'file://./runs' },
   });
   await writeFile(join(dir, 'search.yaml'), stringify(config));
-  // Its own process group, like a shell job: the SIGINT goes to netgrow and its trainers.
+  // Its own process group, like a shell job: the SIGINT goes to netgrow and its trainers,
+  // which carry this test's marker.
+  const marker = testMarker();
   const search = spawn(process.execPath, [NETGROW, 'search', '--config', 'search.yaml', '--headless'], {
     cwd: dir,
-    env: { ...process.env, NETGROW_PLAIN: '1' },
+    env: { ...process.env, NETGROW_PLAIN: '1', ...marker.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -67,7 +69,7 @@ test('Ctrl-C mid-training, then netgrow resume <id>: the search completes from w
   const [code] = (await once(search, 'exit')) as [number | null];
   assert.equal(code, 130, out);
   assert.match(out, new RegExp(`Continue with: netgrow resume ${id}`));
-  assert.equal(processesMatching('g0-c0-a1.json').length, 0, 'no trainer left running');
+  assert.deepEqual(marker.trainers(), [], 'no trainer left running');
   assert.ok(!existsSync(join(folder, 'temporal', 'server.json')), 'the server was stopped');
   assert.ok(await exp.exists(`${run}/interrupted/meta.json`), 'training checkpointed where it stopped');
   const stopped = JSON.parse(await exp.getText(`${run}/result.json`)) as { status: string };

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readdirSync, readFileSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,9 +21,9 @@ import { SearchConfig, type SearchConfigInput } from '../../src/search/config';
 import { openStore, type ArtifactStore } from '../../src/storage';
 import { TrainResult } from '../../src/contracts/train';
 import { runsOf, startTemporal, type TemporalTestEnv } from '../support/temporal';
-import { until } from '../support/until';
+import { until, within } from '../support/until';
 
-export { until };
+export { until, within };
 
 export const ROOT = resolve(__dirname, '../..');
 export const NETGROW = join(ROOT, 'bin', 'netgrow.js');
@@ -156,28 +156,18 @@ export function netgrow(
 }
 
 /** `netgrow worker` as a child process (so a test can SIGKILL it), its output in `logFile`. */
-export function startWorkerProcess(address: string, logFile: string, args: string[] = []): ChildProcess {
+export function startWorkerProcess(
+  address: string,
+  logFile: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): ChildProcess {
   const log = openSync(logFile, 'a');
   return spawn(process.execPath, [NETGROW, 'worker', '--temporal-address', address, ...args], {
     cwd: ROOT,
-    env: { ...process.env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', log, log],
   });
-}
-
-/** Processes whose command line contains `text` (from /proc). */
-export function processesMatching(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.includes(text)) pids.push(Number(entry));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return pids;
 }
 
 /**

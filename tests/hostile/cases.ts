@@ -92,7 +92,14 @@ const s3Env = () => ({
 
 export const CASES: Case[] = [
   // The command line itself.
+  { name: 'no command', args: () => [], code: 2, says: /no command given: netgrow <command>/ },
   { name: 'unknown command', args: () => ['frobnicate'], code: 2, says: /unknown command 'frobnicate'/ },
+  {
+    name: 'a path with a name longer than the file system allows',
+    args: () => ['morph', '--arch', `${long}/g.json`, '--ops', 'wider conv1 8'],
+    code: 2,
+    says: /longer than the file system allows; choose a shorter path$/,
+  },
   { name: 'a prototype name as the command', args: () => ['constructor'], code: 2, says: /unknown command/ },
   {
     name: 'a newline forging a second line',
@@ -110,7 +117,7 @@ export const CASES: Case[] = [
     name: 'a 120 KB argument (near the kernel limit)',
     args: () => ['y'.repeat(120_000)],
     code: 2,
-    says: /more characters/,
+    says: /characters left out\) …y+'; commands are /,
   },
   { name: 'an unknown flag', args: () => ['search', '--bogus'], code: 2, says: /--bogus/ },
   { name: 'a flag without its value', args: () => ['search', '--config'], code: 2, says: /--config/ },
@@ -218,6 +225,33 @@ export const CASES: Case[] = [
   config('name with a slash', yaml({ name: 'a/b' }), 2, /name/),
   config('name with shell metacharacters', yaml({ name: '$(touch pwned); `id` | cat' }), 2, /name/),
   config('name of 10,000 characters', yaml({ name: long }), 2, /name/),
+  // Sizes no machine can hold: refused by --check, naming the field and the limit.
+  config('batchSize 1e9', yaml({ train: { batchSize: 1e9 } }), 2, /train\.batchSize: must be <= 65536/),
+  config('epochs 1e12', yaml({ train: { epochs: 1e12 } }), 2, /train\.epochs: must be <= 10000/),
+  config(
+    'a dataset limit of 1e12 images',
+    yaml({ dataset: { name: 'synthetic:8x8x1:64:4c', limit: 1e12 } }),
+    2,
+    /dataset\.limit: must be <= 100000000/,
+  ),
+  config(
+    'a dataset limit beyond the training set',
+    yaml({ dataset: { name: 'synthetic:8x8x1:64:4c', limit: 1000 } }),
+    2,
+    /dataset\.limit: synthetic:8x8x1:64:4c has 64 training images, received 1000/,
+  ),
+  config(
+    'a synthetic set of 1.2e12 values',
+    yaml({ dataset: { name: 'synthetic:512x512x4:1000000:4c' } }),
+    2,
+    /dataset\.name: .*over the limit of 1,073,741,824/,
+  ),
+  config(
+    'a plan widening conv1 100000 times',
+    yaml({ start: { arch: 'seed-teacher' }, strategy: { kind: 'plan', stages: ['wider conv1 x100000'] } }),
+    2,
+    /strategy\.stages\.0: .*over the limit of 65,536 filters/,
+  ),
   config('name with a newline and a NUL', yaml({ name: 'a\nnetgrow: ok\u0000' }), 2, /name/),
   config('name with terminal escapes', yaml({ name: '\u001b]0;owned\u0007' }), 2, /name/),
   config(
@@ -394,6 +428,12 @@ export const CASES: Case[] = [
   },
   spec('an unknown field', () => ({ epochz: 3 }), /epochz/),
   spec('negative epochs', () => ({ epochs: -1 }), /epochs/),
+  spec('a batch of 1e9', () => ({ batchSize: 1e9 }), /batchSize: .*<=65536/),
+  spec(
+    'a synthetic set of 1.2e12 values',
+    () => ({ dataset: { name: 'synthetic:512x512x4:1000000:4c' } }),
+    /over the limit of 1,073,741,824/,
+  ),
   spec('a checkpoint that does not exist', (f) => ({ checkpoint: `${f.root}/nope` }), /nope/),
   spec('a tampered checkpoint', (f) => ({ checkpoint: f.broken.tamperedBin }), /sha256|integrity|match/i),
   spec(

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeError, MAX_LINE, oneLine } from '../../src/cli/errors';
+import { describeError, KEPT_TAIL, MAX_LINE, MAX_PROBLEMS, oneLine, printable } from '../../src/cli/errors';
 import { UsageError } from '../../src/contracts/errors';
 import { ConfigError } from '../../src/search/config-errors';
 
@@ -15,9 +15,15 @@ test('control characters are escaped, not obeyed', () => {
   assert.equal(oneLine('plain — ünïcode ✓'), 'plain — ünïcode ✓');
 });
 
-test('a long message is cut, with what was left out counted', () => {
-  const line = oneLine('y'.repeat(200_000));
-  assert.equal(line, `${'y'.repeat(MAX_LINE)}… (${200_000 - MAX_LINE} more characters)`);
+test('a long message loses its middle, counted, and keeps the reason at its end', () => {
+  const line = oneLine(`unknown command '${'y'.repeat(200_000)}'; commands are search, status`);
+  const left = 200_000 + 47 - MAX_LINE;
+  assert.match(
+    line,
+    new RegExp(`^unknown command 'y+… \\(${left} characters left out\\) …y+'; commands are search, status$`),
+  );
+  assert.equal(line.length - `… (${left} characters left out) …`.length, MAX_LINE);
+  assert.equal(line.slice(-KEPT_TAIL), `${'y'.repeat(KEPT_TAIL - 30)}'; commands are search, status`);
 });
 
 test('an error is one line; a list of problems is one line per problem', () => {
@@ -31,4 +37,23 @@ test('an error is one line; a list of problems is one line per problem', () => {
   assert.match(describeError(new ConfigError('c.yaml', ['only: one'])).line, /^c\.yaml: only: one$/);
   // Not a NetgrowError: a bug, said so, still one line.
   assert.match(describeError(new TypeError('a\nb')).line, /^internal error: a\\nb \(set NETGROW_DEBUG=1/);
+});
+
+test('a config with thousands of problems prints the first few and counts the rest', () => {
+  const problems = Array.from({ length: 2000 }, (_, i) => `k${i}: unknown field`);
+  const lines = describeError(new ConfigError('c.yaml', problems)).line.split('\n');
+  assert.equal(lines.length, 1 + MAX_PROBLEMS + 1);
+  assert.equal(lines[MAX_PROBLEMS], `  k${MAX_PROBLEMS - 1}: unknown field`);
+  assert.equal(lines.at(-1), `  … and ${2000 - MAX_PROBLEMS} more`);
+});
+
+test("output lines that quote a run's failure keep their line breaks, and nothing else of it acts", () => {
+  const failed = `search failed: bad command '\u001b[2Jwider ${'x'.repeat(1000)}'\u2028forged`;
+  const out = printable(`${failed}\n  netgrow report e1`);
+  const [first, second] = out.split('\n');
+  assert.match(
+    first,
+    /^search failed: bad command '\\u001b\[2Jwider x+… \(\d+ characters left out\) …x+'\\u2028forged$/,
+  );
+  assert.equal(second, '  netgrow report e1');
 });

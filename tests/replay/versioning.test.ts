@@ -16,6 +16,7 @@ import { startSearch } from '../../src/temporal/client';
 import { bundleWorkflows, startWorkers } from '../../worker/index';
 import { experimentHistories } from '../e2e/support';
 import { startTemporal, type TemporalTestEnv } from '../support/temporal';
+import { within } from '../support/until';
 import { scriptedActivities } from '../temporal/activities';
 import { PATCH_ID } from './deploy/patched';
 import { committedHistories, loadHistory } from './histories';
@@ -90,7 +91,7 @@ test('a running search completes on a worker with patched() code; old histories 
 
   const next = await workersOn(deployed, activities);
   try {
-    const result = await handle.result();
+    const result = await within(handle.result(), 120_000, 'the search to finish on the deployed workers');
     assert.equal(result.candidates, 5);
   } finally {
     await next.stop();

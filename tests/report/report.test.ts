@@ -110,6 +110,16 @@ describe('the experiment report', () => {
     assert.match(textContent(byId(p, 'summary')), /Training FLOPs\s*15G/);
   });
 
+  test("the export commands name the experiment also when the store is opened at its folder (as the search's activities do)", async () => {
+    const atFolder = openStore(`${store.uri}/${PREFIX}`);
+    const here = parseXml((await renderReport(atFolder, '', { now: NOW })).html);
+    const commands = named(byId(here, 'leaderboard'), 'code')
+      .map((c) => textContent(c))
+      .filter((t) => t.startsWith('netgrow export'));
+    assert.equal(commands.length, 7);
+    for (const c of commands) assert.match(c, /^netgrow export e1 --candidate /);
+  });
+
   test('the summary names the experiment, strategy, dataset, counts and the best candidate', () => {
     const text = textContent(byId(page, 'summary'));
     for (const want of [

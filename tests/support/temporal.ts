@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
@@ -13,6 +14,7 @@ import { DefaultLogger, NativeConnection, Runtime, type WorkflowBundle } from '@
 import type { Activities } from '../../src/contracts/activities';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../src/temporal/devserver';
 import { bundleWorkflows, startWorkers } from '../../worker/index';
+import { within } from './until';
 
 export interface TemporalTestEnv {
   server: DevServer;
@@ -20,11 +22,54 @@ export interface TemporalTestEnv {
   dataDir: string;
   /** Milliseconds the workflow bundle took (webpack). */
   bundleMs: number;
-  /** Runs both netgrow workers with these activities while `fn` runs, then shuts them down. */
-  withWorkers<T>(activities: Activities, fn: () => Promise<T>, opts?: { trainingSlots?: number }): Promise<T>;
+  /**
+   * Runs both netgrow workers with these activities while `fn` runs, then shuts them down.
+   * `fn` fails after `deadlineMs` (default WORKFLOW_DEADLINE_MS); each activity attempt that
+   * fails on attempt TEST_MAX_ATTEMPTS fails for good.
+   */
+  withWorkers<T>(
+    activities: Activities,
+    fn: () => Promise<T>,
+    opts?: { trainingSlots?: number; deadlineMs?: number },
+  ): Promise<T>;
   /** Stops the server on the same data dir and starts it again (same ports); the client reconnects. */
   restart(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * Attempts after which an activity run by a test's workers fails for good. Production keeps
+ * the retry policies of src/temporal/config.ts (lineage and the report retry without limit,
+ * docs/RELIABILITY.md); in a test a bug must fail in seconds with its reason, not retry until
+ * the test's timeout. 5 attempts back off for 15 s.
+ */
+export const TEST_MAX_ATTEMPTS = 5;
+/** How long the workflows run inside `withWorkers` may take, unless the test says otherwise. */
+export const WORKFLOW_DEADLINE_MS = 600_000;
+
+/** The same activities, each failing non-retryably on attempt TEST_MAX_ATTEMPTS. */
+export function boundedAttempts(activities: Activities): Activities {
+  const bounded = Object.entries(activities).map(([name, fn]) => [
+    name,
+    async (...args: unknown[]) => {
+      try {
+        return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+      } catch (e) {
+        const { attempt } = Context.current().info;
+        if (attempt < TEST_MAX_ATTEMPTS || e instanceof CancelledFailure) throw e;
+        if (e instanceof ApplicationFailure && e.nonRetryable) throw e;
+        const err = e instanceof Error ? e : new Error(String(e));
+        throw ApplicationFailure.create({
+          message: `${err.message} (attempt ${attempt}: the tests' limit)`,
+          type: e instanceof ApplicationFailure ? (e.type ?? undefined) : err.name,
+          details: e instanceof ApplicationFailure ? (e.details ?? undefined) : undefined,
+          nonRetryable: true,
+          cause: err,
+        });
+      }
+    },
+  ]);
+  return Object.fromEntries(bounded) as unknown as Activities;
 }
 
 let runtimeInstalled = false;
@@ -81,15 +126,17 @@ export async function startTemporal(
       const workers = await startWorkers({
         connection: nativeConnection,
         namespace: server.namespace,
-        activities,
+        activities: boundedAttempts(activities),
         trainingSlots: workerOpts.trainingSlots ?? 4,
         workflowBundle,
       });
       try {
-        return await Promise.race([
-          fn(),
-          workers.done.then(() => Promise.reject(new Error('workers stopped early'))),
-        ]);
+        const deadline = workerOpts.deadlineMs ?? WORKFLOW_DEADLINE_MS;
+        return await within(
+          Promise.race([fn(), workers.done.then(() => Promise.reject(new Error('workers stopped early')))]),
+          deadline,
+          'the workflows run by withWorkers to finish',
+        );
       } finally {
         await workers.shutdown();
         await nativeConnection.close();

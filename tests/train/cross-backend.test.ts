@@ -15,10 +15,11 @@ import { tf } from '../../src/model';
 import { runTraining } from '../../src/train/run';
 import { TrainResult, TrainSpecInput } from '../../src/contracts/train';
 import { lines, patternData, startCheckpoint, tempDir } from './fixtures';
+import { skipWhen } from '../support/skip';
 
 const LOSS_TOLERANCE = 1e-5;
 const native = loadNative();
-const skip = 'why' in native ? `the tensorflow backend is not available: ${native.why}` : false;
+const skip = skipWhen('no-native', 'why' in native ? native.why : null);
 
 const spec = (start: string, output: string, epochs: number): TrainSpecInput => ({
   runId: 'cross',
