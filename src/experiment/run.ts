@@ -25,6 +25,7 @@ import {
   type ExperimentRecord,
 } from './experiment';
 import { readProgress, type ExperimentProgress } from './progress';
+import { candidateErrors, commonReason, nothingTrained } from './failures';
 import { isGraphFile } from '../model/resolve';
 import { locateFile } from '../storage/locate';
 import { joinUri, openStore } from '../storage';
@@ -196,7 +197,9 @@ async function watch(
       settled = await closedOutcome(client, handle, ++unanswered >= 3);
       if (settled) break;
     }
-    await Promise.race([sleep(opts.pollMs ?? 1000), onInterrupt, workersDone]);
+    // A timer that holds the process open: a client following a cluster has no workers of its
+    // own, and with nothing else pending Node would exit in the middle of the search.
+    await pause(opts.pollMs ?? 1000, onInterrupt, workersDone);
   }
   const ended = settled as Settled | null;
   if (ended?.ok && 'leaderboard' in ended.value) {
@@ -209,6 +212,10 @@ async function watch(
     });
   }
   view.close();
+  if (ended?.ok && 'leaderboard' in ended.value && nothingTrained(ended.value)) {
+    const errors = await candidateErrors(client, ended.value);
+    return finished(record, ended, opts.io, commonReason(errors, ended.value.candidates));
+  }
   if (ended) return finished(record, ended, opts.io);
   if (workerError) throw workerError;
   opts.io.err(
@@ -237,6 +244,8 @@ function finished(
   record: ExperimentRecord,
   settled: { ok: true; value: SearchResult | GrowResult } | { ok: false; error: unknown },
   io: ExperimentIO,
+  /** Why a search that ran to its end still failed: none of its candidates trained. */
+  failure: string | null = null,
 ): ExperimentOutcome {
   if (!settled.ok) {
     const e = settled.error;
@@ -287,6 +296,10 @@ function finished(
     }
   }
   io.out(`report: ${report}`);
+  if (failure) {
+    io.out(`${record.kind} failed: ${failure}`);
+    return outcome(record.id, 'failed', r, report, failure);
+  }
   return outcome(record.id, 'completed', r, report, null);
 }
 
@@ -319,8 +332,14 @@ export function displayUri(uri: string): string {
   return uri.startsWith('file://') ? fileURLToPath(uri) : uri;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((res) => setTimeout(res, ms).unref());
+/** Waits `ms` or until one of `others` settles, and clears its timer either way. */
+async function pause(ms: number, ...others: Promise<unknown>[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([new Promise((res) => (timer = setTimeout(res, ms))), ...others]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -156,11 +156,16 @@ export function netgrow(
 }
 
 /** `netgrow worker` as a child process (so a test can SIGKILL it), its output in `logFile`. */
-export function startWorkerProcess(address: string, logFile: string, args: string[] = []): ChildProcess {
+export function startWorkerProcess(
+  address: string,
+  logFile: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcess {
   const log = openSync(logFile, 'a');
   return spawn(process.execPath, [NETGROW, 'worker', '--temporal-address', address, ...args], {
     cwd: ROOT,
-    env: { ...process.env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', log, log],
   });
 }
