@@ -7,12 +7,14 @@
  * everything, so `netgrow resume <id>` carries on.
  */
 import { fileURLToPath } from 'node:url';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure, TerminatedFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { WorkflowBundle } from '@temporalio/worker';
 import type { SearchConfig } from '../search/config';
 import { startGrow, startSearch } from '../temporal/client';
+import { isUndefinedAttributeError, missingSearchAttributes } from '../temporal/search-attributes';
+import { UsageError } from '../contracts/errors';
 import type { NetgrowWorkers, StartLocalWorkers, WorkerRole } from '../contracts/workers';
 import {
   absoluteStorage,
@@ -132,7 +134,7 @@ export async function followExperiment(
         workflowBundle: opts.workflowBundle,
       });
     }
-    const handle = await ensureStarted(session.client, record);
+    const handle = await ensureStarted(session, record);
     if (opts.detach) {
       io.out(`started; follow it with: netgrow status ${record.id}`);
       return outcome(record.id, 'detached', null, null, null);
@@ -145,7 +147,8 @@ export async function followExperiment(
   }
 }
 
-async function ensureStarted(client: Client, record: ExperimentRecord): Promise<WorkflowHandle> {
+async function ensureStarted(session: TemporalSession, record: ExperimentRecord): Promise<WorkflowHandle> {
+  const { client } = session;
   const handle = client.workflow.getHandle(record.id);
   try {
     const { status } = await handle.describe();
@@ -157,7 +160,24 @@ async function ensureStarted(client: Client, record: ExperimentRecord): Promise<
   }
   // Not there: the first run stopped between writing experiment.json and starting it.
   const input = { experimentId: record.id, experimentUri: record.experimentUri, config: record.config };
-  return record.kind === 'search' ? startSearch(client, input) : startGrow(client, input);
+  try {
+    return await (record.kind === 'search' ? startSearch(client, input) : startGrow(client, input));
+  } catch (e) {
+    if (isUndefinedAttributeError(e)) throw await unregisteredAttributes(session, record.id);
+    throw e;
+  }
+}
+
+/** A namespace where `netgrow temporal setup` has not run: which attributes, and the command. */
+async function unregisteredAttributes(session: TemporalSession, id: string): Promise<UsageError> {
+  const { address, namespace } = session;
+  const missing = await missingSearchAttributes(session.client.connection as Connection, namespace);
+  const names = missing && missing.length > 0 ? missing.join(', ') : 'NetgrowExperimentId and the others';
+  return new UsageError(
+    `Temporal namespace ${namespace} at ${address} lacks netgrow's search attributes (${names}); ` +
+      `register them once with: netgrow temporal setup --temporal-address ${address} --namespace ${namespace}; ` +
+      `then start this one with: netgrow resume ${id}`,
+  );
 }
 
 async function watch(
