@@ -47,11 +47,15 @@ async function config(name: string): Promise<string> {
 }
 
 /** A `netgrow worker` for `fn`, stopped after it; its log is attached to failures. */
-async function withWorker<T>(name: string, env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
+async function withWorker<T>(
+  name: string,
+  env: NodeJS.ProcessEnv,
+  fn: (log: () => Promise<string>) => Promise<T>,
+): Promise<T> {
   const log = join(dir, `${name}.log`);
   const worker: ChildProcess = startWorkerProcess(server.address, log, ['--parallelism', '1'], env);
   try {
-    return await fn();
+    return await fn(() => readFile(log, 'utf8'));
   } catch (e) {
     (e as Error).message += `\nworker log:\n${await readFile(log, 'utf8').catch(() => '')}`;
     throw e;
@@ -66,7 +70,7 @@ const BROKEN = { NETGROW_BACKEND: 'no-such-backend' };
 
 test('the cluster-mode client follows the search to its end and prints the result', async () => {
   const file = await config('follow');
-  await withWorker('worker-ok', {}, async () => {
+  await withWorker('worker-ok', {}, async (log) => {
     const json = await netgrow(['search', '--config', file, '--temporal-address', server.address, '--json']);
     assert.equal(json.code, 0, json.stderr);
     const outcome = JSON.parse(json.stdout) as {
@@ -83,6 +87,16 @@ test('the cluster-mode client follows the search to its end and prints the resul
     assert.match(plain.stdout, /search finished \(generations\): 2 candidates/);
     assert.match(plain.stdout, /^best: g\d-c0 completed: val_acc/m);
     assert.match(plain.stdout, /^report: /m);
+
+    // The worker said what it was doing before it polled (webpack alone takes tens of seconds).
+    const lines = (await log()).split('\n');
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    const connecting = at(
+      new RegExp(`^worker: connecting to Temporal at ${server.address}, namespace default$`),
+    );
+    const building = at(/^worker: building the workflow code \(webpack/);
+    const polling = at(/^worker \d+: .* queues netgrow, netgrow-train/);
+    assert.ok(connecting >= 0 && connecting < building && building < polling, lines.join('\n'));
   });
 });
 
