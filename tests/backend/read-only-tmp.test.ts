@@ -37,7 +37,7 @@ test(
   'a read-only /tmp with TMPDIR on scratch: the tensorflow backend loads, its start-up log filtered',
   { skip },
   () => {
-    const env = { ...process.env, TMPDIR: '/tmp/scratch' };
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: '/tmp/scratch' };
     for (const k of ['NETGROW_BACKEND', 'NETGROW_NATIVE', 'TF_CPP_MIN_LOG_LEVEL', 'TF_ENABLE_ONEDNN_OPTS'])
       delete env[k];
     const r = spawnSync(
