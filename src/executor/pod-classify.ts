@@ -53,11 +53,11 @@ export function classifyPod(pod: V1Pod, o: ClassifyOptions): PodVerdict {
       return {
         state: 'failed',
         retryable: true,
-        reason: 'OOMKilled: the trainer ran out of memory',
+        reason: withMessage('OOMKilled: the trainer ran out of memory', term.message),
         outOfMemory: true,
       };
     }
-    if (term) return exitVerdict(term.exitCode, term.reason);
+    if (term) return exitVerdict(term.exitCode, term.reason, term.message);
     return retryable(`pod failed: ${status.reason ?? 'no reason given'} ${status.message ?? ''}`.trim());
   }
   const waiting = status.containerStatuses?.[0]?.state?.waiting;
@@ -82,10 +82,19 @@ export function classifyPod(pod: V1Pod, o: ClassifyOptions): PodVerdict {
   return { state: 'pending', why: status.phase ?? 'Pending' };
 }
 
-/** How a trainer's exit code reads. */
-export function exitVerdict(code: number, reason?: string): PodVerdict {
-  const why = `exited with code ${code}${reason && reason !== 'Error' ? ` (${reason})` : ''}`;
+/**
+ * How a trainer's exit code reads, with the container's termination message: what the runtime
+ * said when the container could not start (`exec: "train": executable file not found`), or the
+ * trainer's last lines.
+ */
+export function exitVerdict(code: number, reason?: string, message?: string): PodVerdict {
   if (code === TRAIN_EXIT.done || code === TRAIN_EXIT.diverged) return { state: 'finished', exitCode: code };
+  const verdict = exitCodeVerdict(code, reason);
+  return verdict.state === 'failed' ? { ...verdict, reason: withMessage(verdict.reason, message) } : verdict;
+}
+
+function exitCodeVerdict(code: number, reason?: string): PodVerdict {
+  const why = `exited with code ${code}${reason && reason !== 'Error' ? ` (${reason})` : ''}`;
   if (code === TRAIN_EXIT.badInput) return permanent(`${why}: the trainer rejected its spec or input`);
   if (code === TRAIN_EXIT.infrastructure) return retryable(`${why}: infrastructure error (storage, backend)`);
   if (code === TRAIN_EXIT.interrupted) return retryable(`${why}: stopped by a signal, checkpointed`);
@@ -93,6 +102,13 @@ export function exitVerdict(code: number, reason?: string): PodVerdict {
   if (code === 143) return retryable(`${why}: terminated (SIGTERM)`);
   if (PERMANENT_EXIT.has(code)) return permanent(why);
   return retryable(why);
+}
+
+/** `why: message`, the message on one line and cut at 500 characters (a log tail follows anyway). */
+function withMessage(why: string, message: string | undefined): string {
+  const text = message?.trim().replace(/\s*\n\s*/g, ' | ');
+  if (!text) return why;
+  return `${why}: ${text.length > 500 ? `${text.slice(0, 500)}…` : text}`;
 }
 
 const retryable = (reason: string): PodVerdict => ({ state: 'failed', retryable: true, reason });

@@ -61,7 +61,8 @@ describe('the trainer pod', () => {
 
   test('runs `netgrow train --spec <uri>` as an argument array, once (restartPolicy Never)', () => {
     assert.deepEqual(c.args, ['train', '--spec', `${spec.output}/trainspec.json`]);
-    assert.equal(c.command, undefined);
+    // netgrow's entry point in the image: the pod does not depend on the image's ENTRYPOINT.
+    assert.deepEqual(c.command, ['node', '/opt/netgrow/bin/netgrow.js']);
     assert.equal(pod.spec!.restartPolicy, 'Never');
   });
 

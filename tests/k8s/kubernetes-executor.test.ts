@@ -23,7 +23,7 @@ import { SearchConfig } from '../../src/search/config';
 import { openStore } from '../../src/storage';
 import { TrainSpec, type TrainSpecInput } from '../../src/contracts/train';
 import { freePorts, manifestObjects, startCluster, until, type TestCluster } from '../support/k8s';
-import { NodeAgent, startTrainerNode, TRAINER_IMAGE } from '../support/node-agent';
+import { NodeAgent, OTHER_ENTRYPOINT_IMAGE, startTrainerNode, TRAINER_IMAGE } from '../support/node-agent';
 
 const IMAGE = TRAINER_IMAGE;
 
@@ -96,7 +96,8 @@ describe('a training run as a pod', () => {
   test('trains in the pod to its result, reporting progress and GPU-seconds', async () => {
     const s = spec('ok');
     const progress: TrainProgress[] = [];
-    const ex = executor({ keepPods: true });
+    // An image whose ENTRYPOINT is not netgrow: the pod's own command is netgrow's entry point.
+    const ex = executor({ keepPods: true, image: OTHER_ENTRYPOINT_IMAGE });
     const result = await ex.run(s, { onProgress: (p) => progress.push(p) });
     assert.equal(result.status, 'completed');
     assert.equal(result.runId, 'ok');
@@ -104,6 +105,7 @@ describe('a training run as a pod', () => {
     assert.ok(progress.length > 0 && progress.at(-1)!.epoch >= 1, JSON.stringify(progress));
     const [pod] = await podsOf(s);
     assert.equal(pod.spec?.nodeName, 'gpu-a');
+    assert.deepEqual(pod.spec?.containers[0].command, ['node', '/opt/netgrow/bin/netgrow.js']);
     assert.deepEqual(pod.spec?.containers[0].args, ['train', '--spec', `${s.output}/trainspec.json`]);
     assert.equal(pod.metadata?.labels?.[LABEL.experiment], 'e1');
     assert.equal(ex.usage.length, 1);
@@ -146,6 +148,19 @@ describe('a training run as a pod', () => {
     assert.equal(e.code, 'bad_input');
     assert.match(e.message, /exited with code 2/);
     assert.match(e.message, /container log \(tail\)\n.*no-such-dataset/s);
+  });
+
+  test("a command the image lacks: StartError, the runtime's message in the failure, no device time", async () => {
+    const ex = executor({ template: template({ command: ['netgrow-not-here'] }) });
+    const e = await rejection(ex.run(spec('nocmd')));
+    assert.equal(e.code, 'bad_input');
+    assert.match(
+      e.message,
+      /exited with code 128 \(StartError\): .*exec: "netgrow-not-here": executable file not found in \$PATH/,
+    );
+    // Its container reported startedAt 1970-01-01: never ran, so nothing to bill.
+    assert.equal(ex.usage.length, 1);
+    assert.equal(ex.usage[0].seconds, 0);
   });
 
   test('an image that cannot be pulled fails for good after its grace period, with the reason', async () => {
