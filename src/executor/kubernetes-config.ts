@@ -12,7 +12,10 @@ import { ExecutorError } from './executor';
 import { KubernetesExecutor, type KubernetesExecutorOptions } from './kubernetes';
 
 export interface KubernetesExecutorExtras {
-  /** Environment for in-cluster detection and NETGROW_TRAINER_IMAGE; default process.env. */
+  /**
+   * Environment for in-cluster detection, NETGROW_TRAINER_IMAGE and the storage settings the
+   * trainer pods get; default process.env.
+   */
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
   onUsage?: KubernetesExecutorOptions['onUsage'];
@@ -80,6 +83,7 @@ export async function createKubernetesExecutor(
     keepPods: config.keepPods,
     log: extras.log,
     onUsage: extras.onUsage,
+    env,
   });
   await executor.check();
   return executor;

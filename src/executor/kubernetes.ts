@@ -17,6 +17,7 @@
 import { ApiException, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { openStore } from '../storage';
 import type { ArtifactStore } from '../storage/store';
+import { storageSettings } from '../storage/settings';
 import { TrainResult, TrainSpec } from '../contracts/train';
 import { ExecutorError, parseProgressLine, RunOptions, Slots, TrainExecutor } from './executor';
 import { apiMessage, checkAccess } from './pod-access';
@@ -52,6 +53,11 @@ export interface KubernetesExecutorOptions {
   /** Called with what each pod that started cost (the budget itself takes the result's deviceSeconds). */
   onUsage?: (runId: string, usage: PodUsage) => void;
   now?: () => number;
+  /**
+   * The worker's environment, whose non-secret storage settings (AWS_REGION,
+   * AWS_ENDPOINT_URL_S3, …) every trainer pod gets; default process.env.
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Temporal cancels an activity with these reasons when it is not the user's cancel. */
@@ -173,6 +179,7 @@ export class KubernetesExecutor implements TrainExecutor {
       gpus: this.o.gpus,
       specUri,
       template: this.o.template,
+      settings: storageSettings(this.o.env ?? process.env),
     });
     try {
       const created = await this.api('create pods', () =>

@@ -90,6 +90,11 @@ export interface PodInput {
   /** Where the TrainSpec lies in storage (`<output>/trainspec.json`). */
   specUri: string;
   template: PodTemplate;
+  /**
+   * The worker's non-secret storage settings (region, endpoint, …: src/storage/settings.ts),
+   * for the trainer to reach the same storage; the template's own `env` wins over them.
+   */
+  settings?: Record<string, string>;
 }
 
 export function trainerPod(p: PodInput): V1Pod {
@@ -129,6 +134,9 @@ export function trainerPod(p: PodInput): V1Pod {
           // The root filesystem is read-only: temp files and the dataset download cache
           // (src/data/places.ts) go to the scratch volume.
           env: [
+            ...Object.entries(p.settings ?? {})
+              .filter(([name]) => !t.env.some((e) => e.name === name))
+              .map(([name, value]) => ({ name, value })),
             ...t.env,
             { name: 'TMPDIR', value: '/scratch' },
             { name: 'XDG_CACHE_HOME', value: '/scratch/cache' },
