@@ -79,6 +79,7 @@ export async function createKubernetesExecutor(
     imagePullGraceSeconds: seconds(config.imagePullGrace),
     unschedulableTimeoutSeconds:
       config.unschedulableTimeout === null ? null : seconds(config.unschedulableTimeout),
+    lostNodeTimeoutSeconds: config.lostNodeTimeout === null ? null : seconds(config.lostNodeTimeout),
     deleteGraceSeconds: seconds(config.deleteGrace),
     keepPods: config.keepPods,
     log: extras.log,

@@ -18,6 +18,7 @@ import { ApiException, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/cli
 import { openStore } from '../storage';
 import type { ArtifactStore } from '../storage/store';
 import { storageSettings } from '../storage/settings';
+import { isReady, RESULT_GRACE_MS, storedResult, storedVerdict } from './stored-result';
 import { TrainResult, TrainSpec } from '../contracts/train';
 import { ExecutorError, parseProgressLine, RunOptions, Slots, TrainExecutor } from './executor';
 import { apiMessage, checkAccess } from './pod-access';
@@ -44,6 +45,8 @@ export interface KubernetesExecutorOptions {
   imagePullGraceSeconds?: number;
   /** null: a pod may wait for a node as long as it takes. */
   unschedulableTimeoutSeconds?: number | null;
+  /** A running pod not Ready this long (its node lost) fails the attempt; null: wait. Default 300. */
+  lostNodeTimeoutSeconds?: number | null;
   /** Grace period of the pod deletion when a run is cancelled. */
   deleteGraceSeconds?: number;
   /** Keep finished pods (for debugging) instead of deleting them. */
@@ -111,6 +114,12 @@ export class KubernetesExecutor implements TrainExecutor {
     const id = runIdentity(spec);
     const specUri = `${spec.output.replace(/\/+$/, '')}/${SPEC_KEY}`;
     const store = openStore(spec.output);
+    // A pod of an earlier attempt may have finished the run after its worker stopped following.
+    const done = await storedResult(store, spec);
+    if (done) {
+      this.o.log?.(`${spec.runId}: already ${done.status} (result.json in storage); no pod`);
+      return { ...done, deviceSeconds: await runDeviceSeconds(store, PODS_DIR) };
+    }
     await store.put(SPEC_KEY, JSON.stringify(spec));
     const pod = await this.adoptOrCreate(spec, id, specUri, store);
     const name = pod.metadata!.name!;
@@ -120,7 +129,7 @@ export class KubernetesExecutor implements TrainExecutor {
     this.closing.signal.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted || this.closing.signal.aborted) stop.abort();
     try {
-      const end = await this.follow(spec, pod, stop.signal, onProgress);
+      const end = await this.follow(spec, pod, store, stop.signal, onProgress);
       return await this.finish(spec, end, store);
     } catch (e) {
       if (!stop.signal.aborted) throw e;
@@ -204,6 +213,7 @@ export class KubernetesExecutor implements TrainExecutor {
   private async follow(
     spec: TrainSpec,
     created: V1Pod,
+    store: ArtifactStore,
     signal: AbortSignal,
     onProgress: RunOptions['onProgress'],
   ): Promise<PodEnd> {
@@ -216,8 +226,21 @@ export class KubernetesExecutor implements TrainExecutor {
         imagePullGraceSeconds: this.o.imagePullGraceSeconds ?? 120,
         unschedulableTimeoutSeconds:
           this.o.unschedulableTimeoutSeconds === undefined ? 1800 : this.o.unschedulableTimeoutSeconds,
+        lostNodeTimeoutSeconds:
+          this.o.lostNodeTimeoutSeconds === undefined ? 300 : this.o.lostNodeTimeoutSeconds,
         firstSeen,
       });
+    // The run's result in storage while its pod still looks alive: a pod on a node that stopped
+    // reporting stays Running in the API although its trainer finished. Taken at once from a
+    // pod that is not Ready, else after RESULT_GRACE_MS (a healthy pod reports its own end).
+    let resultSeenAt: number | null = null;
+    const finishedInStorage = async (p: V1Pod): Promise<PodVerdict | null> => {
+      const done = await storedResult(store, spec).catch(() => null);
+      if (!done) return null;
+      resultSeenAt ??= now();
+      if (isReady(p) && now() - resultSeenAt < RESULT_GRACE_MS) return null;
+      return storedVerdict(done);
+    };
     let pod = created;
     let lastProgress = '';
     // The trainer's own lines (no progress lines) as last read: a lost node's pod has no log to
@@ -240,6 +263,9 @@ export class KubernetesExecutor implements TrainExecutor {
           const verdict = classify(last);
           if (verdict.state === 'finished' || verdict.state === 'failed')
             return { pod: last, verdict, seenTail: seen() };
+          // Deleted with its node after its trainer wrote the result: the run is done.
+          const stored = await storedResult(store, spec).catch(() => null);
+          if (stored) return { pod: last, verdict: storedVerdict(stored), seenTail: seen() };
           const disruption = last.status?.conditions?.find((c) => c.type === 'DisruptionTarget');
           return {
             pod: last,
@@ -256,7 +282,18 @@ export class KubernetesExecutor implements TrainExecutor {
           };
         }
         if (e.type === 'pod') pod = e.pod;
-        const verdict = classify(pod);
+        let verdict = classify(pod);
+        if (
+          verdict.state === 'running' ||
+          verdict.state === 'pending' ||
+          (verdict.state === 'failed' && verdict.nodeLost)
+        ) {
+          const stored = await finishedInStorage(pod);
+          if (stored) {
+            this.o.log?.(`${spec.runId}: result.json in storage while pod ${name} is ${pod.status?.phase}`);
+            verdict = stored;
+          }
+        }
         // Progress between polls, and the last line once more at the end: a short run may
         // finish between two polls.
         const ended = verdict.state === 'finished';
@@ -310,7 +347,8 @@ export class KubernetesExecutor implements TrainExecutor {
       if (!this.o.keepPods) await this.deletePod(name, 0).catch(() => undefined);
       return { ...result, deviceSeconds: await runDeviceSeconds(store, PODS_DIR) };
     }
-    if (!this.o.keepPods) await this.deletePod(name, 0).catch(() => undefined);
+    // A lost node's pod goes even when kept: a retry would adopt it and wait for it again.
+    if (!this.o.keepPods || verdict.nodeLost) await this.deletePod(name, 0).catch(() => undefined);
     const message =
       `run ${spec.runId}: pod ${name} ${verdict.reason}` +
       (tail ? `\n--- container log (tail)\n${tail}` : '');

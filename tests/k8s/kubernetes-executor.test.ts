@@ -205,6 +205,60 @@ describe('a training run as a pod', () => {
     }
   });
 
+  test(
+    'a node that stops reporting while its trainer finishes: the run ends with the result in storage',
+    {
+      timeout: 90_000,
+    },
+    async () => {
+      const node = await startTrainerNode(cluster, 'gpu-c');
+      try {
+        const s = spec('partition', { epochs: 3 });
+        const onC = template({ nodeSelector: { 'kubernetes.io/hostname': 'gpu-c' } });
+        // No lost-node timeout: only the result in storage can end this wait.
+        const run = executor({ template: onC, lostNodeTimeoutSeconds: null }).run(s);
+        await until(async () => (await podsOf(s))[0]?.status?.phase === 'Running', 'pod running');
+        await node.partition();
+        const result = await run;
+        assert.equal(result.status, 'completed');
+        assert.equal(result.runId, 'partition');
+        await until(async () => (await podsOf(s)).length === 0, 'the stranded pod deleted', 15_000);
+        // Another attempt at the run takes the result from storage and starts no pod.
+        const launched = agent.launched.length + node.launched.length;
+        assert.equal((await executor().run(s)).status, 'completed');
+        assert.equal(agent.launched.length + node.launched.length, launched);
+      } finally {
+        await node.stop();
+      }
+    },
+  );
+
+  test(
+    'a pod whose node stays away past lostNodeTimeout fails retryably, and goes even when pods are kept',
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      const node = await startTrainerNode(cluster, 'gpu-d');
+      try {
+        const s = spec('stranded', { epochs: 50 });
+        const onD = template({ nodeSelector: { 'kubernetes.io/hostname': 'gpu-d' } });
+        const run = executor({ template: onD, lostNodeTimeoutSeconds: 1, keepPods: true }).run(s);
+        await until(async () => (await podsOf(s))[0]?.status?.phase === 'Running', 'pod running');
+        await node.partition();
+        const e = await rejection(run);
+        assert.equal(e.code, 'infrastructure');
+        assert.match(
+          e.message,
+          /node gpu-d lost: the pod has not been Ready for more than 1 s \(lostNodeTimeout\)/,
+        );
+        await until(async () => (await podsOf(s)).length === 0, 'the lost pod deleted', 15_000);
+      } finally {
+        await node.stop();
+      }
+    },
+  );
+
   test('an evicted pod fails retryably', async () => {
     agent.inject((p) => p.metadata?.labels?.[LABEL.run] === 'evict', { kind: 'evict', afterMs: 300 });
     const e = await rejection(executor().run(spec('evict')));

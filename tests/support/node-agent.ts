@@ -134,21 +134,7 @@ export class NodeAgent {
     this.watchAbort?.abort();
     for (const p of this.pods.values()) killContainer(p.child, 'SIGKILL');
     const name = this.opts.name;
-    await retryConflict(async () => {
-      const node = await this.core.readNodeStatus({ name });
-      const now = new Date();
-      node.status!.conditions = [
-        {
-          type: 'Ready',
-          status: 'Unknown',
-          reason: 'NodeStatusUnknown',
-          message: 'Kubelet stopped posting node status.',
-          lastHeartbeatTime: now,
-          lastTransitionTime: now,
-        },
-      ];
-      await this.core.replaceNodeStatus({ name, body: node });
-    });
+    await this.markNodeUnknown();
     await retryConflict(async () => {
       const node = await this.core.readNode({ name });
       const unreachable = 'node.kubernetes.io/unreachable';
@@ -180,6 +166,58 @@ export class NodeAgent {
         .deleteNamespacedPod({ name: podName!, namespace: namespace!, gracePeriodSeconds: 0 })
         .catch(() => undefined);
     }
+  }
+
+  /**
+   * The node drops off the network: its containers run on and finish, but it reports nothing
+   * more. The control plane does what its node lifecycle controller does when every node of
+   * the zone is down ("master disruption mode"): the node's Ready goes Unknown and its pods'
+   * Ready False (MarkPodsNotReady), it gets the NoSchedule taint, and nothing is evicted or
+   * deleted — the API keeps the pods Running.
+   */
+  async partition(): Promise<void> {
+    this.stopped = true;
+    this.lost = true;
+    this.watchAbort?.abort();
+    await this.markNodeUnknown();
+    // The NoSchedule taint comes in any mode; only the NoExecute one (eviction) waits.
+    await retryConflict(async () => {
+      const node = await this.core.readNode({ name: this.opts.name });
+      node.spec = { ...node.spec, taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }] };
+      await this.core.replaceNode({ name: this.opts.name, body: node });
+    });
+    const pods = await this.core.listPodForAllNamespaces({
+      fieldSelector: `spec.nodeName=${this.opts.name}`,
+    });
+    for (const pod of pods.items) {
+      const { name: podName, namespace } = pod.metadata!;
+      await this.updateStatus(podName!, namespace!, (s) => {
+        s.conditions = [
+          ...(s.conditions ?? []).filter((c) => c.type !== 'Ready'),
+          { type: 'Ready', status: 'False', lastTransitionTime: new Date() },
+        ];
+      }).catch(() => undefined);
+    }
+  }
+
+  /** What the node lifecycle controller writes for a node whose kubelet stopped posting. */
+  private async markNodeUnknown(): Promise<void> {
+    const name = this.opts.name;
+    await retryConflict(async () => {
+      const node = await this.core.readNodeStatus({ name });
+      const now = new Date();
+      node.status!.conditions = [
+        {
+          type: 'Ready',
+          status: 'Unknown',
+          reason: 'NodeStatusUnknown',
+          message: 'Kubelet stopped posting node status.',
+          lastHeartbeatTime: now,
+          lastTransitionTime: now,
+        },
+      ];
+      await this.core.replaceNodeStatus({ name, body: node });
+    });
   }
 
   private async watchPods(): Promise<void> {
