@@ -107,7 +107,7 @@ export class KubernetesExecutor implements TrainExecutor {
     return this.slots.take(() => this.runNow(spec, opts));
   }
 
-  private async runNow(spec: TrainSpec, { onProgress, signal }: RunOptions): Promise<TrainResult> {
+  private async runNow(spec: TrainSpec, { onProgress, onWaiting, signal }: RunOptions): Promise<TrainResult> {
     if (signal?.aborted)
       throw new ExecutorError('cancelled', `run ${spec.runId} cancelled before it started`);
     await this.check();
@@ -129,7 +129,7 @@ export class KubernetesExecutor implements TrainExecutor {
     this.closing.signal.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted || this.closing.signal.aborted) stop.abort();
     try {
-      const end = await this.follow(spec, pod, store, stop.signal, onProgress);
+      const end = await this.follow(spec, pod, store, stop.signal, onProgress, onWaiting);
       return await this.finish(spec, end, store);
     } catch (e) {
       if (!stop.signal.aborted) throw e;
@@ -216,6 +216,7 @@ export class KubernetesExecutor implements TrainExecutor {
     store: ArtifactStore,
     signal: AbortSignal,
     onProgress: RunOptions['onProgress'],
+    onWaiting: RunOptions['onWaiting'],
   ): Promise<PodEnd> {
     const name = created.metadata!.name!;
     const now = this.o.now ?? Date.now;
@@ -234,6 +235,7 @@ export class KubernetesExecutor implements TrainExecutor {
     // reporting stays Running in the API although its trainer finished. Taken at once from a
     // pod that is not Ready, else after RESULT_GRACE_MS (a healthy pod reports its own end).
     let resultSeenAt: number | null = null;
+    let lastWaiting: string | null = null;
     const finishedInStorage = async (p: V1Pod): Promise<PodVerdict | null> => {
       const done = await storedResult(store, spec).catch(() => null);
       if (!done) return null;
@@ -293,6 +295,12 @@ export class KubernetesExecutor implements TrainExecutor {
             this.o.log?.(`${spec.runId}: result.json in storage while pod ${name} is ${pod.status?.phase}`);
             verdict = stored;
           }
+        }
+        // Why a Pending pod waits (Insufficient nvidia.com/gpu, an image pull), for `status`.
+        const waiting = verdict.state === 'pending' ? verdict.why : null;
+        if (waiting !== lastWaiting) {
+          lastWaiting = waiting;
+          onWaiting?.(waiting);
         }
         // Progress between polls, and the last line once more at the end: a short run may
         // finish between two polls.

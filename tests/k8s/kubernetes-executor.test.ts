@@ -172,9 +172,18 @@ describe('a training run as a pod', () => {
   });
 
   test('a pod no node can take fails after the unschedulable timeout', async () => {
-    const e = await rejection(executor({ gpus: 4, unschedulableTimeoutSeconds: 2 }).run(spec('big')));
+    const waited: (string | null)[] = [];
+    const run = executor({ gpus: 4, unschedulableTimeoutSeconds: 2 }).run(spec('big'), {
+      onWaiting: (why) => waited.push(why),
+    });
+    const e = await rejection(run);
     assert.equal(e.code, 'bad_input');
     assert.match(e.message, /Insufficient nvidia\.com\/gpu/);
+    // While it waited, the scheduler's reason went to the heartbeat (netgrow status shows it).
+    assert.ok(
+      waited.some((w) => w !== null && /^unschedulable: .*Insufficient nvidia\.com\/gpu/.test(w)),
+      JSON.stringify(waited),
+    );
   });
 
   test('a node lost mid-training fails the run retryably; the retry resumes from its checkpoint elsewhere', async () => {
