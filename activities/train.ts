@@ -55,6 +55,11 @@ export function trainActivity(deps: ActivityDeps) {
           };
           beat();
         },
+        onWaiting: (why) => {
+          const { waiting: _was, ...rest } = last;
+          last = why === null ? rest : { ...rest, waiting: why };
+          beat();
+        },
       });
     } catch (e) {
       asExecutorFailure(e, 'TrainInfrastructure');

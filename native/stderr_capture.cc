@@ -15,15 +15,29 @@ static napi_value Int(napi_env env, int i) {
   return v;
 }
 
+// An unlinked temporary file in TMPDIR, else /tmp; -1 when neither is writable. TMPDIR first:
+// a trainer pod's root filesystem is read-only, and its TMPDIR is the scratch volume.
+static int TempFile() {
+  const char* dirs[] = {getenv("TMPDIR"), "/tmp"};
+  for (const char* dir : dirs) {
+    if (!dir || !*dir) continue;
+    std::string path = std::string(dir) + "/netgrow-stderr-XXXXXX";
+    int file = mkstemp(&path[0]);
+    if (file < 0) continue;
+    unlink(path.c_str());
+    return file;
+  }
+  return -1;
+}
+
 // begin() -> [saved stderr, capture file], or throws.
 static napi_value Begin(napi_env env, napi_callback_info) {
-  char path[] = "/tmp/netgrow-stderr-XXXXXX";
-  int file = mkstemp(path);
+  int file = TempFile();
   if (file < 0) {
-    napi_throw_error(env, nullptr, "could not create a temporary file for TensorFlow's start-up log");
+    napi_throw_error(env, nullptr,
+                     "could not create a temporary file for TensorFlow's start-up log in $TMPDIR or /tmp");
     return nullptr;
   }
-  unlink(path);
   fflush(stderr);
   int saved = dup(2);
   dup2(file, 2);

@@ -67,7 +67,15 @@ function withTensorFlowLog<T>(pkg: string, f: () => T): T {
     // built by an older build-native.sh: TensorFlow's lines then go straight to stderr
   }
   if (!capture) return f();
-  const [saved, file] = capture.begin();
+  let begun: [number, number];
+  try {
+    begun = capture.begin();
+  } catch {
+    // No writable temporary file (a read-only root without TMPDIR): TensorFlow's start-up lines
+    // go straight to stderr, and the backend still loads.
+    return f();
+  }
+  const [saved, file] = begun;
   try {
     return f();
   } finally {

@@ -70,12 +70,14 @@ export class ProgressView {
     const lines: string[] = [];
     for (const c of running) {
       const hb = c.heartbeat;
-      const key = `${c.activity}|${c.attempt}|${c.activity === 'train' ? (hb?.epoch ?? 0) : ''}`;
+      const key = `${c.activity}|${c.attempt}|${c.activity === 'train' ? `${hb?.epoch ?? 0}|${hb?.waiting ?? ''}` : ''}`;
       if (this.lastState.get(c.candidateId) === key || !c.activity) continue;
       this.lastState.set(c.candidateId, key);
       const retry =
         c.attempt > 1 ? ` (attempt ${c.attempt}${c.lastFailure ? `: ${c.lastFailure}` : ''})` : '';
-      if (c.activity === 'train' && hb && hb.epoch > 0) {
+      if (c.activity === 'train' && hb?.waiting) {
+        lines.push(`${c.candidateId} train, waiting: ${hb.waiting}${retry}`);
+      } else if (c.activity === 'train' && hb && hb.epoch > 0) {
         lines.push(
           `${c.candidateId} train epoch ${hb.epoch}${hb.epochs ? `/${hb.epochs}` : ''}${metrics(hb.metrics)}${retry}`,
         );
@@ -114,6 +116,8 @@ export class ProgressView {
 function candidateLine(c: CandidateProgress, width: number): string {
   const retry = c.attempt > 1 ? ` (attempt ${c.attempt})` : '';
   const name = c.candidateId.padEnd(8);
+  if (c.activity === 'train' && c.heartbeat?.waiting)
+    return `${name} waiting: ${c.heartbeat.waiting}${retry}`;
   if (c.activity !== 'train' || !c.heartbeat || !c.heartbeat.stepsPerEpoch) {
     return `${name} ${c.activity ?? 'waiting'}${retry}`;
   }

@@ -34,7 +34,8 @@ export const help = `netgrow search --config <file> [options] — run a search (
 Ctrl-C stops the workers (running training checkpoints) and the server, and keeps everything:
 \`netgrow resume <id>\` continues. S3 storage takes its endpoint and keys from the environment
 (AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, …); they never enter Temporal.
-exit codes: 0 finished, 1 the search failed or was cancelled, 2 a bad config, 4 an outage, 130 interrupted`;
+exit codes: 0 finished, 1 the search failed, was cancelled or trained no candidate to completion (the
+common reason is printed), 2 a bad config, 4 an outage, 130 interrupted`;
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
   const values = parseFlags(args, 'search', {

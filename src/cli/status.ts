@@ -4,6 +4,9 @@
  * leaderboard, and the result once it ended. With the embedded server not running, a
  * headless one is started on the experiment's SQLite file just to answer.
  */
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type { ExperimentRecord } from '../experiment/experiment';
+import type { TemporalSession } from '../experiment/session';
 import { experimentStatus, statusLines } from '../experiment/status';
 import { interruptSignal } from './terminal';
 import { UsageError } from '../contracts/errors';
@@ -40,7 +43,7 @@ export async function run(args: string[]): Promise<number> {
     if (values.watch) {
       const interrupt = interruptSignal();
       const tty = process.stdout.isTTY && !process.env.NETGROW_PLAIN;
-      const read = () => experimentStatus(session.client, record);
+      const read = () => statusOf(session, record);
       try {
         await watchLoop(
           async () => {
@@ -66,11 +69,25 @@ export async function run(args: string[]): Promise<number> {
       }
       return 0;
     }
-    const report = await experimentStatus(session.client, record);
+    const report = await statusOf(session, record);
     if (values.json) console.log(JSON.stringify(report));
     else console.log(statusLines(report, record).join('\n'));
     return 0;
   } finally {
     await session.close();
+  }
+}
+
+/** The experiment's status; one that Temporal has no workflow for is an input problem, not an outage. */
+async function statusOf(session: TemporalSession, record: ExperimentRecord) {
+  try {
+    return await experimentStatus(session.client, record);
+  } catch (e) {
+    if (!(e instanceof WorkflowNotFoundError)) throw e;
+    throw new UsageError(
+      `no such ${record.kind} on Temporal ${session.address} (namespace ${session.namespace}): ` +
+        `${record.id} has files in ${record.experimentUri} but its workflow never started there ` +
+        `(or it ran on another server: --temporal-address); netgrow resume ${record.id} starts it`,
+    );
   }
 }

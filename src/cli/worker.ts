@@ -60,16 +60,26 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (values['executor-config'] && executor !== 'kubernetes') {
     throw new UsageError('--executor-config goes with --executor kubernetes');
   }
+  // Start-up takes tens of seconds (the cluster check, webpack over the workflow code): each
+  // step says what it is doing, so a worker that seems silent is never mistaken for a hung one.
+  const step = (line: string) => console.error(`worker: ${line}`);
   // Built (and its cluster and rights checked) before any worker polls: a worker that cannot
   // reach its cluster fails here, never by training on this machine's CPU instead.
+  if (executor === 'kubernetes') step("checking the Kubernetes cluster and this worker's rights");
   const trainer = executor === 'kubernetes' ? await kubernetesExecutor(values['executor-config']) : executor;
   const address = values['temporal-address'] ?? (process.env.TEMPORAL_ADDRESS || DEFAULT_ADDRESS);
   const namespace = values.namespace ?? (process.env.TEMPORAL_NAMESPACE || NAMESPACE);
 
   quietTemporalRuntime();
+  step(`connecting to Temporal at ${address}, namespace ${namespace}`);
   const session = await openTemporal({ address, namespace }, { stateDir: '.' });
   const interrupt = interruptSignal();
   try {
+    step(
+      roles.includes('orchestration')
+        ? 'building the workflow code (webpack; tens of seconds on a small machine), then polling'
+        : 'starting to poll',
+    );
     const workers = await ctx.startWorkers({
       connection: await session.nativeConnection(),
       namespace,

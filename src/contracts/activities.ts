@@ -105,6 +105,8 @@ export interface TrainHeartbeat {
   /** Epochs the spec asks for, so a progress bar knows its end. */
   epochs?: number;
   metrics: Record<string, number | null>;
+  /** Why the run is not training yet (its pod Pending: the scheduler's reason); absent once it trains. */
+  waiting?: string;
 }
 
 /**

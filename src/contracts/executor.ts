@@ -16,6 +16,11 @@ export interface TrainProgress {
 
 export interface RunOptions {
   onProgress?: (p: TrainProgress) => void;
+  /**
+   * Why the run is not training yet (a pod Pending: the scheduler's reason, an image being
+   * pulled); null once it trains. Called when the reason changes.
+   */
+  onWaiting?: (why: string | null) => void;
   /** Aborting stops the run (the trainer checkpoints on SIGTERM) and rejects with 'cancelled'. */
   signal?: AbortSignal;
 }

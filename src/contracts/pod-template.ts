@@ -52,8 +52,19 @@ const Toleration = z.strictObject({
   tolerationSeconds: z.number().int().optional(),
 });
 
+/** Where k8s/trainer.Dockerfile installs netgrow: its ENTRYPOINT, and the trainer pod's command. */
+export const TRAINER_COMMAND = ['node', '/opt/netgrow/bin/netgrow.js'];
+
 /** The pod template of the search config (`executor.pod`); image and gpus sit beside it. */
 export const PodTemplate = z.strictObject({
+  /**
+   * netgrow's entry point in the image: the container's `command` (its args are `train --spec
+   * <uri>`), so the pod does not depend on the image's ENTRYPOINT.
+   */
+  command: z
+    .array(z.string().min(1))
+    .min(1)
+    .default(() => [...TRAINER_COMMAND]),
   resources: z
     .strictObject({
       requests: Resources.default({ cpu: '2', memory: '8Gi' }),

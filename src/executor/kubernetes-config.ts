@@ -12,7 +12,10 @@ import { ExecutorError } from './executor';
 import { KubernetesExecutor, type KubernetesExecutorOptions } from './kubernetes';
 
 export interface KubernetesExecutorExtras {
-  /** Environment for in-cluster detection and NETGROW_TRAINER_IMAGE; default process.env. */
+  /**
+   * Environment for in-cluster detection, NETGROW_TRAINER_IMAGE and the storage settings the
+   * trainer pods get; default process.env.
+   */
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
   onUsage?: KubernetesExecutorOptions['onUsage'];
@@ -76,10 +79,12 @@ export async function createKubernetesExecutor(
     imagePullGraceSeconds: seconds(config.imagePullGrace),
     unschedulableTimeoutSeconds:
       config.unschedulableTimeout === null ? null : seconds(config.unschedulableTimeout),
+    lostNodeTimeoutSeconds: config.lostNodeTimeout === null ? null : seconds(config.lostNodeTimeout),
     deleteGraceSeconds: seconds(config.deleteGrace),
     keepPods: config.keepPods,
     log: extras.log,
     onUsage: extras.onUsage,
+    env,
   });
   await executor.check();
   return executor;

@@ -17,6 +17,8 @@
 import { ApiException, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { openStore } from '../storage';
 import type { ArtifactStore } from '../storage/store';
+import { storageSettings } from '../storage/settings';
+import { isReady, RESULT_GRACE_MS, storedResult, storedVerdict } from './stored-result';
 import { TrainResult, TrainSpec } from '../contracts/train';
 import { ExecutorError, parseProgressLine, RunOptions, Slots, TrainExecutor } from './executor';
 import { apiMessage, checkAccess } from './pod-access';
@@ -43,6 +45,8 @@ export interface KubernetesExecutorOptions {
   imagePullGraceSeconds?: number;
   /** null: a pod may wait for a node as long as it takes. */
   unschedulableTimeoutSeconds?: number | null;
+  /** A running pod not Ready this long (its node lost) fails the attempt; null: wait. Default 300. */
+  lostNodeTimeoutSeconds?: number | null;
   /** Grace period of the pod deletion when a run is cancelled. */
   deleteGraceSeconds?: number;
   /** Keep finished pods (for debugging) instead of deleting them. */
@@ -52,6 +56,11 @@ export interface KubernetesExecutorOptions {
   /** Called with what each pod that started cost (the budget itself takes the result's deviceSeconds). */
   onUsage?: (runId: string, usage: PodUsage) => void;
   now?: () => number;
+  /**
+   * The worker's environment, whose non-secret storage settings (AWS_REGION,
+   * AWS_ENDPOINT_URL_S3, …) every trainer pod gets; default process.env.
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Temporal cancels an activity with these reasons when it is not the user's cancel. */
@@ -98,13 +107,19 @@ export class KubernetesExecutor implements TrainExecutor {
     return this.slots.take(() => this.runNow(spec, opts));
   }
 
-  private async runNow(spec: TrainSpec, { onProgress, signal }: RunOptions): Promise<TrainResult> {
+  private async runNow(spec: TrainSpec, { onProgress, onWaiting, signal }: RunOptions): Promise<TrainResult> {
     if (signal?.aborted)
       throw new ExecutorError('cancelled', `run ${spec.runId} cancelled before it started`);
     await this.check();
     const id = runIdentity(spec);
     const specUri = `${spec.output.replace(/\/+$/, '')}/${SPEC_KEY}`;
     const store = openStore(spec.output);
+    // A pod of an earlier attempt may have finished the run after its worker stopped following.
+    const done = await storedResult(store, spec);
+    if (done) {
+      this.o.log?.(`${spec.runId}: already ${done.status} (result.json in storage); no pod`);
+      return { ...done, deviceSeconds: await runDeviceSeconds(store, PODS_DIR) };
+    }
     await store.put(SPEC_KEY, JSON.stringify(spec));
     const pod = await this.adoptOrCreate(spec, id, specUri, store);
     const name = pod.metadata!.name!;
@@ -114,7 +129,7 @@ export class KubernetesExecutor implements TrainExecutor {
     this.closing.signal.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted || this.closing.signal.aborted) stop.abort();
     try {
-      const end = await this.follow(spec, pod, stop.signal, onProgress);
+      const end = await this.follow(spec, pod, store, stop.signal, onProgress, onWaiting);
       return await this.finish(spec, end, store);
     } catch (e) {
       if (!stop.signal.aborted) throw e;
@@ -173,6 +188,7 @@ export class KubernetesExecutor implements TrainExecutor {
       gpus: this.o.gpus,
       specUri,
       template: this.o.template,
+      settings: storageSettings(this.o.env ?? process.env),
     });
     try {
       const created = await this.api('create pods', () =>
@@ -197,8 +213,10 @@ export class KubernetesExecutor implements TrainExecutor {
   private async follow(
     spec: TrainSpec,
     created: V1Pod,
+    store: ArtifactStore,
     signal: AbortSignal,
     onProgress: RunOptions['onProgress'],
+    onWaiting: RunOptions['onWaiting'],
   ): Promise<PodEnd> {
     const name = created.metadata!.name!;
     const now = this.o.now ?? Date.now;
@@ -209,8 +227,22 @@ export class KubernetesExecutor implements TrainExecutor {
         imagePullGraceSeconds: this.o.imagePullGraceSeconds ?? 120,
         unschedulableTimeoutSeconds:
           this.o.unschedulableTimeoutSeconds === undefined ? 1800 : this.o.unschedulableTimeoutSeconds,
+        lostNodeTimeoutSeconds:
+          this.o.lostNodeTimeoutSeconds === undefined ? 300 : this.o.lostNodeTimeoutSeconds,
         firstSeen,
       });
+    // The run's result in storage while its pod still looks alive: a pod on a node that stopped
+    // reporting stays Running in the API although its trainer finished. Taken at once from a
+    // pod that is not Ready, else after RESULT_GRACE_MS (a healthy pod reports its own end).
+    let resultSeenAt: number | null = null;
+    let lastWaiting: string | null = null;
+    const finishedInStorage = async (p: V1Pod): Promise<PodVerdict | null> => {
+      const done = await storedResult(store, spec).catch(() => null);
+      if (!done) return null;
+      resultSeenAt ??= now();
+      if (isReady(p) && now() - resultSeenAt < RESULT_GRACE_MS) return null;
+      return storedVerdict(done);
+    };
     let pod = created;
     let lastProgress = '';
     // The trainer's own lines (no progress lines) as last read: a lost node's pod has no log to
@@ -233,6 +265,9 @@ export class KubernetesExecutor implements TrainExecutor {
           const verdict = classify(last);
           if (verdict.state === 'finished' || verdict.state === 'failed')
             return { pod: last, verdict, seenTail: seen() };
+          // Deleted with its node after its trainer wrote the result: the run is done.
+          const stored = await storedResult(store, spec).catch(() => null);
+          if (stored) return { pod: last, verdict: storedVerdict(stored), seenTail: seen() };
           const disruption = last.status?.conditions?.find((c) => c.type === 'DisruptionTarget');
           return {
             pod: last,
@@ -249,7 +284,24 @@ export class KubernetesExecutor implements TrainExecutor {
           };
         }
         if (e.type === 'pod') pod = e.pod;
-        const verdict = classify(pod);
+        let verdict = classify(pod);
+        if (
+          verdict.state === 'running' ||
+          verdict.state === 'pending' ||
+          (verdict.state === 'failed' && verdict.nodeLost)
+        ) {
+          const stored = await finishedInStorage(pod);
+          if (stored) {
+            this.o.log?.(`${spec.runId}: result.json in storage while pod ${name} is ${pod.status?.phase}`);
+            verdict = stored;
+          }
+        }
+        // Why a Pending pod waits (Insufficient nvidia.com/gpu, an image pull), for `status`.
+        const waiting = verdict.state === 'pending' ? verdict.why : null;
+        if (waiting !== lastWaiting) {
+          lastWaiting = waiting;
+          onWaiting?.(waiting);
+        }
         // Progress between polls, and the last line once more at the end: a short run may
         // finish between two polls.
         const ended = verdict.state === 'finished';
@@ -303,7 +355,8 @@ export class KubernetesExecutor implements TrainExecutor {
       if (!this.o.keepPods) await this.deletePod(name, 0).catch(() => undefined);
       return { ...result, deviceSeconds: await runDeviceSeconds(store, PODS_DIR) };
     }
-    if (!this.o.keepPods) await this.deletePod(name, 0).catch(() => undefined);
+    // A lost node's pod goes even when kept: a retry would adopt it and wait for it again.
+    if (!this.o.keepPods || verdict.nodeLost) await this.deletePod(name, 0).catch(() => undefined);
     const message =
       `run ${spec.runId}: pod ${name} ${verdict.reason}` +
       (tail ? `\n--- container log (tail)\n${tail}` : '');

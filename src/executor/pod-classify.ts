@@ -18,6 +18,8 @@ export interface ClassifyOptions {
   imagePullGraceSeconds: number;
   /** A pod unschedulable this long fails the run; null = wait as long as it takes. */
   unschedulableTimeoutSeconds: number | null;
+  /** A running pod not Ready this long (its node lost) fails the run, retryably; null = wait. */
+  lostNodeTimeoutSeconds?: number | null;
   /**
    * When the watcher first saw each waiting reason (a waiting state carries no timestamp of
    * its own); the caller keeps one map per pod, so a restarted worker starts the clock again.
@@ -30,7 +32,7 @@ export type PodVerdict =
   | { state: 'running' }
   /** result.json holds the outcome: completed, or diverged (exit 3, the workflow's retry). */
   | { state: 'finished'; exitCode: number }
-  | { state: 'failed'; retryable: boolean; reason: string; outOfMemory?: true };
+  | { state: 'failed'; retryable: boolean; reason: string; outOfMemory?: true; nodeLost?: true };
 
 const PERMANENT_EXIT = new Set([1, 126, 127, 128, 139]);
 const PULL_ERRORS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
@@ -53,11 +55,11 @@ export function classifyPod(pod: V1Pod, o: ClassifyOptions): PodVerdict {
       return {
         state: 'failed',
         retryable: true,
-        reason: 'OOMKilled: the trainer ran out of memory',
+        reason: withMessage('OOMKilled: the trainer ran out of memory', term.message),
         outOfMemory: true,
       };
     }
-    if (term) return exitVerdict(term.exitCode, term.reason);
+    if (term) return exitVerdict(term.exitCode, term.reason, term.message);
     return retryable(`pod failed: ${status.reason ?? 'no reason given'} ${status.message ?? ''}`.trim());
   }
   const waiting = status.containerStatuses?.[0]?.state?.waiting;
@@ -78,14 +80,45 @@ export function classifyPod(pod: V1Pod, o: ClassifyOptions): PodVerdict {
     }
     return { state: 'pending', why };
   }
-  if (status.phase === 'Running') return { state: 'running' };
+  if (status.phase === 'Running') return lostNode(pod, o) ?? { state: 'running' };
   return { state: 'pending', why: status.phase ?? 'Pending' };
 }
 
-/** How a trainer's exit code reads. */
-export function exitVerdict(code: number, reason?: string): PodVerdict {
-  const why = `exited with code ${code}${reason && reason !== 'Error' ? ` (${reason})` : ''}`;
+/**
+ * A running pod whose Ready condition went False: the trainer has no readiness probe, so that
+ * is the node lifecycle controller's mark on the pods of a node that stopped reporting. Even
+ * then it evicts nothing while every node of the zone is down ("master disruption mode"): the
+ * API keeps the pod Running for as long as the node stays away, so the lost-node timeout ends
+ * the wait, counted from the condition's transition.
+ */
+function lostNode(pod: V1Pod, o: ClassifyOptions): PodVerdict | null {
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  if (!ready || ready.status === 'True' || o.lostNodeTimeoutSeconds == null) return null;
+  const since = ready.lastTransitionTime ? new Date(ready.lastTransitionTime).getTime() : o.now;
+  if ((o.now - since) / 1000 < o.lostNodeTimeoutSeconds) return null;
+  return {
+    state: 'failed',
+    retryable: true,
+    nodeLost: true,
+    reason:
+      `node ${pod.spec?.nodeName ?? '?'} lost: the pod has not been Ready for more than ` +
+      `${o.lostNodeTimeoutSeconds} s (lostNodeTimeout), and its run left no result in storage`,
+  };
+}
+
+/**
+ * How a trainer's exit code reads, with the container's termination message: what the runtime
+ * said when the container could not start (`exec: "train": executable file not found`), or the
+ * trainer's last lines.
+ */
+export function exitVerdict(code: number, reason?: string, message?: string): PodVerdict {
   if (code === TRAIN_EXIT.done || code === TRAIN_EXIT.diverged) return { state: 'finished', exitCode: code };
+  const verdict = exitCodeVerdict(code, reason);
+  return verdict.state === 'failed' ? { ...verdict, reason: withMessage(verdict.reason, message) } : verdict;
+}
+
+function exitCodeVerdict(code: number, reason?: string): PodVerdict {
+  const why = `exited with code ${code}${reason && reason !== 'Error' ? ` (${reason})` : ''}`;
   if (code === TRAIN_EXIT.badInput) return permanent(`${why}: the trainer rejected its spec or input`);
   if (code === TRAIN_EXIT.infrastructure) return retryable(`${why}: infrastructure error (storage, backend)`);
   if (code === TRAIN_EXIT.interrupted) return retryable(`${why}: stopped by a signal, checkpointed`);
@@ -93,6 +126,13 @@ export function exitVerdict(code: number, reason?: string): PodVerdict {
   if (code === 143) return retryable(`${why}: terminated (SIGTERM)`);
   if (PERMANENT_EXIT.has(code)) return permanent(why);
   return retryable(why);
+}
+
+/** `why: message`, the message on one line and cut at 500 characters (a log tail follows anyway). */
+function withMessage(why: string, message: string | undefined): string {
+  const text = message?.trim().replace(/\s*\n\s*/g, ' | ');
+  if (!text) return why;
+  return `${why}: ${text.length > 500 ? `${text.slice(0, 500)}…` : text}`;
 }
 
 const retryable = (reason: string): PodVerdict => ({ state: 'failed', retryable: true, reason });

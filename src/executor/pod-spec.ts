@@ -2,7 +2,7 @@
  * The trainer pod of one training attempt: its name and labels (deterministic, so a retried
  * activity or a restarted worker finds the pod it already started) and its spec, from the
  * search config's `executor.pod` template. The container runs `netgrow train --spec <uri>` as
- * an argument array; the spec, checkpoints and dataset come from storage, and the storage
+ * an argument array after the template's `command` (netgrow's entry point in the image); the spec, checkpoints and dataset come from storage, and the storage
  * credentials from a Secret by reference — never as literal values in the pod or in history.
  */
 import { createHash } from 'node:crypto';
@@ -90,6 +90,11 @@ export interface PodInput {
   /** Where the TrainSpec lies in storage (`<output>/trainspec.json`). */
   specUri: string;
   template: PodTemplate;
+  /**
+   * The worker's non-secret storage settings (region, endpoint, …: src/storage/settings.ts),
+   * for the trainer to reach the same storage; the template's own `env` wins over them.
+   */
+  settings?: Record<string, string>;
 }
 
 export function trainerPod(p: PodInput): V1Pod {
@@ -124,10 +129,14 @@ export function trainerPod(p: PodInput): V1Pod {
           name: CONTAINER,
           image: p.image,
           imagePullPolicy: t.imagePullPolicy,
+          command: t.command,
           args: ['train', '--spec', p.specUri],
           // The root filesystem is read-only: temp files and the dataset download cache
           // (src/data/places.ts) go to the scratch volume.
           env: [
+            ...Object.entries(p.settings ?? {})
+              .filter(([name]) => !t.env.some((e) => e.name === name))
+              .map(([name, value]) => ({ name, value })),
             ...t.env,
             { name: 'TMPDIR', value: '/scratch' },
             { name: 'XDG_CACHE_HOME', value: '/scratch/cache' },

@@ -19,15 +19,18 @@ export interface PodUsage {
 
 /**
  * The pod's usage: from its container's start, or the pod's own start (a node took it, and its
- * GPU, even if the image never came) to its end; null when no node ever started it.
+ * GPU, even if the image never came) to its end; null when no node ever started it. A
+ * container that terminated without having started (a StartError: Kubernetes then reports
+ * `startedAt` as 1970-01-01, or none) never ran: zero seconds, never 57 years.
  */
 export function podUsage(pod: V1Pod, gpus: number, now: number): PodUsage | null {
   const term = pod.status?.containerStatuses?.[0]?.state?.terminated;
-  const start = term?.startedAt ?? pod.status?.startTime;
-  if (!start) return null;
+  const podStart = instant(pod.status?.startTime);
+  const start = term ? instant(term.startedAt) : podStart;
+  if (start === null && podStart === null) return null;
   // A pod lost with its node has no finish time: it ran until the worker saw it go.
-  const end = term?.finishedAt ? new Date(term.finishedAt).getTime() : now;
-  const seconds = Math.max(0, (end - new Date(start).getTime()) / 1000);
+  const end = instant(term?.finishedAt) ?? now;
+  const seconds = start === null ? 0 : Math.max(0, (end - start) / 1000);
   return {
     pod: pod.metadata!.name!,
     node: pod.spec?.nodeName ?? null,
@@ -35,6 +38,13 @@ export function podUsage(pod: V1Pod, gpus: number, now: number): PodUsage | null
     seconds,
     gpuSeconds: seconds * gpus,
   };
+}
+
+/** Milliseconds of a status time; null when absent, unparsable, or the epoch's zero (unset). */
+function instant(time: Date | string | undefined | null): number | null {
+  if (time === undefined || time === null) return null;
+  const ms = new Date(time).getTime();
+  return Number.isFinite(ms) && ms > 0 ? ms : null;
 }
 
 /**

@@ -7,12 +7,14 @@
  * everything, so `netgrow resume <id>` carries on.
  */
 import { fileURLToPath } from 'node:url';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure, TerminatedFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { WorkflowBundle } from '@temporalio/worker';
 import type { SearchConfig } from '../search/config';
 import { startGrow, startSearch } from '../temporal/client';
+import { isUndefinedAttributeError, missingSearchAttributes } from '../temporal/search-attributes';
+import { UsageError } from '../contracts/errors';
 import type { NetgrowWorkers, StartLocalWorkers, WorkerRole } from '../contracts/workers';
 import {
   absoluteStorage,
@@ -25,6 +27,7 @@ import {
   type ExperimentRecord,
 } from './experiment';
 import { readProgress, type ExperimentProgress } from './progress';
+import { candidateErrors, commonReason, nothingTrained } from './failures';
 import { isGraphFile } from '../model/resolve';
 import { locateFile } from '../storage/locate';
 import { joinUri, openStore } from '../storage';
@@ -131,7 +134,7 @@ export async function followExperiment(
         workflowBundle: opts.workflowBundle,
       });
     }
-    const handle = await ensureStarted(session.client, record);
+    const handle = await ensureStarted(session, record);
     if (opts.detach) {
       io.out(`started; follow it with: netgrow status ${record.id}`);
       return outcome(record.id, 'detached', null, null, null);
@@ -144,7 +147,8 @@ export async function followExperiment(
   }
 }
 
-async function ensureStarted(client: Client, record: ExperimentRecord): Promise<WorkflowHandle> {
+async function ensureStarted(session: TemporalSession, record: ExperimentRecord): Promise<WorkflowHandle> {
+  const { client } = session;
   const handle = client.workflow.getHandle(record.id);
   try {
     const { status } = await handle.describe();
@@ -156,7 +160,24 @@ async function ensureStarted(client: Client, record: ExperimentRecord): Promise<
   }
   // Not there: the first run stopped between writing experiment.json and starting it.
   const input = { experimentId: record.id, experimentUri: record.experimentUri, config: record.config };
-  return record.kind === 'search' ? startSearch(client, input) : startGrow(client, input);
+  try {
+    return await (record.kind === 'search' ? startSearch(client, input) : startGrow(client, input));
+  } catch (e) {
+    if (isUndefinedAttributeError(e)) throw await unregisteredAttributes(session, record.id);
+    throw e;
+  }
+}
+
+/** A namespace where `netgrow temporal setup` has not run: which attributes, and the command. */
+async function unregisteredAttributes(session: TemporalSession, id: string): Promise<UsageError> {
+  const { address, namespace } = session;
+  const missing = await missingSearchAttributes(session.client.connection as Connection, namespace);
+  const names = missing && missing.length > 0 ? missing.join(', ') : 'NetgrowExperimentId and the others';
+  return new UsageError(
+    `Temporal namespace ${namespace} at ${address} lacks netgrow's search attributes (${names}); ` +
+      `register them once with: netgrow temporal setup --temporal-address ${address} --namespace ${namespace}; ` +
+      `then start this one with: netgrow resume ${id}`,
+  );
 }
 
 async function watch(
@@ -196,7 +217,9 @@ async function watch(
       settled = await closedOutcome(client, handle, ++unanswered >= 3);
       if (settled) break;
     }
-    await Promise.race([sleep(opts.pollMs ?? 1000), onInterrupt, workersDone]);
+    // A timer that holds the process open: a client following a cluster has no workers of its
+    // own, and with nothing else pending Node would exit in the middle of the search.
+    await pause(opts.pollMs ?? 1000, onInterrupt, workersDone);
   }
   const ended = settled as Settled | null;
   if (ended?.ok && 'leaderboard' in ended.value) {
@@ -209,6 +232,10 @@ async function watch(
     });
   }
   view.close();
+  if (ended?.ok && 'leaderboard' in ended.value && nothingTrained(ended.value)) {
+    const errors = await candidateErrors(client, ended.value);
+    return finished(record, ended, opts.io, commonReason(errors, ended.value.candidates));
+  }
   if (ended) return finished(record, ended, opts.io);
   if (workerError) throw workerError;
   opts.io.err(
@@ -237,6 +264,8 @@ function finished(
   record: ExperimentRecord,
   settled: { ok: true; value: SearchResult | GrowResult } | { ok: false; error: unknown },
   io: ExperimentIO,
+  /** Why a search that ran to its end still failed: none of its candidates trained. */
+  failure: string | null = null,
 ): ExperimentOutcome {
   if (!settled.ok) {
     const e = settled.error;
@@ -295,6 +324,10 @@ function finished(
     }
   }
   io.out(`report: ${report}`);
+  if (failure) {
+    io.out(`${record.kind} failed: ${failure}`);
+    return outcome(record.id, 'failed', r, report, failure);
+  }
   return outcome(record.id, 'completed', r, report, null);
 }
 
@@ -327,8 +360,14 @@ export function displayUri(uri: string): string {
   return uri.startsWith('file://') ? fileURLToPath(uri) : uri;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((res) => setTimeout(res, ms).unref());
+/** Waits `ms` or until one of `others` settles, and clears its timer either way. */
+async function pause(ms: number, ...others: Promise<unknown>[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([new Promise((res) => (timer = setTimeout(res, ms))), ...others]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -123,6 +123,7 @@ export function statusLines(s: ExperimentStatusReport, record: ExperimentRecord)
 function runningText(p: CandidateProgress): string {
   const attempt = p.attempt > 1 ? ` (attempt ${p.attempt})` : '';
   const hb = p.heartbeat;
+  if (p.activity === 'train' && hb?.waiting) return `train, waiting: ${hb.waiting}${attempt}`;
   if (p.activity === 'train' && hb && hb.epoch > 0) {
     const total = hb.stepsPerEpoch && hb.epochs ? `/${hb.stepsPerEpoch * hb.epochs}` : '';
     const m = hb.metrics;

@@ -120,6 +120,11 @@ const Executor = z.discriminatedUnion('kind', [
     imagePullGrace: Duration.default('2m'),
     /** A pod no node can take this long fails its candidate; null = wait for capacity. */
     unschedulableTimeout: Duration.nullable().default('30m'),
+    /**
+     * A running pod whose node stopped reporting (the pod marked not Ready, as the node
+     * lifecycle controller does) this long fails its attempt, retried in a new pod; null = wait.
+     */
+    lostNodeTimeout: Duration.nullable().default('5m'),
     /** Grace period of a cancelled run's pod (the trainer checkpoints on SIGTERM). */
     deleteGrace: Duration.default('30s'),
     /** Keep finished pods instead of deleting them (debugging). */

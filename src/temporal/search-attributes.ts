@@ -61,3 +61,29 @@ export async function registerSearchAttributes(
   }
   return { added, present };
 }
+
+/** A workflow start the server refused for a search attribute its namespace does not define. */
+export function isUndefinedAttributeError(e: unknown): boolean {
+  const cause = (e as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  return cause?.code === INVALID_ARGUMENT && /search attribute/i.test(String(cause.message));
+}
+
+const INVALID_ARGUMENT = 3;
+
+/**
+ * netgrow's search attributes the namespace lacks; null when the operator API does not answer
+ * (a client without admin rights), so the caller names them all.
+ */
+export async function missingSearchAttributes(
+  connection: Connection,
+  namespace: string,
+): Promise<string[] | null> {
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    return Object.values(SEARCH_ATTRIBUTES)
+      .map((k) => k.name)
+      .filter((name) => !(name in (customAttributes ?? {})));
+  } catch {
+    return null;
+  }
+}

@@ -7,7 +7,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { faultLines, watchLoop, WatchFrame } from '../../src/cli/status-watch';
-import type { ExperimentStatusReport } from '../../src/experiment/status';
+import { ProgressView } from '../../src/cli/progress-view';
+import { experimentRecord } from '../../src/experiment/experiment';
+import { statusLines, type ExperimentStatusReport } from '../../src/experiment/status';
+import type { CandidateProgress } from '../../src/experiment/progress';
+import { SearchConfig } from '../../src/search/config';
 
 const ESC = '\x1b';
 
@@ -88,4 +92,34 @@ test('watchLoop: in place on a terminal, changed blocks once elsewhere, until do
     assert.ok(line.length <= 39, line);
   const plain = await drive(frames, undefined);
   assert.equal(plain, `--- 12:34:56\nrunning\n${long}\n--- 12:34:56\nworkflow    completed\n`);
+});
+
+test("a Pending pod's reason shows in status and in the plain progress lines until it trains", () => {
+  const why = 'unschedulable: 0/1 nodes are available: 1 Insufficient nvidia.com/gpu.';
+  const waiting: CandidateProgress = {
+    candidateId: 'g0-c0',
+    activity: 'train',
+    attempt: 1,
+    heartbeat: { epoch: 0, step: 0, epochs: 2, metrics: {}, waiting: why },
+    lastFailure: null,
+  };
+  const record = experimentRecord('search', 'e1', 'file:///r', SearchConfig.parse({ name: 'e' }));
+  assert.ok(
+    statusLines(report({ running: [waiting] }), record).includes(`  g0-c0    train, waiting: ${why}`),
+  );
+
+  const out: string[] = [];
+  const view = new ProgressView({ write: (t) => void out.push(t) }, 'e1');
+  const progress = (running: CandidateProgress[]) => ({
+    workflowStatus: 'RUNNING',
+    status: null,
+    leaderboard: [],
+    running,
+  });
+  view.update(progress([waiting]));
+  view.update(progress([{ ...waiting, heartbeat: { epoch: 1, step: 3, epochs: 2, metrics: {} } }]));
+  assert.deepEqual(out.join('').trim().split('\n'), [
+    `g0-c0 train, waiting: ${why}`,
+    'g0-c0 train epoch 1/2',
+  ]);
 });

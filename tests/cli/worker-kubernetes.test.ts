@@ -44,7 +44,12 @@ describe('netgrow worker --executor kubernetes', () => {
   test('an unreachable cluster: exit 4 and one line naming the API server, before any worker starts', () => {
     const r = worker(['--executor', 'kubernetes', '--executor-config', join(dir, 'search.yaml')]);
     assert.equal(r.status, 4, r.stderr);
-    const lines = r.stderr.trim().split('\n');
+    // The worker says what it is doing first; the error is the one line after that.
+    assert.match(r.stderr, /^worker: checking the Kubernetes cluster and this worker's rights$/m);
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('worker: '));
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0], /^netgrow: cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:9/);
     assert.doesNotMatch(r.stdout, /^worker \d+/m, 'no worker started');

@@ -160,7 +160,7 @@ export function startWorkerProcess(
   address: string,
   logFile: string,
   args: string[] = [],
-  env: Record<string, string> = {},
+  env: NodeJS.ProcessEnv = {},
 ): ChildProcess {
   const log = openSync(logFile, 'a');
   return spawn(process.execPath, [NETGROW, 'worker', '--temporal-address', address, ...args], {

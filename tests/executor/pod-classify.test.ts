@@ -69,6 +69,34 @@ describe('pod ends', () => {
     });
   });
 
+  test("the container's termination message is part of the reason: a StartError names what is missing", () => {
+    const status = terminated(128, 'StartError');
+    const message =
+      'failed to create containerd task: failed to create shim task: OCI runtime create failed: ' +
+      'runc create failed: unable to start container process: exec: "train": executable file not found in $PATH: unknown';
+    status.containerStatuses![0].state!.terminated!.message = message;
+    assert.deepEqual(classifyPod(pod(status), opts()), {
+      state: 'failed',
+      retryable: false,
+      reason: `exited with code 128 (StartError): ${message}`,
+    });
+    const lines = terminated(2);
+    lines.containerStatuses![0].state!.terminated!.message =
+      'netgrow train: no such dataset\n  (see --help)\n';
+    assert.deepEqual(classifyPod(pod(lines), opts()), {
+      state: 'failed',
+      retryable: false,
+      reason:
+        'exited with code 2: the trainer rejected its spec or input: netgrow train: no such dataset | (see --help)',
+    });
+    const oom = terminated(137, 'OOMKilled');
+    oom.containerStatuses![0].state!.terminated!.message = 'cgroup limit 8Gi';
+    assert.equal(
+      (classifyPod(pod(oom), opts()) as { reason: string }).reason,
+      'OOMKilled: the trainer ran out of memory: cgroup limit 8Gi',
+    );
+  });
+
   test('an eviction and a DisruptionTarget condition (preemption, taint manager) are retryable', () => {
     const evicted = classifyPod(
       pod({ phase: 'Failed', reason: 'Evicted', message: 'low on memory' }),

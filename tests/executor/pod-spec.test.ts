@@ -1,7 +1,7 @@
 /**
  * The trainer pod built from the search config's template: deterministic names and labels
- * (what adoption relies on), the argument array, GPU limits, the security context, and
- * credentials only by reference to a Secret.
+ * (what adoption relies on), the argument array, GPU limits, the security context,
+ * credentials only by reference to a Secret, and the worker's non-secret storage settings.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -9,6 +9,7 @@ import { SearchConfig } from '../../src/search/config';
 import { podName, runIdentity, trainerPod } from '../../src/executor/pod-spec';
 import { PodTemplate } from '../../src/contracts/pod-template';
 import { TrainSpec } from '../../src/contracts/train';
+import { storageSettings } from '../../src/storage/settings';
 
 const spec = TrainSpec.parse({
   runId: 'g1-c3-a2',
@@ -61,7 +62,8 @@ describe('the trainer pod', () => {
 
   test('runs `netgrow train --spec <uri>` as an argument array, once (restartPolicy Never)', () => {
     assert.deepEqual(c.args, ['train', '--spec', `${spec.output}/trainspec.json`]);
-    assert.equal(c.command, undefined);
+    // netgrow's entry point in the image: the pod does not depend on the image's ENTRYPOINT.
+    assert.deepEqual(c.command, ['node', '/opt/netgrow/bin/netgrow.js']);
     assert.equal(pod.spec!.restartPolicy, 'Never');
   });
 
@@ -88,6 +90,44 @@ describe('the trainer pod', () => {
     assert.ok(pod.spec!.volumes!.some((v) => v.name === 'scratch' && v.emptyDir));
     assert.equal(pod.spec!.automountServiceAccountToken, false);
     assert.ok(c.env!.some((e) => e.name === 'TMPDIR' && e.value === '/scratch'));
+  });
+});
+
+describe("the worker's storage settings", () => {
+  test('reach the pod as env, the secrets and an endpoint with a password in it do not; the template wins', () => {
+    const settings = storageSettings({
+      AWS_REGION: 'eu-west-1',
+      AWS_ENDPOINT_URL_S3: 'http://seaweed.storage:8333',
+      AWS_ENDPOINT_URL: 'http://user:pw@s3.internal',
+      NETGROW_S3_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: 'AKIA…',
+      AWS_SECRET_ACCESS_KEY: 'hunter2',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+    });
+    assert.deepEqual(settings, {
+      AWS_REGION: 'eu-west-1',
+      AWS_ENDPOINT_URL_S3: 'http://seaweed.storage:8333',
+      NETGROW_S3_PATH_STYLE: 'true',
+    });
+    const pod = trainerPod({
+      name: 'ng-x-1',
+      id: runIdentity(spec),
+      attempt: 1,
+      image: 'i',
+      gpus: 0,
+      specUri: `${spec.output}/trainspec.json`,
+      template: PodTemplate.parse({ env: [{ name: 'AWS_REGION', value: 'us-west-2' }] }),
+      settings,
+    });
+    const env = pod.spec!.containers[0].env!;
+    assert.deepEqual(
+      env.filter((e) => e.name.startsWith('AWS_') || e.name.startsWith('NETGROW_')),
+      [
+        { name: 'AWS_ENDPOINT_URL_S3', value: 'http://seaweed.storage:8333' },
+        { name: 'NETGROW_S3_PATH_STYLE', value: 'true' },
+        { name: 'AWS_REGION', value: 'us-west-2' },
+      ],
+    );
   });
 });
 

@@ -23,7 +23,7 @@ import { SearchConfig } from '../../src/search/config';
 import { openStore } from '../../src/storage';
 import { TrainSpec, type TrainSpecInput } from '../../src/contracts/train';
 import { freePorts, manifestObjects, startCluster, until, type TestCluster } from '../support/k8s';
-import { NodeAgent, startTrainerNode, TRAINER_IMAGE } from '../support/node-agent';
+import { NodeAgent, OTHER_ENTRYPOINT_IMAGE, startTrainerNode, TRAINER_IMAGE } from '../support/node-agent';
 
 const IMAGE = TRAINER_IMAGE;
 
@@ -96,7 +96,8 @@ describe('a training run as a pod', () => {
   test('trains in the pod to its result, reporting progress and GPU-seconds', async () => {
     const s = spec('ok');
     const progress: TrainProgress[] = [];
-    const ex = executor({ keepPods: true });
+    // An image whose ENTRYPOINT is not netgrow: the pod's own command is netgrow's entry point.
+    const ex = executor({ keepPods: true, image: OTHER_ENTRYPOINT_IMAGE });
     const result = await ex.run(s, { onProgress: (p) => progress.push(p) });
     assert.equal(result.status, 'completed');
     assert.equal(result.runId, 'ok');
@@ -104,6 +105,7 @@ describe('a training run as a pod', () => {
     assert.ok(progress.length > 0 && progress.at(-1)!.epoch >= 1, JSON.stringify(progress));
     const [pod] = await podsOf(s);
     assert.equal(pod.spec?.nodeName, 'gpu-a');
+    assert.deepEqual(pod.spec?.containers[0].command, ['node', '/opt/netgrow/bin/netgrow.js']);
     assert.deepEqual(pod.spec?.containers[0].args, ['train', '--spec', `${s.output}/trainspec.json`]);
     assert.equal(pod.metadata?.labels?.[LABEL.experiment], 'e1');
     assert.equal(ex.usage.length, 1);
@@ -148,6 +150,19 @@ describe('a training run as a pod', () => {
     assert.match(e.message, /container log \(tail\)\n.*no-such-dataset/s);
   });
 
+  test("a command the image lacks: StartError, the runtime's message in the failure, no device time", async () => {
+    const ex = executor({ template: template({ command: ['netgrow-not-here'] }) });
+    const e = await rejection(ex.run(spec('nocmd')));
+    assert.equal(e.code, 'bad_input');
+    assert.match(
+      e.message,
+      /exited with code 128 \(StartError\): .*exec: "netgrow-not-here": executable file not found in \$PATH/,
+    );
+    // Its container reported startedAt 1970-01-01: never ran, so nothing to bill.
+    assert.equal(ex.usage.length, 1);
+    assert.equal(ex.usage[0].seconds, 0);
+  });
+
   test('an image that cannot be pulled fails for good after its grace period, with the reason', async () => {
     const e = await rejection(
       executor({ image: 'registry.invalid/netgrow:nope', imagePullGraceSeconds: 1 }).run(spec('pull')),
@@ -157,9 +172,18 @@ describe('a training run as a pod', () => {
   });
 
   test('a pod no node can take fails after the unschedulable timeout', async () => {
-    const e = await rejection(executor({ gpus: 4, unschedulableTimeoutSeconds: 2 }).run(spec('big')));
+    const waited: (string | null)[] = [];
+    const run = executor({ gpus: 4, unschedulableTimeoutSeconds: 2 }).run(spec('big'), {
+      onWaiting: (why) => waited.push(why),
+    });
+    const e = await rejection(run);
     assert.equal(e.code, 'bad_input');
     assert.match(e.message, /Insufficient nvidia\.com\/gpu/);
+    // While it waited, the scheduler's reason went to the heartbeat (netgrow status shows it).
+    assert.ok(
+      waited.some((w) => w !== null && /^unschedulable: .*Insufficient nvidia\.com\/gpu/.test(w)),
+      JSON.stringify(waited),
+    );
   });
 
   test('a node lost mid-training fails the run retryably; the retry resumes from its checkpoint elsewhere', async () => {
@@ -189,6 +213,60 @@ describe('a training run as a pod', () => {
       await lost.stop();
     }
   });
+
+  test(
+    'a node that stops reporting while its trainer finishes: the run ends with the result in storage',
+    {
+      timeout: 90_000,
+    },
+    async () => {
+      const node = await startTrainerNode(cluster, 'gpu-c');
+      try {
+        const s = spec('partition', { epochs: 3 });
+        const onC = template({ nodeSelector: { 'kubernetes.io/hostname': 'gpu-c' } });
+        // No lost-node timeout: only the result in storage can end this wait.
+        const run = executor({ template: onC, lostNodeTimeoutSeconds: null }).run(s);
+        await until(async () => (await podsOf(s))[0]?.status?.phase === 'Running', 'pod running');
+        await node.partition();
+        const result = await run;
+        assert.equal(result.status, 'completed');
+        assert.equal(result.runId, 'partition');
+        await until(async () => (await podsOf(s)).length === 0, 'the stranded pod deleted', 15_000);
+        // Another attempt at the run takes the result from storage and starts no pod.
+        const launched = agent.launched.length + node.launched.length;
+        assert.equal((await executor().run(s)).status, 'completed');
+        assert.equal(agent.launched.length + node.launched.length, launched);
+      } finally {
+        await node.stop();
+      }
+    },
+  );
+
+  test(
+    'a pod whose node stays away past lostNodeTimeout fails retryably, and goes even when pods are kept',
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      const node = await startTrainerNode(cluster, 'gpu-d');
+      try {
+        const s = spec('stranded', { epochs: 50 });
+        const onD = template({ nodeSelector: { 'kubernetes.io/hostname': 'gpu-d' } });
+        const run = executor({ template: onD, lostNodeTimeoutSeconds: 1, keepPods: true }).run(s);
+        await until(async () => (await podsOf(s))[0]?.status?.phase === 'Running', 'pod running');
+        await node.partition();
+        const e = await rejection(run);
+        assert.equal(e.code, 'infrastructure');
+        assert.match(
+          e.message,
+          /node gpu-d lost: the pod has not been Ready for more than 1 s \(lostNodeTimeout\)/,
+        );
+        await until(async () => (await podsOf(s)).length === 0, 'the lost pod deleted', 15_000);
+      } finally {
+        await node.stop();
+      }
+    },
+  );
 
   test('an evicted pod fails retryably', async () => {
     agent.inject((p) => p.metadata?.labels?.[LABEL.run] === 'evict', { kind: 'evict', afterMs: 300 });

@@ -1,7 +1,8 @@
 /**
  * A training pod on S3 storage (a real SeaweedFS on loopback): the worker writes the spec to
  * the bucket with credentials from its own environment, the pod reads them from the
- * netgrow-storage Secret by reference, and no key appears in the pod object.
+ * netgrow-storage Secret by reference, and no key appears in the pod object; the endpoint and
+ * region reach the pod from the worker's environment (no `executor.pod.env` needed).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -57,14 +58,9 @@ test('a pod trains on s3:// with the keys from the Secret, and the pod object ho
     gpus: 1,
     pollMs: 300,
     keepPods: true,
-    // The default envFrom (the netgrow-storage Secret) brings the keys; the endpoint is no secret.
-    template: PodTemplate.parse({
-      resources: { requests: { cpu: '100m', memory: '256Mi' } },
-      env: [
-        { name: 'AWS_ENDPOINT_URL_S3', value: s3.endpoint },
-        { name: 'AWS_REGION', value: s3.region },
-      ],
-    }),
+    // The default envFrom (the netgrow-storage Secret) brings the keys; the endpoint and region
+    // come from the worker's own environment, as its ConfigMap gives them to it.
+    template: PodTemplate.parse({ resources: { requests: { cpu: '100m', memory: '256Mi' } } }),
   });
   const spec = TrainSpec.parse({
     runId: 's3-a1',
@@ -85,6 +81,11 @@ test('a pod trains on s3:// with the keys from the Secret, and the pod object ho
   assert.equal(pods.items.length, 1);
   const podText = JSON.stringify(pods.items[0]);
   assert.ok(!podText.includes(s3.secretAccessKey) && !podText.includes(s3.accessKeyId), 'no key in the pod');
+  const env = pods.items[0].spec?.containers[0].env ?? [];
+  assert.deepEqual(JSON.parse(JSON.stringify(env.filter((e) => e.name.startsWith('AWS_')))), [
+    { name: 'AWS_REGION', value: s3.region },
+    { name: 'AWS_ENDPOINT_URL_S3', value: s3.endpoint },
+  ]);
   assert.deepEqual(JSON.parse(JSON.stringify(pods.items[0].spec?.containers[0].envFrom)), [
     { secretRef: { name: 'netgrow-storage', optional: true } },
   ]);

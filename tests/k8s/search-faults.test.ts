@@ -402,7 +402,9 @@ current-context: ${name}
     { env: { KUBERNETES_SERVICE_HOST: '' }, timeoutMs: 60_000 },
   );
   assert.equal(r.code, 2, r.stderr);
+  // What it is doing, then the one error line.
   assert.deepEqual(r.stderr.trim().split('\n'), [
+    "worker: checking the Kubernetes cluster and this worker's rights",
     `netgrow: the worker's Kubernetes identity may not delete pods in namespace ${ns}; grant them with the Role in k8s/rbac.yaml`,
   ]);
   assert.doesNotMatch(r.stdout, /^worker \d+/m, 'no worker started');

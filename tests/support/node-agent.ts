@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CoreV1Api, KubeConfig, Watch, type V1ContainerStatus, type V1Pod } from '@kubernetes/client-node';
 
 /**
@@ -30,6 +30,11 @@ export interface NodeAgentOptions {
   tls: { cert: string; key: string };
   /** image → entrypoint (argv prefix); the container's `command` replaces it, `args` follow. */
   images: Record<string, string[]>;
+  /**
+   * Where the images' files are on this machine: an argument of the container's command under
+   * one of these in-image folders points into the local folder instead (the images share them).
+   */
+  files?: Record<string, string>;
   /** Working directory of the processes; default a temp dir per pod. */
   cwd?: string;
 }
@@ -129,21 +134,7 @@ export class NodeAgent {
     this.watchAbort?.abort();
     for (const p of this.pods.values()) killContainer(p.child, 'SIGKILL');
     const name = this.opts.name;
-    await retryConflict(async () => {
-      const node = await this.core.readNodeStatus({ name });
-      const now = new Date();
-      node.status!.conditions = [
-        {
-          type: 'Ready',
-          status: 'Unknown',
-          reason: 'NodeStatusUnknown',
-          message: 'Kubelet stopped posting node status.',
-          lastHeartbeatTime: now,
-          lastTransitionTime: now,
-        },
-      ];
-      await this.core.replaceNodeStatus({ name, body: node });
-    });
+    await this.markNodeUnknown();
     await retryConflict(async () => {
       const node = await this.core.readNode({ name });
       const unreachable = 'node.kubernetes.io/unreachable';
@@ -175,6 +166,58 @@ export class NodeAgent {
         .deleteNamespacedPod({ name: podName!, namespace: namespace!, gracePeriodSeconds: 0 })
         .catch(() => undefined);
     }
+  }
+
+  /**
+   * The node drops off the network: its containers run on and finish, but it reports nothing
+   * more. The control plane does what its node lifecycle controller does when every node of
+   * the zone is down ("master disruption mode"): the node's Ready goes Unknown and its pods'
+   * Ready False (MarkPodsNotReady), it gets the NoSchedule taint, and nothing is evicted or
+   * deleted — the API keeps the pods Running.
+   */
+  async partition(): Promise<void> {
+    this.stopped = true;
+    this.lost = true;
+    this.watchAbort?.abort();
+    await this.markNodeUnknown();
+    // The NoSchedule taint comes in any mode; only the NoExecute one (eviction) waits.
+    await retryConflict(async () => {
+      const node = await this.core.readNode({ name: this.opts.name });
+      node.spec = { ...node.spec, taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }] };
+      await this.core.replaceNode({ name: this.opts.name, body: node });
+    });
+    const pods = await this.core.listPodForAllNamespaces({
+      fieldSelector: `spec.nodeName=${this.opts.name}`,
+    });
+    for (const pod of pods.items) {
+      const { name: podName, namespace } = pod.metadata!;
+      await this.updateStatus(podName!, namespace!, (s) => {
+        s.conditions = [
+          ...(s.conditions ?? []).filter((c) => c.type !== 'Ready'),
+          { type: 'Ready', status: 'False', lastTransitionTime: new Date() },
+        ];
+      }).catch(() => undefined);
+    }
+  }
+
+  /** What the node lifecycle controller writes for a node whose kubelet stopped posting. */
+  private async markNodeUnknown(): Promise<void> {
+    const name = this.opts.name;
+    await retryConflict(async () => {
+      const node = await this.core.readNodeStatus({ name });
+      const now = new Date();
+      node.status!.conditions = [
+        {
+          type: 'Ready',
+          status: 'Unknown',
+          reason: 'NodeStatusUnknown',
+          message: 'Kubelet stopped posting node status.',
+          lastHeartbeatTime: now,
+          lastTransitionTime: now,
+        },
+      ];
+      await this.core.replaceNodeStatus({ name, body: node });
+    });
   }
 
   private async watchPods(): Promise<void> {
@@ -246,7 +289,8 @@ export class NodeAgent {
       if (m) env[k] = join(running.scratch, m.name, v.slice(m.mountPath.length));
     }
     for (const m of mounts) mkdirSync(join(running.scratch, m.name), { recursive: true });
-    const argv = [...(container.command ?? entry), ...(container.args ?? [])];
+    const command = (container.command ?? entry).map((a) => this.localPath(a));
+    const argv = [...command, ...(container.args ?? [])];
     const log: string[] = [];
     this.logs.set(`${namespace}/${name}`, log);
     const fault = this.takeFault(pod);
@@ -260,12 +304,19 @@ export class NodeAgent {
     };
     const child = spawn(argv[0], argv.slice(1), {
       cwd: this.opts.cwd ?? running.scratch,
-      env: { PATH: process.env.PATH ?? '', HOME: running.scratch, ...env },
+      // `node` on the images' PATH is the one running the tests.
+      env: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, HOME: running.scratch, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, signalled as a whole: a container's processes end together.
       detached: true,
     });
     running.child = child;
+    if (child.pid === undefined) {
+      // What containerd reports for a command that is not there: the container never started.
+      child.once('error', () => undefined);
+      await this.startError(pod, argv[0]);
+      return;
+    }
     this.launched.push(name);
     const capture = (chunk: Buffer) => {
       const lines = chunk
@@ -355,6 +406,43 @@ export class NodeAgent {
       await this.waiting(pod, reason, message);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /**
+   * A container whose command cannot be executed, as a kubelet on containerd reports it:
+   * Failed, exit 128, StartError with the runtime's message, and `startedAt` 1970-01-01.
+   */
+  private async startError(pod: V1Pod, executable: string): Promise<void> {
+    const { name, namespace } = pod.metadata as { name: string; namespace: string };
+    const c = pod.spec!.containers[0];
+    const message =
+      'failed to create containerd task: failed to create shim task: OCI runtime create failed: ' +
+      `runc create failed: unable to start container process: exec: "${executable}": ` +
+      'executable file not found in $PATH: unknown';
+    await this.updateStatus(name, namespace, (s) => {
+      s.phase = 'Failed';
+      s.hostIP = '127.0.0.1';
+      s.startTime = s.startTime ?? new Date();
+      s.containerStatuses = [
+        containerStatus(c.name, c.image ?? '', {
+          terminated: {
+            exitCode: 128,
+            reason: 'StartError',
+            message,
+            startedAt: new Date(0),
+            finishedAt: new Date(),
+          },
+        }),
+      ];
+    }).catch(() => undefined);
+  }
+
+  /** An in-image path as a path here (`files`); anything else as it is. */
+  private localPath(arg: string): string {
+    for (const [inImage, here] of Object.entries(this.opts.files ?? {})) {
+      if (arg === inImage || arg.startsWith(inImage + '/')) return here + arg.slice(inImage.length);
+    }
+    return arg;
   }
 
   /** A container that has not started: Pending, with a waiting reason. */
@@ -476,8 +564,13 @@ async function retryConflict(fn: () => Promise<void>): Promise<void> {
   }
 }
 
+const ROOT = join(__dirname, '..', '..');
+
 /** The image name the k8s tests give the trainer: the agent runs it as `node bin/netgrow.js`. */
 export const TRAINER_IMAGE = 'netgrow-trainer:test';
+
+/** An image with the same netgrow files whose ENTRYPOINT is not netgrow. */
+export const OTHER_ENTRYPOINT_IMAGE = 'netgrow-other-entrypoint:test';
 
 /** A started node with one GPU whose trainer image is this checkout's netgrow. */
 export async function startTrainerNode(
@@ -488,7 +581,13 @@ export async function startTrainerNode(
     name,
     gpus: 1,
     tls: cluster.kubeletTls,
-    images: { [TRAINER_IMAGE]: [process.execPath, join(__dirname, '..', '..', 'bin', 'netgrow.js')] },
+    images: {
+      [TRAINER_IMAGE]: [process.execPath, join(ROOT, 'bin', 'netgrow.js')],
+      // netgrow's files under another ENTRYPOINT (a base image's shell, a site's wrapper).
+      [OTHER_ENTRYPOINT_IMAGE]: ['/bin/sh', '-c', 'echo "$0 $*: not this image\'s entrypoint" >&2; exit 1'],
+    },
+    // The trainer image's netgrow (k8s/trainer.Dockerfile's /opt/netgrow) is this checkout.
+    files: { '/opt/netgrow': ROOT },
   });
   await agent.start();
   return agent;

@@ -2,11 +2,13 @@
  * `netgrow temporal setup` against a Temporal server started without netgrow's search
  * attributes (as a cluster is): the first run registers them through the operator API, a
  * second run changes nothing, and a name already taken with another type is refused in one line.
+ * Before it has run, `netgrow search` says so (exit 2, naming the attributes and the command),
+ * and `netgrow status` of the search that could not start says there is no such search.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +62,7 @@ async function startPlainServer(namespaces: string[] = []): Promise<void> {
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'netgrow-sa-'));
-  await startPlainServer(['netgrow-prod']);
+  await startPlainServer(['netgrow-prod', 'bare']);
 });
 after(async () => {
   server?.kill('SIGTERM');
@@ -133,4 +135,34 @@ test('a netgrow name registered with another type is refused in one line, nothin
   } finally {
     await connection.close();
   }
+});
+
+test('a search on a namespace without the attributes: exit 2 naming them and netgrow temporal setup', async () => {
+  await (await connectWhenUp()).close();
+  const config = join(dir, 'bare.yaml');
+  await writeFile(
+    config,
+    `name: bare\ndataset: { name: "synthetic:8x8x1:64:2c" }\nstorage: { uri: "file://${dir}/runs" }\n`,
+  );
+  const flags = ['--temporal-address', address, '--namespace', 'bare'];
+  const run = await netgrow(['search', '--config', config, ...flags]);
+  assert.equal(run.code, 2, run.stderr);
+  assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+  assert.match(
+    run.stderr.trim(),
+    new RegExp(
+      `^netgrow: Temporal namespace bare at ${address} lacks netgrow's search attributes \\(${names.join(', ')}\\); ` +
+        `register them once with: netgrow temporal setup --temporal-address ${address} --namespace bare; ` +
+        'then start this one with: netgrow resume bare-[a-z0-9]+$',
+    ),
+  );
+  const id = /netgrow resume (\S+)$/.exec(run.stderr.trim())![1];
+
+  const status = await netgrow(['status', id, '--storage', `file://${dir}/runs`, ...flags]);
+  assert.equal(status.code, 2, status.stderr);
+  assert.match(
+    status.stderr,
+    new RegExp(`^netgrow: no such search on Temporal ${address} \\(namespace bare\\): ${id} `),
+  );
+  assert.match(status.stderr, new RegExp(`netgrow resume ${id} starts it$`, 'm'));
 });
