@@ -70,36 +70,8 @@ function nodeOps(c: ForwardContext, n: GraphNode, xs: string[], inShape: Shape, 
     }
     case 'activation':
       return activation(c, n, xs[0], name);
-    case 'batchnorm': {
-      const training = c.mode === 'train';
-      const bn = w.node(
-        'FusedBatchNormV3',
-        name('FusedBatchNormV3'),
-        [xs[0], param('gamma'), param('beta'), param('movingMean'), param('movingVariance')],
-        {
-          T: attr.type(DT.float),
-          U: attr.type(DT.float),
-          epsilon: attr.float(n.epsilon),
-          // Keras's moving update m ← μ·m + (1−μ)·batch is TensorFlow's factor 1 − μ.
-          exponential_avg_factor: attr.float(training ? 1 - n.momentum : 1),
-          is_training: attr.bool(training),
-          data_format: attr.str('NHWC'),
-        },
-      );
-      if (training) {
-        for (const [i, p] of [
-          [1, 'movingMean'],
-          [2, 'movingVariance'],
-        ] as const) {
-          assigns.push(
-            w.node('AssignVariableOp', name(`assign_${p}`), [c.handles.get(`${n.id}/${p}`)!, `${bn}:${i}`], {
-              dtype: attr.type(DT.float),
-            }),
-          );
-        }
-      }
-      return `${bn}:0`;
-    }
+    case 'batchnorm':
+      return batchnorm(c, n, xs[0], inShape, name, assigns);
     case 'dropout': {
       if (c.mode === 'eval' || n.rate === 0) return xs[0];
       // Inverted dropout: keep with probability 1 − rate, scale the kept by 1 / (1 − rate).
@@ -191,4 +163,74 @@ function activation(
     default:
       return assertNever(n.fn, 'activation');
   }
+}
+
+/**
+ * Keras's batch norm as FusedBatchNormV3 (4-D only: a vector is seen as [N, 1, 1, D]). In
+ * training the moving statistics move as Keras and tfjs move them, m ← μ·m + (1−μ)·batch,
+ * with the biased batch variance: TensorFlow's own update would use the Bessel-corrected one,
+ * so the op runs with factor 1 (batch statistics out) and the update is written here.
+ */
+function batchnorm(
+  c: ForwardContext,
+  n: Extract<GraphNode, { kind: 'batchnorm' }>,
+  x: string,
+  inShape: Shape,
+  name: (op: string) => string,
+  assigns: string[],
+): string {
+  const { w } = c;
+  const param = (p: string) => c.reads.get(`${n.id}/${p}`)!;
+  const channels = inShape[inShape.length - 1];
+  const vector = inShape.length === 1;
+  const x4 = vector
+    ? w.op('Reshape', name('to4d'), [x, w.ints(name('shape4d'), [-1, 1, 1, channels])], {
+        Tshape: attr.type(DT.int32),
+      })
+    : x;
+  const training = c.mode === 'train';
+  const bn = w.node(
+    'FusedBatchNormV3',
+    name('FusedBatchNormV3'),
+    [x4, param('gamma'), param('beta'), param('movingMean'), param('movingVariance')],
+    {
+      T: attr.type(DT.float),
+      U: attr.type(DT.float),
+      epsilon: attr.float(n.epsilon),
+      exponential_avg_factor: attr.float(1),
+      is_training: attr.bool(training),
+      data_format: attr.str('NHWC'),
+    },
+  );
+  if (training) {
+    // Values per channel in this batch: size(x) / C; the biased variance is (k−1)/k of TF's.
+    const sizeOf = `${w.node('Size', name('Size'), [x4], { T: attr.type(DT.float), out_type: attr.type(DT.int32) })}:0`;
+    const total = `${w.node('Cast', name('SizeF'), [sizeOf], { SrcT: attr.type(DT.int32), DstT: attr.type(DT.float) })}:0`;
+    const perChannel = w.op('RealDiv', name('per_channel'), [total, w.scalar(name('channels'), channels)]);
+    const one = w.scalar(name('one'), 1);
+    const unbias = w.op('Sub', name('unbias'), [one, w.op('Reciprocal', name('inv_count'), [perChannel])]);
+    const biasedVar = w.op('Mul', name('batch_var'), [`${bn}:2`, unbias]);
+    const mom = w.scalar(name('momentum'), n.momentum);
+    const rest = w.scalar(name('rest'), 1 - n.momentum);
+    for (const [p, batch] of [
+      ['movingMean', `${bn}:1`],
+      ['movingVariance', biasedVar],
+    ] as const) {
+      const moved = w.op('AddV2', name(`moved_${p}`), [
+        w.op('Mul', name(`keep_${p}`), [param(p), mom]),
+        w.op('Mul', name(`take_${p}`), [batch, rest]),
+      ]);
+      assigns.push(
+        w.node('AssignVariableOp', name(`assign_${p}`), [c.handles.get(`${n.id}/${p}`)!, moved], {
+          dtype: attr.type(DT.float),
+        }),
+      );
+    }
+  }
+  const y = `${bn}:0`;
+  return vector
+    ? w.op('Reshape', name('to2d'), [y, w.ints(name('shape2d'), [-1, channels])], {
+        Tshape: attr.type(DT.int32),
+      })
+    : y;
 }

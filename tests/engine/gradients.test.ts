@@ -22,7 +22,11 @@ const TOL_ABS = 5e-4;
 const TOL_REL = 1e-2;
 const SHAPE = [6, 6, 2];
 
-type Layer = Omit<GraphNodeInput, 'inputs'> & { inputs?: string[] };
+type Layer = GraphNodeInput extends infer N
+  ? N extends unknown
+    ? Omit<N, 'inputs'> & { inputs?: string[] }
+    : never
+  : never;
 
 /** input → conv `c0` → the layers → (flatten unless a vector) → dense `out` (3 classes). */
 function net(layers: Layer[], vectorAtEnd = false): Graph {
@@ -60,6 +64,13 @@ const CASES: Record<string, Graph> = {
     true,
   ),
   'batchnorm (training mode)': net([{ id: 'bn', kind: 'batchnorm' }]),
+  'batchnorm on a vector': net(
+    [
+      { id: 'g', kind: 'globalavgpool' },
+      { id: 'bn', kind: 'batchnorm' },
+    ],
+    true,
+  ),
   'maxpool2d same': net([{ id: 'p', kind: 'maxpool2d', pool: 2, padding: 'same' }]),
   'avgpool2d valid, stride 1': net([{ id: 'p', kind: 'avgpool2d', pool: 3, stride: 1 }]),
   globalmaxpool: net([{ id: 'g', kind: 'globalmaxpool' }], true),
