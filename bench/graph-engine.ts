@@ -72,7 +72,7 @@ const versions = new Map<Runner, string>();
 
 function measure(runner: Runner, arch: string, threads: number, python: string): Sample {
   const batch = BATCH[arch] ?? 32;
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     TF_CPP_MIN_LOG_LEVEL: '2',
     TF_NUM_INTRAOP_THREADS: String(threads),

@@ -13,6 +13,5 @@
       '-l:libtensorflow_framework.so.2',
     ],
     'cflags_cc': ['-std=c++17', '-O2'],
-    'cflags_cc!': ['-fno-exceptions'],
   }],
 }

@@ -79,14 +79,35 @@ T* Unwrap(napi_env env, napi_value v) {
   return static_cast<T*>(p);
 }
 
-// "op:index" (or "op", index 0) → an output of the graph.
-bool Resolve(TF_Graph* g, const std::string& name, TF_Output* out, std::string* err) {
+// "op:index" (or "op", index 0) → the op's name and the index; false when the index is not a number.
+bool SplitName(const std::string& name, std::string* op, int* index) {
   size_t colon = name.rfind(':');
-  std::string op = colon == std::string::npos ? name : name.substr(0, colon);
-  int index = colon == std::string::npos ? 0 : std::stoi(name.substr(colon + 1));
+  *op = colon == std::string::npos ? name : name.substr(0, colon);
+  *index = 0;
+  if (colon == std::string::npos) return true;
+  if (colon + 1 == name.size() || name.size() - colon > 6) return false;
+  for (size_t i = colon + 1; i < name.size(); i++) {
+    if (name[i] < '0' || name[i] > '9') return false;
+    *index = *index * 10 + (name[i] - '0');
+  }
+  return true;
+}
+
+// "op:index" → an output of the graph.
+bool Resolve(TF_Graph* g, const std::string& name, TF_Output* out, std::string* err) {
+  std::string op;
+  int index;
+  if (!SplitName(name, &op, &index)) {
+    *err = "graph engine: '" + name + "' is not a tensor name (op:index)";
+    return false;
+  }
   TF_Operation* o = TF_GraphOperationByName(g, op.c_str());
   if (!o) {
     *err = "graph engine: no operation '" + op + "' in the graph";
+    return false;
+  }
+  if (index >= TF_OperationNumOutputs(o)) {
+    *err = "graph engine: operation '" + op + "' has no output " + std::to_string(index);
     return false;
   }
   *out = {o, index};
@@ -138,9 +159,12 @@ napi_value ImportGraphDef(napi_env env, napi_callback_info info) {
       TF_DeleteImportGraphDefOptions(opts);
       return Throw(env, err);
     }
-    size_t colon = from[i].rfind(':');
-    std::string op = colon == std::string::npos ? from[i] : from[i].substr(0, colon);
-    int index = colon == std::string::npos ? 0 : std::stoi(from[i].substr(colon + 1));
+    std::string op;
+    int index;
+    if (!SplitName(from[i], &op, &index)) {
+      TF_DeleteImportGraphDefOptions(opts);
+      return Throw(env, "graph engine: '" + from[i] + "' is not a tensor name (op:index)");
+    }
     TF_ImportGraphDefOptionsAddInputMapping(opts, op.c_str(), index, target);
   }
   TF_Buffer* buf = TF_NewBufferFromString(data, len);

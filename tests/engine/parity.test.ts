@@ -40,8 +40,9 @@ function batches(seed: number, shape: number[], classes: number) {
   }));
 }
 
-async function onEngine(g: Graph, w: Weights, optimizer: OptimizerSpec, l2: number, lrs: number[]) {
-  const e = await openEngine(addon!, g, w, { optimizer, l2, threads: 1, interOpThreads: 1 });
+async function onEngine(g: Graph, w: Weights, c: Case, lrs: number[]) {
+  const { optimizer, l2, clipNorm } = c;
+  const e = await openEngine(addon!, g, w, { optimizer, l2, clipNorm, threads: 1, interOpThreads: 1 });
   try {
     const losses: number[] = [];
     for (const [i, b] of batches(7, [28, 28, 1], 10).entries()) {
@@ -53,12 +54,14 @@ async function onEngine(g: Graph, w: Weights, optimizer: OptimizerSpec, l2: numb
   }
 }
 
-function onTfjs(g: Graph, w: Weights, optimizer: OptimizerSpec, l2: number, lrs: number[]) {
+function onTfjs(g: Graph, w: Weights, c: Case, lrs: number[]) {
+  const { optimizer, l2, clipNorm } = c;
   const model = buildModel(g, w, { logits: true, l2 });
   const stepper = new Stepper(model, g, (params) => new Optimizer(optimizer, params), {
     inputShape: [28, 28, 1],
     classes: 10,
     l2,
+    clipNorm,
   });
   try {
     const losses = batches(7, [28, 28, 1], 10).map(
@@ -71,31 +74,43 @@ function onTfjs(g: Graph, w: Weights, optimizer: OptimizerSpec, l2: number, lrs:
   }
 }
 
-const CASES: [string, OptimizerSpec, number][] = [
-  ['lenet', OptimizerSpec.parse({ kind: 'sgd', lr: 0.05, momentum: 0.9 }), 1e-4],
-  ['lenet', OptimizerSpec.parse({ kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true }), 0],
-  ['seed-ga', OptimizerSpec.parse({ kind: 'adam', lr: 0.003 }), 5e-4],
-  ['seed-ga', OptimizerSpec.parse({ kind: 'sgd', lr: 0.05, momentum: 0 }), 0],
+interface Case {
+  net: string;
+  optimizer: OptimizerSpec;
+  l2: number;
+  clipNorm?: number;
+}
+const sgd = (momentum: number, nesterov = false) =>
+  OptimizerSpec.parse({ kind: 'sgd', lr: 0.05, momentum, nesterov });
+const CASES: Case[] = [
+  { net: 'lenet', optimizer: sgd(0.9), l2: 1e-4 },
+  { net: 'lenet', optimizer: sgd(0.9, true), l2: 0 },
+  // A norm the gradients exceed, so every step is clipped.
+  { net: 'lenet', optimizer: sgd(0.9), l2: 0, clipNorm: 0.05 },
+  { net: 'seed-ga', optimizer: OptimizerSpec.parse({ kind: 'adam', lr: 0.003 }), l2: 5e-4 },
+  { net: 'seed-ga', optimizer: sgd(0), l2: 0 },
   // Batch norm in training mode, and its moving statistics compared below.
-  ['resnet-s', OptimizerSpec.parse({ kind: 'sgd', lr: 0.01, momentum: 0.9 }), 0],
+  { net: 'resnet-s', optimizer: OptimizerSpec.parse({ kind: 'sgd', lr: 0.01, momentum: 0.9 }), l2: 0 },
 ];
 
 describe('graph engine against tfjs eager: the first steps', { skip }, () => {
   before(async () => {
     await initBackend({ prefer: 'tensorflow', log: () => undefined });
   });
-  for (const [net, optimizer, l2] of CASES) {
+  for (const c of CASES) {
+    const { net, optimizer } = c;
     const what =
-      optimizer.kind === 'adam'
+      (optimizer.kind === 'adam'
         ? 'adam'
-        : `sgd momentum ${optimizer.momentum}${optimizer.kind === 'sgd' && optimizer.nesterov ? ' nesterov' : ''}`;
-    test(`${net}, ${what}, l2 ${l2}: ${STEPS} losses agree to ${TOLERANCE}`, async (t) => {
+        : `sgd momentum ${optimizer.momentum}${optimizer.kind === 'sgd' && optimizer.nesterov ? ' nesterov' : ''}`) +
+      `, l2 ${c.l2}${c.clipNorm ? `, clipped to norm ${c.clipNorm}` : ''}`;
+    test(`${net}, ${what}: ${STEPS} losses agree to ${TOLERANCE}`, async (t) => {
       const g = builtin(net);
       const w = initWeights(g, new Rng(11));
       // A changing rate: the schedule stays in TypeScript and is fed per step.
       const lrs = Array.from({ length: STEPS }, (_, i) => optimizer.lr * (1 - i / (2 * STEPS)));
-      const { losses: engine, weights: engineWeights } = await onEngine(g, w, optimizer, l2, lrs);
-      const { losses: eager, weights: eagerWeights } = onTfjs(g, w, optimizer, l2, lrs);
+      const { losses: engine, weights: engineWeights } = await onEngine(g, w, c, lrs);
+      const { losses: eager, weights: eagerWeights } = onTfjs(g, w, c, lrs);
       for (let i = 0; i < STEPS; i++) {
         assert.ok(
           Math.abs(engine[i] - eager[i]) <= TOLERANCE,
