@@ -153,10 +153,10 @@ function activation(
     case 'softmax':
       return w.op('Softmax', name('Softmax'), [x]);
     case 'prelu': {
-      // max(x, 0) + α·min(x, 0), α per channel (broadcast over H and W).
-      const zero = w.scalar(name('zero'), 0);
-      const pos = w.op('Maximum', name('Maximum'), [x, zero]);
-      const neg = w.op('Minimum', name('Minimum'), [x, zero]);
+      // relu(x) + α·(x − relu(x)), α per channel (broadcast over H and W): ReluGrad and a
+      // Sub are cheaper to differentiate than Maximum/Minimum, whose gradients select.
+      const pos = w.op('Relu', name('Relu'), [x]);
+      const neg = w.op('Sub', name('Sub'), [x, pos]);
       const scaled = w.op('Mul', name('Mul'), [c.reads.get(`${n.id}/alpha`)!, neg]);
       return w.op('AddV2', name('Add'), [pos, scaled]);
     }
