@@ -11,7 +11,8 @@ import { OptimizerSpec } from '../contracts/train';
 import { Graph, inputNode, paramEntries, ParamEntry, size, Weights } from '../graph';
 import { attr, DataType, DT, GraphDefWriter, opOf } from './graphdef';
 import { buildForward } from './forward';
-import { GraphAddon, HostTensor, NativeSession } from './native';
+import { lossOps } from './loss';
+import { GraphAddon, NativeSession } from './native';
 import { optimizerOps, SLOT_NAMES } from './optimizer';
 
 export interface EngineOptions {
@@ -102,75 +103,19 @@ export class GraphEngine {
     const train = buildForward({ w, mode: 'train', at: 'train/', reads, handles }, graph, x);
     const evalF = buildForward({ w, mode: 'eval', at: 'eval/', reads, handles }, graph, x);
 
-    const xent = (at: string, logits: string) =>
-      w.node('SparseSoftmaxCrossEntropyWithLogits', `${at}xent`, [logits, y], {
-        T: attr.type(DT.float),
-        Tlabels: attr.type(DT.int32),
-      });
-    const correct = (at: string, logits: string) => {
-      const arg = `${w.node('ArgMax', `${at}argmax`, [logits, w.int(`${at}class_axis`, 1)], {
-        T: attr.type(DT.float),
-        Tidx: attr.type(DT.int32),
-        output_type: attr.type(DT.int32),
-      })}:0`;
-      const hit = `${w.node('Equal', `${at}equal`, [arg, y], { T: attr.type(DT.int32) })}:0`;
-      const f = `${w.node('Cast', `${at}hit`, [hit], { SrcT: attr.type(DT.bool), DstT: attr.type(DT.float) })}:0`;
-      return w.op('Sum', `${at}correct`, [f, w.int(`${at}rows_axis`, 0)], {
-        Tidx: attr.type(DT.int32),
-        keep_dims: attr.bool(false),
-      });
-    };
-    const axis0 = w.int('train/batch_axis', 0);
-    const tx = xent('train/', train.logits);
-    let loss = w.op('Mean', 'train/data_loss', [`${tx}:0`, axis0], {
-      Tidx: attr.type(DT.int32),
-      keep_dims: attr.bool(false),
-    });
-    // SparseSoftmaxCrossEntropyWithLogits has no C++ gradient: its second output is
-    // d loss_i / d logits, and the mean divides it by the batch.
-    const rows = `${w.node('Shape', 'train/rows', [y], { T: attr.type(DT.int32), out_type: attr.type(DT.int32) })}:0`;
-    const rowsF = `${w.node('Cast', 'train/rows_f', [rows], { SrcT: attr.type(DT.int32), DstT: attr.type(DT.float) })}:0`;
-    const dlogits = w.op('RealDiv', 'train/dlogits', [`${tx}:1`, rowsF]);
-    const ys = [train.logits];
-    const dys = [dlogits];
     const kernels = trainable.filter((e) => e.name === 'kernel' && isWeighted(graph, e.nodeId));
-    if (opts.l2 && kernels.length > 0) {
-      const sums = kernels.map((e, i) =>
-        w.op(
-          'Sum',
-          `l2/sum${i}`,
-          [
-            w.op('Square', `l2/square${i}`, [reads.get(e.key)!]),
-            w.ints(
-              `l2/axes${i}`,
-              e.shape.map((_, k) => k),
-            ),
-          ],
-          {
-            Tidx: attr.type(DT.int32),
-            keep_dims: attr.bool(false),
-          },
-        ),
-      );
-      const total =
-        sums.length === 1 ? sums[0] : w.op('AddN', 'l2/total', sums, { N: attr.int(sums.length) });
-      const penalty = w.op('Mul', 'l2/penalty', [total, w.scalar('l2/factor', opts.l2)]);
-      loss = w.op('AddV2', 'train/loss', [loss, penalty]);
-      ys.push(penalty);
-      dys.push(w.scalar('l2/one', 1));
-    }
-    const tc = correct('train/', train.logits);
-    const ex = xent('eval/', evalF.logits);
-    const evalLoss = w.op('Sum', 'eval/loss_sum', [`${ex}:0`, w.int('eval/batch_axis', 0)], {
-      Tidx: attr.type(DT.int32),
-      keep_dims: attr.bool(false),
+    const losses = lossOps(w, {
+      y,
+      trainLogits: train.logits,
+      evalLogits: evalF.logits,
+      kernels: kernels.map((e) => reads.get(e.key)!),
+      l2: opts.l2 ?? 0,
     });
-    const ec = correct('eval/', evalF.logits);
 
     const g = addon.newGraph();
     addon.importGraphDef(g, w.encode(), []);
     const trainReads = trainable.map((e) => reads.get(e.key)!);
-    const grads = addon.addGradients(g, 'grad', ys, trainReads, dys);
+    const grads = addon.addGradients(g, 'grad', losses.ys, trainReads, losses.dys);
 
     // Part 3: the updates, in a GraphDef of its own whose `ext/*` placeholders stand for
     // tensors of parts 1 and 2.
@@ -201,10 +146,10 @@ export class GraphEngine {
       y,
       lr,
       ...updates.feeds,
-      loss,
-      correct: tc,
-      evalLoss,
-      evalCorrect: ec,
+      loss: losses.loss,
+      correct: losses.correct,
+      evalLoss: losses.evalLoss,
+      evalCorrect: losses.evalCorrect,
     });
   }
 
@@ -404,5 +349,3 @@ function isWeighted(g: Graph, nodeId: string): boolean {
   const n = g.nodes.find((m) => m.id === nodeId);
   return n?.kind === 'conv2d' || n?.kind === 'dense';
 }
-
-export type { HostTensor };

@@ -112,6 +112,19 @@ export class GraphDefWriter {
     return `${this.node('Const', name, [], { dtype: attr.type(DT.int32), value: attr.intTensor(vals) })}:0`;
   }
 
+  /** Σ over the given axes of a float tensor; `null`: over all of them (flattened first). */
+  sum(name: string, x: string, axes: number[] | null): string {
+    const input = axes
+      ? x
+      : this.op('Reshape', `${name}/flat`, [x, this.ints(`${name}/flat_shape`, [-1])], {
+          Tshape: attr.type(DT.int32),
+        });
+    return this.op('Sum', name, [input, this.ints(`${name}/axes`, axes ?? [0])], {
+      Tidx: attr.type(DT.int32),
+      keep_dims: attr.bool(false),
+    });
+  }
+
   /** A scalar int32 constant (an axis). */
   int(name: string, v: number): string {
     return `${this.node('Const', name, [], { dtype: attr.type(DT.int32), value: attr.intTensor([v], []) })}:0`;

@@ -76,16 +76,7 @@ export function optimizerOps(
 
 /** Global-norm clipping (Pascanu et al. 2013), as clipByGlobalNorm in src/train/optimizer.ts. */
 function clip(w: GraphDefWriter, params: UpdateParam[], maxNorm: number): string[] {
-  const sums = params.map((q, i) => {
-    const sq = w.op('Square', `clip/sq${i}`, [q.grad]);
-    const flat = w.op('Reshape', `clip/flat${i}`, [sq, w.ints(`clip/flat_shape${i}`, [-1])], {
-      Tshape: attr.type(DT.int32),
-    });
-    return w.op('Sum', `clip/part${i}`, [flat, w.int(`clip/part_axis${i}`, 0)], {
-      Tidx: attr.type(DT.int32),
-      keep_dims: attr.bool(false),
-    });
-  });
+  const sums = params.map((q, i) => w.sum(`clip/part${i}`, w.op('Square', `clip/sq${i}`, [q.grad]), null));
   const total = sums.length === 1 ? sums[0] : w.op('AddN', 'clip/total', sums, { N: attr.int(sums.length) });
   const norm = w.op('Sqrt', 'clip/norm', [total]);
   const limit = w.scalar('clip/limit', maxNorm);
