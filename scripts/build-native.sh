@@ -40,7 +40,36 @@ addon="$dir/lib/napi-v8/tfjs_binding.node"
 info="$dir/lib/napi-v8/netgrow_tf_info.node"
 capture="$dir/lib/napi-v8/netgrow_stderr.node"
 stamp="$flavour $wheel $pkg@$tfjs_version $(cat native/binding.gyp native/*.cc | sha256sum | cut -c1-16)"
-if [ -f "$addon" ] && [ -f "$info" ] && [ -f "$capture" ] && [ "$(cat "$tools/native.stamp" 2>/dev/null)" = "$stamp" ]; then exit 0; fi
+
+# The graph engine's addon (native/graph, src/engine): linked straight to the wheel's
+# libraries, built into native/graph/build with its own stamp there. Its failure is its own
+# line; it fails this script only under CI=true (the engine's tests must run there), since
+# nothing trains on the engine unless it loads.
+graph_engine() {
+  local out="$root/native/graph/build/Release/netgrow_graph.node" gstamp tfd nd gy
+  tfd=$("$tools/venv/bin/python" -c 'import importlib.util as u; print(u.find_spec("tensorflow").submodule_search_locations[0])' 2>/dev/null) ||
+    { say "graph engine not built: the tensorflow package is not importable from $tools/venv"; return 1; }
+  gstamp="$wheel $tfd $(cat native/graph/binding.gyp native/graph/*.cc | sha256sum | cut -c1-16)"
+  if [ -f "$out" ] && [ "$(cat native/graph/build/netgrow.stamp 2>/dev/null)" = "$gstamp" ]; then return 0; fi
+  nd=$(dirname "$(dirname "$(node -p process.execPath)")")
+  gy="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+  (cd native/graph && node "$gy" rebuild --nodedir="$nd" --tf_dir="$tfd") >"$root/native/graph/build.log" 2>&1 ||
+    { say "graph engine not built: node-gyp could not compile native/graph ($(grep -m1 -E 'error' native/graph/build.log | cut -c1-160))"; return 1; }
+  node -e "require('$out').version()" >>"$root/native/graph/build.log" 2>&1 ||
+    { say "graph engine not built: netgrow_graph.node does not load (details: native/graph/build.log)"; return 1; }
+  echo "$gstamp" >native/graph/build/netgrow.stamp
+  say "built: the graph engine (native/graph) on TensorFlow $tf_version"
+}
+graph_engine_or_ci() {
+  graph_engine && return 0
+  [ "${CI:-}" = true ] && exit 1
+  return 0
+}
+
+if [ -f "$addon" ] && [ -f "$info" ] && [ -f "$capture" ] && [ "$(cat "$tools/native.stamp" 2>/dev/null)" = "$stamp" ]; then
+  graph_engine_or_ci
+  exit 0
+fi
 : >"$log"
 
 # --- TensorFlow from PyPI, into the tools venv -------------------------------------------
@@ -100,3 +129,4 @@ TF_CPP_MIN_LOG_LEVEL=2 node -e "require('$pkg'); require('$info').describe()" >>
   fail "$pkg does not load: $(grep -m1 -E '^[A-Za-z]*Error' "$log" | cut -c1-200)"
 echo "$stamp" >"$tools/native.stamp"
 say "built: $pkg $tfjs_version on TensorFlow $tf_version ($flavour)"
+graph_engine_or_ci

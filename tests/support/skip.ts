@@ -7,6 +7,7 @@ export const SKIP_REASONS = {
   'no-native': 'the tensorflow backend is not built (bash scripts/build-native.sh)',
   'no-fashion-mnist': 'Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)',
   'no-chromium': 'Chromium is not installed (apt-get install chromium)',
+  'no-graph-engine': 'the graph engine is not built (bash scripts/build-native.sh)',
 } as const;
 
 export type SkipCode = keyof typeof SKIP_REASONS;
