@@ -1,7 +1,8 @@
 /**
- * The chaos harness's short schedule, for CI: a small GA search through one fault of each
- * kind (SIGKILL of the worker, a trainer, the Temporal server and the S3 server; S3
- * unreachable; uploads failing), and nothing lost or done twice. The long run is
+ * The chaos harness's short schedule, for CI: a small GA search with one fault of each kind
+ * scheduled (SIGKILL of the worker, a trainer, the Temporal server and the S3 server; S3
+ * unreachable; uploads failing) — the search may end before the last ones land, so the test
+ * asks for at least 4 — and nothing lost or done twice. The long run is
  * `npx tsx bench/chaos.ts` (docs/RELIABILITY.md).
  */
 import assert from 'node:assert/strict';
@@ -21,7 +22,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('a search through one fault of each kind loses and duplicates nothing', async (t) => {
+test('a search under a schedule of one fault of each of 6 kinds, at least 4 of them landing, loses and duplicates nothing', async (t) => {
   const report = await runChaos({
     dir,
     seed: Number(process.env.NETGROW_CHAOS_SEED ?? 1),
