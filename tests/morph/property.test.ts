@@ -16,29 +16,10 @@ import { Command, formatCommand, morph, MorphError, sampleMutation, SamplerOptio
 import { randomArch, randomInputs, randomWeights, smallBuiltin } from './support/arch';
 import { TOLERANCE } from './support/check';
 import { compareOutputs, forward } from './support/forward';
+import { EVERY_OP } from './support/sampler';
 
 const RUNS = Number(process.env.NETGROW_MORPH_RUNS ?? 1000);
 const SEED = process.env.NETGROW_MORPH_SEED ? Number(process.env.NETGROW_MORPH_SEED) : undefined;
-
-/** Every operation equally likely, widths kept small so a case runs in milliseconds. */
-const EVERY_OP: Partial<SamplerOptions> = {
-  weights: {
-    deeper: 1,
-    wider: 1,
-    skip: 1,
-    group: 1,
-    kernel: 1,
-    branch: 1,
-    'insert-bn': 1,
-    'insert-dropout': 1,
-    'deeper-pool': 1,
-  },
-  convRatio: [1.2, 2.5],
-  maxConvWidth: 24,
-  denseRatio: [1.2, 2.5],
-  maxDenseWidth: 48,
-  maxTries: 60,
-};
 
 function startNetwork(rng: Rng): { graph: Graph; weights: Weights } {
   const graph = rng.next() < 0.3 ? smallBuiltin(rng) : randomArch(rng);

@@ -22,31 +22,13 @@ import {
 import { applyCommands } from '../../src/morph/apply';
 import { randomArch, randomWeights, smallBuiltin } from './support/arch';
 import { builtinNet } from './support/check';
+import { EVERY_OP as SHARED_OPS } from './support/sampler';
 
 const RUNS = Number(process.env.NETGROW_MORPH_RUNS ?? 300);
 const SEED = process.env.NETGROW_MORPH_SEED ? Number(process.env.NETGROW_MORPH_SEED) : undefined;
 const BOUND = 1e-6;
 
-const EVERY_OP: Partial<SamplerOptions> = {
-  weights: {
-    deeper: 1,
-    wider: 1,
-    skip: 1,
-    group: 1,
-    kernel: 1,
-    branch: 1,
-    'insert-bn': 1,
-    'insert-dropout': 1,
-    'deeper-pool': 1,
-  },
-  convRatio: [1.2, 2.5],
-  maxConvWidth: 24,
-  denseRatio: [1.2, 2.5],
-  maxDenseWidth: 48,
-  maxTries: 60,
-  init: 'net2wider',
-  noise: 0,
-};
+const EVERY_OP: Partial<SamplerOptions> = { ...SHARED_OPS, init: 'net2wider', noise: 0 };
 
 /** tfjs trains every parameter but batch norm's moving statistics. */
 const trainable = (key: string): boolean => !/\/moving(Mean|Variance)$/.test(key);

@@ -12,27 +12,18 @@ import { randomArch, randomInputs, randomWeights, smallBuiltin } from './support
 import { TOLERANCE } from './support/check';
 import { forward } from './support/forward';
 import { useTestBackend } from '../support/backend';
+import { EVERY_OP as SHARED_OPS } from './support/sampler';
 
 before(async () => {
   await useTestBackend();
 });
 
+/** The shared mix but for the one operation that changes the function (`deeper … pool=`). */
 const EVERY_OP: Partial<SamplerOptions> = {
-  weights: {
-    deeper: 1,
-    wider: 1,
-    skip: 1,
-    group: 1,
-    kernel: 1,
-    branch: 1,
-    'insert-bn': 1,
-    'insert-dropout': 1,
-  },
+  ...SHARED_OPS,
+  weights: { ...SHARED_OPS.weights, 'deeper-pool': 0 },
   preservingOnly: true,
-  convRatio: [1.2, 2.5],
-  maxConvWidth: 24,
-  denseRatio: [1.2, 2.5],
-  maxDenseWidth: 48,
+  maxTries: 100,
 };
 
 describe('the float64 reference pass agrees with tfjs', () => {
