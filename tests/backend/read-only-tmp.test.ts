@@ -3,41 +3,46 @@
  * writable and TMPDIR names the scratch volume. TensorFlow's start-up log is captured in a
  * temporary file there (and filtered), and the backend loads; it fell back to wasm when the
  * capture insisted on /tmp. Run in a private mount namespace (`unshare -m`, root only) where
- * /tmp is a read-only tmpfs with a writable one mounted at /tmp/scratch; skipped, with the
- * reason, where that namespace or the native backend is not available.
+ * /tmp is bound read-only onto itself (its files stay visible: the checkout may live under
+ * /tmp, as a CI clone can) with a writable tmpfs on a scratch folder made beforehand; skipped,
+ * with the reason, where that namespace or the native backend is not available.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadNative } from '../../src/backend/native';
+import { skipWhen } from '../support/skip';
 
 const fixture = join(__dirname, 'init-backend.fixture.ts');
 const native = loadNative();
 const namespaces = spawnSync('unshare', ['-m', 'true'], { encoding: 'utf8' });
 const skip =
-  'why' in native
-    ? `the tensorflow backend is not available: ${native.why}`
-    : namespaces.status !== 0
-      ? `no private mount namespace here (unshare -m: ${(namespaces.stderr || String(namespaces.error)).trim()})`
-      : false;
+  skipWhen('no-native', 'why' in native ? native.why : null) ||
+  skipWhen(
+    'no-mount-namespace',
+    namespaces.status === 0 ? null : (namespaces.stderr || String(namespaces.error)).trim(),
+  );
 
-// /tmp read-only, /tmp/scratch writable, then the fixture as TMPDIR=/tmp/scratch.
+// /tmp read-only (bound onto itself), $SCRATCH writable, then the fixture as TMPDIR=$SCRATCH.
 const SANDBOX = [
   'set -e',
-  'mount -t tmpfs tmpfs /tmp',
-  'mkdir /tmp/scratch',
-  'mount -t tmpfs tmpfs /tmp/scratch',
-  'mount -o remount,ro /tmp',
-  '! touch /tmp/probe 2>/dev/null',
+  'mount --bind /tmp /tmp',
+  'mount -o remount,bind,ro /tmp',
+  'mount -t tmpfs tmpfs "$SCRATCH"',
+  '! touch /tmp/netgrow-probe-$$ 2>/dev/null',
   'exec "$@"',
 ].join('\n');
 
 test(
   'a read-only /tmp with TMPDIR on scratch: the tensorflow backend loads, its start-up log filtered',
   { skip },
-  () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: '/tmp/scratch' };
+  (t) => {
+    const scratch = mkdtempSync(join(tmpdir(), 'netgrow-scratch-'));
+    t.after(() => rmSync(scratch, { recursive: true, force: true }));
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: scratch, SCRATCH: scratch };
     for (const k of ['NETGROW_BACKEND', 'NETGROW_NATIVE', 'TF_CPP_MIN_LOG_LEVEL', 'TF_ENABLE_ONEDNN_OPTS'])
       delete env[k];
     const r = spawnSync(

@@ -122,6 +122,7 @@ describe('search config', () => {
         pod: undefined,
         imagePullGrace: '2m',
         unschedulableTimeout: '30m',
+        lostNodeTimeout: '5m',
         deleteGrace: '30s',
         keepPods: false,
       },

@@ -46,7 +46,8 @@ describe('size penalty in ranking', () => {
   test('config: off by default; λ in [0, 1]; params or flops, not both', () => {
     const base = { name: 'x', dataset: {} };
     assert.deepEqual(SearchConfig.parse(base).ranking, { penalty: null });
-    assert.deepEqual(SearchConfig.parse(base).scratch, { enabled: false });
+    assert.deepEqual(SearchConfig.parse(base).scratch, { enabled: false, match: 'epochs' });
+    assert.deepEqual(SearchConfig.parse(base).controls, { continue: false });
     assert.deepEqual(SearchConfig.parse({ ...base, ranking: { penalty: { flops: 0.02 } } }).ranking.penalty, {
       flops: 0.02,
     });

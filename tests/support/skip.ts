@@ -8,6 +8,7 @@ export const SKIP_REASONS = {
   'no-fashion-mnist': 'Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)',
   'no-chromium': 'Chromium is not installed (apt-get install chromium)',
   'no-graph-engine': 'the graph engine is not built (bash scripts/build-native.sh)',
+  'no-mount-namespace': 'no private mount namespace here (unshare -m needs root)',
 } as const;
 
 export type SkipCode = keyof typeof SKIP_REASONS;
