@@ -12,7 +12,7 @@
  * which @temporalio/testing would attempt and this build network cannot reach.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
@@ -94,7 +94,27 @@ export function resolveTemporalCli(env: NodeJS.ProcessEnv = process.env): string
   );
 }
 
+/** Launches tried when the server lost a race for one of its ports; see startDevServer. */
+const BIND_CLASH_ATTEMPTS = 3;
+
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  // The CLI binds ports it picks itself (HTTP, membership) besides the ones netgrow names, and
+  // a port found free may be taken by another process before the server binds it: such a lost
+  // race is retried on fresh ports. A port the caller named and that is busy fails at once
+  // (assertPortFree), since retrying would pick the same one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (!(err instanceof BindClash) || attempt >= BIND_CLASH_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/** The server ended with "address already in use" before it answered. */
+class BindClash extends DevServerError {}
+
+async function startOnce(opts: DevServerOptions): Promise<DevServer> {
   const executable = opts.executable ?? resolveTemporalCli();
   const dataDir = resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true });
@@ -129,6 +149,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 /** A server process netgrow drives: spawned here, or found running on the database. */
 interface ServerProcess {
   pid: number;
+  /** Where this process's lines start in the (appended) log; null when adopted. */
+  logOffset?: number;
   ip: string;
   port: number;
   uiPort: number | null;
@@ -167,6 +189,7 @@ async function spawnServer(
     '--log-level',
     'warn',
   ];
+  const logOffset = existsSync(logFile) ? statSync(logFile).size : 0;
   const log = openSync(logFile, 'a');
   // Its own process group: Ctrl-C in netgrow's terminal must not stop the server before netgrow
   // has stopped its workers (they report their interrupted activities to it); stop() ends it.
@@ -179,6 +202,7 @@ async function spawnServer(
   if (child.pid === undefined) throw new DevServerError(`cannot start ${executable}: ${await exited}`);
   return {
     pid: child.pid,
+    logOffset,
     ip: DEV_SERVER.ip,
     port,
     uiPort: opts.headless ? null : uiPort,
@@ -246,8 +270,11 @@ async function launch(
     await untilReady(address, proc.exited, opts.readyTimeoutMs ?? 60_000);
   } catch (err) {
     await stop();
-    const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-15).join('\n');
-    throw new DevServerError(
+    const log = readFileSync(logFile, 'utf8');
+    const tail = log.trim().split('\n').slice(-15).join('\n');
+    const ours = proc.logOffset === undefined ? '' : log.slice(proc.logOffset);
+    const Err = !adopted && ours.includes('address already in use') ? BindClash : DevServerError;
+    throw new Err(
       `Temporal dev server on ${address} (db ${dbFile}) did not start: ${(err as Error).message}` +
         (tail ? `\n--- ${logFile} (tail)\n${tail}` : ''),
     );

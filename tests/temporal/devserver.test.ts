@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,29 @@ describe('embedded Temporal dev server', () => {
       await server.stop();
     }
     await server.stop(); // idempotent
+  });
+
+  test('a server that lost a race for one of its own ports is started again on fresh ports', async () => {
+    // A CLI that fails its first start the way the real one does when another process took a
+    // port between netgrow's probe and the bind, then behaves as the real CLI.
+    const count = join(dir, 'race-count');
+    const cli = join(dir, 'racing-temporal');
+    await writeFile(
+      cli,
+      `#!/bin/sh\nif [ ! -e '${count}' ]; then : > '${count}'\n` +
+        `echo '{"level":"FATAL","message":"listen tcp 127.0.0.1:1: bind: address already in use"}' >&2; exit 1; fi\n` +
+        `exec '${resolveTemporalCli()}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    const server = await startDevServer({ dataDir: join(dir, 'race'), port: 0, headless: true, executable: cli });
+    try {
+      assert.ok(existsSync(count), 'the first start lost its race');
+      assert.match(readFileSync(server.logFile, 'utf8'), /address already in use/);
+      const connection = await Connection.connect({ address: server.address });
+      await connection.close();
+    } finally {
+      await server.stop();
+    }
   });
 
   test('the CLI binary: TEMPORAL_CLI first, else .tools/bin/temporal; a wrong TEMPORAL_CLI is named', () => {
