@@ -34,6 +34,7 @@ import {
 } from '../src/search/strategy';
 import { carryState, initialSearchState, withEntry, type SearchState } from '../src/search/state';
 import { withContinueControls } from '../src/search/controls';
+import { afterCandidate, failingAlike, SAME_FAILURE_LIMIT } from '../src/search/failure-run';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../src/temporal/config';
 import { rungDecision } from '../src/search/early-stop';
 import { rungReachedSignal, rungVerdictSignal } from './early-stop';
@@ -76,6 +77,8 @@ export const statusQuery = defineQuery<SearchStatus>('status');
  */
 export const MEASURED_DEVICE_SECONDS = 'measured-device-seconds';
 export const leaderboardQuery = defineQuery<LeaderboardEntry[]>('leaderboard');
+/** patched() id: the search ends after `stopAfterSameFailures` candidates failed alike in a row. */
+export const SAME_FAILURE_STOP = 'same-failure-stop';
 
 export async function searchWorkflow(input: SearchInput): Promise<SearchResult> {
   const { experimentId, experimentUri, config } = input;
@@ -83,6 +86,9 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
   const running = new Set<string>();
   const lineage = new LineageWriter(experimentUri);
   let reason: SearchEndReason | null = null;
+  // Configs from before the setting read as its default.
+  const sameFailureLimit = config.stopAfterSameFailures ?? SAME_FAILURE_LIMIT;
+  const failingSame = () => failingAlike(state.failureRun, sameFailureLimit);
 
   setHandler(stopSignal, () => void (state.stopRequested = true));
   setHandler(pauseSignal, () => void (state.paused = true));
@@ -170,12 +176,13 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
     setCurrentDetails(`generation ${state.generation} of ${generationCount(config.strategy)}`);
     handOver = await runChildren(children);
     const best = bestViable(state.leaderboard);
-    if (handOver.length === 0) lineage.write(generationFinished(state.generation, children, best));
+    if (failingSame()) reason = 'same-failure';
+    else if (handOver.length === 0) lineage.write(generationFinished(state.generation, children, best));
     upsertSearchAttributes([
       { key: SEARCH_ATTRIBUTES.generation, value: state.generation },
       ...(best?.valAcc != null ? [{ key: SEARCH_ATTRIBUTES.bestValAcc, value: best.valAcc }] : []),
     ]);
-    if (state.stopRequested) reason = 'stopped';
+    if (state.stopRequested && !reason) reason = 'stopped';
   }
   await lineage.flush();
 
@@ -253,6 +260,9 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
     ...(finalists ? { finalists } : {}),
     ...(scratch ? { scratch } : {}),
     ...(operations ? { operations } : {}),
+    ...(reason === 'same-failure' && state.failureRun
+      ? { sameFailure: { count: state.failureRun.count, error: state.failureRun.error } }
+      : {}),
     reportUri: uri,
   };
 
@@ -276,11 +286,13 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
     const inFlight = new Set<Promise<void>>();
     const devicesPerRun = Math.max(1, config.executor.gpus);
     const measured = plan.length > 0 && patched(MEASURED_DEVICE_SECONDS);
+    const watchFailures = plan.length > 0 && patched(SAME_FAILURE_STOP);
+    const halted = () => state.stopRequested || (watchFailures && failingSame());
     let left: ChildPlan[] = [];
     for (let i = 0; i < plan.length; i++) {
       const parallelism = config.executor.parallelism;
-      await condition(() => state.stopRequested || (!state.paused && inFlight.size < parallelism));
-      if (state.stopRequested || budgetExhausted(state.budget, usage(), Date.now())) break;
+      await condition(() => halted() || (!state.paused && inFlight.size < parallelism));
+      if (halted() || budgetExhausted(state.budget, usage(), Date.now())) break;
       if (workflowInfo().continueAsNewSuggested) {
         left = plan.slice(i);
         break;
@@ -301,6 +313,14 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
           measured && result.deviceSeconds != null
             ? result.deviceSeconds
             : result.trainSeconds * devicesPerRun;
+        if (watchFailures) {
+          state.failureRun = afterCandidate(
+            state.failureRun,
+            child.childId,
+            result.entry.status,
+            result.error,
+          );
+        }
         running.delete(child.childId);
         inFlight.delete(done);
         lineage.write(result.events);

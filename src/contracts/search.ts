@@ -59,7 +59,8 @@ export type BudgetLimit = 'candidates' | 'wall-time' | 'gpu-hours';
 
 export type SearchEnd = 'generations' | 'plan-finished' | 'no-viable-parent';
 
-export type SearchEndReason = SearchEnd | 'stopped' | `budget: ${BudgetLimit}`;
+/** `same-failure`: `stopAfterSameFailures` candidates in a row failed with one error. */
+export type SearchEndReason = SearchEnd | 'stopped' | 'same-failure' | `budget: ${BudgetLimit}`;
 
 export interface SearchResult {
   experimentId: string;
@@ -80,6 +81,8 @@ export interface SearchResult {
   scratch?: ScratchControl;
   /** Per-operation statistics over the lineage (the report activity's count). */
   operations?: OperationStat[];
+  /** Why it ended 'same-failure': how many candidates in a row, and the first one's error. */
+  sameFailure?: { count: number; error: string };
   reportUri: string;
 }
 

@@ -236,6 +236,10 @@ async function watch(
     const errors = await candidateErrors(client, ended.value);
     return finished(record, ended, opts.io, commonReason(errors, ended.value.candidates));
   }
+  if (ended?.ok && 'sameFailure' in ended.value && ended.value.sameFailure) {
+    const { count, error } = ended.value.sameFailure;
+    return finished(record, ended, opts.io, `${count} candidates in a row failed the same way: ${error}`);
+  }
   if (ended) return finished(record, ended, opts.io);
   if (workerError) throw workerError;
   opts.io.err(

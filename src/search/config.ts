@@ -6,6 +6,7 @@
  * file (and a plan file it names) is src/experiment/prepare.ts's job.
  */
 import { z } from 'zod';
+import { SAME_FAILURE_LIMIT } from './failure-run';
 import { PodTemplate } from '../contracts/pod-template';
 import { DEFAULT_NAMESPACE } from '../contracts/search';
 import { DatasetSpec, TrainSpec } from '../contracts/train';
@@ -260,6 +261,12 @@ export const SearchConfig = z.strictObject({
         .default([{ batchScale: 0.5 }]),
     })
     .prefault({}),
+  /**
+   * End the search when this many candidates in a row (in the order they finished) failed with
+   * the same error — a bad image, a missing dataset, a resource no node offers — instead of
+   * trying the rest; 0 = never. Diverged and stopped candidates break the run.
+   */
+  stopAfterSameFailures: z.number().int().min(0).max(1000).default(SAME_FAILURE_LIMIT),
   budget: z
     .strictObject({
       candidates: z.number().int().positive().nullable().default(40),

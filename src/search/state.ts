@@ -5,6 +5,7 @@
  */
 import type { SearchConfig } from './config';
 import type { ChildPlan } from './generation';
+import type { FailureRun } from './failure-run';
 import { compactLeaderboard } from './leaderboard';
 import type { Budget, LeaderboardEntry } from '../contracts/search';
 
@@ -32,6 +33,8 @@ export interface SearchState {
    * over mid-way); absent without early stopping.
    */
   rungScores?: number[];
+  /** The latest candidates that failed alike (stopAfterSameFailures); absent in older histories. */
+  failureRun?: FailureRun | null;
 }
 
 export function initialSearchState(config: SearchConfig, nowMs: number): SearchState {

@@ -137,7 +137,7 @@ describe('search config', () => {
     );
     assert.deepEqual(await problemsOf(loadSearchConfig(path)), [
       'strategy.populaton: unknown field (did you mean `population`? known: kind, population, generations, selection, tournamentSize, elite, mutations)',
-      'budjet: unknown field (did you mean `budget`? known: name, seed, dataset, start, strategy, train, distill, earlyStop, ranking, scratch, controls, mutation, divergence, oom, budget, executor, storage, temporal)',
+      'budjet: unknown field (did you mean `budget`? known: name, seed, dataset, start, strategy, train, distill, earlyStop, ranking, scratch, controls, mutation, divergence, oom, stopAfterSameFailures, budget, executor, storage, temporal)',
     ]);
   });
 

@@ -32,6 +32,8 @@ export interface ScriptOptions {
   deviceSeconds?: number;
   /** Runs killed for memory this many times (TrainOutOfMemory, as the pod executor fails) first. */
   outOfMemory?: Record<string, number>;
+  /** Candidates whose training fails for good with the message given (a non-retryable error). */
+  failTraining?: (candidateId: string) => string | null;
 }
 
 export interface ScriptedActivities extends Activities {
@@ -110,6 +112,8 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
     async train(input) {
       calls.train.push(input);
       const { spec, candidateId } = input;
+      const failure = opts.failTraining?.(candidateId);
+      if (failure) throw ApplicationFailure.nonRetryable(failure, 'TrainerFailed');
       const kills = oomLeft.get(spec.runId) ?? 0;
       if (kills > 0) {
         oomLeft.set(spec.runId, kills - 1);

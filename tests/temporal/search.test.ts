@@ -201,6 +201,49 @@ describe('searchWorkflow on a real Temporal server', () => {
     assert.equal(activities.calls.mutate.at(-1)?.childId, 'g2-c0', 'generation 2 trimmed to one child');
   });
 
+  test('candidates failing alike: after stopAfterSameFailures in a row the search ends with their error', async () => {
+    // The start model trains; every child then fails the same way (as with a resource no node
+    // offers), each naming itself: after 3 the search ends instead of trying the other 5.
+    const activities = scriptedActivities({
+      failTraining: (id) =>
+        id === 'g0-c0' ? null : `run ${id}-a1: pod Pending: 0/1 nodes have nvidia.com/gpu`,
+    });
+    const input = searchInput('search-same-failure', {
+      strategy: { kind: 'hill', population: 4, generations: 2 },
+      executor: { kind: 'process', parallelism: 1 },
+    });
+    const result = await env.withWorkers(activities, async () =>
+      (await startSearch(env.client, input)).result(),
+    );
+    assert.equal(result.reason, 'same-failure');
+    assert.equal(result.candidates, 4, 'the start model and 3 children; 1 + 2 more never started');
+    assert.deepEqual(result.sameFailure, {
+      count: 3,
+      error: 'train: run g1-c0-a1: pod Pending: 0/1 nodes have nvidia.com/gpu',
+    });
+    assert.equal(result.best?.candidateId, 'g0-c0');
+    assert.deepEqual(
+      activities.calls.report.map((r) => r.reason),
+      ['same-failure'],
+    );
+
+    // A success between failures breaks the run: fail, train, fail never reaches a limit of 2.
+    const mixed = scriptedActivities({
+      failTraining: (id) => (id.endsWith('-c1') || id.endsWith('-c3') ? `run ${id}-a1: exit 137` : null),
+    });
+    const mixedInput = searchInput('search-mixed-failure', {
+      ...input.config,
+      strategy: { kind: 'hill', population: 4, generations: 1 },
+      stopAfterSameFailures: 2,
+    });
+    const again = await env.withWorkers(mixed, async () =>
+      (await startSearch(env.client, mixedInput)).result(),
+    );
+    assert.equal(again.reason, 'generations');
+    assert.equal(again.candidates, 5);
+    assert.equal(again.sameFailure, undefined);
+  });
+
   test('budget: GPU-hours count every training run, and end the search', async () => {
     const activities = scriptedActivities();
     // Each scripted run takes 60 s: 0.05 h = 3 runs.
