@@ -67,7 +67,8 @@ export const PodTemplate = z.strictObject({
     .default(() => [...TRAINER_COMMAND]),
   resources: z
     .strictObject({
-      requests: Resources.default({ cpu: '2', memory: '8Gi' }),
+      // One CPU: a request of 2 fills a 2-CPU node with one trainer and its daemons cannot fit.
+      requests: Resources.default({ cpu: '1', memory: '8Gi' }),
       limits: Resources.default({ memory: '8Gi' }),
     })
     .prefault({}),

@@ -14,7 +14,7 @@
  * start and finish times) and `pods/<name>.log` (how it ended and the log tail); a run's result
  * carries the device-seconds of all its pods (`deviceSeconds`, for the search's budget).
  */
-import { ApiException, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { openStore } from '../storage';
 import type { ArtifactStore } from '../storage/store';
 import { storageSettings } from '../storage/settings';
@@ -22,6 +22,7 @@ import { isReady, RESULT_GRACE_MS, storedResult, storedVerdict } from './stored-
 import { TrainResult, TrainSpec } from '../contracts/train';
 import { ExecutorError, parseProgressLine, RunOptions, Slots, TrainExecutor } from './executor';
 import { apiMessage, checkAccess } from './pod-access';
+import { describeShortfalls, nodeOffer, shortfalls } from './node-fit';
 import { classifyPod, type PodVerdict } from './pod-classify';
 import { CONTAINER, LABEL, podName, runIdentity, SPEC_KEY, trainerPod, type RunIdentity } from './pod-spec';
 import type { PodTemplate } from '../contracts/pod-template';
@@ -94,8 +95,31 @@ export class KubernetesExecutor implements TrainExecutor {
     return this.checked;
   }
 
-  private checkNow(): Promise<void> {
-    return checkAccess(this.o.kubeConfig, this.o.namespace);
+  private async checkNow(): Promise<void> {
+    await checkAccess(this.o.kubeConfig, this.o.namespace);
+    await this.checkNodes();
+  }
+
+  /** Warns (once, at the check) when no node offers what a pod requests; see node-fit.ts. */
+  private async checkNodes(): Promise<void> {
+    let nodes: V1Node[];
+    try {
+      nodes = (await this.core.listNode()).items;
+    } catch (e) {
+      // Listing nodes is a cluster-wide right the executor's Role does not need to have.
+      const why = e instanceof ApiException ? apiMessage(e) : (e as Error).message;
+      this.o.log?.(`note: cannot list the cluster's nodes (${why}); pod requests not checked against them`);
+      return;
+    }
+    const requests = {
+      ...this.o.template.resources.requests,
+      ...(this.o.gpus > 0 ? { 'nvidia.com/gpu': this.o.gpus } : {}),
+    };
+    const found = shortfalls(nodes.map(nodeOffer), requests);
+    if (found.length > 0) {
+      const wait = this.o.unschedulableTimeoutSeconds;
+      this.o.log?.(describeShortfalls(found, nodes.length, wait === undefined ? 1800 : wait));
+    }
   }
 
   /** Stops following pods without touching them: in-flight runs reject, their pods run on. */

@@ -70,6 +70,9 @@ describe('the trainer pod', () => {
   test('asks for the GPUs as request and limit, with the template scheduling fields', () => {
     assert.equal(c.resources!.limits!['nvidia.com/gpu'], '2');
     assert.equal(c.resources!.requests!['nvidia.com/gpu'], '2');
+    // Defaults: one CPU, so that a trainer fits a 2-CPU node beside its daemons.
+    assert.equal(c.resources!.requests!.cpu, '1');
+    assert.equal(c.resources!.requests!.memory, '8Gi');
     assert.deepEqual(pod.spec!.nodeSelector, { pool: 'gpu' });
     assert.equal(pod.spec!.priorityClassName, 'batch-low');
     assert.equal(pod.spec!.activeDeadlineSeconds, 7200);

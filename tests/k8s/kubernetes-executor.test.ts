@@ -339,6 +339,28 @@ describe('before any training', () => {
     );
   });
 
+  test('a request no node offers is named at the check; without the right to list nodes, that is said', async () => {
+    const lines: string[] = [];
+    const log = (line: string) => lines.push(line);
+    // The node agent offers one GPU: two per pod fit nowhere; one does.
+    await executor({ kubeConfig: cluster.admin, gpus: 2, log, unschedulableTimeoutSeconds: 60 }).check();
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(
+      lines[0],
+      /^warning: none of the \d+ node\(s\) that take pods offers all a trainer pod requests: nvidia\.com\/gpu 2 \(the most a node offers: 1\); its pods will wait Pending up to 60 s each, then fail$/,
+    );
+    lines.length = 0;
+    await executor({ kubeConfig: cluster.admin, gpus: 1, log }).check();
+    assert.deepEqual(lines, []);
+    // The worker's Role (k8s/rbac.yaml) is namespaced: it cannot list nodes, and the check goes on.
+    await executor({ gpus: 2, log }).check();
+    assert.equal(lines.length, 1);
+    assert.match(
+      lines[0],
+      /^note: cannot list the cluster's nodes \(.*forbidden.*\); pod requests not checked against them$/,
+    );
+  });
+
   test('the Role in k8s/rbac.yaml grants exactly the calls the executor makes, no more', async () => {
     const role = (await manifestObjects('rbac.yaml')).find((o) => o.kind === 'Role') as V1Role;
     const granted = role.rules!.flatMap((r) =>

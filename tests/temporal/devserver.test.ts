@@ -79,7 +79,12 @@ describe('embedded Temporal dev server', () => {
         `exec '${resolveTemporalCli()}' "$@"\n`,
       { mode: 0o755 },
     );
-    const server = await startDevServer({ dataDir: join(dir, 'race'), port: 0, headless: true, executable: cli });
+    const server = await startDevServer({
+      dataDir: join(dir, 'race'),
+      port: 0,
+      headless: true,
+      executable: cli,
+    });
     try {
       assert.ok(existsSync(count), 'the first start lost its race');
       assert.match(readFileSync(server.logFile, 'utf8'), /address already in use/);
