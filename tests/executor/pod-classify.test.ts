@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { classifyPod, exitVerdict, type ClassifyOptions } from '../../src/executor/pod-classify';
+import { trainerStatus } from './container';
 
 const T0 = Date.parse('2026-11-30T10:00:00Z');
 const opts = (over: Partial<ClassifyOptions> = {}): ClassifyOptions => ({
@@ -23,16 +24,7 @@ const pod = (status: V1PodStatus): V1Pod => ({
 });
 const terminated = (exitCode: number, reason = 'Error'): V1PodStatus => ({
   phase: exitCode === 0 ? 'Succeeded' : 'Failed',
-  containerStatuses: [
-    {
-      name: 'trainer',
-      image: 'i',
-      imageID: '',
-      ready: false,
-      restartCount: 0,
-      state: { terminated: { exitCode, reason } },
-    },
-  ],
+  containerStatuses: [trainerStatus({ terminated: { exitCode, reason } })],
 });
 
 describe('exit codes', () => {
@@ -134,14 +126,7 @@ describe('waiting pods', () => {
   const pulling = pod({
     phase: 'Pending',
     containerStatuses: [
-      {
-        name: 'trainer',
-        image: 'i',
-        imageID: '',
-        ready: false,
-        restartCount: 0,
-        state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "i"' } },
-      },
+      trainerStatus({ waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "i"' } }),
     ],
   });
 

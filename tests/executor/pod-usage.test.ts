@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1ContainerStateTerminated, V1Pod } from '@kubernetes/client-node';
 import { podUsage } from '../../src/executor/pod-usage';
+import { trainerStatus } from './container';
 
 const NOW = Date.parse('2026-12-06T20:00:00Z');
 const POD_START = '2026-12-06T19:58:00Z';
@@ -22,16 +23,11 @@ function pod(
       phase: terminated ? 'Failed' : 'Pending',
       startTime: startTime === null ? undefined : new Date(startTime),
       containerStatuses: [
-        {
-          name: 'trainer',
-          image: 'i',
-          imageID: '',
-          ready: false,
-          restartCount: 0,
-          state: terminated
+        trainerStatus(
+          terminated
             ? { terminated: { exitCode: 128, ...terminated } }
             : { waiting: { reason: 'ErrImagePull' } },
-        },
+        ),
       ],
     },
   };
