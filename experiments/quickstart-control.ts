@@ -32,7 +32,7 @@ import {
 
 const QUICKSTART = resolve(__dirname, '..', 'examples', 'quickstart.yaml');
 const quickstart = SearchConfig.parse(parse(readFileSync(QUICKSTART, 'utf8')));
-const ga = quickstart.strategy.kind === 'ga' ? quickstart.strategy : null;
+const grown = quickstart.strategy.kind === 'plan' ? null : quickstart.strategy;
 
 /** The quickstart's own sizes (read from the file, so they cannot drift); --set shrinks them for tests. */
 const scaled = {
@@ -41,8 +41,8 @@ const scaled = {
   limit: quickstart.dataset.limit,
   validation: quickstart.dataset.validation,
   start: quickstart.start.arch,
-  population: ga?.population ?? 4,
-  generations: ga?.generations ?? 4,
+  population: grown?.population ?? 3,
+  generations: grown?.generations ?? 4,
   epochs: quickstart.train.epochs,
 };
 type Scale = typeof scaled;
@@ -124,20 +124,26 @@ export const quickstartControl: DriverDefinition<Scale> = {
       const f = figures.find((x) => x.group === g)!.spread['test acc'];
       return `test acc: ${describeComparison('winner', g, compareOne(winnerTest, f))}; ${g} ${formatSpread(f)} over ${f.n} seeds`;
     };
+    const inSearch = search.result.scratch;
     const notes = [
       `best validation accuracy so far, by generation: ${bestByGeneration.map((v, i) => `g${generations[i]} ${v.toFixed(4)}`).join(', ')}`,
       verdict(GROUPS[1]),
       verdict(GROUPS[2]),
+      ...(inSearch
+        ? [
+            `the search's own scratch control (${inSearch.match ?? 'epochs'}-matched, ${inSearch.epochs} epochs, one seed): test acc ${inSearch.testAcc?.toFixed(4) ?? '—'} against the winner's ${winnerTest.toFixed(4)}`,
+          ]
+        : []),
     ];
     return {
       groups: [...searchFigures, ...figures],
       comparisons: [],
       notes,
-      epochs: `search: ${scale.epochs} per candidate (cosine per run), the winner's lineage ${lineage.length} trainings = ${lineageEpochs} epochs; controls: ${lineageEpochs} in one cosine run (SGD lr ${optimizer.lr}, momentum ${optimizer.kind === 'sgd' ? optimizer.momentum : '—'}, batch 64). The search is one run (seed ${quickstart.seed}); the controls have seeds`,
+      epochs: `search: ${scale.epochs} per candidate (${quickstart.train.continue === 'lineage' ? 'one cosine schedule along each lineage, optimizer state carried' : 'cosine per run'}), the winner's lineage ${lineage.length} trainings = ${lineageEpochs} epochs; controls: ${lineageEpochs} in one cosine run (SGD lr ${optimizer.lr}, momentum ${optimizer.kind === 'sgd' ? optimizer.momentum : '—'}, batch 64). The search is one run (seed ${quickstart.seed}); the controls have seeds`,
       charts: [{ title: 'controls: validation accuracy', groups: GROUPS.slice(1) }],
       markdown: () =>
         [
-          `The search: examples/quickstart.yaml (${scale.start}, GA population ${scale.population}, ${scale.generations} generations, ${scale.epochs} epochs per candidate, ${search.candidates.length} candidates) as experiment \`${search.id}\`, ${(search.wallSeconds / 60).toFixed(1)} min. Winner \`${best.candidateId}\` (${describeArchitecture(winner.graph)}), lineage ${lineage.map((c) => `\`${c.id}\``).join(' → ')} (${
+          `The search: examples/quickstart.yaml (${scale.start}, ${quickstart.strategy.kind} population ${scale.population}, ${scale.generations} generations, ${scale.epochs} epochs per candidate, ${search.candidates.length} candidates) as experiment \`${search.id}\`, ${(search.wallSeconds / 60).toFixed(1)} min. Winner \`${best.candidateId}\` (${describeArchitecture(winner.graph)}), lineage ${lineage.map((c) => `\`${c.id}\``).join(' → ')} (${
             lineage
               .slice(1)
               .flatMap((c) => c.ops)

@@ -107,16 +107,21 @@ export async function readSearch(dir: string, name: string): Promise<SearchRun> 
   };
 }
 
-/** Every candidate whose last run completed, as the HTML report's reader found them. */
+/**
+ * Every candidate of the search whose last run completed, as the HTML report's reader found
+ * them. The end-of-search scratch control (a `scratch` event names it) is not a candidate.
+ */
 function completedCandidates(data: ExperimentData, uri: string): SearchCandidate[] {
   const out: SearchCandidate[] = [];
+  const ids = new Set(data.candidates.map((c) => c.id));
   for (const c of data.candidates) {
     const run = c.runs.filter((r) => r.result !== null).at(-1);
-    if (run?.result?.status !== 'completed') continue;
+    if (run?.result?.status !== 'completed' || c.control) continue;
     out.push({
       id: c.id,
       generation: c.generation ?? Number(/^g(\d+)-/.exec(c.id)?.[1] ?? NaN),
-      parent: c.ops.length > 0 ? c.parent : null,
+      // A grown child's or a continue control's parent; a start model's is outside the search.
+      parent: c.parent !== null && ids.has(c.parent) ? c.parent : null,
       ops: c.ops,
       result: run.result,
       output: `${uri}/candidates/${c.id}/runs/${run.runId}`,

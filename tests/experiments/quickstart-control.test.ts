@@ -26,7 +26,11 @@ test('quickstart-control driver: the search, its winner and both controls; figur
     () => {},
   );
   const s = checkSummary(r, results, GROUPS.slice(1), 2);
-  assert.equal(s.runs.filter((x) => x.group === GROUPS[0]).length, 3, 'start model + 2 children');
+  assert.equal(
+    s.runs.filter((x) => x.group === GROUPS[0]).length,
+    4,
+    'start model + 2 children + the continue control',
+  );
   // The controls train as many epochs as the winner's lineage: 1 (start model) or 2 (a child).
   const controls = s.runs.filter((x) => x.group !== GROUPS[0]);
   assert.equal(controls.length, 4);
