@@ -207,6 +207,7 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
         ...(result.trainFlops !== undefined && result.epochsRun > 0
           ? { epochFlops: result.trainFlops / result.epochsRun }
           : {}),
+        ...(result.epochsRun > 0 ? { epochSeconds: result.wallSeconds / result.epochsRun } : {}),
       };
       const score = penalizedScore(outcome.entry, settings.ranking?.penalty);
       if (score !== null) {

@@ -12,7 +12,7 @@ import { Rng } from '../src/graph/rng';
 import type { SearchConfig } from '../src/search/config';
 import { candidateSettings } from '../src/search/train-spec';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../src/temporal/config';
-import type { LeaderboardEntry, ScratchControl } from '../src/contracts/search';
+import type { LeaderboardEntry, ScratchControl, ScratchMatch } from '../src/contracts/search';
 import type { LineageEventInput } from '../src/contracts/lineage';
 import { candidateWorkflow, describeFailure, type CandidateResult } from './candidate';
 
@@ -35,9 +35,11 @@ export async function retrainFromScratch(args: {
   config: SearchConfig;
   generation: number;
   winner: LeaderboardEntry;
+  /** The search's wall seconds so far (workflow time), for `match: wall`. */
+  searchSeconds: number;
 }): Promise<ScratchRun | null> {
   const { experimentId, experimentUri, config, generation, winner } = args;
-  const epochs = controlEpochs(config.scratch?.match ?? 'epochs', winner);
+  const epochs = controlEpochs(config.scratch?.match ?? 'epochs', winner, args.searchSeconds);
   if (!epochs || !winner.checkpoint) return null;
   const settings = candidateSettings(config);
   const child = {
@@ -89,22 +91,28 @@ export async function retrainFromScratch(args: {
 }
 
 /**
- * The control's epochs: the lineage's, or as many as the lineage's training FLOPs buy at the
- * winner's size (its own completed run's FLOPs per epoch: same architecture, same data), at
- * least 1. Null when what is matched is unknown (an entry from older code, an uncounted run).
+ * The control's epochs: the lineage's, or as many as the lineage's training FLOPs, or the
+ * search's wall seconds, buy at the winner's size (its own completed run's FLOPs or seconds per
+ * epoch: same architecture, same data), at least 1. Null when what is matched is unknown (an
+ * entry from older code, an uncounted run).
  */
-export function controlEpochs(match: 'epochs' | 'flops', winner: LeaderboardEntry): number | null {
+export function controlEpochs(
+  match: ScratchMatch,
+  winner: LeaderboardEntry,
+  searchSeconds = 0,
+): number | null {
   if (match === 'epochs') return winner.lineageEpochs ?? null;
-  const { lineageTrainFlops: lineage, epochFlops: perEpoch } = winner;
-  if (lineage === undefined || perEpoch === undefined || perEpoch <= 0) return null;
-  return Math.max(1, Math.round(lineage / perEpoch));
+  const [total, perEpoch] =
+    match === 'flops' ? [winner.lineageTrainFlops, winner.epochFlops] : [searchSeconds, winner.epochSeconds];
+  if (total === undefined || perEpoch === undefined || perEpoch <= 0) return null;
+  return Math.max(1, Math.round(total / perEpoch));
 }
 
 /** The search result's view of the control, with the test scores taken with the finalists. */
 export function scratchControl(
   run: ScratchRun,
   tests: { scratch: number | null; grown: number | null },
-  match: 'epochs' | 'flops' = 'epochs',
+  match: ScratchMatch = 'epochs',
 ): ScratchControl {
   const { entry, trainSeconds, error } = run.result;
   return {

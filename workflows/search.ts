@@ -213,6 +213,7 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
           config,
           generation: state.generation,
           winner: best,
+          searchSeconds: (Date.now() - state.startedAtMs) / 1000,
         })
       : null;
   if (scratchRun) lineage.write(scratchRun.result.events);

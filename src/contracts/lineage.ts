@@ -118,7 +118,7 @@ export const ScratchEvent = z.strictObject({
   testAcc: z.number().nullable(),
   wallSeconds: z.number().min(0),
   /** What was matched (absent in events before it existed: epochs). */
-  match: z.enum(['epochs', 'flops']).optional(),
+  match: z.enum(['epochs', 'flops', 'wall']).optional(),
   /** Training FLOPs of the control's runs, when counted. */
   trainFlops: z.number().min(0).optional(),
   grown: z.strictObject({

@@ -38,6 +38,8 @@ export interface LeaderboardEntry {
   lineageSeconds?: number;
   /** Training FLOPs of one epoch of its completed run (its run's FLOPs ÷ epochs); absent when uncounted. */
   epochFlops?: number;
+  /** Wall seconds of one epoch of its completed run (validation included); absent in older entries. */
+  epochSeconds?: number;
   /**
    * Training FLOPs along its ancestry, its own included, every run counted (divergence retries
    * too: what its weights cost); absent when some run did not count them.
@@ -91,6 +93,9 @@ export interface SearchResult {
  * the epochs its lineage accumulated, or for as many epochs as its lineage's training FLOPs buy
  * at the winner's size, scored the same way (validation; test with the finalists).
  */
+/** What the scratch control gets of the grown winner: see `scratch.match` in src/search/config.ts. */
+export type ScratchMatch = 'epochs' | 'flops' | 'wall';
+
 export interface ScratchControl {
   /** The scratch candidate's id (`scratch`). */
   candidateId: string;
@@ -101,7 +106,7 @@ export interface ScratchControl {
   params: number;
   trainSeconds: number;
   /** What was matched: the lineage's epochs, or its training FLOPs (`scratch.match`). */
-  match?: 'epochs' | 'flops';
+  match?: ScratchMatch;
   /** Training FLOPs of the control's runs; null when uncounted. */
   trainFlops?: number | null;
   /** The grown winner it is compared with. */

@@ -315,7 +315,9 @@ function finished(
       io.out(
         s.match === 'flops'
           ? `grown vs scratch at equal training FLOPs: the scratch control trained ${s.epochs} epochs, the lineage ${s.grown.lineageEpochs}:`
-          : `grown vs scratch, ${s.epochs} epochs each (the epochs of the winner's lineage):`,
+          : s.match === 'wall'
+            ? `grown vs scratch at the search's wall time: the scratch control trained ${s.epochs} epochs, the lineage ${s.grown.lineageEpochs}:`
+            : `grown vs scratch, ${s.epochs} epochs each (the epochs of the winner's lineage):`,
       );
       const flops = (f: number | null | undefined) =>
         f != null ? `  ${(f / 1e9).toPrecision(3)} GFLOPs` : '';

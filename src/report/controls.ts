@@ -100,7 +100,9 @@ export function scratchSection(s: ScratchEvent | null): Section | null {
   const matched =
     s.match === 'flops'
       ? `for the epochs its lineage's training FLOPs buy at its size (${s.epochs}; the lineage trained ${s.grown.epochs})`
-      : `for the epochs its lineage accumulated (${s.grown.epochs})`;
+      : s.match === 'wall'
+        ? `for the epochs the search's wall time buys at its size (${s.epochs}; the lineage trained ${s.grown.epochs})`
+        : `for the epochs its lineage accumulated (${s.grown.epochs})`;
   const gain = s.grown.valAcc !== null && s.valAcc !== null ? s.grown.valAcc - s.valAcc : null;
   return {
     id: 'scratch',

@@ -212,10 +212,13 @@ export const SearchConfig = z.strictObject({
        * What the control gets of the grown winner's lineage: its `epochs` (the sum of the
        * epochs of the runs from the start model down to the winner), or its training `flops`
        * (the same sum in training FLOPs, every run counted; the control trains the epochs
-       * that many FLOPs buy at the winner's size, rounded, at least 1). Growth pays when the
-       * grown winner beats the control at equal FLOPs.
+       * that many FLOPs buy at the winner's size, rounded, at least 1), or the search's `wall`
+       * time (from its start to the end of its last candidate, every candidate and the waits
+       * between them: what a user would otherwise have spent) in the epochs it buys at the
+       * winner's own measured seconds per epoch, rounded, at least 1. Growth pays when the grown
+       * winner beats the control at equal FLOPs, or at equal wall time.
        */
-      match: z.enum(['epochs', 'flops']).default('epochs'),
+      match: z.enum(['epochs', 'flops', 'wall']).default('epochs'),
     })
     .prefault({}),
   controls: z

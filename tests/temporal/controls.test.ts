@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { SearchConfig } from '../../src/search/config';
 import { startSearch } from '../../src/temporal/client';
 import type { SearchInput } from '../../workflows';
+import { controlEpochs } from '../../workflows/scratch';
 import type { LeaderboardEntry } from '../../src/contracts/search';
 import { runsOf, startTemporal, type TemporalTestEnv } from '../support/temporal';
 import { scriptedActivities } from './activities';
@@ -117,6 +118,43 @@ describe('search controls', () => {
       [event.match, event.trainFlops, event.grown.trainFlops],
       ['flops', scratch.trainFlops, lineageFlops],
     );
+  });
+
+  test("scratch matched on wall time: the epochs the search's wall time buys at the winner's seconds per epoch", async () => {
+    const activities = scriptedActivities();
+    const input = searchInput('controls-scratch-wall', { scratch: { enabled: true, match: 'wall' } });
+    const started = Date.now();
+    const result = await env.withWorkers(activities, async () =>
+      (await startSearch(env.client, input)).result(),
+    );
+    const elapsed = (Date.now() - started) / 1000;
+    const best = result.best!;
+    // A scripted run says it took 60 s for all its epochs.
+    assert.equal(best.epochSeconds, 60 / best.epochs!);
+    const scratch = result.scratch!;
+    assert.equal(scratch.match, 'wall');
+    // The search's wall time is at most this test's: the epochs it buys at 20 s each, at least 1.
+    const most = Math.max(1, Math.round(elapsed / best.epochSeconds!));
+    assert.ok(scratch.epochs >= 1 && scratch.epochs <= most, `${scratch.epochs} epochs in ${elapsed} s`);
+    assert.equal(
+      activities.calls.train.find((t) => t.candidateId === 'scratch')!.spec.epochs,
+      scratch.epochs,
+    );
+  });
+
+  test('the control epochs of each match, from the winner entry (and the search seconds)', () => {
+    const winner = {
+      lineageEpochs: 6,
+      lineageTrainFlops: 9e9,
+      epochFlops: 2e9,
+      epochSeconds: 40,
+    } as LeaderboardEntry;
+    assert.equal(controlEpochs('epochs', winner), 6);
+    assert.equal(controlEpochs('flops', winner), 5, '4.5 epochs of FLOPs, rounded half up');
+    assert.equal(controlEpochs('wall', winner, 1000), 25);
+    assert.equal(controlEpochs('wall', winner, 5), 1, 'at least one epoch');
+    assert.equal(controlEpochs('wall', { ...winner, epochSeconds: undefined }, 1000), null, 'an older entry');
+    assert.equal(controlEpochs('flops', { ...winner, epochFlops: 0 }), null);
   });
 
   test('scratch is off by default; operations are counted from lineage into the result', async () => {
