@@ -80,6 +80,8 @@ export const quickstartControl: DriverDefinition<Scale> = {
       runner.out,
     );
     const group = GROUPS[0];
+    // The search's own scratch control is not one of its candidates.
+    search.candidates = search.candidates.filter((c) => c.id !== search.result.scratch?.candidateId);
     for (const c of search.candidates) runner.records.push(await runRecord(group, 0, c.output, c.result));
     const best = search.result.best;
     if (!best?.checkpoint) throw new Error(`search ${search.id} has no trained winner`);

@@ -226,6 +226,7 @@ function record(group: string, seed: number, s: SearchRun): RunRecord {
     valAcc: best?.valAcc ?? null,
     testAcc: s.result.finalists?.find((f) => f.candidateId === best?.candidateId)?.testAcc ?? null,
     wallSeconds: s.wallSeconds,
+    trainFlops: null,
     curve,
   };
 }

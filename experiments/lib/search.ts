@@ -108,15 +108,15 @@ export async function readSearch(dir: string, name: string): Promise<SearchRun> 
 }
 
 /**
- * Every candidate of the search whose last run completed, as the HTML report's reader found
- * them. The end-of-search scratch control (a `scratch` event names it) is not a candidate.
+ * Every candidate whose last run completed, as the HTML report's reader found them, the
+ * end-of-search scratch control (`result.scratch.candidateId`) included.
  */
 function completedCandidates(data: ExperimentData, uri: string): SearchCandidate[] {
   const out: SearchCandidate[] = [];
   const ids = new Set(data.candidates.map((c) => c.id));
   for (const c of data.candidates) {
     const run = c.runs.filter((r) => r.result !== null).at(-1);
-    if (run?.result?.status !== 'completed' || c.control) continue;
+    if (run?.result?.status !== 'completed') continue;
     out.push({
       id: c.id,
       generation: c.generation ?? Number(/^g(\d+)-/.exec(c.id)?.[1] ?? NaN),
@@ -141,7 +141,7 @@ export function lineageOf(candidates: readonly SearchCandidate[], id: string): S
 /**
  * The candidate's training along its lineage as one run record: each ancestor's epochs follow
  * the previous one's, so epoch k is the k-th epoch of training the grown network received;
- * epochs and seconds are the lineage's sums, the scores the candidate's own.
+ * epochs, seconds and training FLOPs are the lineage's sums, the scores the candidate's own.
  */
 export async function lineageRecord(
   group: string,
@@ -150,15 +150,17 @@ export async function lineageRecord(
 ): Promise<RunRecord> {
   const curve: EpochPoint[] = [];
   let wallSeconds = 0;
+  let trainFlops: number | null = 0;
   let own: RunRecord | null = null;
   for (const c of chain) {
     const start = curve.at(-1)?.epoch ?? 0;
     own = await runRecord(group, seed, c.output, c.result);
     curve.push(...own.curve.map((p) => ({ ...p, epoch: start + p.epoch })));
     wallSeconds += c.result.wallSeconds;
+    trainFlops = trainFlops === null || own.trainFlops === null ? null : trainFlops + own.trainFlops;
   }
   if (!own) throw new Error('an empty lineage');
-  return { ...own, epochs: curve.length, wallSeconds, curve };
+  return { ...own, epochs: curve.length, wallSeconds, trainFlops, curve };
 }
 
 /**

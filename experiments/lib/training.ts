@@ -7,7 +7,7 @@
  */
 import { join, resolve } from 'node:path';
 import { BackendInfo, initBackend } from '../../src/backend';
-import { OptimizerSpec, ScheduleSpec, TrainResult } from '../../src/contracts/train';
+import { OptimizerSpec, ScheduleSpec, TrainResult, TrainSpec } from '../../src/contracts/train';
 import { Dataset, loadDataset } from '../../src/data/load';
 import { trainingData } from '../../src/data/training-data';
 import { parseTrainCsv } from '../../src/log/train-csv';
@@ -50,6 +50,8 @@ export interface RunRecord {
   valAcc: number | null;
   testAcc: number | null;
   wallSeconds: number;
+  /** Training FLOPs the run counted (forward + backward per sample × samples); null when uncounted. */
+  trainFlops: number | null;
   curve: EpochPoint[];
 }
 
@@ -65,6 +67,8 @@ export interface RunRequest {
   batchSize?: number;
   /** A distinct name when one group trains more than once per seed (stages). */
   stage?: string;
+  /** Scheduled growth within the run (TrainSpec `grow`). */
+  grow?: TrainSpec['grow'];
 }
 
 export const DEFAULT_OPTIMIZER: OptimizerSpec = { kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false };
@@ -141,6 +145,7 @@ export class Runner {
         earlyStopping: { patience: 0, minDelta: 0 },
         logEverySteps: 1_000_000,
         scoreTest: true,
+        grow: req.grow ?? [],
       },
       { data, log: () => {} },
     );
@@ -187,6 +192,7 @@ export async function runRecord(
     valAcc: result.validation?.acc ?? result.final?.valAcc ?? null,
     testAcc: result.test?.acc ?? null,
     wallSeconds: result.wallSeconds,
+    trainFlops: result.trainFlops ?? null,
     curve,
   };
 }

@@ -1,0 +1,32 @@
+/**
+ * The scheduled-growth driver at test size: half-width LeNet grown twice within one run into
+ * LeNet, against LeNet from scratch, on a tiny synthetic dataset; FLOPs per stage counted from
+ * the architectures and checked by the driver against each run's own count.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { GROUPS, runScheduledGrowth } from '../../experiments/scheduled-growth';
+import { checkSummary, tempPlace, TINY_DATA } from './support';
+
+test('scheduled-growth driver: a run grown at two points against its final architecture from scratch', async (t) => {
+  const { out, results } = await tempPlace('grow', t);
+  const r = await runScheduledGrowth(
+    [...TINY_DATA, '--set', 'seeds=2', '--set', 'epochs=4', '--out', out, '--results', results],
+    () => {},
+  );
+  const s = checkSummary(r, results, GROUPS, 2);
+  const [grown, scratch] = GROUPS.map((g) => s.runs.filter((x) => x.group === g));
+  // The same final architecture, fewer FLOPs for the run that was smaller for half its epochs.
+  for (let i = 0; i < 2; i++) {
+    assert.equal(grown[i].params, scratch[i].params, 'grown into the control architecture');
+    assert.ok(
+      grown[i].trainFlops! < scratch[i].trainFlops!,
+      `${grown[i].trainFlops} vs ${scratch[i].trainFlops}`,
+    );
+    assert.equal(grown[i].epochs, 4);
+  }
+  assert.match(
+    s.notes.join('\n'),
+    /seed 1: target 0\.\d{4}; grown reached it at (\d+\.\d GFLOPs|no epoch), scratch at \d+\.\d GFLOPs/,
+  );
+});
