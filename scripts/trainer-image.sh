@@ -41,7 +41,8 @@ if [ "$backend" = wasm ]; then
   node -e 'for (const [p, v] of Object.entries(require("./package-lock.json").packages))
     if (p.startsWith("node_modules/") && !v.dev && !v.devOptional) console.log(p)' >"$cache/.packages.$$"
 else
-  npm ls --omit=dev --parseable --all 2>/dev/null | sed "s#^$root/##" | grep '^node_modules/' >"$cache/.packages.$$"
+  # npm ls exits 1 over the packages build-native.sh installed outside the lockfile: those are wanted.
+  { npm ls --omit=dev --parseable --all 2>/dev/null || true; } | sed "s#^$root/##" | grep '^node_modules/' >"$cache/.packages.$$"
 fi
 # Optional packages of other platforms are in the lockfile but not installed: only what is.
 mapfile -t packages < <(grep -v '^node_modules/.*/node_modules/' "$cache/.packages.$$" | sort -u | while read -r p; do [ -d "$p" ] && echo "$p"; done)

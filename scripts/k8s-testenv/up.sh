@@ -88,7 +88,8 @@ mkdir -p "$dir"/{run,logs,pki,pod-logs,kubelet,cni/net.d} && mkdir -m 700 "$dir/
 start() {
   local name=$1
   shift
-  setsid "$@" </dev/null >"$dir/logs/$name.log" 2>&1 &
+  # Not holding fd 9: a process that kept the lock would hold every later up.sh off.
+  setsid "$@" </dev/null >"$dir/logs/$name.log" 2>&1 9>&- &
   echo $! >"$dir/run/$name.pid"
 }
 read -r etcd_port peer_port api_port kubelet_port healthz_port < <(node -e '
