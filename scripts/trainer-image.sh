@@ -108,5 +108,7 @@ b config --user 1000:1000 --workingdir /opt/netgrow \
   --label org.opencontainers.image.title=netgrow-trainer "$c"
 b commit -q "$c" "oci-archive:$archive.part:$name" >/dev/null
 mv "$archive.part" "$archive"
+# Each change of the sources makes a new archive: keep the newest three of this backend.
+ls -t "$cache"/netgrow-trainer-"$backend"-*.tar | tail -n +4 | xargs -r rm -f
 say "$name: $(du -h "$archive" | cut -f1) in $(($(date +%s) - t0)) s"
 echo "$archive $name"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stops the cluster up.sh started (the same NETGROW_NODE_DIR): its pods' containers first,
 # then the processes by the ids up.sh recorded, then what the kubelet and CNI leave behind
-# (mounts, the bridge, pod cgroups). Quiet and idempotent.
+# (mounts, the bridge, pod cgroups), and the state folder. Quiet and idempotent.
 # Usage: scripts/k8s-testenv/down.sh
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -41,5 +41,8 @@ for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $dir/containerd.sock" 
 grep -o " $dir/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
 ip link del netgrow0 2>/dev/null
 for s in /sys/fs/cgroup/*/kubepods; do [ -d "$s" ] && find "$s" -depth -type d -exec rmdir {} \; 2>/dev/null; done
-rm -f "$dir/env"
+# The whole state folder (etcd, images, pod logs), never across a mount left behind. Its
+# ~25,000 files took 77 s to delete on a busy disk here: renamed now, deleted in the background.
+trash="$dir.old.$$"
+mv "$dir" "$trash" && setsid rm -rf --one-file-system "$trash" "$dir".old.* </dev/null >/dev/null 2>&1 &
 exit 0

@@ -48,21 +48,37 @@ waitfor() {
 }
 alive() { [ -f "$dir/run/$1.pid" ] && kill -0 "$(cat "$dir/run/$1.pid")" 2>/dev/null; }
 ctr_() { ctr --address "$dir/containerd.sock" -n k8s.io "$@"; }
+# No `producer | grep -q` under pipefail: grep's early exit kills the producer with SIGPIPE,
+# and the pipeline fails although it matched. Whole outputs are captured, then searched.
 node_ready() {
-  curl -sf --cacert "$dir/pki/ca.crt" --cert "$dir/pki/admin.crt" --key "$dir/pki/admin.key" \
-    "$server/api/v1/nodes/localhost" | tr -d ' \n' | grep -q '"type":"Ready","status":"True"'
+  local node
+  node=$(curl -sf --cacert "$dir/pki/ca.crt" --cert "$dir/pki/admin.crt" --key "$dir/pki/admin.key" \
+    "$server/api/v1/nodes/localhost") || return 1
+  [[ "$(tr -d ' \n' <<<"$node")" == *'"type":"Ready","status":"True"'* ]]
+}
+has_image() {
+  local names
+  names=$(ctr_ images ls -q) || return 1
+  grep -qxF "$1" <<<"$names"
 }
 # An image from an archive into containerd, unless it is there already.
 import_image() {
   local archive=$1 name=$2
-  ctr_ images ls -q | grep -qxF "$name" && return 0
+  has_image "$name" && return 0
   ctr_ images import "$archive" >/dev/null || die "ctr could not import $archive"
-  ctr_ images ls -q | grep -qxF "$name" || die "$archive did not hold $name"
+  has_image "$name" || die "$archive did not hold $name"
 }
 trainer_image() {
   local line
   line=$(bash "$root/scripts/trainer-image.sh" --backend "${NETGROW_TRAINER_BACKEND:-wasm}") || die "trainer image not built"
   import_image $line
+  # Earlier builds of the trainer image go, with every name the CRI gave them (digest, id):
+  # each is a few hundred MB in containerd.
+  local old
+  old=$(ctr_ images ls | awk -v n="${line#* }" 'NR > 1 && $1 ~ /^localhost\/netgrow-trainer:/ && $1 != n {print $3}')
+  for ref in $(ctr_ images ls | awk -v old="$old" 'NR > 1 && index(old, $3) {print $1}'); do
+    ctr_ images rm "$ref" >/dev/null
+  done
   sed -i '/^NETGROW_TRAINER_IMAGE=/d' "$dir/env"
   echo "NETGROW_TRAINER_IMAGE=${line#* }" >>"$dir/env"
 }
@@ -163,7 +179,7 @@ cat >"$dir/cni/net.d/10-netgrow.conflist" <<EOF
 EOF
 # The bridge exists before the first pod, so a test server can bind the gateway address now.
 ip link show netgrow0 >/dev/null 2>&1 || ip link add netgrow0 type bridge
-ip addr show dev netgrow0 | grep -q 10.88.0.1/24 || ip addr add 10.88.0.1/24 dev netgrow0
+[[ "$(ip addr show dev netgrow0)" == *" 10.88.0.1/24 "* ]] || ip addr add 10.88.0.1/24 dev netgrow0
 ip link set netgrow0 up
 cat >"$dir/containerd.toml" <<EOF
 version = 2
