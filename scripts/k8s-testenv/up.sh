@@ -98,6 +98,12 @@ if [ -f "$dir/env" ]; then
   fi
   say "the cluster in $dir is not whole: starting it again"
 fi
+# One real node per machine: the bridge, its subnet and the kubepods cgroups are the machine's.
+for other in /tmp/netgrow-node-*/run/kubelet.pid; do
+  odir=${other%/run/kubelet.pid}
+  [ -f "$other" ] && [ "$odir" != "$dir" ] && kill -0 "$(cat "$other")" 2>/dev/null &&
+    die "another real node runs ($odir); NETGROW_NODE_DIR=$odir bash scripts/k8s-testenv/down.sh stops it"
+done
 bash "$here/down.sh" >/dev/null 2>&1 || true
 rm -rf "$dir"/{etcd,kubelet,pod-logs,containerd,cni,run,pki,logs,env}
 mkdir -p "$dir"/{run,logs,pki,pod-logs,kubelet,cni/net.d} && mkdir -m 700 "$dir/etcd"
