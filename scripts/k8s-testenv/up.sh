@@ -2,17 +2,20 @@
 # Starts a real one-node Kubernetes v1.34 cluster on this machine, as Kubernetes' own
 # hack/local-up-cluster.sh does: etcd, kube-apiserver, kube-controller-manager, kube-scheduler
 # (built by build.sh), containerd + runc + the bridge CNI plugin (Debian packages) and a kubelet,
-# all on loopback, with every file under one state folder. Images come from no registry: a
+# all on loopback, with their files under one state folder. Images come from no registry: a
 # locally built pause image and, with --trainer, the trainer image of scripts/trainer-image.sh
 # are imported into containerd. Pods live on the bridge `netgrow0` (10.88.0.0/24, no NAT): they
 # reach servers on this machine at the gateway address 10.88.0.1, nothing beyond it.
 #
 # Idempotent: when the cluster of that folder is already up and its node Ready it is reused
 # (only a missing image is imported). The processes outlive the caller; down.sh stops them.
-# Prints `<state folder>/env` (KUBECONFIG, the server, the gateway, the images), which it sources.
+# One node per machine: the bridge and the kubelet's kubepods cgroups are the machine's.
+# Prints the lines of `<state folder>/env`, shell assignments a caller may source: KUBECONFIG,
+# NETGROW_NODE_SERVER, NETGROW_NODE_GATEWAY, CONTAINERD_ADDRESS, NETGROW_TRAINER_IMAGE.
 # Usage: scripts/k8s-testenv/up.sh [--trainer]   (NETGROW_NODE_DIR: the state folder,
 #        default /tmp/netgrow-node-<hash of this checkout's path>)
-# Needs root, cgroup v1 or v2, and: apt-get install containerd runc containernetworking-plugins buildah
+# Needs root (tried on cgroup v1 only) and, from Debian: containerd runc
+# containernetworking-plugins buildah curl iproute2
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
