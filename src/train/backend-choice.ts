@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Graph, Rng, Shape, Weights } from '../graph';
 import { buildModel } from '../model/build';
 import {
-  askedBackend,
+  askedTrainBackend,
   BackendInfo,
   BackendName,
   backendSettled,
@@ -25,9 +25,13 @@ import {
   settleBackend,
   startBackends,
   switchBackend,
+  TrainBackendName,
+  details,
 } from '../backend/select';
+import { graphAddon } from './graph-trainer';
 import { BackendChoice, OptimizerSpec } from '../contracts/train';
 import { packageRoot } from '../contracts/package-root';
+import { UsageError } from '../contracts/errors';
 import { Optimizer } from './optimizer';
 import { Stepper } from './step';
 
@@ -43,7 +47,7 @@ export interface ProbeTarget {
 
 export interface ChooseBackendOptions {
   /** An explicit backend (a flag); NETGROW_BACKEND is read when this is absent. */
-  prefer?: BackendName;
+  prefer?: TrainBackendName;
   /** Where the backend line goes (default stderr). */
   log?: (line: string) => void;
   /** Default NETGROW_CACHE_DIR, else $XDG_CACHE_HOME/netgrow, else ~/.cache/netgrow. */
@@ -70,10 +74,11 @@ const CLOSE = 1.25;
  */
 export async function chooseRunBackend(t: ProbeTarget, o: ChooseBackendOptions = {}): Promise<BackendChoice> {
   const log = o.log ?? ((line: string) => console.error(line));
-  const asked = askedBackend(o.prefer);
+  const asked = askedTrainBackend(o.prefer);
   if (asked) {
-    const info = await initBackend({ prefer: asked, log });
     const from = o.prefer ? '--backend' : 'NETGROW_BACKEND';
+    if (asked === 'graph') return startGraph(`asked for by ${from}`, log);
+    const info = await initBackend({ prefer: asked, log });
     return { name: info.name, how: 'asked', why: `asked for by ${from}` };
   }
   if (backendSettled()) {
@@ -105,6 +110,22 @@ export async function chooseRunBackend(t: ProbeTarget, o: ChooseBackendOptions =
   const why = `${describeTimes({ name, msPerStep: ms }, t)} (probed now; ${saved})`;
   await settleBackend(infoOf(started, name), why, log);
   return { name, how: 'probe', msPerStep: ms, why };
+}
+
+/**
+ * The graph engine for the steps, tfjs on `tensorflow` for the rest; refuses with one line
+ * where the engine's addon or the tensorflow backend cannot start.
+ */
+async function startGraph(why: string, log: (line: string) => void): Promise<BackendChoice> {
+  graphAddon();
+  const info = await initBackend({ prefer: 'tensorflow', log: () => undefined });
+  if (info.name !== 'tensorflow') {
+    throw new UsageError(`backend graph needs tfjs on tensorflow; this process runs ${info.name}`);
+  }
+  log(
+    `backend: graph (the graph engine: one TensorFlow session run per step; tfjs: ${details(info)}); ${why}`,
+  );
+  return { name: 'graph', how: 'asked', why };
 }
 
 /** The fastest wall ms of a training step of each backend, interleaved round by round. */
