@@ -4,12 +4,14 @@
  * the same per-step losses to 1e-4 over the first steps — with the recipe's features on (warm-up
  * and cosine on the rate, Nesterov momentum or Adam, decoupled weight decay, label smoothing,
  * clipping, L2, distillation with transfer rows) — and a checkpoint written by either engine
- * resumes on the other to the same losses. Skipped, with the reason, where the engine's addon
- * or the tensorflow backend is not built.
+ * resumes on the other to the same losses. `netgrow train --backend graph` and `netgrow bench
+ * train --backend graph` say that the engine ran. Skipped, with the reason, where the engine's
+ * addon or the tensorflow backend is not built.
  */
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { cpSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { initBackend } from '../../src/backend';
 import { loadNative } from '../../src/backend/native';
@@ -22,6 +24,7 @@ import { runTraining } from '../../src/train/run';
 import { skipWhen } from '../support/skip';
 import { lines, patternData, startCheckpoint, tempDir, tinyNet } from './fixtures';
 
+const BIN = resolve(__dirname, '../../bin/netgrow.js');
 const TOLERANCE = 1e-4;
 const STEPS = 8;
 const native = loadNative();
@@ -155,4 +158,64 @@ describe('backend graph against tfjs eager', { skip }, () => {
       assert.ok(Math.abs(other.test!.loss - same.test!.loss) <= TOLERANCE, 'test loss');
     });
   }
+});
+
+describe('the CLI on backend graph', { skip }, () => {
+  test('netgrow train --backend graph: the backend line and result.json name the engine', async () => {
+    const dir = tempDir('graph-cli');
+    const output = join(dir, 'run');
+    const file = join(dir, 'spec.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        runId: 'cli-graph',
+        checkpoint: 'builtin:mlp',
+        output,
+        seed: 3,
+        dataset: { name: 'fashion-mnist', limit: 600, validation: 0.2 },
+        epochs: 1,
+        batchSize: 32,
+      }),
+    );
+    const r = spawnSync(process.execPath, [BIN, 'train', '--spec', file, '--backend', 'graph', '--json'], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const out = r.stdout.split('\n');
+    assert.ok(
+      out.some((l) => l.startsWith('backend: graph (the graph engine')),
+      `no graph backend line in:\n${r.stdout}`,
+    );
+    const result = TrainResult.parse(JSON.parse(out.filter(Boolean).at(-1)!));
+    assert.equal(result.status, 'completed');
+    assert.deepEqual(result.backend, { name: 'graph', how: 'asked', why: 'asked for by --backend' });
+    assert.ok(result.validation!.acc > 0.5, `val acc ${result.validation!.acc} after an epoch`);
+  });
+
+  test('netgrow bench train --backend graph --json says the engine ran the steps', () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        BIN,
+        'bench',
+        'train',
+        '--arch',
+        'lenet',
+        '--backend',
+        'graph',
+        '--steps',
+        '2',
+        '--warmup',
+        '1',
+        '--json',
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const line = r.stdout.split('\n').filter(Boolean).at(-1)!;
+    const b = JSON.parse(line) as { backend: string; engine: string; samplesPerSec: number };
+    assert.equal(b.backend, 'graph');
+    assert.equal(b.engine, 'graph');
+    assert.ok(b.samplesPerSec > 0);
+  });
 });
