@@ -25,9 +25,10 @@ export const help = `netgrow train --spec <file|uri> [options] — train one net
   --resume              continue from the last complete checkpoint under the spec's output (default)
   --no-resume           start again from the spec's checkpoint, replacing earlier epoch checkpoints
   --data-dir <dir>      where datasets are (overrides dataset.dataDir; also NETGROW_DATA)
-  --backend <name>      tensorflow | wasm | cpu | graph (also NETGROW_BACKEND; default: the faster of
-                        tensorflow and wasm for this network and batch, timed over a few steps, cached
-                        on disk); graph: the graph engine, each step one TensorFlow session run
+  --backend <name>      tensorflow | wasm | cpu | graph (else the spec's backend, else NETGROW_BACKEND;
+                        default: the faster of tensorflow and wasm for this network and batch, timed
+                        over a few steps, cached on disk); graph: the graph engine, each step one
+                        TensorFlow session run
   --json                print the TrainResult as one JSON object on the last stdout line
 
 Writes under the spec's output: epochs/<n>/ (resumable checkpoints), final/ (the trained
@@ -67,11 +68,13 @@ export async function run(args: string[]): Promise<number> {
     const log = (line: string) => console.log(line);
     // A backend named by flag or environment starts before the data loads: a wrong one fails fast.
     // The graph engine's line comes from chooseRunBackend, once its addon is known to load.
-    const asked = askedTrainBackend(flags.backend);
+    const prefer = flags.backend ?? spec.backend;
+    const preferFrom = flags.backend ? '--backend' : "the spec's backend";
+    const asked = askedTrainBackend(prefer);
     if (asked === 'graph') graphAddon();
-    if (asked) await initBackend({ prefer: flags.backend, log: asked === 'graph' ? () => undefined : log });
+    if (asked) await initBackend({ prefer, log: asked === 'graph' ? () => undefined : log });
     const result = await runTraining(spec, {
-      chooseBackend: (target) => chooseRunBackend(target, { prefer: flags.backend, log }),
+      chooseBackend: (target) => chooseRunBackend(target, { prefer, preferFrom, log }),
       signal: stop.signal,
       onProgress: (p) => console.log(formatProgressLine(p)),
     });

@@ -88,6 +88,13 @@ export const TrainSpec = z.strictObject({
   output: z.string().min(1),
   /** Continue from the last complete epoch checkpoint under `output`, when there is one. */
   resume: z.boolean().default(true),
+  /**
+   * What the run trains on: a tfjs backend, or `graph` (the graph engine). `netgrow train
+   * --backend` overrides it and it overrides NETGROW_BACKEND; absent: NETGROW_BACKEND, else the
+   * faster of tensorflow and wasm for the run's network (a probe). A search sets it for every
+   * candidate from its config's `train.backend`.
+   */
+  backend: z.enum(['tensorflow', 'wasm', 'cpu', 'graph']).optional(),
   seed: z.number().int().default(0),
   dataset: DatasetSpec.default(DatasetSpec.parse({})),
   epochs: z.number().int().positive().max(SIZE_LIMITS.epochs).default(2),

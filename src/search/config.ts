@@ -164,6 +164,7 @@ export const SearchConfig = z.strictObject({
     clipNorm: true,
     logEverySteps: true,
     lineageEpochs: true,
+    backend: true,
   })
     .extend({
       /**

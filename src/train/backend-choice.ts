@@ -46,8 +46,10 @@ export interface ProbeTarget {
 }
 
 export interface ChooseBackendOptions {
-  /** An explicit backend (a flag); NETGROW_BACKEND is read when this is absent. */
+  /** An explicit backend (a flag, a spec's); NETGROW_BACKEND is read when this is absent. */
   prefer?: TrainBackendName;
+  /** Who asked for `prefer`, for the backend line (default `--backend`). */
+  preferFrom?: string;
   /** Where the backend line goes (default stderr). */
   log?: (line: string) => void;
   /** Default NETGROW_CACHE_DIR, else $XDG_CACHE_HOME/netgrow, else ~/.cache/netgrow. */
@@ -76,7 +78,7 @@ export async function chooseRunBackend(t: ProbeTarget, o: ChooseBackendOptions =
   const log = o.log ?? ((line: string) => console.error(line));
   const asked = askedTrainBackend(o.prefer);
   if (asked) {
-    const from = o.prefer ? '--backend' : 'NETGROW_BACKEND';
+    const from = o.prefer ? (o.preferFrom ?? '--backend') : 'NETGROW_BACKEND';
     if (asked === 'graph') return startGraph(`asked for by ${from}`, log);
     const info = await initBackend({ prefer: asked, log });
     return { name: info.name, how: 'asked', why: `asked for by ${from}` };

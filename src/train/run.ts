@@ -14,6 +14,7 @@ import { locateFile, StoreOpener } from '../storage/locate';
 import { RunContext, TrainProgress } from './loop';
 import { growthEpochs, trainGrowing } from './grow';
 import { askedTrainBackend } from '../backend/select';
+import { tf } from '../backend/tf';
 import { Carried, Continuation, readContinuation, scheduleClock } from './continuation';
 import { OptimizerState } from './optimizer';
 import { RunLogs } from './run-logs';
@@ -26,7 +27,7 @@ import {
   TrainState,
 } from './run-state';
 import { BackendChoice, TrainResult, TrainSpec, TrainSpecInput } from '../contracts/train';
-import { parseTrainSpec } from './spec-errors';
+import { parseTrainSpec, SpecError } from './spec-errors';
 import { ResolvedNetwork, resolveNetwork, StartError } from '../model/resolve';
 import { eagerTrainer, EngineName, Trainer, TrainerOptions } from './trainer';
 import { graphTrainer } from './graph-trainer';
@@ -90,7 +91,7 @@ export async function runTraining(
     classes: data.numClasses,
     optimizer: spec.optimizer,
   });
-  const engine = trainEngine(backend);
+  const engine = trainEngine(spec, backend);
   const trainerOptions: TrainerOptions = {
     optimizer: spec.optimizer,
     inputShape: data.inputShape,
@@ -171,12 +172,19 @@ export async function runTraining(
 }
 
 /**
- * The graph engine when the run's backend is `graph` (chosen, or asked for by NETGROW_BACKEND
- * when the caller chooses none), else tfjs eager on the process's backend.
+ * The graph engine when the run's backend is `graph`: chosen, or, when the caller chooses none
+ * (in process), asked for by the spec or NETGROW_BACKEND; else tfjs eager on the process's
+ * backend, which must then be the one the spec asks for.
  */
-function trainEngine(backend: BackendChoice | undefined): EngineName {
-  const name = backend ? backend.name : askedTrainBackend();
-  return name === 'graph' ? 'graph' : 'eager';
+function trainEngine(spec: TrainSpec, backend: BackendChoice | undefined): EngineName {
+  if (backend) return backend.name === 'graph' ? 'graph' : 'eager';
+  if (spec.backend === 'graph') return 'graph';
+  if (spec.backend && spec.backend !== tf.getBackend()) {
+    throw new SpecError(
+      `train spec: backend ${spec.backend}: this process trains on ${tf.getBackend()} (an in-process run keeps its process's backend); use the process executor, or backend ${tf.getBackend()}`,
+    );
+  }
+  return askedTrainBackend() === 'graph' ? 'graph' : 'eager';
 }
 
 function freshState(spec: TrainSpec, data: TrainingData, carried: Continuation | null): TrainState {
