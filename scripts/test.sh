@@ -5,9 +5,11 @@
 # Kubernetes control plane that scripts/k8s-testenv/build.sh builds into .tools/k8s/bin, and
 # share one real node (scripts/k8s-testenv/up.sh), stopped at the end of the run.
 # With no arguments, and the native backend built (scripts/build-native.sh), the morph
-# preservation, model-gradient and training files run a second time on `tensorflow`.
+# preservation, model-gradient and training files run a second time on `tensorflow`, and the
+# training files that train through runTraining a third time on `graph` (the graph engine).
 # Usage: scripts/test.sh [test files...]   (no arguments: all of them, plus lint and typecheck)
 #        NETGROW_BACKEND=tensorflow scripts/test.sh tests/train/x.test.ts   (one file on tensorflow)
+#        NETGROW_BACKEND=graph scripts/test.sh tests/train/x.test.ts        (one file on the graph engine)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -88,9 +90,19 @@ fi
 # preservation, model gradients, training), when scripts/build-native.sh built it.
 if [ $# -eq 0 ] && [ -z "${NETGROW_BACKEND:-}" ]; then
   if node --import tsx -e "process.exit('why' in require('./src/backend/native').loadNative() ? 1 : 0)" 2>/dev/null; then
-    mapfile -t native < <(ls tests/morph/tfjs.test.ts tests/backend/model-grads.test.ts tests/train/*.test.ts | grep -v cross-backend)
+    mapfile -t native < <(ls tests/morph/tfjs.test.ts tests/backend/model-grads.test.ts tests/train/*.test.ts | grep -v -e cross-backend -e graph-engine)
     echo "== node --test on tensorflow (${#native[@]} files)"
     NETGROW_BACKEND=tensorflow run_tests "$slow_timeout_s" "${native[@]}" || rc=1
+    # The training files that train through runTraining (or `netgrow train`) again, their steps
+    # on the graph engine (NETGROW_BACKEND=graph), when scripts/build-native.sh built its addon
+    # too; files that test tfjs's Stepper alone would only repeat the tensorflow pass.
+    if node --import tsx -e "process.exit(require('./src/engine/native').loadGraphAddon().addon ? 0 : 1)" 2>/dev/null; then
+      graph=(tests/train/{cli,distill,divergence,flops,grow,leaks,lineage,logs,pause,recipe,resume}.test.ts)
+      echo "== node --test on graph (${#graph[@]} files)"
+      NETGROW_BACKEND=graph run_tests "$slow_timeout_s" "${graph[@]}" || rc=1
+    else
+      echo "== no pass on graph: the graph engine is not built (the setup said why)"
+    fi
   else
     echo "== no pass on tensorflow: the backend is not built (the setup said why)"
   fi

@@ -21,6 +21,18 @@ export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
+/**
+ * What a training run can be asked to train on: a tfjs backend, or `graph`, the graph engine
+ * (src/engine) — its steps as TensorFlow session runs, everything else (teacher logits,
+ * checks, export) on the `tensorflow` backend, which loads the same TensorFlow libraries.
+ */
+export type TrainBackendName = BackendName | 'graph';
+export const TRAIN_BACKEND_NAMES: readonly TrainBackendName[] = [...BACKEND_NAMES, 'graph'];
+
+/** The tfjs backend behind a training backend: `graph` runs tfjs on `tensorflow`. */
+export const tfjsBackendOf = (name: TrainBackendName): BackendName =>
+  name === 'graph' ? 'tensorflow' : name;
+
 export interface BackendInfo {
   name: BackendName;
   /** wasm: which gradient kernels netgrow registered; other backends run their own (`native`). */
@@ -34,8 +46,8 @@ export interface BackendInfo {
 }
 
 export interface InitBackendOptions {
-  /** Default NETGROW_BACKEND, else the first of tensorflow, wasm, cpu that starts. */
-  prefer?: BackendName;
+  /** Default NETGROW_BACKEND, else the first of tensorflow, wasm, cpu that starts (`graph`: tensorflow). */
+  prefer?: TrainBackendName;
   /** wasm gradient kernels; default NETGROW_WASM_KERNELS, else `fast`. */
   kernels?: KernelMode;
   /**
@@ -68,8 +80,14 @@ export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo>
  * The backend a caller asked for (the `prefer` option, else NETGROW_BACKEND), or undefined when
  * the choice is netgrow's. Throws the same one-line errors as initBackend for a bad name.
  */
-export function askedBackend(prefer?: BackendName): BackendName | undefined {
+export function askedBackend(prefer?: TrainBackendName): BackendName | undefined {
   return readSettings({ prefer }).wanted;
+}
+
+/** As askedBackend, with `graph` kept as asked (a trainer tells the engine from the tfjs backend). */
+export function askedTrainBackend(prefer?: TrainBackendName): TrainBackendName | undefined {
+  const wanted = readSettings({ prefer }).wanted;
+  return wanted && (prefer ?? process.env.NETGROW_BACKEND) === 'graph' ? 'graph' : wanted;
 }
 
 /** Whether initBackend (or settleBackend) has already fixed this process's backend. */
@@ -134,9 +152,9 @@ interface Settings {
 function readSettings(opts: Omit<InitBackendOptions, 'log'>): Settings {
   const env = process.env;
   const wanted = opts.prefer ?? (env.NETGROW_BACKEND || undefined);
-  if (wanted !== undefined && !BACKEND_NAMES.includes(wanted as BackendName)) {
+  if (wanted !== undefined && !TRAIN_BACKEND_NAMES.includes(wanted as TrainBackendName)) {
     const from = opts.prefer !== undefined ? 'backend' : 'NETGROW_BACKEND';
-    throw new UsageError(`${from} '${wanted}' is not a backend: use tensorflow, wasm or cpu`);
+    throw new UsageError(`${from} '${wanted}' is not a backend: use tensorflow, wasm, cpu or graph`);
   }
   const kernels = opts.kernels ?? (env.NETGROW_WASM_KERNELS || 'fast');
   if (kernels !== 'fast' && kernels !== 'shim') {
@@ -150,7 +168,11 @@ function readSettings(opts: Omit<InitBackendOptions, 'log'>): Settings {
       `${from} must be an integer from 1 to ${MAX_WASM_THREADS}, received '${opts.threads ?? env.NETGROW_WASM_THREADS}'`,
     );
   }
-  return { wanted: wanted as BackendName | undefined, kernels, threads };
+  return {
+    wanted: wanted === undefined ? undefined : tfjsBackendOf(wanted as TrainBackendName),
+    kernels,
+    threads,
+  };
 }
 
 async function start(s: Settings, log: (line: string) => void): Promise<BackendInfo> {
@@ -209,7 +231,8 @@ async function describe(name: BackendName, s: Settings): Promise<BackendInfo> {
   return { name, kernels: s.kernels, threads: wasm.getThreadsCount(), simd };
 }
 
-function details(i: BackendInfo): string {
+/** The parenthesis of a backend line: versions, threads, devices. */
+export function details(i: BackendInfo): string {
   if (i.name === 'wasm') {
     const threads = `${i.threads} thread${i.threads === 1 ? '' : 's'}`;
     return `${i.simd ? 'SIMD' : 'no SIMD'}, ${threads}, netgrow ${i.kernels} gradient kernels`;

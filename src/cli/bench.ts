@@ -7,7 +7,7 @@ import { benchCompare, benchTrain, BenchTrainResult } from '../train/bench';
 import { datasetEntry } from '../data';
 import { UsageError } from '../contracts/errors';
 import { parseFlags } from './flags';
-import { BACKEND_NAMES, BackendName } from '../backend';
+import { TRAIN_BACKEND_NAMES, TrainBackendName } from '../backend';
 
 export const help = `netgrow bench train --arch <builtin> [options] — training throughput
 
@@ -18,8 +18,9 @@ export const help = `netgrow bench train --arch <builtin> [options] — training
   --warmup <n>         untimed steps first (default 3)
   --kernels <k>        wasm gradient kernels: fast (netgrow's), shim (the obvious baseline), both
   --rounds <n>         with --kernels both: interleaved fast/shim rounds, median ratio (default 3)
-  --backend <name>     tensorflow | wasm | cpu (also NETGROW_BACKEND; default: the faster of tensorflow
-                       and wasm for this network and batch, as netgrow train chooses; "choice" says why)
+  --backend <name>     tensorflow | wasm | cpu | graph (also NETGROW_BACKEND; default: the faster of
+                       tensorflow and wasm for this network and batch, as netgrow train chooses;
+                       "choice" says why); graph: the graph engine, each step one TensorFlow session run
   --json               one JSON object on stdout
 
 Prints samples/s, training GFLOP/s (forward multiply-adds x2, x3 for a training step, counted
@@ -50,8 +51,8 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError(`--kernels must be fast, shim or both, received '${values.kernels}'`);
   }
   const backend = values.backend;
-  if (backend !== undefined && !BACKEND_NAMES.includes(backend as BackendName))
-    throw new UsageError(`--backend must be tensorflow, wasm or cpu, received '${backend}'`);
+  if (backend !== undefined && !TRAIN_BACKEND_NAMES.includes(backend as TrainBackendName))
+    throw new UsageError(`--backend must be tensorflow, wasm, cpu or graph, received '${backend}'`);
   const entry = datasetEntry(values.dataset!);
   const options = {
     arch: values.arch!,
@@ -63,14 +64,14 @@ export async function run(args: string[]): Promise<number> {
   };
   const print = (r: BenchTrainResult) =>
     console.log(
-      `${r.arch} batch ${r.batch} on ${r.backend} (${r.kernels}): ${r.samplesPerSec.toFixed(1)} samples/s, ` +
+      `${r.arch} batch ${r.batch} on ${r.backend} (${r.engine === 'graph' ? 'graph engine' : r.kernels}): ${r.samplesPerSec.toFixed(1)} samples/s, ` +
         `${r.trainGflops.toFixed(2)} GFLOP/s, ${(r.secondsPerStep * 1000).toFixed(1)} ms/step, peak RSS ${r.peakRssMB.toFixed(0)} MB`,
     );
   if (values.kernels !== 'both') {
     const r = await benchTrain({
       ...options,
       kernels: values.kernels as 'fast' | 'shim',
-      backend: backend as BackendName | undefined,
+      backend: backend as TrainBackendName | undefined,
     });
     if (values.json) console.log(JSON.stringify(r));
     else {

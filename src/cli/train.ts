@@ -15,8 +15,9 @@ import { parseTrainSpec, SpecError } from '../train/spec-errors';
 import { UsageError } from '../contracts/errors';
 import { reportError } from './errors';
 import { parseFlags } from './flags';
-import { askedBackend, BackendName, initBackend } from '../backend';
+import { askedTrainBackend, initBackend, TRAIN_BACKEND_NAMES, TrainBackendName } from '../backend';
 import { chooseRunBackend } from '../train/backend-choice';
+import { graphAddon } from '../train/graph-trainer';
 
 export const help = `netgrow train --spec <file|uri> [options] — train one network as a TrainSpec says
 
@@ -24,8 +25,10 @@ export const help = `netgrow train --spec <file|uri> [options] — train one net
   --resume              continue from the last complete checkpoint under the spec's output (default)
   --no-resume           start again from the spec's checkpoint, replacing earlier epoch checkpoints
   --data-dir <dir>      where datasets are (overrides dataset.dataDir; also NETGROW_DATA)
-  --backend <name>      tensorflow | wasm | cpu (also NETGROW_BACKEND; default: the faster of tensorflow
-                        and wasm for this network and batch, timed over a few steps, cached on disk)
+  --backend <name>      tensorflow | wasm | cpu | graph (else the spec's backend, else NETGROW_BACKEND;
+                        default: the faster of tensorflow and wasm for this network and batch, timed
+                        over a few steps, cached on disk); graph: the graph engine, each step one
+                        TensorFlow session run
   --json                print the TrainResult as one JSON object on the last stdout line
 
 Writes under the spec's output: epochs/<n>/ (resumable checkpoints), final/ (the trained
@@ -39,7 +42,7 @@ interface Flags {
   spec: string;
   resume?: boolean;
   dataDir?: string;
-  backend?: BackendName;
+  backend?: TrainBackendName;
   json: boolean;
 }
 
@@ -64,9 +67,14 @@ export async function run(args: string[]): Promise<number> {
     // The backend line is information, not an error: stdout, so stderr holds errors only.
     const log = (line: string) => console.log(line);
     // A backend named by flag or environment starts before the data loads: a wrong one fails fast.
-    if (askedBackend(flags.backend)) await initBackend({ prefer: flags.backend, log });
+    // The graph engine's line comes from chooseRunBackend, once its addon is known to load.
+    const prefer = flags.backend ?? spec.backend;
+    const preferFrom = flags.backend ? '--backend' : "the spec's backend";
+    const asked = askedTrainBackend(prefer);
+    if (asked === 'graph') graphAddon();
+    if (asked) await initBackend({ prefer, log: asked === 'graph' ? () => undefined : log });
     const result = await runTraining(spec, {
-      chooseBackend: (target) => chooseRunBackend(target, { prefer: flags.backend, log }),
+      chooseBackend: (target) => chooseRunBackend(target, { prefer, preferFrom, log }),
       signal: stop.signal,
       onProgress: (p) => console.log(formatProgressLine(p)),
     });
@@ -109,9 +117,9 @@ function parseTrainFlags(args: string[]): Flags {
   };
 }
 
-function backendName(v: string): BackendName {
-  if (v === 'tensorflow' || v === 'wasm' || v === 'cpu') return v;
-  throw new UsageError(`--backend ${v} is not a backend; use tensorflow, wasm or cpu`);
+function backendName(v: string): TrainBackendName {
+  if (TRAIN_BACKEND_NAMES.includes(v as TrainBackendName)) return v as TrainBackendName;
+  throw new UsageError(`--backend ${v} is not a backend; use tensorflow, wasm, cpu or graph`);
 }
 
 async function readSpec(where: string): Promise<unknown> {

@@ -88,6 +88,13 @@ export const TrainSpec = z.strictObject({
   output: z.string().min(1),
   /** Continue from the last complete epoch checkpoint under `output`, when there is one. */
   resume: z.boolean().default(true),
+  /**
+   * What the run trains on: a tfjs backend, or `graph` (the graph engine). `netgrow train
+   * --backend` overrides it and it overrides NETGROW_BACKEND; absent: NETGROW_BACKEND, else the
+   * faster of tensorflow and wasm for the run's network (a probe). A search sets it for every
+   * candidate from its config's `train.backend`.
+   */
+  backend: z.enum(['tensorflow', 'wasm', 'cpu', 'graph']).optional(),
   seed: z.number().int().default(0),
   dataset: DatasetSpec.default(DatasetSpec.parse({})),
   epochs: z.number().int().positive().max(SIZE_LIMITS.epochs).default(2),
@@ -186,14 +193,15 @@ export const Metrics = z.strictObject({
 export type Metrics = z.infer<typeof Metrics>;
 
 /**
- * Which tfjs backend a run trained on and why: `asked` (--backend or NETGROW_BACKEND), `only`
+ * Which backend a run trained on — a tfjs backend, or `graph`: the graph engine (one
+ * TensorFlow session run per step, tfjs on `tensorflow` for the rest) — and why: `asked` (--backend or NETGROW_BACKEND), `only`
  * (the one backend that starts on this machine), `probe` (a few training steps of this network
  * and batch timed on each, here and now), `cached` (an earlier probe's answer for the same
  * network, batch, threads and machine), `process` (the process had its backend already: the
  * in-process executor).
  */
 export const BackendChoice = z.strictObject({
-  name: z.enum(['tensorflow', 'wasm', 'cpu']),
+  name: z.enum(['tensorflow', 'wasm', 'cpu', 'graph']),
   how: z.enum(['asked', 'only', 'probe', 'cached', 'process']),
   /** Fastest wall milliseconds of a training step on each backend probed (probe, cached). */
   msPerStep: z.record(z.string(), z.number()).optional(),

@@ -8,9 +8,9 @@
  * layouts (conv HWIO, dense [in, out]: TensorFlow's), keyed `nodeId/param`.
  */
 import { OptimizerSpec } from '../contracts/train';
-import { Graph, inputNode, paramEntries, ParamEntry, size, Weights } from '../graph';
+import { Graph, inferShapes, inputNode, paramEntries, ParamEntry, size, Weights } from '../graph';
 import { attr, DataType, DT, GraphDefWriter, opOf } from './graphdef';
-import { buildForward } from './forward';
+import { buildForward, logitsNode } from './forward';
 import { lossOps } from './loss';
 import { GraphAddon, NativeSession } from './native';
 import { optimizerOps, SLOT_NAMES } from './optimizer';
@@ -21,6 +21,12 @@ export interface EngineOptions {
   l2?: number;
   /** Clip the gradients to this global L2 norm. */
   clipNorm?: number;
+  /** Decoupled weight decay λ of conv and dense kernels (src/train/weight-decay.ts). */
+  weightDecay?: number;
+  /** Label smoothing ε of the training loss. */
+  labelSmoothing?: number;
+  /** Distillation: the step is fed teacher logits and which rows are labelled. */
+  distill?: { temperature: number; alpha: number };
   /** TensorFlow's intra-op threads (0: TensorFlow's choice). */
   threads?: number;
   interOpThreads?: number;
@@ -51,6 +57,14 @@ interface Names {
   correct: string;
   evalLoss: string;
   evalCorrect: string;
+  labelled?: string;
+  teacher?: string;
+}
+
+/** What a distillation step adds to a batch: how many leading rows are labelled, every row's teacher logits. */
+export interface DistillFeed {
+  labelled: number;
+  teacher: Float32Array;
 }
 
 const varName = (key: string) => `var/${key}`;
@@ -104,12 +118,16 @@ export class GraphEngine {
     const evalF = buildForward({ w, mode: 'eval', at: 'eval/', reads, handles }, graph, x);
 
     const kernels = trainable.filter((e) => e.name === 'kernel' && isWeighted(graph, e.nodeId));
+    const classes = inferShapes(graph).get(logitsNode(graph))!.at(-1)!;
     const losses = lossOps(w, {
       y,
       trainLogits: train.logits,
       evalLogits: evalF.logits,
+      classes,
       kernels: kernels.map((e) => reads.get(e.key)!),
       l2: opts.l2 ?? 0,
+      labelSmoothing: opts.labelSmoothing ?? 0,
+      distill: opts.distill,
     });
 
     const g = addon.newGraph();
@@ -127,12 +145,14 @@ export class GraphEngine {
       return p;
     };
     const live = trainable.flatMap((e, i) => (grads[i] === null ? [] : [{ e, i, grad: grads[i]! }]));
+    const decayed = new Set((opts.weightDecay ?? 0) > 0 ? kernels.map((e) => e.key) : []);
     const updates = optimizerOps(u, opts, {
       lr: ext(lr, DT.float),
       params: live.map(({ e, grad }) => ({
         key: e.key,
         handle: ext(handles.get(e.key)!, DT.resource),
         grad: ext(grad, DT.float),
+        decay: decayed.has(e.key) ? ext(reads.get(e.key)!, DT.float) : undefined,
         slots: Object.fromEntries(
           slots.filter((s) => s.key === e.key).map((s) => [s.slot, ext(s.v.handle, DT.resource)]),
         ),
@@ -150,19 +170,30 @@ export class GraphEngine {
       correct: losses.correct,
       evalLoss: losses.evalLoss,
       evalCorrect: losses.evalCorrect,
+      labelled: losses.labelled,
+      teacher: losses.teacher,
     });
+  }
+
+  /** The optimizer's slots, as src/train/optimizer.ts names them. */
+  get slotNames(): string[] {
+    return SLOT_NAMES(this.opts.optimizer);
   }
 
   get steps(): number {
     return this.iterations;
   }
 
-  /** One optimizer step on a batch; the loss (data + L2) and correct count before the update. */
+  /**
+   * One optimizer step on a batch; the loss (data + L2) and correct count before the update.
+   * A distilling engine needs `distill`: rows past `labelled` are transfer images.
+   */
   async step(
     xs: Float32Array,
     ys: Int32Array,
     rows: number,
     lr: number,
+    distill?: DistillFeed,
   ): Promise<{ loss: number; correct: number }> {
     const shape = inputNode(this.graph).shape;
     const feeds = [
@@ -175,6 +206,21 @@ export class GraphEngine {
       { name: this.names.y, dtype: 'int32' as const, shape: [rows], data: ys.subarray(0, rows) },
       { name: this.names.lr, dtype: 'float32' as const, shape: [], data: new Float32Array([lr]) },
     ];
+    if (this.names.teacher) {
+      if (!distill) throw new Error('graph engine: a distilling step needs the teacher logits');
+      const labelled = new Float32Array(rows);
+      labelled.fill(1, 0, distill.labelled);
+      const classes = distill.teacher.length / rows;
+      feeds.push(
+        { name: this.names.labelled!, dtype: 'float32', shape: [rows], data: labelled },
+        {
+          name: this.names.teacher,
+          dtype: 'float32',
+          shape: [rows, classes],
+          data: distill.teacher.subarray(0, rows * classes),
+        },
+      );
+    }
     const t = this.iterations + 1;
     const o = this.opts.optimizer;
     if (o.kind === 'adam') {
@@ -290,7 +336,8 @@ export class GraphEngine {
     for (const s of state.meta.slots) {
       const mine = this.slots.find((m) => m.key === s.key && m.slot === s.slot);
       const n = size(s.shape);
-      if (!mine || mine.v.entry.shape.join() !== s.shape.join()) {
+      // The same values in the same order: tfjs keeps a PReLU's alpha as [1, 1, C] where the graph says [C].
+      if (!mine || size(mine.v.entry.shape) !== n || squeezed(mine.v.entry.shape) !== squeezed(s.shape)) {
         throw new Error(
           `optimizer state slot ${s.slot} of '${s.key}' [${s.shape}] does not fit this network`,
         );
@@ -344,6 +391,8 @@ export async function openEngine(
   }
   return e;
 }
+
+const squeezed = (shape: readonly number[]): string => shape.filter((d) => d !== 1).join();
 
 function isWeighted(g: Graph, nodeId: string): boolean {
   const n = g.nodes.find((m) => m.id === nodeId);

@@ -3,7 +3,9 @@
  * SGD with momentum v ← μ·v + g, w ← w − lr·v (Nesterov: w ← w − lr·(g + μ·v)) is
  * ResourceApplyMomentum; without momentum ResourceApplyGradientDescent; Adam with the bias
  * corrections folded into the step size is ResourceApplyAdam fed β₁^t and β₂^t.
- * Optional clipping scales every gradient by clip / max(‖g‖, clip) first.
+ * Optional clipping scales every gradient by clip / max(‖g‖, clip) first. Decoupled weight
+ * decay subtracts lr·λ·w (w read before the step) beside the update: both are atomic
+ * read-modify-writes of the variable under its lock, so their order does not matter.
  */
 import { OptimizerSpec } from '../contracts/train';
 import { attr, DT, GraphDefWriter } from './graphdef';
@@ -19,6 +21,8 @@ export interface UpdateParam {
   grad: string;
   /** slot name → the slot variable's handle */
   slots: Record<string, string>;
+  /** A decayed parameter (conv and dense kernels under weight decay): its value before the step. */
+  decay?: string;
 }
 
 export interface Updates {
@@ -29,6 +33,26 @@ export interface Updates {
 }
 
 export function optimizerOps(
+  w: GraphDefWriter,
+  opts: { optimizer: OptimizerSpec; clipNorm?: number; weightDecay?: number },
+  p: { lr: string; params: UpdateParam[] },
+): Updates {
+  const updates = applyOps(w, opts, p);
+  const decayed = p.params.filter((q) => q.decay !== undefined);
+  if (decayed.length === 0) return updates;
+  const rate = w.op('Mul', 'decay/rate', [p.lr, w.scalar('decay/lambda', opts.weightDecay ?? 0)]);
+  const decays = decayed.map((q) =>
+    w.node(
+      'AssignSubVariableOp',
+      `decay/${q.key}`,
+      [q.handle, w.op('Mul', `decay/${q.key}/delta`, [q.decay!, rate])],
+      { dtype: attr.type(DT.float) },
+    ),
+  );
+  return { ...updates, targets: [...updates.targets, ...decays] };
+}
+
+function applyOps(
   w: GraphDefWriter,
   opts: { optimizer: OptimizerSpec; clipNorm?: number },
   p: { lr: string; params: UpdateParam[] },

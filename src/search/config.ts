@@ -165,6 +165,7 @@ export const SearchConfig = z.strictObject({
     clipNorm: true,
     logEverySteps: true,
     lineageEpochs: true,
+    backend: true,
   })
     .extend({
       /**

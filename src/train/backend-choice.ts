@@ -1,23 +1,23 @@
 /**
- * The backend a training run trains on, chosen for the network it trains. Neither backend wins
- * everywhere: tensorflow is 1.6–4x faster than wasm on vgg8, resnet-s and seed-ga, and wasm is
- * 18–33% faster on LeNet (docs/PERFORMANCE.md), so a fixed default would break "never slower
- * than the other backend by more than 10%" on one of them.
+ * The backend a training run trains on, chosen for the network it trains. Neither tfjs backend
+ * wins everywhere: tensorflow is 1.6–4x faster than wasm on vgg8, resnet-s and seed-ga, and wasm
+ * is 18–33% faster on LeNet (docs/PERFORMANCE.md), so a fixed default would break "never slower
+ * than the other backend by more than 10%" on one of them. Where its addon is built, the graph
+ * engine (`graph`: each step one TensorFlow session run) is a third candidate.
  *
- * With no backend asked for, both backends are started in this process (tfjs keeps each one's
- * tensors apart), a copy of the run's network trains a few steps of one synthetic batch on
- * each, interleaved, and the one with the faster fastest step wins. The answer is cached on
- * disk per (network structure, batch, input, optimizer, each backend's threads and version,
- * CPU), so a resumed or repeated run does not probe again.
+ * With no backend asked for, both tfjs backends are started in this process (tfjs keeps each
+ * one's tensors apart), a copy of the run's network trains a few steps of one synthetic batch
+ * on each and on the graph engine, interleaved, and the one with the fastest step wins. The
+ * answer is cached on disk per (network structure, batch, input, optimizer, each backend's
+ * threads and version, the engine, CPU), so a resumed or repeated run does not probe again.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, homedir } from 'node:os';
 import { join } from 'node:path';
 import { Graph, Rng, Shape, Weights } from '../graph';
-import { buildModel } from '../model/build';
 import {
-  askedBackend,
+  askedTrainBackend,
   BackendInfo,
   BackendName,
   backendSettled,
@@ -25,11 +25,15 @@ import {
   settleBackend,
   startBackends,
   switchBackend,
+  TrainBackendName,
+  details,
 } from '../backend/select';
+import { graphAddon, graphTrainer } from './graph-trainer';
+import { loadGraphAddon } from '../engine/native';
+import { eagerTrainer, Trainer } from './trainer';
 import { BackendChoice, OptimizerSpec } from '../contracts/train';
 import { packageRoot } from '../contracts/package-root';
-import { Optimizer } from './optimizer';
-import { Stepper } from './step';
+import { UsageError } from '../contracts/errors';
 
 /** What the probe trains: the run's own network, batch size, input and optimizer. */
 export interface ProbeTarget {
@@ -42,8 +46,10 @@ export interface ProbeTarget {
 }
 
 export interface ChooseBackendOptions {
-  /** An explicit backend (a flag); NETGROW_BACKEND is read when this is absent. */
-  prefer?: BackendName;
+  /** An explicit backend (a flag, a spec's); NETGROW_BACKEND is read when this is absent. */
+  prefer?: TrainBackendName;
+  /** Who asked for `prefer`, for the backend line (default `--backend`). */
+  preferFrom?: string;
   /** Where the backend line goes (default stderr). */
   log?: (line: string) => void;
   /** Default NETGROW_CACHE_DIR, else $XDG_CACHE_HOME/netgrow, else ~/.cache/netgrow. */
@@ -70,10 +76,11 @@ const CLOSE = 1.25;
  */
 export async function chooseRunBackend(t: ProbeTarget, o: ChooseBackendOptions = {}): Promise<BackendChoice> {
   const log = o.log ?? ((line: string) => console.error(line));
-  const asked = askedBackend(o.prefer);
+  const asked = askedTrainBackend(o.prefer);
   if (asked) {
+    const from = o.prefer ? (o.preferFrom ?? '--backend') : 'NETGROW_BACKEND';
+    if (asked === 'graph') return startGraph(`asked for by ${from}`, log);
     const info = await initBackend({ prefer: asked, log });
-    const from = o.prefer ? '--backend' : 'NETGROW_BACKEND';
     return { name: info.name, how: 'asked', why: `asked for by ${from}` };
   }
   if (backendSettled()) {
@@ -82,8 +89,12 @@ export async function chooseRunBackend(t: ProbeTarget, o: ChooseBackendOptions =
   }
   const { started, skipped } = await startBackends(PROBED);
   const notes = skipped.length ? `; skipped ${skipped.join('; ')}` : '';
-  if (started.length < 2) {
-    if (started.length === 0) {
+  const candidates: Candidate[] = started.map((info) => ({ name: info.name, info }));
+  const onTensorflow = started.find((b) => b.name === 'tensorflow');
+  const { addon } = loadGraphAddon();
+  if (onTensorflow && addon) candidates.push({ name: 'graph', info: onTensorflow });
+  if (candidates.length < 2) {
+    if (candidates.length === 0) {
       const info = await initBackend({ log }); // cpu, with its own line naming what was skipped
       return { name: info.name, how: 'only', why: `neither tensorflow nor wasm starts here${notes}` };
     }
@@ -92,23 +103,63 @@ export async function chooseRunBackend(t: ProbeTarget, o: ChooseBackendOptions =
     return { name: started[0].name, how: 'only', why };
   }
   const dir = o.cacheDir ?? defaultCacheDir();
-  const file = join(dir, 'backend-probe', `${probeKey(t, started)}.json`);
-  const cached = readCache(file, started);
+  const file = join(dir, 'backend-probe', `${probeKey(t, started, addon?.version() ?? null)}.json`);
+  const cached = readCache(file, candidates);
   if (cached) {
     const why = `${describeTimes(cached, t)} (an earlier probe, cached in ${file})`;
-    await settleBackend(infoOf(started, cached.name), why, log);
+    await settle(candidates, cached.name, why, log);
     return { name: cached.name, how: 'cached', msPerStep: cached.msPerStep, why };
   }
-  const ms = await probe(t, started, o.budgetSeconds ?? 10);
+  const ms = await probe(t, candidates, o.budgetSeconds ?? 10);
   const name = fastest(ms);
   const saved = writeCache(file, { name, msPerStep: ms, at: new Date().toISOString() });
   const why = `${describeTimes({ name, msPerStep: ms }, t)} (probed now; ${saved})`;
-  await settleBackend(infoOf(started, name), why, log);
+  await settle(candidates, name, why, log);
   return { name, how: 'probe', msPerStep: ms, why };
 }
 
-/** The fastest wall ms of a training step of each backend, interleaved round by round. */
-async function probe(t: ProbeTarget, backends: BackendInfo[], budgetSeconds: number) {
+/** A probe's candidate: a tfjs backend, or the graph engine beside tfjs on `tensorflow`. */
+interface Candidate {
+  name: TrainBackendName;
+  info: BackendInfo;
+}
+
+async function settle(
+  candidates: Candidate[],
+  name: TrainBackendName,
+  why: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const c = candidates.find((k) => k.name === name)!;
+  if (name !== 'graph') {
+    await settleBackend(c.info, why, log);
+    return;
+  }
+  await settleBackend(c.info, why, () => undefined);
+  log(graphLine(c.info, why));
+}
+
+const graphLine = (info: BackendInfo, why: string): string =>
+  `backend: graph (the graph engine: one TensorFlow session run per step; tfjs: ${details(info)}); ${why}`;
+
+/**
+ * The graph engine for the steps, tfjs on `tensorflow` for the rest; refuses with one line
+ * where the engine's addon or the tensorflow backend cannot start.
+ */
+async function startGraph(why: string, log: (line: string) => void): Promise<BackendChoice> {
+  graphAddon();
+  const info = await initBackend({ prefer: 'tensorflow', log: () => undefined });
+  if (info.name !== 'tensorflow') {
+    throw new UsageError(`backend graph needs tfjs on tensorflow; this process runs ${info.name}`);
+  }
+  log(
+    `backend: graph (the graph engine: one TensorFlow session run per step; tfjs: ${details(info)}); ${why}`,
+  );
+  return { name: 'graph', how: 'asked', why };
+}
+
+/** The fastest wall ms of a training step of each candidate, interleaved round by round. */
+async function probe(t: ProbeTarget, candidates: Candidate[], budgetSeconds: number) {
   const rng = new Rng(0);
   const per = t.inputShape.reduce((a, b) => a * b, 1);
   const batch = {
@@ -117,24 +168,23 @@ async function probe(t: ProbeTarget, backends: BackendInfo[], budgetSeconds: num
     rows: t.batch,
     labelled: t.batch,
   };
-  const runners: { name: BackendName; stepper: Stepper; dispose: () => void }[] = [];
+  const options = { optimizer: t.optimizer, inputShape: t.inputShape, classes: t.classes, l2: 0 };
+  const runners: { name: TrainBackendName; tfjs: BackendName; trainer: Trainer }[] = [];
   try {
-    for (const b of backends) {
-      await switchBackend(b.name); // the copy's variables live on this backend only
-      const model = buildModel(t.graph, t.weights, { logits: true });
-      const stepper = new Stepper(model, t.graph, (ps) => new Optimizer(t.optimizer, ps), {
-        inputShape: t.inputShape,
-        classes: t.classes,
-        l2: 0,
-      });
-      runners.push({ name: b.name, stepper, dispose: () => (stepper.dispose(), model.dispose()) });
+    for (const c of candidates) {
+      await switchBackend(c.info.name); // the copy's variables live on this backend only
+      const trainer =
+        c.name === 'graph'
+          ? await graphTrainer(t.graph, t.weights, options)
+          : eagerTrainer(t.graph, t.weights, options);
+      runners.push({ name: c.name, tfjs: c.info.name, trainer });
     }
-    const times = new Map<BackendName, number[]>(runners.map((r) => [r.name, []]));
+    const times = new Map<TrainBackendName, number[]>(runners.map((r) => [r.name, []]));
     const started = performance.now();
     const timed = async (r: (typeof runners)[number]): Promise<number> => {
-      await switchBackend(r.name);
+      await switchBackend(r.tfjs);
       const t0 = performance.now();
-      r.stepper.step(batch, t.optimizer.lr);
+      await r.trainer.step(batch, t.optimizer.lr);
       return performance.now() - t0;
     };
     // Warm-up: the first step builds kernels, the oneDNN primitives and V8's wasm tiers; short
@@ -165,8 +215,8 @@ async function probe(t: ProbeTarget, backends: BackendInfo[], budgetSeconds: num
     return fastestOf(times);
   } finally {
     for (const r of runners) {
-      await switchBackend(r.name);
-      r.dispose();
+      await switchBackend(r.tfjs);
+      r.trainer.dispose();
     }
   }
 }
@@ -175,22 +225,26 @@ async function probe(t: ProbeTarget, backends: BackendInfo[], budgetSeconds: num
  * Each backend's fastest step: on a machine others share, a step only ever gets slower than its
  * own cost (a descheduled thread, a cache flushed), so the minimum is the steadiest estimate.
  */
-function fastestOf(times: Map<BackendName, number[]>): Record<string, number> {
+function fastestOf(times: Map<TrainBackendName, number[]>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [name, xs] of times) out[name] = Math.round(Math.min(...xs) * 100) / 100;
   return out;
 }
 
-function ratioOf(times: Map<BackendName, number[]>): number {
-  const ms = Object.values(fastestOf(times));
-  return Math.max(...ms) / Math.min(...ms);
+/** How far the runner-up is behind the fastest: the decision is between those two. */
+function ratioOf(times: Map<TrainBackendName, number[]>): number {
+  const ms = Object.values(fastestOf(times)).sort((a, b) => a - b);
+  return ms[1] / ms[0];
 }
 
-function fastest(ms: Record<string, number>): BackendName {
-  return Object.entries(ms).sort((a, b) => a[1] - b[1])[0][0] as BackendName;
+function fastest(ms: Record<string, number>): TrainBackendName {
+  return Object.entries(ms).sort((a, b) => a[1] - b[1])[0][0] as TrainBackendName;
 }
 
-function describeTimes(c: { name: BackendName; msPerStep: Record<string, number> }, t: ProbeTarget): string {
+function describeTimes(
+  c: { name: TrainBackendName; msPerStep: Record<string, number> },
+  t: ProbeTarget,
+): string {
   const times = Object.entries(c.msPerStep)
     .sort((a, b) => a[1] - b[1])
     .map(([n, ms]) => `${n} ${ms} ms/step`)
@@ -198,16 +252,13 @@ function describeTimes(c: { name: BackendName; msPerStep: Record<string, number>
   return `the faster for ${t.graph.name} at batch ${t.batch}: ${times}`;
 }
 
-function infoOf(started: BackendInfo[], name: BackendName): BackendInfo {
-  return started.find((b) => b.name === name)!;
-}
-
 /**
  * Everything that changes which backend is faster: the network's structure (not its name or
  * weights), the batch, input and classes, the optimizer kind, each backend's version, threads
- * and kernels, this CPU, and netgrow's version (its kernels change between releases).
+ * and kernels, the graph engine's addon, this CPU, and netgrow's version (its kernels change
+ * between releases).
  */
-function probeKey(t: ProbeTarget, started: BackendInfo[]): string {
+function probeKey(t: ProbeTarget, started: BackendInfo[], graphEngine: string | null): string {
   const backends = started.map((b) => ({
     name: b.name,
     threads: b.threads,
@@ -228,6 +279,8 @@ function probeKey(t: ProbeTarget, started: BackendInfo[]): string {
     classes: t.classes,
     optimizer: t.optimizer.kind,
     backends,
+    // Only where the engine is a candidate: other machines keep their cached answers.
+    ...(graphEngine !== null ? { graphEngine } : {}),
     cpu: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
     netgrow: netgrowVersion(),
   };
@@ -235,17 +288,17 @@ function probeKey(t: ProbeTarget, started: BackendInfo[]): string {
 }
 
 interface CacheEntry {
-  name: BackendName;
+  name: TrainBackendName;
   msPerStep: Record<string, number>;
   at: string;
 }
 
 /** An earlier answer, when it names a backend that started here; anything unreadable is a miss. */
-function readCache(file: string, started: BackendInfo[]): CacheEntry | null {
+function readCache(file: string, candidates: Candidate[]): CacheEntry | null {
   try {
     const e = JSON.parse(readFileSync(file, 'utf8')) as Partial<CacheEntry>;
     const ok =
-      started.some((b) => b.name === e.name) &&
+      candidates.some((c) => c.name === e.name) &&
       typeof e.msPerStep === 'object' &&
       e.msPerStep !== null &&
       Object.values(e.msPerStep).every((v) => typeof v === 'number');

@@ -2,16 +2,19 @@
  * Training throughput of a builtin on one synthetic batch: S optimizer steps (SGD with
  * momentum 0.9 — what netgrow's searches train with — on the softmax cross-entropy of the
  * logits) after a warm-up, with the FLOPs counted from the IR: forward multiply-adds × 2 × 3
- * for forward + both backward products.
+ * for forward + both backward products. On the `graph` backend the steps are the graph
+ * engine's session runs (graph-trainer.ts), elsewhere tfjs eager steps.
  */
-import { builtin, countFlops, initWeights, Rng } from '../graph';
+import { builtin, countFlops, Graph, initWeights, Rng, Weights } from '../graph';
 import { buildModel } from '../model/build';
 import { tf } from '../backend/tf';
 import { KernelMode } from '../backend/kernels';
-import { BackendName, initBackend, useKernels } from '../backend/select';
+import { initBackend, TrainBackendName, useKernels } from '../backend/select';
 import { median } from './stats';
 import { chooseRunBackend } from './backend-choice';
 import { BackendChoice } from '../contracts/train';
+import { graphTrainer } from './graph-trainer';
+import { EngineName } from './trainer';
 
 export interface BenchTrainOptions {
   arch: string;
@@ -21,8 +24,8 @@ export interface BenchTrainOptions {
   warmup?: number;
   /** wasm gradient kernels to time; ignored on other backends. Default: the active ones. */
   kernels?: KernelMode;
-  /** The backend to start when none is yet (initBackend's `prefer`). */
-  backend?: BackendName;
+  /** The backend to start when none is yet (initBackend's `prefer`; `graph`: the graph engine). */
+  backend?: TrainBackendName;
   seed?: number;
   /** Default 28x28x1 and 10 classes (the synthetic dataset). */
   inputShape?: number[];
@@ -31,7 +34,10 @@ export interface BenchTrainOptions {
 
 export interface BenchTrainResult {
   arch: string;
+  /** `graph` when the graph engine ran the steps, else the tfjs backend. */
   backend: string;
+  /** What ran each step: the graph engine (one TensorFlow session run) or tfjs eager. */
+  engine: EngineName;
   kernels: string;
   threads: number;
   batch: number;
@@ -76,38 +82,27 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
   );
   const info = await initBackend({ kernels: o.kernels });
   if (info.name === 'wasm' && o.kernels) useKernels(o.kernels);
-  const model = buildModel(g, weights, { logits: true });
   const pixels = inputShape.reduce((a, b) => a * b, 1);
-  const x = tf.tensor(
-    Float32Array.from({ length: o.batch * pixels }, () => rng.normal()),
-    [o.batch, ...inputShape],
-  );
-  const labels = tf.tensor1d(
-    Int32Array.from({ length: o.batch }, () => rng.int(numClasses)),
-    'int32',
-  );
-  const y = tf.oneHot(labels, numClasses);
-  const opt = tf.train.momentum(MOMENTUM.lr, MOMENTUM.momentum);
-  const step = () => {
-    const loss = opt.minimize(
-      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor),
-      true,
-    )!;
-    loss.dataSync();
-    loss.dispose();
-  };
+  const xs = Float32Array.from({ length: o.batch * pixels }, () => rng.normal());
+  const ys = Int32Array.from({ length: o.batch }, () => rng.int(numClasses));
+  const engine: EngineName = choice.name === 'graph' ? 'graph' : 'eager';
+  const { step, dispose } =
+    engine === 'graph'
+      ? await graphSteps(g, weights, xs, ys, o.batch, inputShape, numClasses)
+      : eagerSteps(g, weights, xs, ys, o.batch, inputShape, numClasses);
   try {
-    for (let i = 0; i < (o.warmup ?? 3); i++) step();
+    for (let i = 0; i < (o.warmup ?? 3); i++) await step();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    for (let i = 0; i < o.steps; i++) step();
+    for (let i = 0; i < o.steps; i++) await step();
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const flopsPerSample = countFlops(g).trainFlops;
     const samplesPerSec = (o.steps * o.batch) / seconds;
     return {
       arch: o.arch,
-      backend: info.name,
+      backend: engine === 'graph' ? 'graph' : info.name,
+      engine,
       kernels: info.kernels,
       threads: info.threads,
       batch: o.batch,
@@ -129,10 +124,69 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
       }),
     };
   } finally {
-    tf.dispose([x, labels, y]);
-    opt.dispose();
-    model.dispose();
+    dispose();
   }
+}
+
+interface Steps {
+  step: () => void | Promise<void>;
+  dispose: () => void;
+}
+
+/** tfjs eager: tfjs's own momentum optimizer minimising the cross-entropy. */
+function eagerSteps(
+  g: Graph,
+  weights: Weights,
+  xs: Float32Array,
+  ys: Int32Array,
+  batch: number,
+  inputShape: number[],
+  numClasses: number,
+): Steps {
+  const model = buildModel(g, weights, { logits: true });
+  const x = tf.tensor(xs, [batch, ...inputShape]);
+  const labels = tf.tensor1d(ys, 'int32');
+  const y = tf.oneHot(labels, numClasses);
+  const opt = tf.train.momentum(MOMENTUM.lr, MOMENTUM.momentum);
+  return {
+    step: () => {
+      const loss = opt.minimize(
+        () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor),
+        true,
+      )!;
+      loss.dataSync();
+      loss.dispose();
+    },
+    dispose: () => {
+      tf.dispose([x, labels, y]);
+      opt.dispose();
+      model.dispose();
+    },
+  };
+}
+
+async function graphSteps(
+  g: Graph,
+  weights: Weights,
+  xs: Float32Array,
+  ys: Int32Array,
+  batch: number,
+  inputShape: number[],
+  numClasses: number,
+): Promise<Steps> {
+  const trainer = await graphTrainer(g, weights, {
+    optimizer: MOMENTUM,
+    inputShape,
+    classes: numClasses,
+    l2: 0,
+  });
+  const b = { x: xs, y: ys, rows: batch, labelled: batch };
+  return {
+    step: async () => {
+      await trainer.step(b, MOMENTUM.lr);
+    },
+    dispose: () => trainer.dispose(),
+  };
 }
 
 export interface BenchCompareResult {

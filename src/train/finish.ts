@@ -3,7 +3,6 @@
  * test) metrics, `result.json` beside the logs and the closing lineage event.
  */
 import { countFlops, countParams } from '../graph';
-import { readWeights } from '../model/build';
 import { writeCheckpoint } from '../model/checkpoint';
 import { joinUri } from '../storage/uri';
 import { RunContext, Outcome } from './loop';
@@ -39,10 +38,10 @@ export async function finishRun(
           out,
           FINAL,
           { ...lineage, baseLr: spec.optimizer.lr, schedule: state.schedule },
-          ctx.stepper.optimizer.state(),
+          await ctx.trainer.optimizerState(),
         )
       : null;
-    await writeCheckpoint(out, FINAL, ctx.graph, readWeights(ctx.model, ctx.graph), {
+    await writeCheckpoint(out, FINAL, ctx.graph, await ctx.trainer.weights(), {
       parent: spec.checkpoint.startsWith(BUILTIN_PREFIX) ? null : spec.checkpoint,
       operation: `train:${spec.runId}`,
       metrics: final
@@ -61,7 +60,7 @@ export async function finishRun(
     // The last epoch's validation pass ran on exactly these weights: no step came after it.
     if (last && last.valLoss !== null && last.valAcc !== null)
       validation = { loss: last.valLoss, acc: last.valAcc };
-    if (ctx.data.test && spec.scoreTest) test = ctx.stepper.evaluate(ctx.data.test);
+    if (ctx.data.test && spec.scoreTest) test = await ctx.trainer.evaluate(ctx.data.test);
   } else if (outcome.kind === 'stopped') {
     checkpoint = joinUri(out.uri, outcome.checkpoint);
   }

@@ -8,15 +8,13 @@
  * a boundary's checkpoint grows again there, the same way (the commands draw from the run's
  * seed), and one resumed after it continues the grown network.
  */
-import { tfl } from '../backend/tf';
-import { Graph, Rng } from '../graph';
-import { buildModel, readWeights } from '../model/build';
+import { Rng } from '../graph';
 import { applyCommands, SlotSet } from '../morph';
 import { TrainSpec } from '../contracts/train';
 import { Outcome, RunContext, trainEpochs } from './loop';
 import { SLOT_MOMENTS, slotMaps, stateOfSlots } from './optimizer';
 import { SpecError } from './spec-errors';
-import { Stepper } from './step';
+import { MakeTrainer } from './trainer';
 
 /** The epoch after which each growth point applies; refuses points outside the run or out of order. */
 export function growthEpochs(spec: Pick<TrainSpec, 'grow' | 'epochs'>): number[] {
@@ -36,8 +34,6 @@ export function growthEpochs(spec: Pick<TrainSpec, 'grow' | 'epochs'>): number[]
   return epochs;
 }
 
-export type MakeStepper = (model: tfl.LayersModel, graph: Graph) => Stepper;
-
 /**
  * Trains `ctx` to its end, growing at each point: between points the run pauses at the
  * boundary (a spec's own pause and a stop request still end it there).
@@ -45,7 +41,7 @@ export type MakeStepper = (model: tfl.LayersModel, graph: Graph) => Stepper;
 export async function trainGrowing(
   ctx: RunContext,
   points: readonly number[],
-  makeStepper: MakeStepper,
+  makeTrainer: MakeTrainer,
   log: (line: string) => void,
 ): Promise<Outcome> {
   const own = ctx.spec.pauseAfterEpoch;
@@ -58,33 +54,36 @@ export async function trainGrowing(
       const paused = outcome.kind === 'stopped' && ctx.state.epoch === at && ctx.state.partial === null;
       if (!paused || ctx.signal?.aborted) return outcome;
     }
-    growAt(ctx, next, at, makeStepper, log);
+    await growAt(ctx, next, at, makeTrainer, log);
   }
 }
 
 /** Applies growth point `index` to the run's network, weights and optimizer state, in place. */
-function growAt(
+async function growAt(
   ctx: RunContext,
   index: number,
   epoch: number,
-  makeStepper: MakeStepper,
+  makeTrainer: MakeTrainer,
   log: (line: string) => void,
-): void {
+): Promise<void> {
   const ops = ctx.spec.grow[index].ops;
-  const weights = readWeights(ctx.model, ctx.graph);
-  const state = ctx.stepper.optimizer.state();
+  const weights = await ctx.trainer.weights();
+  const state = await ctx.trainer.optimizerState();
   const slots = new Map<string, SlotSet>(
     [...slotMaps(state, ctx.graph)].map(([k, values]) => [k, { moment: SLOT_MOMENTS[k] ?? 'first', values }]),
   );
   const rng = new Rng(ctx.spec.seed).fork('grow').fork(index);
   const grown = applyCommands(ctx.graph, weights, ops, rng, { slots });
-  const model = buildModel(grown.graph, grown.weights, { logits: true });
-  const stepper = makeStepper(model, grown.graph);
-  const carried = new Map([...grown.slots].map(([k, s]) => [k, s.values]));
-  stepper.optimizer.load(stateOfSlots(state.meta.kind, state.meta.iterations, carried));
-  ctx.stepper.dispose();
-  ctx.model.dispose();
-  Object.assign(ctx, { graph: grown.graph, model, stepper });
+  const trainer = await makeTrainer(grown.graph, grown.weights);
+  try {
+    const carried = new Map([...grown.slots].map(([k, s]) => [k, s.values]));
+    await trainer.loadOptimizer(stateOfSlots(state.meta.kind, state.meta.iterations, carried));
+  } catch (e) {
+    trainer.dispose();
+    throw e;
+  }
+  ctx.trainer.dispose();
+  Object.assign(ctx, { graph: grown.graph, trainer });
   ctx.state.grown = index + 1;
   const first = grown.steps[0];
   const last = grown.steps[grown.steps.length - 1];

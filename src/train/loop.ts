@@ -4,8 +4,6 @@
  * schedule and early-stopping updates, its log rows and its checkpoint.
  */
 import { countFlops, Graph, Rng } from '../graph';
-import { readWeights } from '../model/build';
-import { tfl } from '../backend/tf';
 import { ArtifactStore } from '../storage/store';
 import { Batch, stepsPerEpoch, TrainingData } from './data';
 import { DivergenceMonitor } from './divergence';
@@ -23,7 +21,8 @@ import { scheduleClock } from './continuation';
 import { EarlyStopping, LrSchedule } from './schedule';
 import { warmupFactor } from './warmup';
 import { BackendChoice, TrainSpec } from '../contracts/train';
-import { StepBatch, Stepper } from './step';
+import { StepBatch } from './step';
+import { Trainer } from './trainer';
 import { TeacherLogits } from './teacher';
 
 export interface TrainProgress {
@@ -46,8 +45,8 @@ export interface RunContext {
   data: TrainingData;
   out: ArtifactStore;
   graph: Graph;
-  model: tfl.LayersModel;
-  stepper: Stepper;
+  /** The network's step, scoring and state, on the engine the run trains with. */
+  trainer: Trainer;
   teacher: TeacherLogits | null;
   logs: RunLogs;
   /** Mutated as the run goes; what each checkpoint saves. */
@@ -70,7 +69,7 @@ const TAIL = 20;
 const now = (): number => performance.now() / 1000;
 
 export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
-  const { spec, data, state, stepper, logs } = ctx;
+  const { spec, data, state, logs } = ctx;
   const perEpoch = stepsPerEpoch(data, spec.batchSize);
   const clock = scheduleClock(spec, state.lineageStart);
   const schedule = new LrSchedule(spec.schedule, spec.optimizer.lr, clock.length, state.schedule);
@@ -100,14 +99,14 @@ export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
     state.lossWindow = monitor.history();
     state.rng = rng.state();
     state.wallSeconds = ctx.wallSeconds();
-    const weights = readWeights(ctx.model, ctx.graph);
+    const weights = await ctx.trainer.weights();
     const { optimizer: _, format: __, ...rest } = state;
     await saveTrainCheckpoint(
       ctx.out,
       prefix,
       ctx.graph,
       weights,
-      stepper.optimizer.state(),
+      await ctx.trainer.optimizerState(),
       rest,
       `train:${spec.runId}`,
     );
@@ -141,7 +140,7 @@ export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
       if (seen++ < p.steps) continue; // covered by the checkpoint this run resumed from
       lr = rateAt(epoch - 1, p.steps);
       const rows = stepBatch(batch, ctx.teacher, data, rng);
-      const r = stepper.step(rows, lr);
+      const r = await ctx.trainer.step(rows, lr);
       state.globalStep++;
       if (state.samplesSeen !== undefined) state.samplesSeen += rows.rows;
       if (state.trainFlops !== undefined) state.trainFlops += rows.rows * flopsPerSample;
@@ -172,7 +171,7 @@ export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
         return { kind: 'diverged', epoch, step: state.globalStep, reason: why, lossTail };
       }
       if (rowDue || now() - beat >= ctx.heartbeatSeconds) progress(epoch, p, false);
-      // A step is synchronous; without a turn of the event loop a SIGTERM would wait for the epoch's end.
+      // An eager step is synchronous; without a turn of the event loop a SIGTERM would wait for the epoch's end.
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (ctx.signal?.aborted) {
         p.seconds += now() - t;
@@ -187,7 +186,7 @@ export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
       }
     }
     p.seconds += now() - t;
-    const val = data.val ? stepper.evaluate(data.val) : null;
+    const val = data.val ? await ctx.trainer.evaluate(data.val) : null;
     const record: EpochRecord = {
       epoch,
       step: state.globalStep,

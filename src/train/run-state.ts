@@ -13,7 +13,8 @@ import { Graph, Weights } from '../graph';
 import { CheckpointError, parseJson, readCheckpoint, writeCheckpoint } from '../model/checkpoint';
 import { sha256Hex } from '../storage/integrity';
 import { ArtifactStore, StorageError } from '../storage/store';
-import { Optimizer, OptimizerState, OptimizerStateMeta } from './optimizer';
+import { OptimizerState, OptimizerStateMeta } from './optimizer';
+import type { Trainer } from './trainer';
 import { LineagePosition } from './continuation';
 import { EarlyStoppingState, ScheduleState } from './schedule';
 
@@ -189,9 +190,13 @@ async function stepOf(store: ArtifactStore, prefix: string): Promise<number> {
 }
 
 /** Restores the optimizer, with a message that says what to do when it does not fit. */
-export function restoreOptimizer(opt: Optimizer, saved: OptimizerState, where: string): void {
+export async function restoreOptimizer(
+  trainer: Trainer,
+  saved: OptimizerState,
+  where: string,
+): Promise<void> {
   try {
-    opt.load(saved);
+    await trainer.loadOptimizer(saved);
   } catch (e) {
     throw new CheckpointError(
       'format',

@@ -5,8 +5,7 @@
  * checkpoint mid-epoch, and a resume replays exactly.
  */
 import { loadTrainingData } from '../data/training-data';
-import { Graph, Rng } from '../graph';
-import { buildModel } from '../model/build';
+import { Graph, Rng, Weights } from '../graph';
 import { openStore } from '../storage/open';
 import { ArtifactStore } from '../storage/store';
 import { TrainingData } from './data';
@@ -14,9 +13,10 @@ import { finishRun } from './finish';
 import { locateFile, StoreOpener } from '../storage/locate';
 import { RunContext, TrainProgress } from './loop';
 import { growthEpochs, trainGrowing } from './grow';
-import { tfl } from '../backend/tf';
+import { askedTrainBackend } from '../backend/select';
+import { tf } from '../backend/tf';
 import { Carried, Continuation, readContinuation, scheduleClock } from './continuation';
-import { Optimizer, OptimizerState } from './optimizer';
+import { OptimizerState } from './optimizer';
 import { RunLogs } from './run-logs';
 import {
   findResumePoint,
@@ -27,9 +27,10 @@ import {
   TrainState,
 } from './run-state';
 import { BackendChoice, TrainResult, TrainSpec, TrainSpecInput } from '../contracts/train';
-import { parseTrainSpec } from './spec-errors';
+import { parseTrainSpec, SpecError } from './spec-errors';
 import { ResolvedNetwork, resolveNetwork, StartError } from '../model/resolve';
-import { Stepper } from './step';
+import { eagerTrainer, EngineName, Trainer, TrainerOptions } from './trainer';
+import { graphTrainer } from './graph-trainer';
 import type { ProbeTarget } from './backend-choice';
 import { teacherLogits } from './teacher';
 
@@ -90,23 +91,25 @@ export async function runTraining(
     classes: data.numClasses,
     optimizer: spec.optimizer,
   });
-  const makeStepper = (m: tfl.LayersModel, g: Graph): Stepper =>
-    new Stepper(m, g, (params) => new Optimizer(spec.optimizer, params), {
-      inputShape: data.inputShape,
-      classes: data.numClasses,
-      l2: spec.l2,
-      weightDecay: spec.weightDecay,
-      labelSmoothing: spec.labelSmoothing,
-      clipNorm: spec.clipNorm,
-      distill: spec.distill.enabled ? spec.distill : undefined,
-    });
-  const model = buildModel(graph, weights, { logits: true });
-  const stepper = makeStepper(model, graph);
-  // What the run trains now: scheduled growth replaces both (grow.ts).
-  let live: Pick<RunContext, 'model' | 'stepper'> = { model, stepper };
+  const engine = trainEngine(spec, backend);
+  const trainerOptions: TrainerOptions = {
+    optimizer: spec.optimizer,
+    inputShape: data.inputShape,
+    classes: data.numClasses,
+    l2: spec.l2,
+    weightDecay: spec.weightDecay,
+    labelSmoothing: spec.labelSmoothing,
+    clipNorm: spec.clipNorm,
+    distill: spec.distill.enabled ? spec.distill : undefined,
+  };
+  const makeTrainer = async (g: Graph, w: Weights): Promise<Trainer> =>
+    engine === 'graph' ? graphTrainer(g, w, trainerOptions) : eagerTrainer(g, w, trainerOptions);
+  // What the run trains now: scheduled growth replaces it (grow.ts).
+  let live: Pick<RunContext, 'trainer'> = { trainer: await makeTrainer(graph, weights) };
+  const trainer = live.trainer;
   try {
-    if (resumed) restoreOptimizer(stepper.optimizer, resumed.optimizer, `${out.uri}/${resumed.prefix}`);
-    else if (carried?.optimizer) loadCarried(stepper.optimizer, carried.optimizer, spec.checkpoint, log);
+    if (resumed) await restoreOptimizer(trainer, resumed.optimizer, `${out.uri}/${resumed.prefix}`);
+    else if (carried?.optimizer) await loadCarried(trainer, carried.optimizer, spec.checkpoint, log);
     const teacher = spec.distill.enabled
       ? await teacherLogits(
           { teacherUri: spec.distill.teacher, logitsUri: spec.distill.logits },
@@ -150,8 +153,7 @@ export async function runTraining(
       data,
       out,
       graph,
-      model,
-      stepper,
+      trainer,
       teacher,
       logs,
       state,
@@ -162,12 +164,27 @@ export async function runTraining(
       backend,
     };
     live = ctx;
-    const outcome = await trainGrowing(ctx, growth, makeStepper, log);
+    const outcome = await trainGrowing(ctx, growth, makeTrainer, log);
     return await finishRun(ctx, outcome, resumedFromEpoch);
   } finally {
-    live.stepper.dispose();
-    live.model.dispose();
+    live.trainer.dispose();
   }
+}
+
+/**
+ * The graph engine when the run's backend is `graph`: chosen, or, when the caller chooses none
+ * (in process), asked for by the spec or NETGROW_BACKEND; else tfjs eager on the process's
+ * backend, which must then be the one the spec asks for.
+ */
+function trainEngine(spec: TrainSpec, backend: BackendChoice | undefined): EngineName {
+  if (backend) return backend.name === 'graph' ? 'graph' : 'eager';
+  if (spec.backend === 'graph') return 'graph';
+  if (spec.backend && spec.backend !== tf.getBackend()) {
+    throw new SpecError(
+      `train spec: backend ${spec.backend}: this process trains on ${tf.getBackend()} (an in-process run keeps its process's backend); use the process executor, or backend ${tf.getBackend()}`,
+    );
+  }
+  return askedTrainBackend() === 'graph' ? 'graph' : 'eager';
 }
 
 function freshState(spec: TrainSpec, data: TrainingData, carried: Continuation | null): TrainState {
@@ -208,15 +225,15 @@ async function carriedState(
 }
 
 /** The carried optimizer state, unless this run's optimizer cannot take it (then it starts fresh, said so). */
-function loadCarried(
-  opt: Optimizer,
+async function loadCarried(
+  trainer: Trainer,
   carried: OptimizerState,
   where: string,
   log: (line: string) => void,
-): void {
-  const why = opt.misfit(carried.meta);
+): Promise<void> {
+  const why = trainer.misfit(carried.meta);
   if (why) log(`not loading the optimizer state carried by ${where}: ${why}; starting it fresh`);
-  else restoreOptimizer(opt, carried, where);
+  else await restoreOptimizer(trainer, carried, where);
 }
 
 /** What a resumed run must share with the one it continues, or its batches would differ. */

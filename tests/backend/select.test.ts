@@ -54,7 +54,10 @@ describe('initBackend', () => {
 
   test('bad names are one-line errors that say what to use', async () => {
     const o = await init([{}], { NETGROW_BACKEND: 'gpu' });
-    assert.equal(o.results[0].error, "NETGROW_BACKEND 'gpu' is not a backend: use tensorflow, wasm or cpu");
+    assert.equal(
+      o.results[0].error,
+      "NETGROW_BACKEND 'gpu' is not a backend: use tensorflow, wasm, cpu or graph",
+    );
     const k = await init([{ kernels: 'quick' }]);
     assert.equal(k.results[0].error, "kernels 'quick' is not a kernel set: use fast or shim");
     const t = await init([{}], { NETGROW_WASM_THREADS: '0' });

@@ -5,12 +5,14 @@
  * too). The engine's gradient is read as w − w' after one plain SGD step with lr 1; the loss
  * at a point is a step with lr 0, which leaves the weights alone. float32 throughout: a
  * coordinate passes when |fd − g| ≤ 5e-4 + 1e-2·|g| (h = 1e-3, small enough to cross a ReLU or max kink rarely; loss rounding ~1e-7 / 2h).
- * Dropout is random per run, so it is checked by its mask instead.
+ * Dropout is random per run, so it is checked by its mask instead. The losses whose logit
+ * gradient the engine seeds by hand are checked the same way: label smoothing, and
+ * distillation's soft targets with a transfer row (labelled 0) in the batch.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { OptimizerSpec } from '../../src/contracts/train';
-import { openEngine, GraphEngine } from '../../src/engine/engine';
+import { DistillFeed, EngineOptions, openEngine, GraphEngine } from '../../src/engine/engine';
 import { loadGraphAddon } from '../../src/engine/native';
 import { skipWhen } from '../support/skip';
 import { cloneWeights, Graph, GraphNodeInput, initWeights, parseGraph, Rng, Weights } from '../../src/graph';
@@ -107,12 +109,22 @@ function batch(seed: number): { x: Float32Array; y: Int32Array } {
   return { x, y };
 }
 
-async function lossAt(e: GraphEngine, w: Weights, b: { x: Float32Array; y: Int32Array }): Promise<number> {
+async function lossAt(
+  e: GraphEngine,
+  w: Weights,
+  b: { x: Float32Array; y: Int32Array },
+  feed?: DistillFeed,
+): Promise<number> {
   await e.writeWeights(w);
-  return (await e.step(b.x, b.y, BATCH, 0)).loss;
+  return (await e.step(b.x, b.y, BATCH, 0, feed)).loss;
 }
 
-async function check(g: Graph, l2: number): Promise<void> {
+async function check(
+  g: Graph,
+  l2: number,
+  loss: Partial<EngineOptions> = {},
+  feed?: DistillFeed,
+): Promise<void> {
   const w0 = initWeights(g, new Rng(3));
   // Non-trivial batch-norm parameters and biases, so that their gradients are not special.
   const r = new Rng(4);
@@ -120,11 +132,11 @@ async function check(g: Graph, l2: number): Promise<void> {
     if (/\/(bias|beta|gamma|alpha)$/.test(k))
       for (let i = 0; i < t.data.length; i++) t.data[i] += r.uniform(-0.3, 0.3);
   }
-  const e = await openEngine(addon!, g, w0, { optimizer: SGD, l2, threads: 1, interOpThreads: 1 });
+  const e = await openEngine(addon!, g, w0, { optimizer: SGD, l2, threads: 1, interOpThreads: 1, ...loss });
   try {
     const b = batch(5);
     await e.writeWeights(w0);
-    await e.step(b.x, b.y, BATCH, 1);
+    await e.step(b.x, b.y, BATCH, 1, feed);
     const after = await e.readWeights();
     const h = 1e-3;
     let largest = 0;
@@ -138,7 +150,7 @@ async function check(g: Graph, l2: number): Promise<void> {
         plus.get(key)!.data[i] += h;
         const minus = cloneWeights(w0);
         minus.get(key)!.data[i] -= h;
-        const fd = ((await lossAt(e, plus, b)) - (await lossAt(e, minus, b))) / (2 * h);
+        const fd = ((await lossAt(e, plus, b, feed)) - (await lossAt(e, minus, b, feed))) / (2 * h);
         assert.ok(
           Math.abs(fd - grad) <= TOL_ABS + TOL_REL * Math.abs(grad),
           `${key}[${i}]: engine ${grad.toExponential(4)}, finite differences ${fd.toExponential(4)}`,
@@ -157,6 +169,17 @@ describe('graph engine gradients against finite differences', { skip }, () => {
     test(name, () => check(g, 0));
   }
   test('L2 on conv and dense kernels', () => check(CASES.relu, 0.05));
+  test('label smoothing', () => check(CASES.relu, 0, { labelSmoothing: 0.2 }));
+  test('distillation: soft targets at T = 2, α = 0.3, the last row a transfer image', () => {
+    const r = new Rng(6);
+    const teacher = Float32Array.from({ length: BATCH * 3 }, () => 2 * r.normal());
+    return check(
+      CASES.relu,
+      0,
+      { labelSmoothing: 0.1, distill: { temperature: 2, alpha: 0.3 } },
+      { labelled: BATCH - 1, teacher },
+    );
+  });
 
   test('dropout: training keeps about 1 − rate, scaled by 1/(1 − rate); inference is the identity', async () => {
     // input → dropout → flatten → dense with an identity kernel: the logits are the dropped input.

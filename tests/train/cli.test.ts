@@ -18,6 +18,7 @@ import { writeCheckpoint } from '../../src/model';
 import { openStore } from '../../src/storage';
 import { TRAIN_EXIT, TrainResult, TrainSpecInput } from '../../src/contracts/train';
 import { assertSameRun, tempDir } from './fixtures';
+import { TEST_BACKEND } from '../support/backend';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/netgrow.js');
@@ -70,7 +71,7 @@ interface Child {
 
 /** Runs `netgrow train`; `onProgress` sees every progress line as it comes. */
 function train(args: string[], onProgress?: (p: TrainProgress, child: ChildProcess) => void): Child {
-  const child = spawn(process.execPath, [BIN, 'train', '--backend', 'cpu', ...args], {
+  const child = spawn(process.execPath, [BIN, 'train', '--backend', TEST_BACKEND, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
