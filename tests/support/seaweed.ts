@@ -10,13 +10,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { get } from 'node:http';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
+import { type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { freePorts as freeLoopbackPorts, lostPortRace, PortRace, retryPortRace } from './ports';
 
 export interface SeaweedServer {
   /** `http://127.0.0.1:<port>`, the S3 gateway. */
@@ -50,7 +51,7 @@ const portNames = [
 ] as const;
 type Ports = Record<(typeof portNames)[number], number>;
 
-export async function startSeaweed(): Promise<SeaweedServer> {
+export async function startSeaweed(opts: { executable?: string } = {}): Promise<SeaweedServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'netgrow-seaweed-'));
   const accessKeyId = 'NG' + randomBytes(9).toString('hex').toUpperCase();
   const secretAccessKey = randomBytes(24).toString('base64url');
@@ -67,13 +68,25 @@ export async function startSeaweed(): Promise<SeaweedServer> {
   // For the filer's and gateway's local unix sockets, which default to /tmp.
   await mkdir(join(dataDir, 'tmp'));
   await writeFile(join(dataDir, 's3.json'), JSON.stringify(identities), { mode: 0o600 });
-  const ports = await freePorts();
-  const endpoint = `http://127.0.0.1:${ports['s3.port']}`;
-  const region = 'us-east-1';
-  let weed: RunningWeed | undefined = await launch(dataDir, ports, endpoint, {
-    accessKeyId,
-    secretAccessKey,
+  const bin = opts.executable ?? weedBin;
+  const credentials = { accessKeyId, secretAccessKey };
+  // The ports are found free, then bound by weed: a start that lost one of them to another
+  // process is retried on fresh ports (tests/support/ports.ts), on an emptied data dir.
+  let ports = {} as Ports;
+  let endpoint = '';
+  let weed: RunningWeed | undefined = await retryPortRace(async (attempt) => {
+    if (attempt > 1) {
+      await rm(join(dataDir, 'data'), { recursive: true, force: true });
+      await mkdir(join(dataDir, 'data'));
+    }
+    ports = await freePorts();
+    endpoint = `http://127.0.0.1:${ports['s3.port']}`;
+    return launch(bin, dataDir, ports, endpoint, credentials);
+  }).catch(async (err: unknown) => {
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
   });
+  const region = 'us-east-1';
   let startupMs = weed.startupMs;
 
   const stopWeed = async () => {
@@ -99,7 +112,7 @@ export async function startSeaweed(): Promise<SeaweedServer> {
     async restart() {
       const volumes = await volumeCount(ports['master.port']).catch(() => 0);
       await stopWeed();
-      weed = await launch(dataDir, ports, endpoint, { accessKeyId, secretAccessKey });
+      weed = await launch(bin, dataDir, ports, endpoint, credentials);
       // The S3 API answers before the volume server has re-registered its volumes with the
       // master; reads in that window fail with InternalError, so wait for all of them.
       await until(async () => (await volumeCount(ports['master.port'])) >= volumes, 'volumes re-registered');
@@ -115,6 +128,7 @@ interface RunningWeed {
 }
 
 async function launch(
+  bin: string,
   dataDir: string,
   ports: Ports,
   endpoint: string,
@@ -142,9 +156,11 @@ async function launch(
     '-volume.preStopSeconds=0',
   ];
   const logPath = join(dataDir, 'weed.log');
+  // Where this launch's lines start in the (appended) log.
+  const logOffset = existsSync(logPath) ? statSync(logPath).size : 0;
   const log = openSync(logPath, 'a');
   const started = Date.now();
-  const child = spawn(weedBin, args, {
+  const child = spawn(bin, args, {
     stdio: ['ignore', log, log],
   });
   closeSync(log);
@@ -176,8 +192,10 @@ async function launch(
     await untilReady(endpoint, credentials, exited);
   } catch (err) {
     await stop();
-    const tail = readFileSync(logPath, 'utf8').split('\n').slice(-30).join('\n');
-    throw new Error(`SeaweedFS did not start: ${(err as Error).message}\n--- ${logPath} (tail)\n${tail}`);
+    const text = readFileSync(logPath, 'utf8');
+    const tail = text.split('\n').slice(-30).join('\n');
+    const Err = lostPortRace(text.slice(logOffset)) ? PortRace : Error;
+    throw new Err(`SeaweedFS did not start: ${(err as Error).message}\n--- ${logPath} (tail)\n${tail}`);
   }
   return { startupMs: Date.now() - started, pid: child.pid, stop };
 }
@@ -275,21 +293,8 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30
   throw new Error(`SeaweedFS: ${what} not reached within ${timeoutMs} ms`);
 }
 
-/** Distinct free loopback ports, all held open at once so none is handed out twice. */
+/** Distinct free loopback ports, one per name. */
 async function freePorts(): Promise<Ports> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < portNames.length; i++) {
-      const server = createServer();
-      await new Promise<void>((res, rej) => {
-        server.once('error', rej);
-        server.listen(0, '127.0.0.1', () => res());
-      });
-      servers.push(server);
-    }
-    const entries = servers.map((s, i) => [portNames[i], (s.address() as { port: number }).port]);
-    return Object.fromEntries(entries) as Ports;
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((res) => s.close(res))));
-  }
+  const ports = await freeLoopbackPorts(portNames.length);
+  return Object.fromEntries(portNames.map((name, i) => [name, ports[i]])) as Ports;
 }
