@@ -64,7 +64,10 @@ build_env="script $(grep -v '^ *#' "$root/scripts/build-native.sh" | sha256sum |
 # nothing trains on the engine unless it loads.
 graph_engine() {
   local out="$root/native/graph/build/Release/netgrow_graph.node" gstamp tfd nd gy
-  tfd=$("$tools/venv/bin/python" -c 'import importlib.util as u; print(u.find_spec("tensorflow").submodule_search_locations[0])' 2>/dev/null) ||
+  # The real path: .tools/venv links into the tools cache, and the rpath and the stamp must name
+  # the cache's venv, which outlives this checkout, not the link in it.
+  tfd=$("$tools/venv/bin/python" -c 'import importlib.util as u; print(u.find_spec("tensorflow").submodule_search_locations[0])' 2>/dev/null) &&
+    tfd=$(readlink -f "$tfd") ||
     { say "graph engine not built: the tensorflow package is not importable from $tools/venv"; return 1; }
   gstamp="$wheel $tfd $(cat native/graph/binding.gyp native/graph/*.cc | sha256sum | cut -c1-16)"
   if [ -f "$out" ] && [ "$(cat native/graph/build/netgrow.stamp 2>/dev/null)" = "$gstamp" ]; then return 0; fi
