@@ -26,7 +26,10 @@ import {
   within,
 } from './support';
 import { testMarker } from '../support/marker';
+import { shortHeartbeats } from '../support/short-heartbeats';
 
+// Temporal notices the killed worker by its missing heartbeat: 20 s here, not production's minute.
+shortHeartbeats();
 const fx = serverAndScratch('kill');
 
 test('SIGKILL of the worker mid-training: a new worker resumes the run from its checkpoint', async (t) => {

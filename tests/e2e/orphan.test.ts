@@ -23,7 +23,11 @@ import {
   until,
 } from './support';
 import { testMarker } from '../support/marker';
+import { shortHeartbeats } from '../support/short-heartbeats';
 
+// The killed search's training attempt is retried once its heartbeat times out: 20 s here,
+// not production's minute.
+shortHeartbeats();
 let dir: string;
 
 /** The search's processes carry it: its trainers are found by it. */
