@@ -9,15 +9,15 @@
 #   NETGROW_NATIVE=cpu|gpu|off   default: gpu when an NVIDIA driver is present, else cpu
 # The compiled bindings are kept in the tools cache (scripts/tools-cache.sh), keyed by the
 # stamps below: a clean clone with the same pins copies them instead of compiling.
-# Usage: scripts/build-native.sh [--wheel]   (--wheel: print the TensorFlow wheel it installs,
-#        '' when off; scripts/setup.sh keys the venv by it)
+# Usage: scripts/build-native.sh [--pins]   (--pins: print the TensorFlow wheel and the tfjs-node
+#        package it installs, nothing when off; scripts/setup.sh keys the venv and node_modules by them)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 tools="$root/.tools"
 log="$tools/native-build.log"
-wheel_only=0
-[ "${1:-}" = "--wheel" ] && wheel_only=1
+pins_only=0
+[ "${1:-}" = "--pins" ] && pins_only=1
 mkdir -p "$tools"
 source scripts/tools-cache.sh
 say() { echo "[native] $*" >&2; }
@@ -35,17 +35,17 @@ if [ -z "$flavour" ]; then
   if [ -e /proc/driver/nvidia/version ] || nvidia-smi -L >/dev/null 2>&1; then flavour=gpu; else flavour=cpu; fi
 fi
 case "$flavour" in
-  off) [ $wheel_only = 1 ] && echo ""; exit 0 ;;
+  off) exit 0 ;;
   # TensorFlow's Linux GPU wheel carries the CUDA 12 user-space libraries as pip packages.
   gpu) wheel="tensorflow[and-cuda]==$tf_version" other=tensorflow-cpu pkg=@tensorflow/tfjs-node-gpu ;;
   cpu) wheel="tensorflow-cpu==$tf_version" other=tensorflow pkg=@tensorflow/tfjs-node ;;
   *)
-    [ $wheel_only = 1 ] && exit 0 # the build itself says why
+    [ $pins_only = 1 ] && exit 0 # the build itself says why
     fail "NETGROW_NATIVE must be cpu, gpu or off, received '$flavour'"
     ;;
 esac
-if [ $wheel_only = 1 ]; then
-  echo "$wheel"
+if [ $pins_only = 1 ]; then
+  echo "$wheel $pkg@$tfjs_version"
   exit 0
 fi
 

