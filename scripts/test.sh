@@ -43,13 +43,14 @@ fi
 slow_timeout_s=${NETGROW_TEST_TIMEOUT_S:-1200}
 quick_timeout_s=${NETGROW_TEST_TIMEOUT_S:-300}
 quick_dirs='^tests/(graph|morph|architecture|executor|log|report|storage|data)/'
-# Two lanes: two of node's test runners at once, each running its files one at a time, so that
-# a file waiting on servers, heartbeats and child processes leaves the CPU to the other lane's
-# (docs/TESTING.md, "Two lanes", says how this was measured). The files are dealt to the lanes
-# by their expected seconds (scripts/test/lanes.txt), longest first, each to the lane with less
-# to do; node's runner orders the files of one runner by name, so which files share a lane is
-# what this decides. NETGROW_TEST_LANES=1: one runner, as before.
-lanes=${NETGROW_TEST_LANES:-2}
+# Lanes: NETGROW_TEST_LANES=2 runs two of node's test runners at once, each running its files
+# one at a time, so that a file waiting on servers, heartbeats and child processes can leave the
+# CPU to the other lane's. The files are dealt to the lanes by their expected seconds
+# (scripts/test/lanes.txt), longest first, each to the lane with less to do; node's runner orders
+# the files of one runner by name, so which files share a lane is what this decides. The default
+# is one lane: on this machine, measured under other work, two lanes made training tests miss
+# their own waits (docs/TESTING.md, "Lanes").
+lanes=${NETGROW_TEST_LANES:-1}
 # lane_of K N FILES...: the files of lane K of N.
 lane_of() {
   local k=$1 n=$2
