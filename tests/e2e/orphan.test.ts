@@ -53,6 +53,10 @@ test('kill -9 of netgrow search and its group: no orphaned server; resume uses o
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  // A failure before the kill below must not leave the search's group running.
+  t.after(() => {
+    if (search.exitCode === null && search.signalCode === null) process.kill(-search.pid!, 'SIGKILL');
+  });
   let out = '';
   search.stdout.on('data', (d: Buffer) => (out += d.toString()));
   search.stderr.on('data', (d: Buffer) => (out += d.toString()));
