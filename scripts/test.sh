@@ -48,19 +48,43 @@ fi
 slow_timeout_s=${NETGROW_TEST_TIMEOUT_S:-1200}
 quick_timeout_s=${NETGROW_TEST_TIMEOUT_S:-300}
 quick_dirs='^tests/(graph|morph|architecture|executor|log|report|storage|data)/'
-# One run of node's test runner over "$@"; adds its counts to the totals and returns its status.
-total_pass=0
-total_fail=0
-passes=0
+# Lanes: NETGROW_TEST_LANES=2 runs two of node's test runners at once, each running its files
+# one at a time, so that a file waiting on servers, heartbeats and child processes can leave the
+# CPU to the other lane's. The files are dealt to the lanes by their expected seconds
+# (scripts/test/lanes.txt), longest first, each to the lane with less to do; node's runner orders
+# the files of one runner by name, so which files share a lane is what this decides. The default
+# is one lane: on this machine, measured under other work, two lanes made training tests miss
+# their own waits (docs/TESTING.md, "Lanes").
+lanes=${NETGROW_TEST_LANES:-1}
+# lane_of K N FILES...: the files of lane K of N.
+lane_of() {
+  local k=$1 n=$2
+  shift 2
+  printf '%s\n' "$@" | awk -v k="$k" -v n="$n" '
+    FNR == NR { if ($0 !~ /^#/ && NF == 2) secs[$2] = $1; next }
+    { f[++m] = $0; t[m] = ($0 in secs) ? secs[$0] : 5 }
+    END {
+      for (i = 1; i <= m; i++) order[i] = i
+      for (i = 2; i <= m; i++) for (j = i; j > 1 && t[order[j]] > t[order[j-1]]; j--) { x = order[j]; order[j] = order[j-1]; order[j-1] = x }
+      for (i = 1; i <= m; i++) {
+        best = 0
+        for (l = 1; l < n; l++) if (load[l] < load[best]) best = l
+        load[best] += t[order[i]]
+        if (best == k) print f[order[i]]
+      }
+    }' scripts/test/lanes.txt -
+}
+# One of node's test runners over "$@" (files), its TAP and timings named $2; writes its counts
+# and status to $out/$2.counts.
 run_tests() {
-  passes=$((passes + 1))
-  local tap="$out/pass$passes.tap" timeout_s=$1
-  shift
+  local timeout_s=$1 name=$2
+  shift 2
+  local tap="$out/$name.tap"
   node --disable-warning=MaxListenersExceededWarning --import tsx --import ./tests/support/isolate.mjs --test \
-    --test-concurrency="${NETGROW_TEST_CONCURRENCY:-1}" --test-timeout=$((timeout_s * 1000)) \
+    --test-concurrency=1 --test-timeout=$((timeout_s * 1000)) \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" \
-    --test-reporter=./scripts/test/events-reporter.mjs --test-reporter-destination="$out/pass$passes.jsonl" "$@"
+    --test-reporter=./scripts/test/events-reporter.mjs --test-reporter-destination="$out/$name.jsonl" "$@"
   local rc=$?
   local pass fail cancelled
   pass=$(grep -E '^# pass ' "$tap" | tail -1 | awk '{print $3}')
@@ -70,21 +94,52 @@ run_tests() {
   fail=$((${fail:-0} + ${cancelled:-0}))
   # A failing hook or a crashed file fails the run without counting as a failed test: say so.
   if [ "$rc" -ne 0 ] && [ "${fail:-0}" = 0 ]; then fail=1; fi
-  echo "(this pass: ${pass:-0} passed, ${fail:-0} failed)"
-  total_pass=$((total_pass + ${pass:-0}))
-  total_fail=$((total_fail + ${fail:-0}))
+  echo "${pass:-0} ${fail:-0} $rc" >"$out/$name.counts"
+}
+# One pass over "$@" (files) in the lanes; adds its counts to the totals and returns its status.
+total_pass=0
+total_fail=0
+passes=0
+run_pass() {
+  passes=$((passes + 1))
+  local timeout_s=$1 k
+  shift
+  local n=$lanes
+  [ $# -lt "$n" ] && n=$#
+  if [ "$n" -le 1 ]; then
+    run_tests "$timeout_s" "pass$passes" "$@"
+  else
+    for ((k = 0; k < n; k++)); do
+      mapfile -t lane < <(lane_of "$k" "$n" "$@")
+      echo "== lane $((k + 1)): ${#lane[@]} files"
+      run_tests "$timeout_s" "pass$passes-lane$((k + 1))" "${lane[@]}" 2>&1 | sed -u "s/^/[lane $((k + 1))] /" &
+    done
+    wait
+  fi
+  local pass=0 fail=0 rc=0 p f r names=("pass$passes")
+  [ "$n" -gt 1 ] && names=() && for ((k = 1; k <= n; k++)); do names+=("pass$passes-lane$k"); done
+  for name in "${names[@]}"; do
+    # A runner that died before counting is a failure too.
+    read -r p f r 2>/dev/null <"$out/$name.counts" || { p=0 f=1 r=1; }
+    pass=$((pass + p))
+    fail=$((fail + f))
+    [ "$r" -ne 0 ] && rc=1
+  done
+  echo "(this pass: $pass passed, $fail failed)"
+  total_pass=$((total_pass + pass))
+  total_fail=$((total_fail + fail))
   return $rc
 }
 mapfile -t quick < <(printf '%s\n' "${files[@]}" | grep -E "$quick_dirs")
 mapfile -t slow < <(printf '%s\n' "${files[@]}" | grep -vE "$quick_dirs")
 rc=0
 if [ ${#quick[@]} -gt 0 ]; then
-  echo "== node --test (${#quick[@]} files, ${quick_timeout_s} s each at most)"
-  run_tests "$quick_timeout_s" "${quick[@]}" || rc=1
+  echo "== node --test (${#quick[@]} files, ${quick_timeout_s} s each at most, $lanes lanes)"
+  run_pass "$quick_timeout_s" "${quick[@]}" || rc=1
 fi
 if [ ${#slow[@]} -gt 0 ]; then
-  echo "== node --test (${#slow[@]} files, ${slow_timeout_s} s each at most)"
-  run_tests "$slow_timeout_s" "${slow[@]}" || rc=1
+  echo "== node --test (${#slow[@]} files, ${slow_timeout_s} s each at most, $lanes lanes)"
+  run_pass "$slow_timeout_s" "${slow[@]}" || rc=1
 fi
 # The whole suite again on the native backend for the files whose maths it runs (morph
 # preservation, model gradients, training), when scripts/build-native.sh built it.
@@ -92,14 +147,14 @@ if [ $# -eq 0 ] && [ -z "${NETGROW_BACKEND:-}" ]; then
   if node --import tsx -e "process.exit('why' in require('./src/backend/native').loadNative() ? 1 : 0)" 2>/dev/null; then
     mapfile -t native < <(ls tests/morph/tfjs.test.ts tests/backend/model-grads.test.ts tests/train/*.test.ts | grep -v -e cross-backend -e graph-engine)
     echo "== node --test on tensorflow (${#native[@]} files)"
-    NETGROW_BACKEND=tensorflow run_tests "$slow_timeout_s" "${native[@]}" || rc=1
+    NETGROW_BACKEND=tensorflow run_pass "$slow_timeout_s" "${native[@]}" || rc=1
     # The training files that train through runTraining (or `netgrow train`) again, their steps
     # on the graph engine (NETGROW_BACKEND=graph), when scripts/build-native.sh built its addon
     # too; files that test tfjs's Stepper alone would only repeat the tensorflow pass.
     if node --import tsx -e "process.exit(require('./src/engine/native').loadGraphAddon().addon ? 0 : 1)" 2>/dev/null; then
       graph=(tests/train/{cli,distill,divergence,flops,grow,leaks,lineage,logs,pause,recipe,resume}.test.ts)
       echo "== node --test on graph (${#graph[@]} files)"
-      NETGROW_BACKEND=graph run_tests "$slow_timeout_s" "${graph[@]}" || rc=1
+      NETGROW_BACKEND=graph run_pass "$slow_timeout_s" "${graph[@]}" || rc=1
     else
       echo "== no pass on graph: the graph engine is not built (the setup said why)"
     fi

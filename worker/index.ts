@@ -45,10 +45,21 @@ export interface NetgrowWorkerOptions {
   heartbeatThrottle?: Duration;
 }
 
+/**
+ * Workflow interceptor modules bundled with the workflow code: the absolute paths in
+ * NETGROW_WORKFLOW_INTERCEPTORS (':'-separated), none by default. Tests that wait for Temporal
+ * to notice a lost worker name tests/support/short-heartbeats.ts, which shortens the activities'
+ * heartbeat timeouts: the workflow code, and so production, keeps src/temporal/config.ts's.
+ */
+export function workflowInterceptorModules(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.NETGROW_WORKFLOW_INTERCEPTORS ?? '').split(':').filter((path) => path !== '');
+}
+
 /** The workflow code as the sandbox runs it (webpack over workflows/index.ts). */
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: workflowInterceptorModules(),
     logger: quietLogger,
   });
   return { code };
@@ -69,7 +80,10 @@ export async function startWorkers(opts: NetgrowWorkerOptions): Promise<NetgrowW
         taskQueue: TASK_QUEUES.orchestration,
         ...(opts.workflowBundle
           ? { workflowBundle: opts.workflowBundle }
-          : { workflowsPath: require.resolve('../workflows') }),
+          : {
+              workflowsPath: require.resolve('../workflows'),
+              interceptors: { workflowModules: workflowInterceptorModules() },
+            }),
         activities: light,
       }),
     );

@@ -12,7 +12,11 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { quietRuntime } from '../support/temporal';
 import { FAULT_KINDS, runChaos } from './harness';
+import { shortHeartbeats } from '../support/short-heartbeats';
 
+// A killed worker's or trainer's attempt is retried once its heartbeat times out: 20 s here,
+// not production's minute.
+shortHeartbeats();
 let dir: string;
 before(async () => {
   quietRuntime();

@@ -26,7 +26,10 @@ import {
   within,
 } from './support';
 import { testMarker } from '../support/marker';
+import { shortHeartbeats } from '../support/short-heartbeats';
 
+// Temporal notices the killed worker by its missing heartbeat: 20 s here, not production's minute.
+shortHeartbeats();
 const fx = serverAndScratch('kill');
 
 test('SIGKILL of the worker mid-training: a new worker resumes the run from its checkpoint', async (t) => {
@@ -52,6 +55,10 @@ test('SIGKILL of the worker mid-training: a new worker resumes the run from its 
   // The workers and their trainers carry a marker of this test: only they are looked for.
   const marker = testMarker();
   const first = startWorkerProcess(env.server.address, firstLog, ['--parallelism', '2'], marker.env);
+  // A failure before the kill below must not leave this worker polling a stopped server.
+  t.after(() => {
+    if (first.exitCode === null && first.signalCode === null) first.kill('SIGKILL');
+  });
   const handle = await startSearch(env.client, {
     experimentId: record.id,
     experimentUri: record.experimentUri,

@@ -23,7 +23,11 @@ import {
   until,
 } from './support';
 import { testMarker } from '../support/marker';
+import { shortHeartbeats } from '../support/short-heartbeats';
 
+// The killed search's training attempt is retried once its heartbeat times out: 20 s here,
+// not production's minute.
+shortHeartbeats();
 let dir: string;
 
 /** The search's processes carry it: its trainers are found by it. */
@@ -48,6 +52,10 @@ test('kill -9 of netgrow search and its group: no orphaned server; resume uses o
     env: { ...process.env, NETGROW_PLAIN: '1', ...marker.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
+  });
+  // A failure before the kill below must not leave the search's group running.
+  t.after(() => {
+    if (search.exitCode === null && search.signalCode === null) process.kill(-search.pid!, 'SIGKILL');
   });
   let out = '';
   search.stdout.on('data', (d: Buffer) => (out += d.toString()));

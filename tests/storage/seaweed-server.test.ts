@@ -4,8 +4,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
+import { PORT_RACE_ATTEMPTS } from '../support/ports';
 import { startSeaweed } from '../support/seaweed';
 
 /** Local addresses of the TCP sockets a process listens on, from /proc (no ss/netstat needed). */
@@ -68,6 +71,65 @@ test('seaweed: weed and its files go with the process that started it, even on S
   assert.equal(isAlive(weedPid), false, `weed ${weedPid} outlived its owner`);
   while (existsSync(dataDir) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.equal(existsSync(dataDir), false, `${dataDir} left behind`);
+});
+
+/**
+ * A weed that, for its first `losing` starts, finds its S3 port taken: a Python process binds
+ * that port (as another program would between the probe and weed's bind) and runs the real weed
+ * with the same flags. Each start appends a line to `starts`.
+ */
+async function racingWeed(dir: string, losing: number): Promise<{ executable: string; starts: string }> {
+  const starts = join(dir, 'starts');
+  const executable = join(dir, 'racing-weed');
+  const weed = resolve(__dirname, '../../.tools/bin/weed');
+  const takePort = [
+    'import socket, subprocess, sys',
+    'port = [a.split("=")[1] for a in sys.argv[2:] if a.startswith("-s3.port=")][0]',
+    's = socket.socket(); s.bind(("127.0.0.1", int(port))); s.listen()',
+    'sys.exit(subprocess.call(sys.argv[1:]))',
+  ].join('\n');
+  await writeFile(
+    executable,
+    `#!/bin/sh\necho start >> '${starts}'\n` +
+      `if [ "$(wc -l < '${starts}')" -le ${losing} ]; then exec python3 -c '${takePort}' '${weed}' "$@"; fi\n` +
+      `exec '${weed}' "$@"\n`,
+    { mode: 0o755 },
+  );
+  return { executable, starts };
+}
+
+test('seaweed: a start that lost the race for one of its ports is started again on fresh ports', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'netgrow-seaweed-race-'));
+  try {
+    const { executable, starts } = await racingWeed(dir, 1);
+    const server = await startSeaweed({ executable });
+    try {
+      assert.equal(readFileSync(starts, 'utf8'), 'start\nstart\n', 'one lost start, then one that served');
+      assert.match(
+        readFileSync(join(server.dataDir, 'weed.log'), 'utf8'),
+        /is not available on 127\.0\.0\.1/,
+      );
+      assert.ok(isAlive(server.pid!));
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('seaweed: a port lost on every try fails after a few tries, naming the port', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'netgrow-seaweed-race-'));
+  try {
+    const { executable, starts } = await racingWeed(dir, PORT_RACE_ATTEMPTS);
+    await assert.rejects(
+      startSeaweed({ executable }),
+      /SeaweedFS did not start: weed exited \(1\)[^]*not available/,
+    );
+    assert.equal(readFileSync(starts, 'utf8').split('\n').length - 1, PORT_RACE_ATTEMPTS);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 function isAlive(pid: number): boolean {

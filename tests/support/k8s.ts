@@ -16,14 +16,15 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import { createServer, type Socket } from 'node:net';
+import { type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { freePorts, lostPortRace, PortRace, retryPortRace } from './ports';
 import { until } from './until';
 
-export { until };
+export { freePorts, until };
 
 const ROOT = resolve(__dirname, '../..');
 /** Where build.sh puts the binaries: $NETGROW_K8S_DIR/bin, as build.sh and up.sh read it. */
@@ -54,6 +55,12 @@ export async function startCluster(): Promise<TestCluster> {
   if (!k8sBinariesPresent()) {
     throw new Error('no Kubernetes test binaries in .tools/k8s/bin: run bash scripts/k8s-testenv/build.sh');
   }
+  // etcd's and the API server's ports are found free, then bound by them: a start that lost one
+  // to another process is retried on fresh ports (tests/support/ports.ts).
+  return retryPortRace(() => startClusterOnce());
+}
+
+async function startClusterOnce(): Promise<TestCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'netgrow-k8s-'));
   const pki = join(dir, 'pki');
   await mkdir(pki);
@@ -113,7 +120,7 @@ export async function startCluster(): Promise<TestCluster> {
     );
     const server = `https://127.0.0.1:${apiPort}`;
     const caFile = join(pki, 'ca.crt');
-    await untilReady(server, readFileSync(caFile), token, procs[1], join(dir, 'apiserver.log'));
+    await untilReady(server, readFileSync(caFile), token, procs, join(dir, 'apiserver.log'));
     const kubeconfigPath = join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeconfigYaml(server, caFile, token), { mode: 0o600 });
     procs.push(
@@ -139,8 +146,12 @@ export async function startCluster(): Promise<TestCluster> {
       stop,
     };
   } catch (e) {
+    const logs = ['etcd.log', 'apiserver.log'].map((f) => join(dir, f));
+    const raced = logs.some((f) => existsSync(f) && lostPortRace(readFileSync(f, 'utf8')));
     await stop();
-    throw e;
+    throw raced
+      ? new PortRace(`the control plane lost a port to another process: ${(e as Error).message}`)
+      : e;
   }
 }
 
@@ -303,12 +314,13 @@ async function untilReady(
   server: string,
   ca: Buffer,
   token: string,
-  apiserver: Guarded,
+  procs: Guarded[],
   logPath: string,
 ): Promise<void> {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
-    if (apiserver.child.exitCode !== null) break;
+    // etcd gone (a port it lost, say) is as final as the API server gone.
+    if (procs.some((p) => p.child.exitCode !== null)) break;
     if (await readyz(server, ca, token)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -326,23 +338,6 @@ function readyz(server: string, ca: Buffer, token: string): Promise<boolean> {
     req.setTimeout(2000, () => req.destroy());
     req.end();
   });
-}
-
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((res, rej) => {
-          const s = createServer();
-          s.once('error', rej);
-          s.listen(0, '127.0.0.1', () => res(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 /** The real one-node cluster of scripts/k8s-testenv/up.sh, as a test sees it. */

@@ -10,13 +10,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { get } from 'node:http';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
+import { type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { freePorts as freeLocalPorts, lostPortRace, PortRace, retryPortRace } from './ports';
 
 export interface SeaweedServer {
   /** `http://<ip>:<port>`, the S3 gateway (127.0.0.1 unless `ip` was given). */
@@ -56,9 +57,12 @@ export interface SeaweedOptions {
    * machine only at their bridge's gateway address (scripts/k8s-testenv/up.sh).
    */
   ip?: string;
+  /** The weed binary (default .tools/bin/weed); tests plant a racing one. */
+  executable?: string;
 }
 
-export async function startSeaweed({ ip = '127.0.0.1' }: SeaweedOptions = {}): Promise<SeaweedServer> {
+export async function startSeaweed(opts: SeaweedOptions = {}): Promise<SeaweedServer> {
+  const ip = opts.ip ?? '127.0.0.1';
   const dataDir = await mkdtemp(join(tmpdir(), 'netgrow-seaweed-'));
   const accessKeyId = 'NG' + randomBytes(9).toString('hex').toUpperCase();
   const secretAccessKey = randomBytes(24).toString('base64url');
@@ -75,13 +79,25 @@ export async function startSeaweed({ ip = '127.0.0.1' }: SeaweedOptions = {}): P
   // For the filer's and gateway's local unix sockets, which default to /tmp.
   await mkdir(join(dataDir, 'tmp'));
   await writeFile(join(dataDir, 's3.json'), JSON.stringify(identities), { mode: 0o600 });
-  const ports = await freePorts(ip);
-  const endpoint = `http://${ip}:${ports['s3.port']}`;
-  const region = 'us-east-1';
-  let weed: RunningWeed | undefined = await launch(dataDir, ports, ip, endpoint, {
-    accessKeyId,
-    secretAccessKey,
+  const bin = opts.executable ?? weedBin;
+  const credentials = { accessKeyId, secretAccessKey };
+  // The ports are found free, then bound by weed: a start that lost one of them to another
+  // process is retried on fresh ports (tests/support/ports.ts), on an emptied data dir.
+  let ports = {} as Ports;
+  let endpoint = '';
+  let weed: RunningWeed | undefined = await retryPortRace(async (attempt) => {
+    if (attempt > 1) {
+      await rm(join(dataDir, 'data'), { recursive: true, force: true });
+      await mkdir(join(dataDir, 'data'));
+    }
+    ports = await freePorts(ip);
+    endpoint = `http://${ip}:${ports['s3.port']}`;
+    return launch(bin, dataDir, ports, ip, endpoint, credentials);
+  }).catch(async (err: unknown) => {
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
   });
+  const region = 'us-east-1';
   let startupMs = weed.startupMs;
 
   const stopWeed = async () => {
@@ -107,7 +123,7 @@ export async function startSeaweed({ ip = '127.0.0.1' }: SeaweedOptions = {}): P
     async restart() {
       const volumes = await volumeCount(ip, ports['master.port']).catch(() => 0);
       await stopWeed();
-      weed = await launch(dataDir, ports, ip, endpoint, { accessKeyId, secretAccessKey });
+      weed = await launch(bin, dataDir, ports, ip, endpoint, credentials);
       // The S3 API answers before the volume server has re-registered its volumes with the
       // master; reads in that window fail with InternalError, so wait for all of them.
       await until(
@@ -126,6 +142,7 @@ interface RunningWeed {
 }
 
 async function launch(
+  bin: string,
   dataDir: string,
   ports: Ports,
   ip: string,
@@ -154,9 +171,11 @@ async function launch(
     '-volume.preStopSeconds=0',
   ];
   const logPath = join(dataDir, 'weed.log');
+  // Where this launch's lines start in the (appended) log.
+  const logOffset = existsSync(logPath) ? statSync(logPath).size : 0;
   const log = openSync(logPath, 'a');
   const started = Date.now();
-  const child = spawn(weedBin, args, {
+  const child = spawn(bin, args, {
     stdio: ['ignore', log, log],
   });
   closeSync(log);
@@ -188,8 +207,10 @@ async function launch(
     await untilReady(endpoint, credentials, exited);
   } catch (err) {
     await stop();
-    const tail = readFileSync(logPath, 'utf8').split('\n').slice(-30).join('\n');
-    throw new Error(`SeaweedFS did not start: ${(err as Error).message}\n--- ${logPath} (tail)\n${tail}`);
+    const text = readFileSync(logPath, 'utf8');
+    const tail = text.split('\n').slice(-30).join('\n');
+    const Err = lostPortRace(text.slice(logOffset)) ? PortRace : Error;
+    throw new Err(`SeaweedFS did not start: ${(err as Error).message}\n--- ${logPath} (tail)\n${tail}`);
   }
   return { startupMs: Date.now() - started, pid: child.pid, stop };
 }
@@ -287,21 +308,8 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30
   throw new Error(`SeaweedFS: ${what} not reached within ${timeoutMs} ms`);
 }
 
-/** Distinct free ports on `ip`, all held open at once so none is handed out twice. */
+/** Distinct free ports on `ip`, one per name. */
 async function freePorts(ip: string): Promise<Ports> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < portNames.length; i++) {
-      const server = createServer();
-      await new Promise<void>((res, rej) => {
-        server.once('error', rej);
-        server.listen(0, ip, () => res());
-      });
-      servers.push(server);
-    }
-    const entries = servers.map((s, i) => [portNames[i], (s.address() as { port: number }).port]);
-    return Object.fromEntries(entries) as Ports;
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((res) => s.close(res))));
-  }
+  const ports = await freeLocalPorts(portNames.length, ip);
+  return Object.fromEntries(portNames.map((name, i) => [name, ports[i]])) as Ports;
 }

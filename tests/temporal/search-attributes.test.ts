@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -18,18 +17,11 @@ import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/config';
 import { resolveTemporalCli } from '../../src/temporal/devserver';
 import { netgrow } from '../e2e/support';
+import { freePorts, lostPortRace, PortRace, retryPortRace } from '../support/ports';
 
 let dir: string;
 let server: ChildProcess;
 let address: string;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((res) => probe.listen(0, '127.0.0.1', res));
-  const { port } = probe.address() as { port: number };
-  await new Promise((res) => probe.close(res));
-  return port;
-}
 
 async function connectWhenUp(timeoutMs = 60_000): Promise<Connection> {
   const deadline = Date.now() + timeoutMs;
@@ -46,18 +38,31 @@ async function connectWhenUp(timeoutMs = 60_000): Promise<Connection> {
 }
 
 async function startPlainServer(namespaces: string[] = []): Promise<void> {
-  const port = await freePort();
-  address = `127.0.0.1:${port}`;
-  const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port)];
-  for (const ns of namespaces) args.push('--namespace', ns);
-  // No --search-attribute flags: netgrow's are absent, as on a fresh cluster.
-  server = spawn(
-    resolveTemporalCli(),
-    [...args, '--db-filename', join(dir, 'temporal.sqlite'), '--log-level', 'error'],
-    {
-      stdio: 'ignore',
-    },
-  );
+  // The port is found free, then bound by the CLI (which picks more of its own): a start that
+  // lost one to another process is retried on fresh ports (tests/support/ports.ts).
+  await retryPortRace(async (attempt) => {
+    const [port] = await freePorts(1);
+    address = `127.0.0.1:${port}`;
+    const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port)];
+    for (const ns of namespaces) args.push('--namespace', ns);
+    // No --search-attribute flags: netgrow's are absent, as on a fresh cluster.
+    const db = join(dir, `temporal-${attempt}.sqlite`);
+    server = spawn(resolveTemporalCli(), [...args, '--db-filename', db, '--log-level', 'error'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    server.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = once(server, 'exit').then(([code]) => `exited (${code})`);
+    const up = connectWhenUp().then(
+      (c) => c.close().then(() => 'up'),
+      (e: Error) => e.message,
+    );
+    const outcome = await Promise.race([up, exited]);
+    if (outcome !== 'up') {
+      server.kill('SIGKILL');
+      throw new (lostPortRace(stderr) ? PortRace : Error)(`temporal ${outcome}: ${stderr.slice(-500)}`);
+    }
+  });
 }
 
 before(async () => {
