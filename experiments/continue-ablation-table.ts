@@ -14,6 +14,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { SearchResult } from '../src/contracts/search';
 import {
   compare,
+  compareOne,
   describeComparison,
   formatP,
   formatSpread,
@@ -108,13 +109,25 @@ for (const m of MODES) {
   }
 }
 
-/** Welch's test of a against b, or what is missing for it. */
+/**
+ * Welch's test of a against b; with one search on a side (a cell still running), that search
+ * against the other side's seeds (compareOne: is it a likely new draw of them?); else what is missing.
+ */
 function welch(aName: string, a: Spread, bName: string, b: Spread): string {
-  if (a.n === 0 || b.n === 0) return `${aName} vs ${bName}: not tested (n ${a.n} and ${b.n})`;
-  return `${describeComparison(aName, bName, compare(a, b))} (n ${a.n} and ${b.n})`;
+  const n = `(n ${a.n} and ${b.n})`;
+  if (a.n === 0 || b.n === 0) return `${aName} vs ${bName}: not tested ${n}`;
+  if (a.n === 1 && b.n > 1)
+    return `${describeComparison(aName, bName, compareOne(a.mean, b))} ${n}, one search against seeds`;
+  if (b.n === 1 && a.n > 1) {
+    const c = compareOne(b.mean, a);
+    return `${describeComparison(aName, bName, { ...c, diff: -c.diff, t: c.t === null ? null : -c.t })} ${n}, one search against seeds`;
+  }
+  return `${describeComparison(aName, bName, compare(a, b))} ${n}`;
 }
 
-console.log("\nWelch's t-tests, winner test acc:");
+console.log(
+  "\nWinner test acc, Welch's t-tests (with one search on a side: the prediction-interval t of that search against the other side's seeds):",
+);
 for (const m of MODES) {
   const [p, r] = [of(m, 'preserve', 'test'), of(m, 'random', 'test')];
   console.log(`- ${m}: ${welch('preserve', p, 'random', r)}`);
