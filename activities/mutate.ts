@@ -50,7 +50,10 @@ async function grow(deps: ActivityDeps, input: MutateInput): Promise<MutateOutpu
     }).map((c) => formatCommand(c));
   // A refused command throws MorphError/CommandError: non-retryable (failures.ts).
   const slots = parent.carried?.optimizer ? slotSets(parent.carried.optimizer, parent.graph) : undefined;
-  const applied = applyCommands(parent.graph, parent.weights, ops, rng.fork('apply'), { slots });
+  const applied = applyCommands(parent.graph, parent.weights, ops, rng.fork('apply'), {
+    slots,
+    ...(input.init ? { init: input.init } : {}),
+  });
   const checked = deps.checkMutations !== false && applied.preserving && applied.steps.length > 0;
   const timed = checked ? await checkWhileBeating(deps, parent, applied, input.seed) : null;
   const check = timed?.check ?? null;

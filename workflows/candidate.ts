@@ -102,6 +102,7 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
       ops: child.ops,
       mutations: child.mutations,
       ...(settings.mutation?.maxFlops != null ? { maxFlops: settings.mutation.maxFlops } : {}),
+      ...(settings.mutation?.init === 'random' ? { init: 'random' as const } : {}),
       dataset: settings.dataset,
     });
     outcome.entry.ops = mutation.ops.map((o) => o.command);

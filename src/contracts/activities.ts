@@ -40,6 +40,8 @@ export interface MutateInput {
   mutations?: number;
   /** Sampled commands never make a child with more forward FLOPs per sample than this. */
   maxFlops?: number;
+  /** `random`: new units from the initialiser instead of function-preserving (src/morph/random-init.ts). Absent = preserve. */
+  init?: 'random';
   /** Classes of the dataset, for the start architecture's output layer; from the dataset. */
   dataset: DatasetSpec;
 }

@@ -46,7 +46,8 @@ export function initWeights(g: Graph, rng: Rng): Weights {
   return w;
 }
 
-function initTensor(p: ParamEntry, rng: Rng): WeightTensor {
+/** One parameter's fresh tensor by its initialiser (the law of `initWeights`). */
+export function initTensor(p: Pick<ParamEntry, 'shape' | 'init'>, rng: Rng): WeightTensor {
   const data = new Float32Array(size(p.shape));
   switch (p.init) {
     case 'glorot': {

@@ -8,6 +8,7 @@ import { countParams, Graph, Rng, Weights } from '../graph';
 import { Command, formatCommand, toCommands } from './command';
 import { MorphError } from './errors';
 import { planMorph } from './morph';
+import { planRandomInit, UnitInit } from './random-init';
 import type { Moment } from './slots';
 import { MorphPlan } from './types';
 
@@ -45,6 +46,11 @@ export interface ApplyOptions {
   onStep?: (step: MorphStep, graph: Graph, weights: Weights, index: number) => void;
   /** The parent's optimizer slots by slot name, to carry to the child with the weights. */
   slots?: ReadonlyMap<string, SlotSet>;
+  /**
+   * `random`: the same architecture changes with new units from the initialiser instead of
+   * function-preserving values (random-init.ts); their optimizer slots are zero. Default `preserve`.
+   */
+  init?: UnitInit;
 }
 
 /**
@@ -61,11 +67,18 @@ export function applyCommands(
 ): AppliedCommands {
   let w = weights;
   const slots = new Map(opts.slots);
-  const { graph: g, steps } = run(graph, commands, rng, (plan, step, i) => {
-    w = plan.weights(w);
-    for (const [name, set] of slots) slots.set(name, { ...set, values: plan.slots(set.values, set.moment) });
-    opts.onStep?.(step, plan.graph, w, i);
-  });
+  const { graph: g, steps } = run(
+    graph,
+    commands,
+    rng,
+    (plan, step, i) => {
+      w = plan.weights(w);
+      for (const [name, set] of slots)
+        slots.set(name, { ...set, values: plan.slots(set.values, set.moment) });
+      opts.onStep?.(step, plan.graph, w, i);
+    },
+    opts.init,
+  );
   return { graph: g, weights: w, steps, preserving: steps.every((s) => s.preserving), slots };
 }
 
@@ -83,6 +96,7 @@ function run(
   commands: string | readonly unknown[],
   rng: Rng,
   each: (plan: MorphPlan, step: MorphStep, index: number) => void,
+  init: UnitInit = 'preserve',
 ): { graph: Graph; steps: MorphStep[] } {
   const list: Command[] = toCommands(commands);
   const steps: MorphStep[] = [];
@@ -91,7 +105,8 @@ function run(
   list.forEach((c, i) => {
     let plan: MorphPlan;
     try {
-      plan = planMorph(g, c, rng.fork(i));
+      const r = rng.fork(i);
+      plan = init === 'random' ? planRandomInit(g, c, r) : planMorph(g, c, r);
     } catch (e) {
       if (e instanceof MorphError && list.length > 1) {
         throw new MorphError(e.code, `command ${i + 1} of ${list.length}, ${e.message}`, e.nodeId);

@@ -158,8 +158,8 @@ export interface ChannelWeightOptions {
   /**
    * `split` (Net2Wider): new channels copy their source's weights and every consumer's rows
    * are divided among the copies, plus zero-sum noise. `random` (random-pad): new channels
-   * get random incoming and outgoing weights; the originals keep theirs. FRESH channels
-   * (branch) always get zero rows.
+   * get random incoming and outgoing weights and fresh batch-norm / PReLU parameters; the
+   * originals keep theirs. FRESH channels (branch) always get zero rows.
    */
   replicas: 'split' | 'random';
   /** Relative std of the zero-sum symmetry-breaking noise on consumer rows (split only). */
@@ -232,7 +232,10 @@ export function channelWeights(
         const key = weightKey(n.id, p);
         // Batch norm's moving statistics are not trained: they have no slots.
         if (slot && !w.has(key)) continue;
-        out.push([key, gatherAxis(w.get(key)!, 0, inMap, () => (slot ? 0 : FRESH_PARAM[p]))]);
+        const fresh = () => (slot ? 0 : FRESH_PARAM[p]);
+        const gathered = gatherAxis(w.get(key)!, 0, inMap, fresh);
+        // A random channel has none of its source's statistics: fresh ones, like a FRESH channel.
+        out.push([key, opts.replicas === 'random' ? randomizeCopies(gathered, 0, inMap, fresh) : gathered]);
       }
     }
   }

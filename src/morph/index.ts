@@ -4,6 +4,7 @@ export * from './types';
 export type { Moment } from './slots';
 export { planMorph, morph } from './morph';
 export * from './apply';
+export { planRandomInit, type UnitInit } from './random-init';
 export { groupSizes } from './group';
 export * from './sampler';
 export * from './seed-plans';

@@ -242,6 +242,14 @@ export const SearchConfig = z.strictObject({
        * wall-time budget. A plan's explicit commands are not limited. Null = no limit.
        */
       maxFlops: z.number().positive().nullable().default(null),
+      /**
+       * How each command's new units start. `preserve`: Net2Net's function-preserving values
+       * (identity layers, zero paths, split copies). `random`: the same architecture change,
+       * its new units drawn from their layers' usual initialiser and the old units' weights
+       * left as trained (the Net2Net paper's random-pad baseline, src/morph/random-init.ts);
+       * such children are not preserving. For ablations.
+       */
+      init: z.enum(['preserve', 'random']).default('preserve'),
     })
     .prefault({}),
   divergence: z

@@ -42,7 +42,10 @@ export function candidateSettings(config: SearchConfig): CandidateSettings {
     dataset,
     oom,
     ...(config.ranking?.penalty ? { ranking: config.ranking } : {}),
-    ...(config.mutation?.maxFlops != null ? { mutation: config.mutation } : {}),
+    // Only when set, so that the inputs of searches that use neither stay as they were.
+    ...(config.mutation?.maxFlops != null || config.mutation?.init === 'random'
+      ? { mutation: config.mutation }
+      : {}),
   };
 }
 

@@ -108,6 +108,29 @@ describe('mutate activity', () => {
     const weights = (prefix: string) => store.get(`${prefix}/weights.bin`);
     assert.notDeepEqual(await weights('candidates/scratch'), await weights('candidates/grown'));
   });
+
+  test('init random: the same commands and graph, new units from the initialiser, not preserving, unchecked', async () => {
+    const a = acts();
+    const ops = ['wider conv1 x2', 'deeper conv2'];
+    const kept = (await quietActivityEnv().run(a.mutate, mutateInput('kept', ops))) as MutateOutput;
+    const random = (await quietActivityEnv().run(a.mutate, {
+      ...mutateInput('random', ops),
+      init: 'random' as const,
+    })) as MutateOutput;
+    assert.deepEqual(
+      random.ops.map((o) => [o.command, o.preserving, o.maxAbsDiff]),
+      ops.map((c) => [c, false, null]),
+    );
+    assert.deepEqual(
+      [random.preserving, random.maxAbsDiff, random.paramsAfter],
+      [false, null, kept.paramsAfter],
+    );
+    const store = openStore(experimentUri);
+    const graph = (prefix: string) => store.getText(`${prefix}/graph.json`);
+    assert.equal(await graph('candidates/random'), await graph('candidates/kept'));
+    const weights = (prefix: string) => store.get(`${prefix}/weights.bin`);
+    assert.notDeepEqual(await weights('candidates/random'), await weights('candidates/kept'));
+  });
 });
 
 describe('recordLineage activity', () => {

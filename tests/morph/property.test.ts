@@ -12,7 +12,16 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { checkWeights, Graph, Rng, Weights } from '../../src/graph';
-import { Command, formatCommand, morph, MorphError, sampleMutation, SamplerOptions } from '../../src/morph';
+import {
+  applyCommands,
+  Command,
+  formatCommand,
+  morph,
+  MorphError,
+  planCommands,
+  sampleMutation,
+  SamplerOptions,
+} from '../../src/morph';
 import { randomArch, randomInputs, randomWeights, smallBuiltin } from './support/arch';
 import { TOLERANCE } from './support/check';
 import { compareOutputs, forward } from './support/forward';
@@ -94,6 +103,36 @@ describe('morph property', () => {
           );
           cur = child;
         }
+      }),
+      { numRuns: Math.max(50, Math.round(RUNS / 10)), seed: SEED },
+    );
+  });
+
+  test("init random: the preserving sequence's architecture, valid weights, finite outputs", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
+        const rng = new Rng(seed);
+        const start = startNetwork(rng);
+        const x = randomInputs(start.graph, 1, rng);
+        const commands: Command[] = [];
+        let g = start.graph;
+        for (let i = 0; i < 4; i++) {
+          const c = drawOrStop(g, rng, EVERY_OP, i);
+          if (!c) break;
+          commands.push(c);
+          g = planCommands(start.graph, commands, new Rng(seed)).graph;
+        }
+        const text = commands.map(formatCommand);
+        const preserving = applyCommands(start.graph, start.weights, text, new Rng(seed));
+        const random = applyCommands(start.graph, start.weights, text, new Rng(seed), { init: 'random' });
+        assert.deepEqual(random.graph, preserving.graph, text.join('; '));
+        assert.ok(random.steps.every((s) => !s.preserving));
+        checkWeights(random.graph, random.weights);
+        const [y] = forward(random.graph, random.weights, x, 1);
+        assert.ok(
+          y.every((v) => Number.isFinite(v)),
+          text.join('; '),
+        );
       }),
       { numRuns: Math.max(50, Math.round(RUNS / 10)), seed: SEED },
     );

@@ -238,10 +238,18 @@ describe('search config', () => {
 test('mutation.maxFlops: off by default, positive only, and handed to every candidate', async () => {
   const { candidateSettings } = await import('../../src/search/train-spec');
   const plain = SearchConfig.parse({ name: 'x' });
-  assert.deepEqual(plain.mutation, { maxFlops: null });
+  assert.deepEqual(plain.mutation, { maxFlops: null, init: 'preserve' });
   assert.equal(candidateSettings(plain).mutation, undefined, 'an unlimited search adds nothing');
   const limited = SearchConfig.parse({ name: 'x', mutation: { maxFlops: 5e6 } });
-  assert.deepEqual(candidateSettings(limited).mutation, { maxFlops: 5e6 });
+  assert.deepEqual(candidateSettings(limited).mutation, { maxFlops: 5e6, init: 'preserve' });
   const bad = SearchConfig.safeParse({ name: 'x', mutation: { maxFlops: 0 } });
   assert.ok(!bad.success && bad.error.issues[0].path.join('.') === 'mutation.maxFlops');
+});
+
+test('mutation.init: preserve by default, random handed to every candidate, nothing else accepted', async () => {
+  const { candidateSettings } = await import('../../src/search/train-spec');
+  const random = SearchConfig.parse({ name: 'x', mutation: { init: 'random' } });
+  assert.deepEqual(candidateSettings(random).mutation, { maxFlops: null, init: 'random' });
+  const bad = SearchConfig.safeParse({ name: 'x', mutation: { init: 'zero' } });
+  assert.ok(!bad.success && bad.error.issues[0].path.join('.') === 'mutation.init');
 });
