@@ -6,22 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TrainSpec } from '../../src/contracts/train';
 import { SearchConfig } from '../../src/search/config';
-import { attemptSpec, candidateSettings } from '../../src/search/train-spec';
-
-const specOf = (config: SearchConfig) =>
-  TrainSpec.parse(
-    attemptSpec({
-      experimentUri: 'file:///x/experiments/e',
-      candidateId: 'g1-c0',
-      checkpoint: 'file:///x/experiments/e/candidates/g1-c0',
-      seed: 1,
-      settings: candidateSettings(config),
-      teacher: null,
-      attempt: 1,
-    }).spec,
-  );
+import { specOf } from './candidate-spec';
 
 test('train.backend reaches every candidate spec; absent, the spec names none', () => {
   for (const backend of ['graph', 'tensorflow'] as const) {
