@@ -43,6 +43,9 @@ ip link del netgrow0 2>/dev/null
 for s in /sys/fs/cgroup/*/kubepods; do [ -d "$s" ] && find "$s" -depth -type d -exec rmdir {} \; 2>/dev/null; done
 # The whole state folder (etcd, images, pod logs), never across a mount left behind. Its
 # ~25,000 files took 77 s to delete on a busy disk here: renamed now, deleted in the background.
+# The rename is done before this script ends: up.sh calls it and then makes the folder again,
+# and a rename still pending in the background would take the new folder away with the old.
 trash="$dir.old.$$"
-mv "$dir" "$trash" && setsid rm -rf --one-file-system "$trash" "$dir".old.* </dev/null >/dev/null 2>&1 &
+mv "$dir" "$trash" || exit 0
+setsid rm -rf --one-file-system "$trash" "$dir".old.* </dev/null >/dev/null 2>&1 &
 exit 0
