@@ -1,7 +1,7 @@
 //go:build tools
 
 // Pins the Kubernetes packages whose binaries the tests run (see build.sh): kube-apiserver,
-// kube-scheduler, kube-controller-manager and kubelet v1.34.4. etcd builds in its own
+// kube-scheduler, kube-controller-manager, kubelet and kubectl v1.34.4. etcd builds in its own
 // module (./etcd).
 package tools
 

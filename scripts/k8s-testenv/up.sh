@@ -176,7 +176,8 @@ say "apiserver ready at $(ms) ms"
 start kube-controller-manager "$bin/kube-controller-manager" --kubeconfig="$k/admin.kubeconfig" \
   --leader-elect=false --secure-port=0 \
   --service-account-private-key-file="$k/sa.key" --root-ca-file="$k/ca.crt" \
-  --cluster-signing-cert-file="$k/ca.crt" --cluster-signing-key-file="$k/ca.key"
+  --cluster-signing-cert-file="$k/ca.crt" --cluster-signing-key-file="$k/ca.key" \
+  --node-monitor-period=1s --node-monitor-grace-period=12s
 start kube-scheduler "$bin/kube-scheduler" --kubeconfig="$k/admin.kubeconfig" --leader-elect=false --secure-port=0
 
 # --- containerd, with its own root, state and socket; the pod network ------------------------
@@ -245,9 +246,12 @@ imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1%, nodefs.inodesFree: 1%}
 maxPods: 50
+# A node that stops reporting is NotReady within seconds, not the production 50 s: the
+# controller manager's grace above (12 s) spans several lease renewals (every 2 s).
+nodeLeaseDurationSeconds: 8
+nodeStatusUpdateFrequency: 3s
 EOF
-start kubelet "$bin/kubelet" --config="$dir/kubelet.yaml" --kubeconfig="$k/node.kubeconfig" \
-  --root-dir="$dir/kubelet" --hostname-override=localhost
+bash "$here/kubelet.sh" start
 waitfor "node localhost Ready" 120 node_ready
 cat >"$dir/env" <<EOF
 NETGROW_NODE_DIR=$dir

@@ -12,7 +12,7 @@
  *   first file that asks and reused by the next; scripts/test.sh stops it at the end.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
@@ -356,6 +356,22 @@ export interface RealNode {
   readonly dir: string;
   createNamespace(prefix?: string): Promise<string>;
   serviceAccountConfig(namespace: string, serviceAccount: string): Promise<KubeConfig>;
+  /** Kills the kubelet (scripts/k8s-testenv/kubelet.sh): the node stops reporting, containers run on. */
+  stopKubelet(): Promise<void>;
+  /** Starts the kubelet again and waits until the node is Ready. */
+  startKubelet(): Promise<void>;
+  /** Binds k8s/rbac-nodes.yaml's ClusterRole (read nodes) to the namespace's netgrow-worker. */
+  bindNodeReader(namespace: string): Promise<void>;
+  /** Ids of the running containers of a pod (by name; not its sandbox), as containerd sees them. */
+  runningContainers(pod: string): string[];
+  /** Whether the node's Ready condition is True now. */
+  nodeReady(): Promise<boolean>;
+  /**
+   * The trainer image under another name with another ENTRYPOINT and no CMD, as a user's image
+   * built on netgrow's might be: a new config and manifest over the same layer, imported into
+   * the node's containerd (milliseconds: the layer is there already).
+   */
+  trainerImageWithEntrypoint(entrypoint: string[]): Promise<string>;
 }
 
 /** What this machine lacks to run the real node, or null. */
@@ -425,5 +441,106 @@ async function upRealNode(): Promise<RealNode> {
     dir: env.NETGROW_NODE_DIR,
     createNamespace: (prefix = 't') => createNamespace(admin, prefix),
     serviceAccountConfig: (ns, sa) => serviceAccountConfig(admin, env.NETGROW_NODE_SERVER, caFile, ns, sa),
+    stopKubelet: () => kubelet(env.NETGROW_NODE_DIR, 'stop'),
+    startKubelet: async () => {
+      await kubelet(env.NETGROW_NODE_DIR, 'start');
+      await until(() => nodeReady(admin), 'node localhost Ready after the kubelet started again', 60_000);
+    },
+    nodeReady: () => nodeReady(admin),
+    runningContainers: (pod) => runningContainers(env.CONTAINERD_ADDRESS, pod),
+    bindNodeReader: (ns) => bindNodeReader(admin, ns),
+    trainerImageWithEntrypoint: (entrypoint) =>
+      imageWithEntrypoint(env.CONTAINERD_ADDRESS, env.NETGROW_TRAINER_IMAGE, entrypoint),
   };
+}
+
+function runningContainers(containerd: string, pod: string): string[] {
+  const ctr = (...args: string[]) =>
+    execFileSync('ctr', ['--address', containerd, '-n', 'k8s.io', ...args])
+      .toString()
+      .split('\n');
+  const ofPod = new Set(
+    ctr(
+      'containers',
+      'ls',
+      '-q',
+      `labels."io.kubernetes.pod.name"==${pod},labels."io.cri-containerd.kind"==container`,
+    ).filter(Boolean),
+  );
+  return ctr('tasks', 'ls')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([id, , status]) => ofPod.has(id) && status === 'RUNNING')
+    .map(([id]) => id);
+}
+
+async function bindNodeReader(admin: KubeConfig, namespace: string): Promise<void> {
+  const objects = KubernetesObjectApi.makeApiClient(admin);
+  for (const o of await manifestObjects('rbac-nodes.yaml')) {
+    const bound =
+      o.kind === 'ClusterRoleBinding'
+        ? {
+            ...o,
+            metadata: { name: `${o.metadata!.name}-${namespace}` },
+            subjects: [{ kind: 'ServiceAccount', name: 'netgrow-worker', namespace }],
+          }
+        : o;
+    // The ClusterRole is the cluster's, made by the first test file that asks.
+    await objects.create(bound).catch((e: { code?: number }) => {
+      if (e.code !== 409) throw e;
+    });
+  }
+}
+
+function kubelet(dir: string, verb: 'start' | 'stop'): Promise<void> {
+  return new Promise((res, rej) =>
+    execFile(
+      'bash',
+      [join(ROOT, 'scripts/k8s-testenv/kubelet.sh'), verb],
+      { env: { ...process.env, NETGROW_NODE_DIR: dir }, timeout: 30_000 },
+      (err, _out, errOut) => (err ? rej(new Error(`kubelet.sh ${verb}: ${err.message}\n${errOut}`)) : res()),
+    ),
+  );
+}
+
+async function nodeReady(admin: KubeConfig): Promise<boolean> {
+  const node = await admin
+    .makeApiClient(CoreV1Api)
+    .readNode({ name: 'localhost' })
+    .catch(() => null);
+  return node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+async function imageWithEntrypoint(containerd: string, base: string, entrypoint: string[]): Promise<string> {
+  const ctr = (...args: string[]) =>
+    execFileSync('ctr', ['--address', containerd, '-n', 'k8s.io', ...args], { maxBuffer: 1 << 24 });
+  const digest = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+  const target = /\s(sha256:[0-9a-f]{64})\s/.exec(ctr('images', 'ls', `name==${base}`).toString())?.[1];
+  if (!target) throw new Error(`image ${base} is not in the node's containerd`);
+  const manifest = JSON.parse(ctr('content', 'get', target).toString());
+  const config = JSON.parse(ctr('content', 'get', manifest.config.digest).toString());
+  config.config = { ...config.config, Entrypoint: entrypoint, Cmd: null };
+  const configBlob = Buffer.from(JSON.stringify(config));
+  manifest.config = { ...manifest.config, digest: digest(configBlob), size: configBlob.length };
+  const manifestBlob = Buffer.from(JSON.stringify(manifest));
+  const name = `localhost/netgrow-test:entrypoint-${digest(manifestBlob).slice(7, 19)}`;
+  // An OCI layout without the layer: containerd has it under the same digest already.
+  const layout = await mkdtemp(join(tmpdir(), 'netgrow-image-'));
+  try {
+    await mkdir(join(layout, 'blobs/sha256'), { recursive: true });
+    for (const blob of [configBlob, manifestBlob]) {
+      await writeFile(join(layout, 'blobs/sha256', digest(blob).slice(7)), blob);
+    }
+    const ref = { 'org.opencontainers.image.ref.name': name };
+    const entry = { mediaType: manifest.mediaType, digest: digest(manifestBlob), size: manifestBlob.length };
+    await writeFile(
+      join(layout, 'index.json'),
+      JSON.stringify({ schemaVersion: 2, manifests: [{ ...entry, annotations: ref }] }),
+    );
+    await writeFile(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    execFileSync('tar', ['-cf', 'image.tar', 'oci-layout', 'index.json', 'blobs'], { cwd: layout });
+    ctr('images', 'import', join(layout, 'image.tar'));
+  } finally {
+    await rm(layout, { recursive: true, force: true });
+  }
+  return name;
 }

@@ -1,0 +1,97 @@
+/**
+ * What a test file of trainer pods on the real node (tests/support/k8s.ts `startRealNode`)
+ * sets up: a real S3 server bound at the pod bridge's gateway (the one address of this machine
+ * pods reach), the worker's storage settings in this process's environment (the executor hands
+ * endpoint and region to its pods; the keys reach them from the netgrow-storage Secret), and a
+ * namespace of its own with k8s/rbac.yaml's accounts. The node is shared with the other files:
+ * `stop()` deletes only the namespace.
+ */
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { KubernetesExecutor, type KubernetesExecutorOptions } from '../../src/executor/kubernetes';
+import { LABEL, runIdentity } from '../../src/executor/pod-spec';
+import { PodTemplate, type PodTemplateInput } from '../../src/contracts/pod-template';
+import { TrainSpec, type TrainSpecInput } from '../../src/contracts/train';
+import { openStore } from '../../src/storage';
+import { startRealNode, type RealNode } from './k8s';
+import { startSeaweed, type SeaweedServer } from './seaweed';
+
+export interface NodeSandbox {
+  node: RealNode;
+  core: CoreV1Api;
+  s3: SeaweedServer;
+  ns: string;
+  bucket: string;
+  /** A Kubernetes executor as the namespace's netgrow-worker ServiceAccount, image never pulled. */
+  executor(
+    template: PodTemplateInput,
+    opts?: Partial<Omit<KubernetesExecutorOptions, 'template' | 'kubeConfig'>>,
+  ): Promise<KubernetesExecutor>;
+  /** A one-epoch run of seed-ga on small synthetic data, output in the bucket. */
+  spec(runId: string, over?: Partial<TrainSpecInput>): TrainSpec;
+  /** The pods of a run, by its run-key label. */
+  podsOf(spec: TrainSpec): Promise<V1Pod[]>;
+  stop(): Promise<void>;
+}
+
+export async function nodeSandbox(prefix: string): Promise<NodeSandbox> {
+  const node = await startRealNode();
+  const core = node.admin.makeApiClient(CoreV1Api);
+  const s3 = await startSeaweed({ ip: node.gateway });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_REGION: s3.region,
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+  });
+  const bucket = `netgrow-${prefix}`;
+  await openStore(`s3://${bucket}/setup`, { createBucket: true }).put('ready', 'yes');
+  const ns = await node.createNamespace(prefix);
+  await core.createNamespacedSecret({
+    namespace: ns,
+    body: {
+      metadata: { name: 'netgrow-storage' },
+      stringData: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey },
+    },
+  });
+  return {
+    node,
+    core,
+    s3,
+    ns,
+    bucket,
+    executor: async (template, opts = {}) =>
+      new KubernetesExecutor({
+        kubeConfig: await node.serviceAccountConfig(ns, 'netgrow-worker'),
+        namespace: ns,
+        image: node.trainerImage,
+        gpus: 0,
+        pollMs: 300,
+        log: process.env.K8S_TEST_DEBUG ? (l) => console.error(l) : undefined,
+        ...opts,
+        // No registry: an image that is not in the node's containerd fails the pod at once.
+        template: PodTemplate.parse({ imagePullPolicy: 'Never', ...template }),
+      }),
+    spec: (runId, over = {}) =>
+      TrainSpec.parse({
+        runId,
+        checkpoint: 'builtin:seed-ga',
+        output: `s3://${bucket}/experiments/${prefix}/candidates/${runId}/runs/${runId}`,
+        seed: 5,
+        dataset: { name: 'synthetic:8x8x1:256:4c', validation: 0.25 },
+        epochs: 1,
+        batchSize: 32,
+        ...over,
+      }),
+    podsOf: async (s) =>
+      (
+        await core.listNamespacedPod({
+          namespace: ns,
+          labelSelector: `${LABEL.runKey}=${runIdentity(s).runKey}`,
+        })
+      ).items,
+    stop: async () => {
+      await core.deleteNamespace({ name: ns, gracePeriodSeconds: 0 }).catch(() => undefined);
+      await s3.stop();
+    },
+  };
+}
