@@ -138,7 +138,8 @@ server="https://127.0.0.1:$api_port"
     ssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 7 -extfile "$1.ext" -out "$1.crt"
   }
   san="subjectAltName=IP:127.0.0.1,DNS:localhost"
-  signed apiserver /CN=kube-apiserver "$san,IP:10.0.0.1\nextendedKeyUsage=serverAuth"
+  # 10.88.0.1: pods reach the API server at the bridge gateway (no kube-proxy here).
+  signed apiserver /CN=kube-apiserver "$san,IP:10.0.0.1,IP:10.88.0.1\nextendedKeyUsage=serverAuth"
   signed kubelet /CN=localhost "$san\nextendedKeyUsage=serverAuth"
   signed admin /O=system:masters/CN=admin "extendedKeyUsage=clientAuth"
   signed node /O=system:nodes/CN=system:node:localhost "extendedKeyUsage=clientAuth"
