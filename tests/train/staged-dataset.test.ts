@@ -27,13 +27,12 @@ import { DatasetManifest, type StagedDataset } from '../../src/contracts/dataset
 import { TRAIN_EXIT, TrainResult, type TrainSpecInput } from '../../src/contracts/train';
 import { datasetEntry, tryLocate, type IdxSource } from '../../src/data';
 import { stageDataset } from '../../src/experiment/stage-dataset';
-import { initWeights, parseGraph, Rng } from '../../src/graph';
-import { writeCheckpoint } from '../../src/model';
 import { SearchConfig, type SearchConfigInput } from '../../src/search/config';
 import { openStore, type ArtifactStore } from '../../src/storage';
 import { TEST_BACKEND } from '../support/backend';
 import { skipWhen } from '../support/skip';
 import { startSeaweed, type SeaweedServer } from '../support/seaweed';
+import { mnistMlp, startCheckpoint } from './fixtures';
 
 const BIN = resolve(__dirname, '../../bin/netgrow.js');
 const BUCKET = 'netgrow-staged';
@@ -114,19 +113,7 @@ before(async () => {
     AWS_ACCESS_KEY_ID: s3.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
   };
-  checkpoint = join(dir, 'start');
-  const g = parseGraph({
-    name: 'small-mlp',
-    output: 'fc2',
-    nodes: [
-      { id: 'input', kind: 'input', inputs: [], shape: [28, 28, 1] },
-      { id: 'flatten', kind: 'flatten', inputs: ['input'] },
-      { id: 'fc1', kind: 'dense', inputs: ['flatten'], units: 16 },
-      { id: 'fc1.act', kind: 'activation', inputs: ['fc1'], fn: 'relu' },
-      { id: 'fc2', kind: 'dense', inputs: ['fc1.act'], units: 10 },
-    ],
-  });
-  await writeCheckpoint(openStore(checkpoint), '', g, initWeights(g, new Rng(3)));
+  checkpoint = await startCheckpoint(dir, mnistMlp(16), 3);
 });
 after(async () => {
   await s3?.stop();
