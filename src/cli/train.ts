@@ -24,7 +24,9 @@ export const help = `netgrow train --spec <file|uri> [options] — train one net
   --spec <file|uri>     the TrainSpec (JSON or YAML): a path, file:///… or s3://bucket/key
   --resume              continue from the last complete checkpoint under the spec's output (default)
   --no-resume           start again from the spec's checkpoint, replacing earlier epoch checkpoints
-  --data-dir <dir>      where datasets are (overrides dataset.dataDir; also NETGROW_DATA)
+  --data-dir <dir>      where datasets are (overrides dataset.dataDir; also NETGROW_DATA); found
+                        nowhere, the staged copy the spec names (dataset.staged) is fetched into
+                        the dataset cache and checked against its sha256 first
   --backend <name>      tensorflow | wasm | cpu | graph (else the spec's backend, else NETGROW_BACKEND;
                         default: the faster of tensorflow and wasm for this network and batch, timed
                         over a few steps, cached on disk); graph: the graph engine, each step one

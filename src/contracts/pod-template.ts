@@ -55,6 +55,9 @@ const Toleration = z.strictObject({
 /** Where k8s/trainer.Dockerfile installs netgrow: its ENTRYPOINT, and the trainer pod's command. */
 export const TRAINER_COMMAND = ['node', '/opt/netgrow/bin/netgrow.js'];
 
+/** Where a trainer pod mounts `datasetCache`; NETGROW_DATASET_CACHE points there (src/data/places.ts). */
+export const DATASET_CACHE_MOUNT = '/dataset-cache';
+
 /** The pod template of the search config (`executor.pod`); image and gpus sit beside it. */
 export const PodTemplate = z.strictObject({
   /**
@@ -89,6 +92,18 @@ export const PodTemplate = z.strictObject({
   runAsUser: z.number().int().min(1).default(1000),
   /** Size limit of the emptyDir mounted at /scratch (TMPDIR, dataset cache). */
   scratchSize: Quantity.default('20Gi'),
+  /**
+   * A dataset cache that outlives the pod, mounted at DATASET_CACHE_MOUNT: a folder on the node
+   * (`hostPath`, created if absent; it must be writable by `runAsUser`) or a claim
+   * (`persistentVolumeClaim`). The first trainer on a node fetches the staged dataset into it,
+   * the next ones find it there. Absent: each pod fetches into its scratch volume.
+   */
+  datasetCache: z
+    .union([
+      z.strictObject({ hostPath: z.string().regex(/^\/./, 'an absolute path on the node') }),
+      z.strictObject({ persistentVolumeClaim: z.string().min(1) }),
+    ])
+    .optional(),
 });
 export type PodTemplate = z.infer<typeof PodTemplate>;
 export type PodTemplateInput = z.input<typeof PodTemplate>;

@@ -5,6 +5,7 @@
  * small, explicit and versioned: it crosses process and machine boundaries.
  */
 import { z } from 'zod';
+import { StagedDataset } from './dataset-manifest';
 
 export const OptimizerSpec = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -73,6 +74,12 @@ export const DatasetSpec = z.strictObject({
    * to the experiment's seed, so every candidate trains and is evaluated on the same rows.
    */
   splitSeed: z.number().int().min(0).optional(),
+  /**
+   * A copy of the dataset in storage (src/contracts/dataset-manifest.ts), for a trainer that
+   * finds none where it looks: it fetches the files into its dataset cache and verifies them
+   * first. Launching a search on s3:// storage sets it; a local run never needs it.
+   */
+  staged: StagedDataset.optional(),
 });
 export type DatasetSpec = z.infer<typeof DatasetSpec>;
 

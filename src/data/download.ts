@@ -102,7 +102,8 @@ export async function downloadFile(
   await rename(partial, dest);
 }
 
-async function matchesOnDisk(path: string, pin: PinnedFile): Promise<boolean> {
+/** Whether the file at `path` has exactly this size and sha256 (false when it is absent). */
+export async function matchesOnDisk(path: string, pin: { size: number; sha256: string }): Promise<boolean> {
   const s = await stat(path).catch(() => null);
   if (!s || s.size !== pin.size) return false;
   const hash = createHash('sha256');

@@ -14,7 +14,9 @@ export type DatasetErrorCode =
   /** The dataset spec asks for something impossible (limit beyond the set, shapes that differ). */
   | 'bad-spec'
   /** A download failed or delivered the wrong bytes. */
-  | 'download';
+  | 'download'
+  /** The dataset cache cannot be written (permissions, a full disk). */
+  | 'cache';
 
 export class DatasetError extends NetgrowError {
   override readonly name = 'DatasetError';

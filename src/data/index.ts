@@ -8,6 +8,7 @@ export * from './augment';
 export * from './batches';
 export * from './describe';
 export * from './download';
+export * from './staged';
 export * from './memory';
 export * from './training-data';
 export { parseIdx, readIdxFile } from './idx';

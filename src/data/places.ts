@@ -1,7 +1,8 @@
 /**
  * Where a dataset may be on this machine, in the order netgrow looks: the spec's `dataDir`
- * (`--data-dir`), `$NETGROW_DATA`, the download cache, then the folders an OS package installs
- * into. `dataDir` may be the dataset's own folder or a root holding `<name>/`; the other roots
+ * (`--data-dir`), `$NETGROW_DATA`, the download cache (`$NETGROW_DATASET_CACHE`, else under
+ * `$XDG_CACHE_HOME` or `~/.cache`: where downloads and staged copies go), then the folders an
+ * OS package installs into. `dataDir` may be the dataset's own folder or a root holding `<name>/`; the other roots
  * hold one folder per dataset, so MNIST and Fashion-MNIST (same file names) never mix.
  */
 import { homedir } from 'node:os';
@@ -13,9 +14,12 @@ export interface PlaceOptions {
   dataDir?: string;
   /** Look only in `<dataDir>/<name>`, not in `dataDir` itself (for a second dataset, e.g. transfer data). */
   dataDirIsRoot?: boolean;
-  /** Environment to read NETGROW_DATA, XDG_CACHE_HOME and HOME from; default process.env. */
+  /** Environment to read NETGROW_DATA, NETGROW_DATASET_CACHE, XDG_CACHE_HOME and HOME from; default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** Root of the download cache; default `$XDG_CACHE_HOME/netgrow/datasets` or `~/.cache/netgrow/datasets`. */
+  /**
+   * Root of the download cache; default `$NETGROW_DATASET_CACHE` (a trainer pod's node-local
+   * cache volume), else `$XDG_CACHE_HOME/netgrow/datasets` or `~/.cache/netgrow/datasets`.
+   */
   cacheRoot?: string;
   /** Look in the OS package folders (/usr/share/datasets/...); default true. */
   system?: boolean;
@@ -30,6 +34,7 @@ export interface Place {
 export function cacheRoot(opts: PlaceOptions = {}): string {
   if (opts.cacheRoot) return resolve(opts.cacheRoot);
   const env = opts.env ?? process.env;
+  if (env.NETGROW_DATASET_CACHE) return resolve(env.NETGROW_DATASET_CACHE);
   const base = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
   return join(base, 'netgrow', 'datasets');
 }

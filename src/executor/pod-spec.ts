@@ -6,9 +6,9 @@
  * credentials from a Secret by reference — never as literal values in the pod or in history.
  */
 import { createHash } from 'node:crypto';
-import type { V1Affinity, V1Pod } from '@kubernetes/client-node';
+import type { V1Affinity, V1Pod, V1Volume } from '@kubernetes/client-node';
 import type { TrainSpec } from '../contracts/train';
-import type { PodTemplate } from '../contracts/pod-template';
+import { DATASET_CACHE_MOUNT, type PodTemplate } from '../contracts/pod-template';
 
 export const LABEL = {
   app: 'app.kubernetes.io/name',
@@ -102,6 +102,7 @@ export function trainerPod(p: PodInput): V1Pod {
   const gpu: Record<string, string> = p.gpus > 0 ? { 'nvidia.com/gpu': String(p.gpus) } : {};
   const str = (r: Record<string, string | number>) =>
     Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)]));
+  const cache = datasetCacheVolume(t);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -123,7 +124,10 @@ export function trainerPod(p: PodInput): V1Pod {
       imagePullSecrets:
         t.imagePullSecrets.length > 0 ? t.imagePullSecrets.map((name) => ({ name })) : undefined,
       securityContext: { runAsNonRoot: true, runAsUser: t.runAsUser, fsGroup: t.runAsUser },
-      volumes: [{ name: 'scratch', emptyDir: { sizeLimit: String(t.scratchSize) } }],
+      volumes: [
+        { name: 'scratch', emptyDir: { sizeLimit: String(t.scratchSize) } },
+        ...(cache ? [cache] : []),
+      ],
       containers: [
         {
           name: CONTAINER,
@@ -140,6 +144,7 @@ export function trainerPod(p: PodInput): V1Pod {
             ...t.env,
             { name: 'TMPDIR', value: '/scratch' },
             { name: 'XDG_CACHE_HOME', value: '/scratch/cache' },
+            ...(cache ? [{ name: 'NETGROW_DATASET_CACHE', value: DATASET_CACHE_MOUNT }] : []),
           ],
           envFrom: t.envFrom.length > 0 ? t.envFrom : undefined,
           resources: {
@@ -151,9 +156,21 @@ export function trainerPod(p: PodInput): V1Pod {
             readOnlyRootFilesystem: true,
             capabilities: { drop: ['ALL'] },
           },
-          volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
+          volumeMounts: [
+            { name: 'scratch', mountPath: '/scratch' },
+            ...(cache ? [{ name: cache.name, mountPath: DATASET_CACHE_MOUNT }] : []),
+          ],
         },
       ],
     },
   };
+}
+
+/** The template's node-local dataset cache as a volume; null without one. */
+function datasetCacheVolume(t: PodTemplate): V1Volume | null {
+  const c = t.datasetCache;
+  if (!c) return null;
+  return 'hostPath' in c
+    ? { name: 'dataset-cache', hostPath: { path: c.hostPath, type: 'DirectoryOrCreate' } }
+    : { name: 'dataset-cache', persistentVolumeClaim: { claimName: c.persistentVolumeClaim } };
 }

@@ -33,6 +33,7 @@ import { locateFile } from '../storage/locate';
 import { joinUri, openStore } from '../storage';
 import { describeEntry } from '../search/leaderboard';
 import { quietTemporalRuntime } from './runtime';
+import { describeStaging, stageDataset } from './stage-dataset';
 import { openTemporal, type TemporalSession, type TemporalTarget } from './session';
 import type { GrowResult, SearchResult } from '../contracts/search';
 
@@ -94,6 +95,9 @@ export async function launchExperiment(
   const id = newExperimentId(config.name);
   const record = experimentRecord(kind, id, absoluteStorage(config.storage.uri), config);
   record.config = await storeStartArchitecture(record);
+  const staging = await stageDataset(record.config, record.storage);
+  record.config = staging.config;
+  if (staging.report) opts.io.out(describeStaging(staging.report));
   await writeExperimentRecord(record);
   return followExperiment(record, opts);
 }

@@ -4,7 +4,7 @@
  * rather than `model.fit`, so every step can be checked for divergence, a stop request can
  * checkpoint mid-epoch, and a resume replays exactly.
  */
-import { loadTrainingData } from '../data/training-data';
+import { loadStagedTrainingData } from './staged-data';
 import { Graph, Rng, Weights } from '../graph';
 import { openStore } from '../storage/open';
 import { ArtifactStore } from '../storage/store';
@@ -46,7 +46,10 @@ export interface RunTrainingOptions {
   openStore?: StoreOpener;
   /** The dataset, when the caller holds it already; default: loaded from `spec.dataset` (src/data). */
   data?: TrainingData;
-  /** How to load the dataset when `data` is not given. */
+  /**
+   * How to load the dataset when `data` is not given; default: from where it is on this
+   * machine, else from the staged copy the spec names (staged-data.ts).
+   */
   loadData?: DataLoader;
   /** Console lines (model summary, one line per epoch); default console.log. */
   log?: (line: string) => void;
@@ -71,7 +74,8 @@ export async function runTraining(
   const out = opts.store ?? open(spec.output);
   const log = opts.log ?? ((line: string) => console.log(line));
   const started = performance.now();
-  const data = opts.data ?? (await (opts.loadData ?? loadTrainingData)(spec));
+  const data =
+    opts.data ?? (await (opts.loadData ?? ((s) => loadStagedTrainingData(s, { open, log })))(spec));
 
   const resumed = spec.resume ? await resumeFrom(out, spec, data) : null;
   if (!resumed) await clearCheckpoints(out);

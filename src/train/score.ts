@@ -8,7 +8,7 @@
  * seeded with 0, which is training's only when its seed was 0; searches always set it.
  */
 import { countParams, Graph, Weights } from '../graph';
-import { loadTrainingData } from '../data';
+import { loadStagedTrainingData } from './staged-data';
 import { buildModel } from '../model/build';
 import { readCheckpoint } from '../model/checkpoint';
 import { tf } from '../backend/tf';
@@ -45,7 +45,10 @@ export async function scoreCheckpoints(req: {
   /** Called after each batch (a caller in an activity heartbeats here). */
   onBatch?: () => void;
 }): Promise<CheckpointScore[]> {
-  const data = await loadTrainingData({ seed: req.dataset.splitSeed ?? 0, dataset: req.dataset });
+  const data = await loadStagedTrainingData(
+    { seed: req.dataset.splitSeed ?? 0, dataset: req.dataset },
+    { open: req.openStore },
+  );
   const scores: CheckpointScore[] = [];
   for (const uri of req.checkpoints) {
     const ck = await readCheckpoint(req.openStore(uri), '');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SearchConfig } from '../../src/search/config';
 import { podName, runIdentity, trainerPod } from '../../src/executor/pod-spec';
-import { PodTemplate } from '../../src/contracts/pod-template';
+import { DATASET_CACHE_MOUNT, PodTemplate } from '../../src/contracts/pod-template';
 import { TrainSpec } from '../../src/contracts/train';
 import { storageSettings } from '../../src/storage/settings';
 
@@ -93,6 +93,62 @@ describe('the trainer pod', () => {
     assert.ok(pod.spec!.volumes!.some((v) => v.name === 'scratch' && v.emptyDir));
     assert.equal(pod.spec!.automountServiceAccountToken, false);
     assert.ok(c.env!.some((e) => e.name === 'TMPDIR' && e.value === '/scratch'));
+  });
+});
+
+describe('the node-local dataset cache', () => {
+  const podWith = (datasetCache?: unknown) =>
+    trainerPod({
+      name: 'ng-x-1',
+      id: runIdentity(spec),
+      attempt: 1,
+      image: 'netgrow:1',
+      gpus: 0,
+      specUri: `${spec.output}/trainspec.json`,
+      template: PodTemplate.parse(datasetCache === undefined ? {} : { datasetCache }),
+    });
+  const containerOf = (pod: ReturnType<typeof podWith>) => pod.spec!.containers[0];
+  const cacheEnv = (pod: ReturnType<typeof podWith>) =>
+    containerOf(pod).env!.find((e) => e.name === 'NETGROW_DATASET_CACHE')?.value;
+
+  test('none by default: the dataset is fetched into the scratch volume only', () => {
+    const pod = podWith();
+    assert.deepEqual(
+      pod.spec!.volumes!.map((v) => v.name),
+      ['scratch'],
+    );
+    assert.equal(cacheEnv(pod), undefined);
+    assert.ok(containerOf(pod).env!.some((e) => e.name === 'XDG_CACHE_HOME' && e.value === '/scratch/cache'));
+  });
+
+  test('a hostPath is mounted at /dataset-cache, created if absent, and named to the trainer', () => {
+    const pod = podWith({ hostPath: '/var/cache/netgrow-datasets' });
+    const volume = pod.spec!.volumes!.find((v) => v.name === 'dataset-cache');
+    assert.deepEqual(volume?.hostPath, { path: '/var/cache/netgrow-datasets', type: 'DirectoryOrCreate' });
+    assert.deepEqual(containerOf(pod).volumeMounts, [
+      { name: 'scratch', mountPath: '/scratch' },
+      { name: 'dataset-cache', mountPath: DATASET_CACHE_MOUNT },
+    ]);
+    assert.equal(cacheEnv(pod), DATASET_CACHE_MOUNT);
+  });
+
+  test('a PersistentVolumeClaim is mounted the same way', () => {
+    const pod = podWith({ persistentVolumeClaim: 'datasets' });
+    const volume = pod.spec!.volumes!.find((v) => v.name === 'dataset-cache');
+    assert.deepEqual(volume?.persistentVolumeClaim, { claimName: 'datasets' });
+    assert.equal(volume?.hostPath, undefined);
+    assert.equal(cacheEnv(pod), DATASET_CACHE_MOUNT);
+  });
+
+  test('the config refuses a relative hostPath, both kinds at once, and unknown keys', () => {
+    for (const bad of [
+      { hostPath: 'cache' },
+      { hostPath: '/c', persistentVolumeClaim: 'd' },
+      { emptyDir: {} },
+      { persistentVolumeClaim: '' },
+    ]) {
+      assert.equal(PodTemplate.safeParse({ datasetCache: bad }).success, false, JSON.stringify(bad));
+    }
   });
 });
 

@@ -13,11 +13,9 @@ import { createInterface } from 'node:readline';
 import { before, describe, test } from 'node:test';
 import { parseProgressLine } from '../../src/executor/executor';
 import { TrainProgress } from '../../src/train/run';
-import { initWeights, parseGraph, Rng } from '../../src/graph';
-import { writeCheckpoint } from '../../src/model';
 import { openStore } from '../../src/storage';
 import { TRAIN_EXIT, TrainResult, TrainSpecInput } from '../../src/contracts/train';
-import { assertSameRun, tempDir } from './fixtures';
+import { assertSameRun, mnistMlp, startCheckpoint, tempDir } from './fixtures';
 import { TEST_BACKEND } from '../support/backend';
 
 const ROOT = resolve(__dirname, '../..');
@@ -28,20 +26,8 @@ let start: string;
 
 before(async () => {
   dir = tempDir('cli');
-  start = join(dir, 'start');
   // flatten → fc 32 → fc 10: small enough that each run takes a few seconds on the cpu backend.
-  const g = parseGraph({
-    name: 'small-mlp',
-    output: 'fc2',
-    nodes: [
-      { id: 'input', kind: 'input', inputs: [], shape: [28, 28, 1] },
-      { id: 'flatten', kind: 'flatten', inputs: ['input'] },
-      { id: 'fc1', kind: 'dense', inputs: ['flatten'], units: 32 },
-      { id: 'fc1.act', kind: 'activation', inputs: ['fc1'], fn: 'relu' },
-      { id: 'fc2', kind: 'dense', inputs: ['fc1.act'], units: 10 },
-    ],
-  });
-  await writeCheckpoint(openStore(start), '', g, initWeights(g, new Rng(3)));
+  start = await startCheckpoint(dir, mnistMlp(32), 3);
 });
 
 function specFile(name: string, extra: Partial<TrainSpecInput> = {}): { file: string; output: string } {

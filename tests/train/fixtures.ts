@@ -68,6 +68,21 @@ export function tinyNet(width = 4, hidden = 16): Graph {
   });
 }
 
+/** flatten → fc `hidden` → fc 10 on 28x28x1 (Fashion-MNIST, MNIST): seconds per run on the cpu backend. */
+export function mnistMlp(hidden = 32): Graph {
+  return parseGraph({
+    name: 'small-mlp',
+    output: 'fc2',
+    nodes: [
+      { id: 'input', kind: 'input', inputs: [], shape: [28, 28, 1] },
+      { id: 'flatten', kind: 'flatten', inputs: ['input'] },
+      { id: 'fc1', kind: 'dense', inputs: ['flatten'], units: hidden },
+      { id: 'fc1.act', kind: 'activation', inputs: ['fc1'], fn: 'relu' },
+      { id: 'fc2', kind: 'dense', inputs: ['fc1.act'], units: 10 },
+    ],
+  });
+}
+
 export function tempDir(label: string): string {
   return mkdtempSync(join(tmpdir(), `netgrow-${label}-`));
 }
