@@ -85,6 +85,13 @@ tar -cf - --exclude='node_modules/@temporalio/core-bridge/releases/*' --exclude=
   tar -C "$app" -xf -
 bridge=node_modules/@temporalio/core-bridge/releases/x86_64-unknown-linux-gnu
 [ -d "$bridge" ] && mkdir -p "$app/$bridge" && cp -a "$bridge/." "$app/$bridge/"
+# The libraries the packages' native addons link beyond Node's own (the worker's Temporal
+# bridge needs librt, for one): without them `netgrow worker` cannot start in the image.
+for addon in $(find "$app/node_modules" -name '*.node' -not -path "*/$binding/*"); do
+  for lib in $(libs_of "$addon" 2>/dev/null); do
+    [ -e "$rf$lib" ] || { mkdir -p "$rf$(dirname "$lib")" && cp -L "$lib" "$rf$lib"; }
+  done
+done
 if [ "$backend" = tensorflow ]; then
   # The binding finds TensorFlow through its rpath, ../../deps/lib: the two libraries, once each.
   mkdir -p "$app/$binding/deps/lib"

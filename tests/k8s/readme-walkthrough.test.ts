@@ -43,7 +43,7 @@ let node: RealNode;
 let s3: SeaweedServer;
 let temporal: ChildProcess;
 let temporalAddress: string;
-let apiProxy: Server;
+const proxies: Server[] = [];
 let work: string;
 const cleanup: (() => Promise<unknown>)[] = [];
 
@@ -80,6 +80,18 @@ const kubectl = async (...args: string[]): Promise<void> => {
   const r = await run('kubectl', args, userEnv(), 120_000);
   assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
 };
+
+/** A TCP forwarder from `host:port` to the same port on loopback. */
+async function forward(host: string, port: number): Promise<Server> {
+  const server = createServer((c) => {
+    const upstream = connect(port, '127.0.0.1');
+    c.pipe(upstream).pipe(c);
+    upstream.on('error', () => c.destroy());
+    c.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((r) => server.listen(port, host, r));
+  return server;
+}
 
 function answers(host: string, port: number): Promise<boolean> {
   return new Promise((res) => {
@@ -121,29 +133,25 @@ describe('k8s/README.md on the real node', { skip: skipWhen('no-real-node', real
     Object.assign(process.env, storageEnv());
     await openStore(`s3://${BUCKET}/setup`, { createBucket: true }).put('ready', 'yes');
     // A Temporal server as a user's cluster has it: netgrow's search attributes not registered.
+    // On loopback (the dev server's history service dials 127.0.0.1 whatever its --ip), and
+    // forwarded from the gateway, where the worker pod reaches it.
     const [port] = await freePorts(1);
-    temporalAddress = `${node.gateway}:${port}`;
     temporal = spawn(
       join(ROOT, '.tools/bin/temporal'),
-      ['server', 'start-dev', '--ip', node.gateway, '--port', String(port), '--headless'],
+      ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless'],
       { stdio: 'ignore', env: { ...process.env, HOME: work } },
     );
     process.once('exit', () => temporal.kill('SIGKILL'));
-    await until(() => answers(node.gateway, port), 'the Temporal server', 60_000, 500);
-    // The API server for pods, at the gateway (its certificate names 10.88.0.1 too).
-    const api = new URL(node.server);
-    apiProxy = createServer((c) =>
-      c
-        .pipe(connect(Number(api.port), '127.0.0.1'))
-        .pipe(c)
-        .on('error', () => c.destroy()),
-    );
-    await new Promise<void>((r) => apiProxy.listen(Number(api.port), node.gateway, r));
+    await until(() => answers('127.0.0.1', port), 'the Temporal server', 60_000, 500);
+    proxies.push(await forward(node.gateway, port));
+    temporalAddress = `${node.gateway}:${port}`;
+    // The API server too (its certificate names 10.88.0.1).
+    proxies.push(await forward(node.gateway, Number(new URL(node.server).port)));
   });
   after(async () => {
     for (const f of cleanup.reverse()) await f().catch(() => undefined);
     temporal?.kill('SIGKILL');
-    apiProxy?.close();
+    for (const p of proxies) p.close();
     await s3?.stop();
     if (work) await rm(work, { recursive: true, force: true });
   });
