@@ -6,6 +6,9 @@
  * ServiceAccount is asked the same at `netgrow worker` start, and for a search's namespace at
  * its first run there.
  */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { ApiException, CoreV1Api } from '@kubernetes/client-node';
 import type { KubernetesExecutorConfig } from '../search/config';
 import { ExecutorError } from './executor';
@@ -20,6 +23,12 @@ export async function clusterProblems(
   config: KubernetesExecutorConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ problems: string[]; notes: string[] }> {
+  if (!config.kubeconfig && !env.KUBERNETES_SERVICE_HOST && !kubeconfigHere(env)) {
+    return {
+      problems: [],
+      notes: ['note: no kubeconfig here (KUBECONFIG, ~/.kube/config): the cluster was not asked'],
+    };
+  }
   let kc;
   try {
     kc = loadKubeConfig(config, env);
@@ -61,4 +70,13 @@ export async function clusterProblems(
       `${verb} in namespace ${ns}; grant it with the Role and RoleBinding of k8s/rbac.yaml`,
   );
   return { problems, notes };
+}
+
+/**
+ * Whether a kubeconfig is where client-node's loadFromDefault looks: without one it falls
+ * back to http://localhost:8080, which is no cluster anyone configured.
+ */
+function kubeconfigHere(env: NodeJS.ProcessEnv): boolean {
+  if (env.KUBECONFIG) return env.KUBECONFIG.split(':').some((f) => f !== '' && existsSync(f));
+  return existsSync(join(env.HOME || homedir(), '.kube', 'config'));
 }
