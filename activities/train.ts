@@ -9,6 +9,7 @@ import { Context } from '@temporalio/activity';
 import type { TrainActivityInput, TrainHeartbeat } from '../src/contracts/activities';
 import type { TrainProgress } from '../src/executor/executor';
 import { TrainResult, TrainSpec } from '../src/contracts/train';
+import { SearchExecutorSettings } from '../src/contracts/executor-settings';
 import { readResultFile } from '../src/train/result-file';
 import { ActivityDeps } from './context';
 import { asExecutorFailure, badInput } from './failures';
@@ -24,6 +25,13 @@ export function trainActivity(deps: ActivityDeps) {
       throw badInput(`train spec for ${input.candidateId}: ${issues}`, 'SpecError');
     }
     const spec = parsed.data;
+    const settings = SearchExecutorSettings.optional().safeParse(input.executor);
+    if (!settings.success) {
+      const issues = settings.error.issues
+        .map((i) => `executor.${i.path.join('.')}: ${i.message}`)
+        .join('; ');
+      throw badInput(`executor settings for ${input.candidateId}: ${issues}`, 'SpecError');
+    }
     const ctx = Context.current();
     const log = deps.log ?? (() => undefined);
     const earlier = await finishedResult(deps, spec);
@@ -45,6 +53,7 @@ export function trainActivity(deps: ActivityDeps) {
     try {
       return await deps.executor.run(spec, {
         signal: ctx.cancellationSignal,
+        ...(settings.data ? { executor: settings.data } : {}),
         onProgress: (p: TrainProgress) => {
           last = {
             epoch: p.epoch,

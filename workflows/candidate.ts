@@ -35,6 +35,12 @@ export const VALIDATION_IN_TRAINING = 'validation-in-training';
  */
 export const OOM_LOWERS_BATCH = 'oom-lowers-batch';
 
+/**
+ * patched() id: the train activity's input carries the search's own executor settings (its
+ * config's kubernetes section as its user wrote it), for the worker to build the pods with.
+ */
+export const SEARCH_EXECUTOR_SETTINGS = 'search-executor-settings';
+
 export interface CandidateInput {
   experimentId: string;
   experimentUri: string;
@@ -116,6 +122,8 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
     let atRung = rung !== null && patched(EARLY_STOP_RUNG);
     const oomScales = settings.oom?.retries ?? [];
     const oomToWorkflow = oomScales.length > 0 && patched(OOM_LOWERS_BATCH);
+    const executor =
+      settings.executor && patched(SEARCH_EXECUTOR_SETTINGS) ? { executor: settings.executor } : {};
     let result: TrainResult | undefined;
     for (let attempt = 1; attempt <= settings.divergence.retries.length + 1; attempt++) {
       const first = attemptSpec({
@@ -135,7 +143,14 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
         let r: TrainResult;
         for (;;) {
           const spec = pauseAfterEpoch ? { ...current.spec, pauseAfterEpoch } : current.spec;
-          const call = { experimentUri, candidateId, attempt, adjustment: current.adjustment, spec };
+          const call = {
+            experimentUri,
+            candidateId,
+            attempt,
+            adjustment: current.adjustment,
+            spec,
+            ...executor,
+          };
           try {
             r = oomToWorkflow
               ? await trainOomToWorkflow(oomRetry > 0 ? { ...call, oomRetry } : call)

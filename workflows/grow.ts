@@ -15,12 +15,15 @@ import { launchCandidate } from './launch';
 import { LineageWriter } from './lineage-writer';
 import { report } from './proxies';
 import type { GrowResult, GrowStage, LeaderboardEntry } from '../src/contracts/search';
+import type { SearchExecutorSettings } from '../src/contracts/executor-settings';
 
 export interface GrowPlan {
   experimentId: string;
   experimentUri: string;
   /** A validated config whose strategy is a plan (`{ kind: plan, stages }`). */
   config: SearchConfig;
+  /** The fields of the config's kubernetes `executor` section its user set; absent when none. */
+  executorSettings?: SearchExecutorSettings;
 }
 
 export const growStagesQuery = defineQuery<GrowStage[]>('stages');
@@ -45,6 +48,7 @@ export async function growWorkflow(plan: GrowPlan): Promise<GrowResult> {
       experimentId,
       experimentUri,
       config,
+      executorSettings: plan.executorSettings,
       generation,
       child,
       leaderboard,

@@ -7,6 +7,7 @@
 import { executeChild, isCancellation } from '@temporalio/workflow';
 import type { MutateParent } from '../src/contracts/activities';
 import type { SearchConfig } from '../src/search/config';
+import type { SearchExecutorSettings } from '../src/contracts/executor-settings';
 import type { ChildPlan } from '../src/search/generation';
 import { candidateSettings } from '../src/search/train-spec';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../src/temporal/config';
@@ -17,6 +18,8 @@ export interface LaunchArgs {
   experimentId: string;
   experimentUri: string;
   config: SearchConfig;
+  /** The search's own pod settings (ExperimentStart.executorSettings); absent when none. */
+  executorSettings?: SearchExecutorSettings;
   generation: number;
   child: ChildPlan;
   /** Where the parent's checkpoint is found. */
@@ -44,6 +47,7 @@ export async function launchCandidate(args: LaunchArgs): Promise<CandidateResult
           settings: {
             ...candidateSettings(config),
             ...(args.earlyStop ? { earlyStop: args.earlyStop } : {}),
+            ...(args.executorSettings ? { executor: args.executorSettings } : {}),
           },
         },
       ],

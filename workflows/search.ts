@@ -23,6 +23,7 @@ import type { LineageEventInput } from '../src/contracts/lineage';
 import { Rng } from '../src/graph/rng';
 import { budgetExhausted, budgetPatchProblems, candidatesLeft } from '../src/search/budget';
 import type { SearchConfig } from '../src/search/config';
+import type { SearchExecutorSettings } from '../src/contracts/executor-settings';
 import { bestViable, ranked } from '../src/search/leaderboard';
 import { criterionOf } from '../src/search/ranking';
 import {
@@ -58,6 +59,8 @@ export interface SearchInput {
   experimentUri: string;
   /** A validated config (loadSearchConfig's output). */
   config: SearchConfig;
+  /** The fields of the config's kubernetes `executor` section its user set (ExperimentStart). */
+  executorSettings?: SearchExecutorSettings;
   /** Absent on the first run; what the previous run carried over. */
   state?: SearchState;
 }
@@ -194,6 +197,7 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
       experimentId,
       experimentUri,
       config,
+      ...(input.executorSettings ? { executorSettings: input.executorSettings } : {}),
       state: carryState(state, {
         generation: next,
         pending: handOver,
@@ -301,7 +305,14 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
       const child = plan[i];
       state.candidates += 1;
       running.add(child.childId);
-      const args = { experimentId, experimentUri, config, generation: state.generation, child };
+      const args = {
+        experimentId,
+        experimentUri,
+        config,
+        executorSettings: input.executorSettings,
+        generation: state.generation,
+        child,
+      };
       // Judged at a rung only with peers to judge against: not the start model alone.
       const earlyStop = config.earlyStop && plan.length > 1 ? { earlyStop: config.earlyStop } : {};
       const done: Promise<void> = launchCandidate({

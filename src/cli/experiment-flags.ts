@@ -14,6 +14,7 @@ import { quietTemporalRuntime } from '../experiment/runtime';
 import { openTemporal, temporalTarget } from '../experiment/session';
 import { interruptSignal, terminalIO } from './terminal';
 import type { SearchConfig } from '../search/config';
+import type { SearchExecutorSettings } from '../contracts/executor-settings';
 import { UsageError } from '../contracts/errors';
 import type { CliContext } from './command';
 import { parseFlags, type FlagOptions, type Flags } from './flags';
@@ -101,7 +102,13 @@ export async function openExperiment(id: string, values: Flags) {
  */
 export async function runExperiment(
   values: Flags,
-  what: { kind: Parameters<typeof launchExperiment>[0]; config: SearchConfig } | { record: ExperimentRecord },
+  what:
+    | {
+        kind: Parameters<typeof launchExperiment>[0];
+        config: SearchConfig;
+        executorSettings?: SearchExecutorSettings;
+      }
+    | { record: ExperimentRecord },
   ctx: CliContext,
 ): Promise<number> {
   const json = values.json === true;
@@ -121,7 +128,7 @@ export async function runExperiment(
     const outcome: ExperimentOutcome =
       'record' in what
         ? await followExperiment(what.record, opts)
-        : await launchExperiment(what.kind, what.config, opts);
+        : await launchExperiment(what.kind, what.config, opts, what.executorSettings);
     if (json) console.log(JSON.stringify(outcome));
     return outcome.code;
   } finally {

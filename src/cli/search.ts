@@ -4,7 +4,8 @@
  * process, or on a cluster when an address is configured.
  */
 import type { SearchConfig } from '../search/config';
-import { loadSearchConfig, prepareExperiment } from '../experiment/prepare';
+import { loadSearchFile, prepareExperiment } from '../experiment/prepare';
+import { checkCluster, checkWorkerPolicy } from './executor-check';
 import { UsageError } from '../contracts/errors';
 import type { CliContext } from './command';
 import {
@@ -21,7 +22,11 @@ import { redactUri } from '../storage';
 export const help = `netgrow search --config <file> [options] — run a search (GA, random, hill climbing) on Temporal
 
   --config <file>             the search config, YAML or JSON (every field but name has a default)
-  --check                     validate the config and exit: 0 when it is valid, 2 with every problem
+  --check                     validate the config and exit: 0 when it is valid, 2 with every problem;
+                              with a kubernetes executor it asks the cluster too (the namespace exists,
+                              the kubeconfig's identity may make every call the executor makes there)
+  --worker-config <file>      the --executor-config of the worker that will run the search: refuse here
+                              the executor fields that worker does not let a search set (allowSearch)
   --parallelism <n>           training runs at once (overrides executor.parallelism)
   --temporal-address <h:p>    a Temporal cluster's frontend (else temporal.address, TEMPORAL_ADDRESS;
                               with none, an embedded dev server keeps its SQLite file in the experiment folder)
@@ -42,18 +47,24 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     ...EXPERIMENT_OPTIONS,
     config: { type: 'string' },
     check: { type: 'boolean' },
+    'worker-config': { type: 'string' },
   });
   const file = values.config as string | undefined;
   if (!file) throw new UsageError('--config <file> is required: the search config (netgrow search --help)');
-  const loaded = await loadSearchConfig(file);
+  const { config: loaded, executorSettings } = await loadSearchFile(file);
   const config = await prepare(loaded, file, values);
+  const workerConfig = values['worker-config'] as string | undefined;
+  if (workerConfig) await checkWorkerPolicy(file, executorSettings, workerConfig);
   if (values.check) {
+    if (config.executor.kind === 'kubernetes') {
+      await checkCluster(file, config.executor, (line) => console.error(line));
+    }
     console.log(
       `${file}: valid (${config.strategy.kind} on ${config.dataset.name}, storage ${redactUri(config.storage.uri)})`,
     );
     return 0;
   }
-  return runExperiment(values, { kind: 'search', config }, ctx);
+  return runExperiment(values, { kind: 'search', config, executorSettings }, ctx);
 }
 
 /** The config made ready to run here: runnable checks and the flags that override it. */

@@ -27,7 +27,9 @@ export const help = `netgrow worker [options] — run netgrow's Temporal workers
                               checked before the worker starts)
   --executor-config <file>    with kubernetes: a search config (YAML/JSON) whose \`executor\` section
                               names the cluster, namespace, image and pod template (default: in-cluster
-                              config, namespace netgrow, NETGROW_TRAINER_IMAGE)
+                              config, namespace netgrow, NETGROW_TRAINER_IMAGE); a search's own
+                              executor section is merged over it per search, and its
+                              executor.allowSearch lists what a search may set (k8s/README.md)
   --temporal-address <h:p>    the frontend (default TEMPORAL_ADDRESS, else ${DEFAULT_ADDRESS})
   --namespace <ns>            default TEMPORAL_NAMESPACE, else ${NAMESPACE}
 

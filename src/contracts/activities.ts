@@ -10,6 +10,7 @@
 import type { LineageEventInput } from './lineage';
 import type { OperationStat } from './search';
 import type { DatasetSpec, TrainResult, TrainSpecInput } from './train';
+import type { SearchExecutorSettings } from './executor-settings';
 
 /** Where a child grows from: a trained candidate, or the start architecture. */
 export type MutateParent =
@@ -94,6 +95,12 @@ export interface TrainActivityInput {
   oomRetry?: number;
   /** Built by the workflow; the activity validates it with `TrainSpec.parse`. */
   spec: TrainSpecInput;
+  /**
+   * The fields of the search's kubernetes `executor` section its user set, for a Kubernetes
+   * executor to build this run's pod with (merged over the worker's own settings); absent when
+   * the search set none, and in inputs from before the `search-executor-settings` patch.
+   */
+  executor?: SearchExecutorSettings;
 }
 
 /** `Context.current().heartbeat(details)` of the train activity; resumed from on retry. */

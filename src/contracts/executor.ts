@@ -4,6 +4,7 @@
  * options can carry an executor that the command line built.
  */
 import type { TrainResult, TrainSpec } from './train';
+import type { SearchExecutorSettings } from './executor-settings';
 
 export interface TrainProgress {
   epoch: number;
@@ -23,6 +24,11 @@ export interface RunOptions {
   onWaiting?: (why: string | null) => void;
   /** Aborting stops the run (the trainer checkpoints on SIGTERM) and rejects with 'cancelled'. */
   signal?: AbortSignal;
+  /**
+   * The search's own settings for this run's pod; a Kubernetes executor merges them over its
+   * own (or refuses a field its worker forbids), the local executors have no pod to apply them to.
+   */
+  executor?: SearchExecutorSettings;
 }
 
 export interface TrainExecutor {

@@ -6,10 +6,13 @@
  * training — never by falling back to local CPU runs.
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import { parseDuration } from '../search/budget';
+import { DURATION_HINT, parseDuration } from '../search/budget';
+import { forbiddenSettings, mergeExecutor } from '../search/executor-settings';
+import { imageReferenceProblem } from '../search/image-ref';
+import type { SearchExecutorSettings } from '../contracts/executor-settings';
 import type { KubernetesExecutorConfig } from '../search/config';
 import { ExecutorError } from './executor';
-import { KubernetesExecutor, type KubernetesExecutorOptions } from './kubernetes';
+import { KubernetesExecutor, type KubernetesExecutorOptions, type PodOptions } from './kubernetes';
 
 export interface KubernetesExecutorExtras {
   /**
@@ -57,34 +60,67 @@ export function loadKubeConfig(
   return kc;
 }
 
+/**
+ * The pod options of an executor config: the worker's own, or (forSearch) a search's settings
+ * merged over them. Throws ExecutorError('bad_input') for no image or a duration that does not read.
+ */
+export function podOptions(config: KubernetesExecutorConfig, env: NodeJS.ProcessEnv): PodOptions {
+  const image = config.image ?? env.NETGROW_TRAINER_IMAGE;
+  if (!image) {
+    throw new ExecutorError('bad_input', 'no trainer image: set executor.image or NETGROW_TRAINER_IMAGE');
+  }
+  const badImage = imageReferenceProblem(image);
+  if (badImage) throw new ExecutorError('bad_input', `executor.image: ${badImage}`);
+  const seconds = (field: string, d: string) => {
+    const ms = parseDuration(d);
+    if (ms === null) throw new ExecutorError('bad_input', `executor.${field}: must be ${DURATION_HINT}`);
+    return ms / 1000;
+  };
+  const orNull = (field: string, d: string | null) => (d === null ? null : seconds(field, d));
+  return {
+    namespace: config.namespace,
+    image,
+    gpus: config.gpus,
+    template: config.pod,
+    imagePullGraceSeconds: seconds('imagePullGrace', config.imagePullGrace),
+    unschedulableTimeoutSeconds: orNull('unschedulableTimeout', config.unschedulableTimeout),
+    lostNodeTimeoutSeconds: orNull('lostNodeTimeout', config.lostNodeTimeout),
+    deleteGraceSeconds: seconds('deleteGrace', config.deleteGrace),
+    keepPods: config.keepPods,
+  };
+}
+
+/**
+ * How a worker turns a search's settings into its pods' options: refused, one field per line,
+ * where the worker's `allowSearch` does not list a field the search changed; else merged
+ * (src/search/executor-settings.ts has the rule).
+ */
+export function searchPodOptions(
+  config: KubernetesExecutorConfig,
+  env: NodeJS.ProcessEnv,
+): (settings: SearchExecutorSettings) => PodOptions {
+  return (settings) => {
+    const refused = forbiddenSettings(config, settings);
+    if (refused.length > 0) throw new ExecutorError('bad_input', refused.join('; '));
+    return podOptions(mergeExecutor(config, settings), env);
+  };
+}
+
 /** A checked KubernetesExecutor; throws ExecutorError when the cluster or the rights are not there. */
 export async function createKubernetesExecutor(
   config: KubernetesExecutorConfig,
   extras: KubernetesExecutorExtras = {},
 ): Promise<KubernetesExecutor> {
   const env = extras.env ?? process.env;
-  const image = config.image ?? env.NETGROW_TRAINER_IMAGE;
-  if (!image) {
-    throw new ExecutorError('bad_input', 'no trainer image: set executor.image or NETGROW_TRAINER_IMAGE');
-  }
-  const seconds = (d: string) => (parseDuration(d) ?? 0) / 1000;
   const executor = new KubernetesExecutor({
     kubeConfig: loadKubeConfig(config, env),
-    namespace: config.namespace,
-    image,
-    gpus: config.gpus,
-    template: config.pod,
+    ...podOptions(config, env),
     parallelism: config.parallelism,
     pollMs: extras.pollMs,
-    imagePullGraceSeconds: seconds(config.imagePullGrace),
-    unschedulableTimeoutSeconds:
-      config.unschedulableTimeout === null ? null : seconds(config.unschedulableTimeout),
-    lostNodeTimeoutSeconds: config.lostNodeTimeout === null ? null : seconds(config.lostNodeTimeout),
-    deleteGraceSeconds: seconds(config.deleteGrace),
-    keepPods: config.keepPods,
     log: extras.log,
     onUsage: extras.onUsage,
     env,
+    forSearch: searchPodOptions(config, env),
   });
   await executor.check();
   return executor;

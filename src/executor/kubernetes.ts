@@ -26,6 +26,7 @@ import { describeShortfalls, nodeOffer, shortfalls } from './node-fit';
 import { classifyPod, type PodVerdict } from './pod-classify';
 import { CONTAINER, LABEL, podName, runIdentity, SPEC_KEY, trainerPod, type RunIdentity } from './pod-spec';
 import type { PodTemplate } from '../contracts/pod-template';
+import type { SearchExecutorSettings } from '../contracts/executor-settings';
 import { watchPod, WatchError } from './pod-watch';
 import { readResult } from './process';
 import { podUsage, runDeviceSeconds, type PodUsage } from './pod-usage';
@@ -52,6 +53,12 @@ export interface KubernetesExecutorOptions {
   deleteGraceSeconds?: number;
   /** Keep finished pods (for debugging) instead of deleting them. */
   keepPods?: boolean;
+  /**
+   * A search's settings (RunOptions.executor) merged over this worker's into the options of
+   * that search's pods; throws ExecutorError('bad_input') naming a field the worker forbids.
+   * Absent: a run carrying search settings is refused.
+   */
+  forSearch?: (settings: SearchExecutorSettings) => PodOptions;
   /** Lines worth showing: pod created, adopted, ended. */
   log?: (line: string) => void;
   /** Called with what each pod that started cost (the budget itself takes the result's deviceSeconds). */
@@ -64,6 +71,20 @@ export interface KubernetesExecutorOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** What one run's pod is built and followed with: the worker's own, or a search's merged over them. */
+export type PodOptions = Pick<
+  KubernetesExecutorOptions,
+  | 'namespace'
+  | 'image'
+  | 'gpus'
+  | 'template'
+  | 'imagePullGraceSeconds'
+  | 'unschedulableTimeoutSeconds'
+  | 'lostNodeTimeoutSeconds'
+  | 'deleteGraceSeconds'
+  | 'keepPods'
+>;
+
 /** Temporal cancels an activity with these reasons when it is not the user's cancel. */
 const NOT_A_CANCEL = new Set(['WORKER_SHUTDOWN', 'TIMED_OUT', 'NOT_FOUND']);
 
@@ -74,6 +95,8 @@ export class KubernetesExecutor implements TrainExecutor {
   private readonly slots: Slots;
   private readonly closing = new AbortController();
   private checked: Promise<void> | null = null;
+  /** Rights checks of search namespaces other than the worker's. */
+  private readonly namespaces = new Map<string, Promise<void>>();
   /** What every pod this executor saw end cost, in order. */
   readonly usage: PodUsage[] = [];
 
@@ -131,21 +154,54 @@ export class KubernetesExecutor implements TrainExecutor {
     return this.slots.take(() => this.runNow(spec, opts));
   }
 
-  private async runNow(spec: TrainSpec, { onProgress, onWaiting, signal }: RunOptions): Promise<TrainResult> {
+  /**
+   * This run's pod options: the worker's, or the search's settings merged over them (a field
+   * the worker forbids is refused here, as bad input, before any pod exists).
+   */
+  private optionsFor(settings: SearchExecutorSettings | undefined): KubernetesExecutorOptions {
+    if (!settings) return this.o;
+    if (!this.o.forSearch) {
+      throw new ExecutorError(
+        'bad_input',
+        "this worker's Kubernetes executor takes no settings from a search",
+      );
+    }
+    return { ...this.o, ...this.o.forSearch(settings) };
+  }
+
+  /** The rights check of a search's own namespace, once per namespace (the worker's at start). */
+  private checkNamespace(namespace: string): Promise<void> {
+    if (namespace === this.o.namespace) return this.check();
+    let checked = this.namespaces.get(namespace);
+    if (!checked) {
+      checked = checkAccess(this.o.kubeConfig, namespace).catch((e) => {
+        this.namespaces.delete(namespace);
+        throw e;
+      });
+      this.namespaces.set(namespace, checked);
+    }
+    return checked;
+  }
+
+  private async runNow(
+    spec: TrainSpec,
+    { onProgress, onWaiting, signal, executor }: RunOptions,
+  ): Promise<TrainResult> {
     if (signal?.aborted)
       throw new ExecutorError('cancelled', `run ${spec.runId} cancelled before it started`);
-    await this.check();
+    const o = this.optionsFor(executor);
+    await this.checkNamespace(o.namespace);
     const id = runIdentity(spec);
     const specUri = `${spec.output.replace(/\/+$/, '')}/${SPEC_KEY}`;
     const store = openStore(spec.output);
     // A pod of an earlier attempt may have finished the run after its worker stopped following.
     const done = await storedResult(store, spec);
     if (done) {
-      this.o.log?.(`${spec.runId}: already ${done.status} (result.json in storage); no pod`);
+      o.log?.(`${spec.runId}: already ${done.status} (result.json in storage); no pod`);
       return { ...done, deviceSeconds: await runDeviceSeconds(store, PODS_DIR) };
     }
     await store.put(SPEC_KEY, JSON.stringify(spec));
-    const pod = await this.adoptOrCreate(spec, id, specUri, store);
+    const pod = await this.adoptOrCreate(o, spec, id, specUri, store);
     const name = pod.metadata!.name!;
     const stop = new AbortController();
     const onAbort = () => stop.abort();
@@ -153,8 +209,8 @@ export class KubernetesExecutor implements TrainExecutor {
     this.closing.signal.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted || this.closing.signal.aborted) stop.abort();
     try {
-      const end = await this.follow(spec, pod, store, stop.signal, onProgress, onWaiting);
-      return await this.finish(spec, end, store);
+      const end = await this.follow(o, spec, pod, store, stop.signal, onProgress, onWaiting);
+      return await this.finish(o, spec, end, store);
     } catch (e) {
       if (!stop.signal.aborted) throw e;
       if (this.closing.signal.aborted) {
@@ -170,7 +226,7 @@ export class KubernetesExecutor implements TrainExecutor {
           `run ${spec.runId}: ${reason}; pod ${name} left to be adopted`,
         );
       }
-      await this.deletePod(name, this.o.deleteGraceSeconds ?? 30);
+      await this.deletePod(o, name, o.deleteGraceSeconds ?? 30);
       throw new ExecutorError('cancelled', `run ${spec.runId} cancelled; pod ${name} deleted`);
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -184,20 +240,21 @@ export class KubernetesExecutor implements TrainExecutor {
    * attempt both end up following the one pod the API server accepted.
    */
   private async adoptOrCreate(
+    o: KubernetesExecutorOptions,
     spec: TrainSpec,
     id: RunIdentity,
     specUri: string,
     store: ArtifactStore,
   ): Promise<V1Pod> {
-    const ns = this.o.namespace;
+    const ns = o.namespace;
     const earlier = (
-      await this.api('list pods', () =>
+      await this.api(o, 'list pods', () =>
         this.core.listNamespacedPod({ namespace: ns, labelSelector: `${LABEL.runKey}=${id.runKey}` }),
       )
     ).items.sort((a, b) => attemptOf(b) - attemptOf(a));
     const live = earlier.find((p) => !p.metadata?.deletionTimestamp && !isTerminal(p));
     if (live) {
-      this.o.log?.(`${spec.runId}: adopting pod ${live.metadata!.name} (${live.status?.phase ?? 'Pending'})`);
+      o.log?.(`${spec.runId}: adopting pod ${live.metadata!.name} (${live.status?.phase ?? 'Pending'})`);
       return live;
     }
     // Finished pods are deleted, so the run folder's pod records count the attempts too.
@@ -208,26 +265,23 @@ export class KubernetesExecutor implements TrainExecutor {
       name,
       id,
       attempt,
-      image: this.o.image,
-      gpus: this.o.gpus,
+      image: o.image,
+      gpus: o.gpus,
       specUri,
-      template: this.o.template,
-      settings: storageSettings(this.o.env ?? process.env),
+      template: o.template,
+      settings: storageSettings(o.env ?? process.env),
     });
     try {
-      const created = await this.api('create pods', () =>
+      const created = await this.api(o, 'create pods', () =>
         this.core.createNamespacedPod({ namespace: ns, body }),
       );
-      this.o.log?.(`${spec.runId}: created pod ${name}`);
-      await store.put(
-        podRecord(name),
-        JSON.stringify({ pod: name, attempt, image: this.o.image, gpus: this.o.gpus }),
-      );
+      o.log?.(`${spec.runId}: created pod ${name}`);
+      await store.put(podRecord(name), JSON.stringify({ pod: name, attempt, image: o.image, gpus: o.gpus }));
       return created;
     } catch (e) {
       const cause = e instanceof ExecutorError ? e.cause : e;
       if (cause instanceof ApiException && cause.code === 409) {
-        return this.api('get pods', () => this.core.readNamespacedPod({ name, namespace: ns }));
+        return this.api(o, 'get pods', () => this.core.readNamespacedPod({ name, namespace: ns }));
       }
       throw e;
     }
@@ -235,6 +289,7 @@ export class KubernetesExecutor implements TrainExecutor {
 
   /** Follows the pod until it ends; returns its last state and verdict. */
   private async follow(
+    o: KubernetesExecutorOptions,
     spec: TrainSpec,
     created: V1Pod,
     store: ArtifactStore,
@@ -243,16 +298,15 @@ export class KubernetesExecutor implements TrainExecutor {
     onWaiting: RunOptions['onWaiting'],
   ): Promise<PodEnd> {
     const name = created.metadata!.name!;
-    const now = this.o.now ?? Date.now;
+    const now = o.now ?? Date.now;
     const firstSeen = new Map<string, number>();
     const classify = (p: V1Pod) =>
       classifyPod(p, {
         now: now(),
-        imagePullGraceSeconds: this.o.imagePullGraceSeconds ?? 120,
+        imagePullGraceSeconds: o.imagePullGraceSeconds ?? 120,
         unschedulableTimeoutSeconds:
-          this.o.unschedulableTimeoutSeconds === undefined ? 1800 : this.o.unschedulableTimeoutSeconds,
-        lostNodeTimeoutSeconds:
-          this.o.lostNodeTimeoutSeconds === undefined ? 300 : this.o.lostNodeTimeoutSeconds,
+          o.unschedulableTimeoutSeconds === undefined ? 1800 : o.unschedulableTimeoutSeconds,
+        lostNodeTimeoutSeconds: o.lostNodeTimeoutSeconds === undefined ? 300 : o.lostNodeTimeoutSeconds,
         firstSeen,
       });
     // The run's result in storage while its pod still looks alive: a pod on a node that stopped
@@ -274,13 +328,13 @@ export class KubernetesExecutor implements TrainExecutor {
     // can all be progress; with none read, its last progress line says where it was.
     let seenPlain = '';
     const seen = () => seenPlain || lastProgress;
-    const events = watchPod(this.o.kubeConfig, {
-      namespace: this.o.namespace,
+    const events = watchPod(o.kubeConfig, {
+      namespace: o.namespace,
       name,
       resourceVersion: created.metadata?.resourceVersion,
-      tickMs: this.o.pollMs ?? 10_000,
+      tickMs: o.pollMs ?? 10_000,
       signal,
-      onRelist: () => this.o.log?.(`${spec.runId}: the watch of pod ${name} expired; read the pod again`),
+      onRelist: () => o.log?.(`${spec.runId}: the watch of pod ${name} expired; read the pod again`),
     });
     try {
       for await (const e of events) {
@@ -316,7 +370,7 @@ export class KubernetesExecutor implements TrainExecutor {
         ) {
           const stored = await finishedInStorage(pod);
           if (stored) {
-            this.o.log?.(`${spec.runId}: result.json in storage while pod ${name} is ${pod.status?.phase}`);
+            o.log?.(`${spec.runId}: result.json in storage while pod ${name} is ${pod.status?.phase}`);
             verdict = stored;
           }
         }
@@ -330,7 +384,7 @@ export class KubernetesExecutor implements TrainExecutor {
         // finish between two polls.
         const ended = verdict.state === 'finished';
         if (onProgress && ((verdict.state === 'running' && e.type === 'tick') || ended)) {
-          const log = await this.logTail(name, 50, true);
+          const log = await this.logTail(o, name, 50, true);
           seenPlain = withoutProgress(log, 20) || seenPlain;
           const line = lastProgressLine(log);
           if (line && line !== lastProgress) {
@@ -346,7 +400,7 @@ export class KubernetesExecutor implements TrainExecutor {
       if (e instanceof WatchError && (e.status === 403 || e.status === 401)) {
         throw new ExecutorError(
           'bad_input',
-          `Kubernetes denied watch pods in namespace ${this.o.namespace}: ${e.message}`,
+          `Kubernetes denied watch pods in namespace ${o.namespace}: ${e.message}`,
         );
       }
       if (e instanceof WatchError)
@@ -362,29 +416,30 @@ export class KubernetesExecutor implements TrainExecutor {
    * device-seconds of every pod of the run, or the failure with the log tail.
    */
   private async finish(
+    o: KubernetesExecutorOptions,
     spec: TrainSpec,
     { pod, verdict, seenTail }: PodEnd,
     store: ArtifactStore,
   ): Promise<TrainResult> {
     const name = pod.metadata!.name!;
-    const usage = this.recordUsage(spec.runId, pod);
-    const record = { pod: name, node: pod.spec?.nodeName ?? null, image: this.o.image, usage, end: verdict };
+    const usage = this.recordUsage(o, spec.runId, pod);
+    const record = { pod: name, node: pod.spec?.nodeName ?? null, image: o.image, usage, end: verdict };
     await store.put(podRecord(name), JSON.stringify(record)).catch(() => undefined);
     const what = verdict.state === 'finished' ? `exited with code ${verdict.exitCode}` : verdict.reason;
-    const tail = (await this.logTail(name, 20)) || seenTail;
+    const tail = (await this.logTail(o, name, 20)) || seenTail;
     await store.put(`${PODS_DIR}/${name}.log`, `${what}\n${tail}\n`).catch(() => undefined);
     if (verdict.state === 'finished') {
       const result = await readResult(spec);
-      this.o.log?.(`${spec.runId}: pod ${name} ${result.status}`);
-      if (!this.o.keepPods) await this.deletePod(name, 0).catch(() => undefined);
+      o.log?.(`${spec.runId}: pod ${name} ${result.status}`);
+      if (!o.keepPods) await this.deletePod(o, name, 0).catch(() => undefined);
       return { ...result, deviceSeconds: await runDeviceSeconds(store, PODS_DIR) };
     }
     // A lost node's pod goes even when kept: a retry would adopt it and wait for it again.
-    if (!this.o.keepPods || verdict.nodeLost) await this.deletePod(name, 0).catch(() => undefined);
+    if (!o.keepPods || verdict.nodeLost) await this.deletePod(o, name, 0).catch(() => undefined);
     const message =
       `run ${spec.runId}: pod ${name} ${verdict.reason}` +
       (tail ? `\n--- container log (tail)\n${tail}` : '');
-    this.o.log?.(
+    o.log?.(
       `${spec.runId}: pod ${name} failed (${verdict.retryable ? 'retryable' : 'permanent'}): ${verdict.reason}`,
     );
     throw new ExecutorError(verdict.retryable ? 'infrastructure' : 'bad_input', message, {
@@ -393,20 +448,25 @@ export class KubernetesExecutor implements TrainExecutor {
     });
   }
 
-  private recordUsage(runId: string, pod: V1Pod): PodUsage | null {
-    const usage = podUsage(pod, this.o.gpus, (this.o.now ?? Date.now)());
+  private recordUsage(o: KubernetesExecutorOptions, runId: string, pod: V1Pod): PodUsage | null {
+    const usage = podUsage(pod, o.gpus, (o.now ?? Date.now)());
     if (!usage) return null;
     this.usage.push(usage);
-    this.o.onUsage?.(runId, usage);
+    o.onUsage?.(runId, usage);
     return usage;
   }
 
   /** The last `lines` of the trainer's log; '' when the log cannot be read (pod gone). */
-  private async logTail(name: string, lines: number, withProgress = false): Promise<string> {
+  private async logTail(
+    o: KubernetesExecutorOptions,
+    name: string,
+    lines: number,
+    withProgress = false,
+  ): Promise<string> {
     try {
       const text = await this.core.readNamespacedPodLog({
         name,
-        namespace: this.o.namespace,
+        namespace: o.namespace,
         container: CONTAINER,
         tailLines: withProgress ? lines : lines * 3,
       });
@@ -418,19 +478,19 @@ export class KubernetesExecutor implements TrainExecutor {
       if (e instanceof ApiException && e.code === 403) {
         throw new ExecutorError(
           'bad_input',
-          `Kubernetes denied get pods/log in namespace ${this.o.namespace}: ${apiMessage(e)}`,
+          `Kubernetes denied get pods/log in namespace ${o.namespace}: ${apiMessage(e)}`,
         );
       }
       return '';
     }
   }
 
-  private async deletePod(name: string, graceSeconds: number): Promise<void> {
+  private async deletePod(o: KubernetesExecutorOptions, name: string, graceSeconds: number): Promise<void> {
     try {
-      await this.api('delete pods', () =>
+      await this.api(o, 'delete pods', () =>
         this.core.deleteNamespacedPod({
           name,
-          namespace: this.o.namespace,
+          namespace: o.namespace,
           gracePeriodSeconds: graceSeconds,
         }),
       );
@@ -444,11 +504,11 @@ export class KubernetesExecutor implements TrainExecutor {
    * One API call, its failures in words: a 403 names the verb the Role lacks (not retryable),
    * a refused spec (422) is the template's fault, anything else is an outage.
    */
-  private async api<T>(what: string, call: () => Promise<T>): Promise<T> {
+  private async api<T>(o: KubernetesExecutorOptions, what: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (e) {
-      const server = this.o.kubeConfig.getCurrentCluster()?.server;
+      const server = o.kubeConfig.getCurrentCluster()?.server;
       if (!(e instanceof ApiException)) {
         throw new ExecutorError(
           'infrastructure',
@@ -462,7 +522,7 @@ export class KubernetesExecutor implements TrainExecutor {
       if (e.code === 403 || e.code === 401) {
         throw new ExecutorError(
           'bad_input',
-          `Kubernetes denied ${what} in namespace ${this.o.namespace}: ${msg}`,
+          `Kubernetes denied ${what} in namespace ${o.namespace}: ${msg}`,
           {
             cause: e,
           },

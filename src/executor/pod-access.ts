@@ -18,6 +18,22 @@ export const REQUIRED_ACCESS = [
 
 /** Throws ExecutorError naming the unreachable server or every verb the identity lacks. */
 export async function checkAccess(kc: KubeConfig, namespace: string): Promise<void> {
+  const missing = await missingAccess(kc, namespace);
+  if (missing.length > 0) {
+    throw new ExecutorError(
+      'bad_input',
+      `the worker's Kubernetes identity may not ${missing.join(', ')} in namespace ${namespace}; ` +
+        'grant them with the Role in k8s/rbac.yaml',
+    );
+  }
+}
+
+/**
+ * The calls of REQUIRED_ACCESS this identity may not make in `namespace` (`delete pods`,
+ * `get pods/log`), asked one SelfSubjectAccessReview each. Throws ExecutorError when the API
+ * server cannot be reached (infrastructure) or refuses the review itself (bad input).
+ */
+export async function missingAccess(kc: KubeConfig, namespace: string): Promise<string[]> {
   const auth = kc.makeApiClient(AuthorizationV1Api);
   const server = kc.getCurrentCluster()?.server ?? '(no cluster in the kubeconfig)';
   const missing: string[] = [];
@@ -42,13 +58,7 @@ export async function checkAccess(kc: KubeConfig, namespace: string): Promise<vo
     }
     if (!allowed) missing.push(`${a.verb} ${a.resource}${'subresource' in a ? `/${a.subresource}` : ''}`);
   }
-  if (missing.length > 0) {
-    throw new ExecutorError(
-      'bad_input',
-      `the worker's Kubernetes identity may not ${missing.join(', ')} in namespace ${namespace}; ` +
-        'grant them with the Role in k8s/rbac.yaml',
-    );
-  }
+  return missing;
 }
 
 /** The API server's own sentence from an ApiException (its body is a Status object). */

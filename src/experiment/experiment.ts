@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { SearchConfig } from '../search/config';
 import { formatUri, joinUri, openStore, parseUri, StorageError } from '../storage';
 import { UsageError } from '../contracts/errors';
+import { SearchExecutorSettings } from '../contracts/executor-settings';
 
 export type ExperimentKind = 'search' | 'grow';
 
@@ -23,6 +24,7 @@ const ExperimentRecordShape = z.object({
   storage: z.string(),
   experimentUri: z.string(),
   config: z.unknown(),
+  executorSettings: SearchExecutorSettings.optional(),
 });
 
 export interface ExperimentRecord {
@@ -35,6 +37,8 @@ export interface ExperimentRecord {
   experimentUri: string;
   /** The validated config that started it (the report reads it from here too). */
   config: SearchConfig;
+  /** The fields of the config's kubernetes `executor` section its user set; absent when none. */
+  executorSettings?: SearchExecutorSettings;
 }
 
 export const EXPERIMENT_FILE = 'experiment.json';
@@ -89,6 +93,7 @@ export function experimentRecord(
   id: string,
   storage: string,
   config: SearchConfig,
+  executorSettings?: SearchExecutorSettings,
 ): ExperimentRecord {
   return {
     format: 'netgrow.experiment/v1',
@@ -98,6 +103,7 @@ export function experimentRecord(
     storage,
     experimentUri: experimentUriOf(storage, id),
     config: selfContained(config),
+    ...(executorSettings ? { executorSettings } : {}),
   };
 }
 

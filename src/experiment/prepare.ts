@@ -13,6 +13,8 @@ import { ConfigError, SearchConfig } from '../search/config';
 import { describeIssues } from '../search/config-errors';
 import { parsePlanText } from '../search/plan';
 import { checkRunnable } from './validate';
+import { searchExecutorSettings } from '../search/executor-settings';
+import type { SearchExecutorSettings } from '../contracts/executor-settings';
 
 export interface PrepareOptions {
   /** Where the config came from (a file path), for error messages and relative paths. */
@@ -79,6 +81,25 @@ export const MAX_CONFIG_BYTES = 1 << 20;
 
 /** Reads, parses (YAML, of which JSON is a subset) and validates a search config file. */
 export async function loadSearchConfig(path: string): Promise<SearchConfig> {
+  return parseSearchConfig(await readConfigFile(path), path, dirname(resolve(path)));
+}
+
+/**
+ * A search config file, validated, with the fields of its kubernetes `executor` section that
+ * its user wrote (the validated config has every default filled in, which must not override a
+ * worker's settings).
+ */
+export async function loadSearchFile(
+  path: string,
+): Promise<{ config: SearchConfig; executorSettings?: SearchExecutorSettings }> {
+  const raw = await readConfigFile(path);
+  const config = await parseSearchConfig(raw, path, dirname(resolve(path)));
+  const executorSettings = searchExecutorSettings(raw, config);
+  return executorSettings ? { config, executorSettings } : { config };
+}
+
+/** A config file's value as read (YAML, of which JSON is a subset), before the schema. */
+async function readConfigFile(path: string): Promise<unknown> {
   let text: string;
   try {
     const size = (await stat(path)).size;
@@ -94,7 +115,7 @@ export async function loadSearchConfig(path: string): Promise<SearchConfig> {
     throw new ConfigError(path, [code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`]);
   }
   if (text.includes('\0')) throw new ConfigError(path, ['the file is binary, not YAML or JSON text']);
-  return parseSearchConfig(parseConfigYaml(text, path), path, dirname(resolve(path)));
+  return parseConfigYaml(text, path);
 }
 
 /**

@@ -12,6 +12,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure, TerminatedFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { WorkflowBundle } from '@temporalio/worker';
 import type { SearchConfig } from '../search/config';
+import type { SearchExecutorSettings } from '../contracts/executor-settings';
 import { startGrow, startSearch } from '../temporal/client';
 import { isUndefinedAttributeError, missingSearchAttributes } from '../temporal/search-attributes';
 import { UsageError } from '../contracts/errors';
@@ -91,9 +92,11 @@ export async function launchExperiment(
   kind: ExperimentKind,
   config: SearchConfig,
   opts: FollowOptions,
+  executorSettings?: SearchExecutorSettings,
 ): Promise<ExperimentOutcome> {
   const id = newExperimentId(config.name);
-  const record = experimentRecord(kind, id, absoluteStorage(config.storage.uri), config);
+  const storage = absoluteStorage(config.storage.uri);
+  const record = experimentRecord(kind, id, storage, config, executorSettings);
   record.config = await storeStartArchitecture(record);
   const staging = await stageDataset(record.config, record.storage);
   record.config = staging.config;
@@ -163,7 +166,12 @@ async function ensureStarted(session: TemporalSession, record: ExperimentRecord)
     if (!(e instanceof WorkflowNotFoundError)) throw e;
   }
   // Not there: the first run stopped between writing experiment.json and starting it.
-  const input = { experimentId: record.id, experimentUri: record.experimentUri, config: record.config };
+  const input = {
+    experimentId: record.id,
+    experimentUri: record.experimentUri,
+    config: record.config,
+    ...(record.executorSettings ? { executorSettings: record.executorSettings } : {}),
+  };
   try {
     return await (record.kind === 'search' ? startSearch(client, input) : startGrow(client, input));
   } catch (e) {

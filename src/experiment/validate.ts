@@ -14,6 +14,7 @@ import { resolveNetwork, type DataShape } from '../model/resolve';
 import { formatUri, openStore, parseUri } from '../storage';
 import { parseCommands, planCommands } from '../morph';
 import { ConfigError, type SearchConfig } from '../search/config';
+import { imageReferenceProblem } from '../search/image-ref';
 
 export interface RunnableOptions {
   /** Folder relative paths in the config are read from (the config file's). */
@@ -119,6 +120,10 @@ export async function checkRunnable(
       'executor.kind: the kubernetes executor runs on cluster workers only; use process here, ' +
         'or set temporal.address and run `netgrow worker` in the cluster',
     );
+  }
+  if (out.executor.kind === 'kubernetes' && out.executor.image !== null) {
+    const why = imageReferenceProblem(out.executor.image);
+    if (why) problems.push(`executor.image: ${why}`);
   }
   // Runs on this machine's TensorFlow: asking for GPUs it does not see must not become a CPU run.
   if (out.executor.kind !== 'kubernetes') {

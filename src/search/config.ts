@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { SAME_FAILURE_LIMIT } from './failure-run';
 import { PodTemplate } from '../contracts/pod-template';
 import { DEFAULT_NAMESPACE } from '../contracts/search';
+import { SEARCH_EXECUTOR_FIELDS } from '../contracts/executor-settings';
 import { DatasetSpec, TrainSpec } from '../contracts/train';
 import { DURATION_HINT, parseDuration } from './budget';
 
@@ -130,6 +131,12 @@ const Executor = z.discriminatedUnion('kind', [
     deleteGrace: Duration.default('30s'),
     /** Keep finished pods instead of deleting them (debugging). */
     keepPods: z.boolean().default(false),
+    /**
+     * Read from the worker's `--executor-config` only: the fields of this section a search's
+     * own config may set for its runs (src/search/executor-settings.ts). Absent: all but
+     * `namespace` and `pod.serviceAccountName`; `[]`: none.
+     */
+    allowSearch: z.array(z.enum(SEARCH_EXECUTOR_FIELDS)).optional(),
   }),
 ]);
 

@@ -7,6 +7,7 @@ import type { DatasetSpec } from '../contracts/train';
 import type { SearchConfig } from './config';
 import { adjustSpec, cumulativeAdjustment, type ResolvedTrainSpec } from './divergence';
 import type { RetryAdjustment } from '../contracts/activities';
+import type { SearchExecutorSettings } from '../contracts/executor-settings';
 import { generationCount } from './strategy';
 
 /** The parts of a search config that training one candidate needs. */
@@ -20,6 +21,8 @@ export type CandidateSettings = Pick<SearchConfig, 'train' | 'distill' | 'diverg
   earlyStop?: SearchConfig['earlyStop'];
   /** Absent in candidates started before sampled mutations could be limited. */
   mutation?: SearchConfig['mutation'];
+  /** The search's own pod settings (those its user set); absent when none, and in older inputs. */
+  executor?: SearchExecutorSettings;
 };
 
 /**

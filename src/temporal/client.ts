@@ -6,6 +6,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { GrowResult, SearchResult } from '../contracts/search';
 import type { SearchConfig } from '../search/config';
+import type { SearchExecutorSettings } from '../contracts/executor-settings';
 import { experimentMemo, SEARCH_ATTRIBUTES, TASK_QUEUES, workflowIds } from './config';
 
 /** The first input of the search and grow workflows (workflows/search.ts, grow.ts). */
@@ -15,6 +16,11 @@ export interface ExperimentStart {
   experimentUri: string;
   /** A validated config (for grow, one whose strategy is a plan). */
   config: SearchConfig;
+  /**
+   * The fields of the config's kubernetes `executor` section its user set (the config itself
+   * has the schema's defaults filled in); absent when none.
+   */
+  executorSettings?: SearchExecutorSettings;
 }
 
 /**
