@@ -103,6 +103,11 @@ if [ "$backend" = tensorflow ]; then
     [ -e "$rf$lib" ] || { mkdir -p "$rf$(dirname "$lib")" && cp -L "$lib" "$rf$lib"; }
   done
 fi
+# The workflow code, bundled here from the same sources (worker/index.ts, prebuiltBundle): the
+# worker in the image runs no webpack and no swc at its start. No test interceptors in it.
+env -u NETGROW_WORKFLOW_INTERCEPTORS node --import tsx -e \
+  "require('./worker/index').bundleWorkflows().then((b) => require('node:fs').writeFileSync(process.argv[1], b.code))" \
+  "$app/workflow-bundle.js"
 say "root filesystem $(du -sh "$rf" | cut -f1) in $(($(date +%s) - t0)) s"
 
 export BUILDAH_ISOLATION=chroot
@@ -111,6 +116,7 @@ c=$(b from scratch)
 b copy "$c" "$rf" / >/dev/null
 b config --user 1000:1000 --workingdir /opt/netgrow \
   --env PATH=/usr/bin:/bin --env HOME=/scratch --env NODE_ENV=production --env NETGROW_BACKEND="$backend" \
+  --env NETGROW_WORKFLOW_BUNDLE=/opt/netgrow/workflow-bundle.js \
   --entrypoint '["node", "/opt/netgrow/bin/netgrow.js"]' --cmd '["train"]' \
   --label org.opencontainers.image.title=netgrow-trainer "$c"
 b commit -q "$c" "oci-archive:$archive.part:$name" >/dev/null

@@ -10,6 +10,7 @@
  * S3 credentials come from this process's environment and reach trainer processes the same
  * way, never through workflow history.
  */
+import { readFileSync } from 'node:fs';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import { createActivities } from '../activities';
@@ -65,8 +66,21 @@ export async function bundleWorkflows(): Promise<WorkflowBundle> {
   return { code };
 }
 
+/**
+ * The workflow code built ahead of time, as the trainer image carries it
+ * (NETGROW_WORKFLOW_BUNDLE, written by scripts/trainer-image.sh with bundleWorkflows): a worker
+ * in a container then runs no webpack, and no swc, whose native addon will not load from a
+ * read-only root filesystem with only a world-writable scratch volume.
+ */
+function prebuiltBundle(env: NodeJS.ProcessEnv = process.env): WorkflowBundle | undefined {
+  return env.NETGROW_WORKFLOW_BUNDLE
+    ? { code: readFileSync(env.NETGROW_WORKFLOW_BUNDLE, 'utf8') }
+    : undefined;
+}
+
 export async function startWorkers(opts: NetgrowWorkerOptions): Promise<NetgrowWorkers> {
   const namespace = opts.namespace ?? NAMESPACE;
+  const workflowBundle = opts.workflowBundle ?? prebuiltBundle();
   const roles = opts.roles ?? ['orchestration', 'training'];
   const workers: Worker[] = [];
   if (roles.includes('orchestration')) {
@@ -78,8 +92,8 @@ export async function startWorkers(opts: NetgrowWorkerOptions): Promise<NetgrowW
         connection: opts.connection,
         namespace,
         taskQueue: TASK_QUEUES.orchestration,
-        ...(opts.workflowBundle
-          ? { workflowBundle: opts.workflowBundle }
+        ...(workflowBundle
+          ? { workflowBundle }
           : {
               workflowsPath: require.resolve('../workflows'),
               interceptors: { workflowModules: workflowInterceptorModules() },

@@ -78,9 +78,11 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const interrupt = interruptSignal();
   try {
     step(
-      roles.includes('orchestration')
-        ? 'building the workflow code (webpack; tens of seconds on a small machine), then polling'
-        : 'starting to poll',
+      !roles.includes('orchestration')
+        ? 'starting to poll'
+        : process.env.NETGROW_WORKFLOW_BUNDLE
+          ? `loading the workflow code built ahead (${process.env.NETGROW_WORKFLOW_BUNDLE}), then polling`
+          : 'building the workflow code (webpack; tens of seconds on a small machine), then polling',
     );
     const workers = await ctx.startWorkers({
       connection: await session.nativeConnection(),
