@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { CoreV1Api, RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
 import type { TrainActivityInput } from '../../src/contracts/activities';
+import { trainActivityInput } from '../support/train-input';
 import type { SearchExecutorSettings } from '../../src/contracts/executor-settings';
 import { createKubernetesExecutor } from '../../src/executor/kubernetes-config';
 import type { KubernetesExecutor } from '../../src/executor/kubernetes';
@@ -83,24 +83,7 @@ async function workerExecutor(executor: object): Promise<KubernetesExecutor> {
 }
 
 function input(candidateId: string, executor: SearchExecutorSettings): TrainActivityInput {
-  const experimentUri = pathToFileURL(join(dir, 'experiments', 'e1')).href;
-  const runId = `${candidateId}-a1`;
-  return {
-    experimentUri,
-    candidateId,
-    attempt: 1,
-    adjustment: {},
-    spec: {
-      runId,
-      candidate: candidateId,
-      checkpoint: 'builtin:seed-ga',
-      output: `${experimentUri}/candidates/${candidateId}/runs/${runId}`,
-      seed: 1,
-      dataset: { name: 'synthetic:8x8x1:256:4c', validation: 0.25 },
-      epochs: 1,
-    },
-    executor,
-  };
+  return { ...trainActivityInput(dir, 'e1', candidateId), executor };
 }
 
 const podsOf = async (namespace: string, candidate: string): Promise<V1Pod[]> =>

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -18,6 +17,7 @@ import { LABEL } from '../../src/executor/pod-spec';
 import { PodTemplate } from '../../src/contracts/pod-template';
 import { openStore } from '../../src/storage';
 import type { TrainResult, TrainSpecInput } from '../../src/contracts/train';
+import { trainActivityInput } from '../support/train-input';
 import { quietActivityEnv } from '../activities/mock';
 import { startCluster, until, type TestCluster } from '../support/k8s';
 import { NodeAgent, startTrainerNode, TRAINER_IMAGE } from '../support/node-agent';
@@ -57,26 +57,7 @@ after(async () => {
 });
 
 function input(candidateId: string, over: Partial<TrainSpecInput> = {}): TrainActivityInput {
-  const experimentUri = pathToFileURL(join(dir, 'experiments', 'e2')).href;
-  const runId = `${candidateId}-a1`;
-  return {
-    experimentUri,
-    candidateId,
-    attempt: 1,
-    adjustment: {},
-    spec: {
-      runId,
-      candidate: candidateId,
-      checkpoint: 'builtin:seed-ga',
-      output: `${experimentUri}/candidates/${candidateId}/runs/${runId}`,
-      seed: 1,
-      dataset: { name: 'synthetic:8x8x1:256:4c', validation: 0.25 },
-      epochs: 1,
-      batchSize: 32,
-      logEverySteps: 2,
-      ...over,
-    },
-  };
+  return trainActivityInput(dir, 'e2', candidateId, { batchSize: 32, logEverySteps: 2, ...over });
 }
 
 const activitiesOver = (executor: KubernetesExecutor) =>
