@@ -170,6 +170,7 @@ start kube-apiserver "$bin/kube-apiserver" --etcd-servers="http://127.0.0.1:$etc
   --service-cluster-ip-range=10.0.0.0/24 --endpoint-reconciler-type=none \
   --kubelet-certificate-authority="$k/ca.crt" --kubelet-client-certificate="$k/admin.crt" \
   --kubelet-client-key="$k/admin.key" --kubelet-preferred-address-types=Hostname \
+  --default-not-ready-toleration-seconds=8 --default-unreachable-toleration-seconds=8 \
   --cert-dir="$dir/apiserver-certs"
 readyz() { curl -sf --cacert "$k/ca.crt" --cert "$k/admin.crt" --key "$k/admin.key" "$server/readyz"; }
 waitfor "kube-apiserver ready" 120 readyz

@@ -6,7 +6,7 @@
  * namespace of its own with k8s/rbac.yaml's accounts. The node is shared with the other files:
  * `stop()` deletes only the namespace.
  */
-import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, V1MicroTime, type V1Pod } from '@kubernetes/client-node';
 import { KubernetesExecutor, type KubernetesExecutorOptions } from '../../src/executor/kubernetes';
 import { LABEL, runIdentity } from '../../src/executor/pod-spec';
 import { PodTemplate, type PodTemplateInput } from '../../src/contracts/pod-template';
@@ -92,6 +92,67 @@ export async function nodeSandbox(prefix: string): Promise<NodeSandbox> {
     stop: async () => {
       await core.deleteNamespace({ name: ns, gracePeriodSeconds: 0 }).catch(() => undefined);
       await s3.stop();
+    },
+  };
+}
+
+/**
+ * A second node that only reports (its status and lease kept fresh from here) and takes no pods
+ * (cordoned): with it Ready, the loss of the real node is a partial disruption of the zone, so
+ * the node lifecycle controller taints the lost node and evicts its pods. With the real node
+ * alone it would enter "master disruption mode" and evict nothing, as on any cluster whose
+ * every node goes silent at once.
+ */
+export async function startBystanderNode(
+  node: RealNode,
+  name = 'bystander',
+): Promise<{ stop(): Promise<void> }> {
+  const core = node.admin.makeApiClient(CoreV1Api);
+  const leases = node.admin.makeApiClient(CoordinationV1Api);
+  await core.createNode({ body: { metadata: { name }, spec: { unschedulable: true } } });
+  const report = async () => {
+    const now = new Date();
+    await core.replaceNodeStatus({
+      name,
+      body: {
+        metadata: { name },
+        status: {
+          capacity: { cpu: '1', memory: '1Gi', pods: '10' },
+          allocatable: { cpu: '1', memory: '1Gi', pods: '10' },
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'True',
+              reason: 'KubeletReady',
+              message: 'a test node that only reports',
+              lastHeartbeatTime: now,
+              lastTransitionTime: now,
+            },
+          ],
+        },
+      },
+    });
+    const lease = { holderIdentity: name, leaseDurationSeconds: 8, renewTime: new V1MicroTime(now) };
+    await leases
+      .replaceNamespacedLease({
+        name,
+        namespace: 'kube-node-lease',
+        body: { metadata: { name, namespace: 'kube-node-lease' }, spec: lease },
+      })
+      .catch(() =>
+        leases.createNamespacedLease({
+          namespace: 'kube-node-lease',
+          body: { metadata: { name, namespace: 'kube-node-lease' }, spec: lease },
+        }),
+      );
+  };
+  await report();
+  const timer = setInterval(() => void report().catch(() => undefined), 2000);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await core.deleteNode({ name }).catch(() => undefined);
+      await leases.deleteNamespacedLease({ name, namespace: 'kube-node-lease' }).catch(() => undefined);
     },
   };
 }
