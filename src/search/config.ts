@@ -273,7 +273,8 @@ export const SearchConfig = z.strictObject({
     })
     .prefault({}),
   /**
-   * A run killed for memory (a pod's OOMKilled) is trained again as a new run with a smaller
+   * A run killed for memory (a pod's OOMKilled) or out of accelerator memory (`netgrow train`
+   * exit 5: the backend could not allocate a tensor) is trained again as a new run with a smaller
    * batch, one entry per retry (cumulative); past the last, an OOM fails the candidate. With
    * no entries, Temporal retries it unchanged like any infrastructure failure.
    */

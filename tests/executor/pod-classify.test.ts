@@ -47,7 +47,7 @@ describe('exit codes', () => {
 });
 
 describe('pod ends', () => {
-  test("a trainer out of accelerator memory (exit 5) is an out-of-memory failure, its message kept", () => {
+  test('a trainer out of accelerator memory (exit 5) is an out-of-memory failure, its message kept', () => {
     const status = terminated(5);
     status.containerStatuses![0].state!.terminated!.message =
       'netgrow train: out of accelerator memory (TensorFlow ResourceExhausted): OOM when allocating tensor';
