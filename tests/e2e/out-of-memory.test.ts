@@ -8,18 +8,16 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { activityInputs } from '../support/temporal';
 import { createActivities } from '../../activities';
 import type { TrainActivityInput } from '../../src/contracts/activities';
 import { TRAIN_OUT_OF_MEMORY } from '../../src/contracts/errors';
-import type { TrainResult } from '../../src/contracts/train';
 import { loadNative } from '../../src/backend/native';
-import { experimentRecord, writeExperimentRecord } from '../../src/experiment/experiment';
+import { experimentRecord } from '../../src/experiment/experiment';
 import { ProcessExecutor } from '../../src/executor/process';
 import { openStore } from '../../src/storage';
-import { startSearch } from '../../src/temporal/client';
 import { TEST_OOM_ENV } from '../../src/backend/out-of-memory';
-import { parseConfig, serverAndScratch, tinyConfig } from './support';
+import { parseConfig, searchToEnd, serverAndScratch, tinyConfig, trainResults } from './support';
 
 const fx = serverAndScratch('oom');
 // TensorFlow's own allocator where the native backend is built, else the wasm heap's.
@@ -31,32 +29,17 @@ test(`a run out of accelerator memory (${backend}) trains again as a new run wit
     tinyConfig({ name: 'oom', train: { epochs: 1, batchSize: 32 }, budget: { candidates: 1 } }),
   );
   const record = experimentRecord('search', 'oom-e2e', `file://${dir}/runs`, config);
-  await writeExperimentRecord(record);
   const executor = new ProcessExecutor({
     parallelism: 1,
     env: { [TEST_OOM_ENV]: '16', NETGROW_BACKEND: backend },
   });
   const activities = createActivities({ executor, openStore: (uri) => openStore(uri) });
-  const result = await env.withWorkers(activities, async () => {
-    const handle = await startSearch(env.client, {
-      experimentId: record.id,
-      experimentUri: record.experimentUri,
-      config,
-    });
-    return handle.result();
-  });
+  const result = await searchToEnd(env, activities, record, config);
   assert.equal(result.reason, 'budget: candidates');
   assert.equal(result.best?.candidateId, 'g0-c0', 'trained after the retry');
 
   const history = (await env.client.workflow.getHandle('oom-e2e.g0-c0').fetchHistory()).events ?? [];
-  const scheduled = history.filter(
-    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'train',
-  );
-  const inputs = scheduled.map((e) =>
-    defaultPayloadConverter.fromPayload<TrainActivityInput>(
-      e.activityTaskScheduledEventAttributes!.input!.payloads![0],
-    ),
-  );
+  const inputs = activityInputs<TrainActivityInput>(history, 'train');
   assert.deepEqual(
     inputs.map((i) => [i.spec.runId, i.spec.batchSize, i.oomRetry ?? 0, i.adjustment]),
     [
@@ -72,11 +55,7 @@ test(`a run out of accelerator memory (${backend}) trains again as a new run wit
     failures[0].message ?? '',
     /^run g0-c0-a1 exited with code 5: .*netgrow train: out of accelerator memory \((TensorFlow ResourceExhausted|wasm heap exhausted)\): /,
   );
-  const completed = history
-    .map((e) => e.activityTaskCompletedEventAttributes?.result?.payloads?.[0])
-    .filter((p) => p !== undefined && p !== null)
-    .map((p) => defaultPayloadConverter.fromPayload<TrainResult | object>(p))
-    .filter((r): r is TrainResult => 'format' in r && r.format === 'netgrow.trainresult/v1');
+  const completed = trainResults(history);
   assert.deepEqual(
     completed.map((r) => [r.runId, r.status]),
     [['g0-c0-a1-oom1', 'completed']],
