@@ -10,6 +10,7 @@ import { tf } from './tf';
 import { KernelMode, registerNetgrowKernels } from './kernels';
 import { describeTensorFlow, formatDevice, loadNative, TensorFlowInfo } from './native';
 import { registerTensorFlowKernels } from './tensorflow-kernels';
+import { guardWasmHeap } from './out-of-memory';
 import {
   MAX_WASM_THREADS,
   registerThreadedWasm,
@@ -225,6 +226,7 @@ async function describe(name: BackendName, s: Settings): Promise<BackendInfo> {
   }
   if (name === 'cpu') return { name, kernels: 'native', threads: 1, simd: false };
   registerNetgrowKernels(s.kernels);
+  guardWasmHeap(tf.backend());
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- already loaded by activate()
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;

@@ -13,9 +13,15 @@ import { runTraining } from '../train/run';
 import { TRAIN_EXIT, TrainResult } from '../contracts/train';
 import { parseTrainSpec, SpecError } from '../train/spec-errors';
 import { UsageError } from '../contracts/errors';
-import { reportError } from './errors';
+import { oneLine, reportError } from './errors';
 import { parseFlags } from './flags';
-import { askedTrainBackend, initBackend, TRAIN_BACKEND_NAMES, TrainBackendName } from '../backend';
+import {
+  askedTrainBackend,
+  initBackend,
+  outOfMemoryKind,
+  TRAIN_BACKEND_NAMES,
+  TrainBackendName,
+} from '../backend';
 import { chooseRunBackend } from '../train/backend-choice';
 import { graphAddon } from '../train/graph-trainer';
 
@@ -38,7 +44,8 @@ checkpoint), train.csv, events.out.tfevents.*, lineage.jsonl, result.json.
 Prints one line per epoch, and progress lines 'NETGROW_PROGRESS {"epoch":…,"step":…}' for a
 parent process. SIGTERM/SIGINT: finish the current step, checkpoint to interrupted/, exit 130.
 
-exit codes: 0 done (or paused at the spec's pauseAfterEpoch), ${TRAIN_EXIT.badInput} bad spec or input, ${TRAIN_EXIT.diverged} diverged (see result.json), ${TRAIN_EXIT.infrastructure} infrastructure error (storage, backend), ${TRAIN_EXIT.interrupted} stopped by a signal`;
+exit codes: 0 done (or paused at the spec's pauseAfterEpoch), ${TRAIN_EXIT.badInput} bad spec or input, ${TRAIN_EXIT.diverged} diverged (see result.json), ${TRAIN_EXIT.infrastructure} infrastructure error (storage, backend), ${TRAIN_EXIT.outOfMemory} out of accelerator
+memory (TensorFlow's ResourceExhausted, CUDA out of memory, the wasm heap: a smaller batch may fit), ${TRAIN_EXIT.interrupted} stopped by a signal`;
 
 interface Flags {
   spec: string;
@@ -83,11 +90,28 @@ export async function run(args: string[]): Promise<number> {
     if (flags.json) console.log(JSON.stringify(result));
     return exitCode(result, stop.signal.aborted);
   } catch (e) {
+    const oom = outOfMemoryKind(e);
+    if (oom) {
+      // One line on stderr: what the executors quote (the process executor's last lines, a
+      // pod's termination message and log tail) when they fail the run as out of memory.
+      console.error(
+        oneLine(
+          `netgrow train: out of accelerator memory (${oom}): ${firstLine(e)}; a smaller batch may fit`,
+        ),
+      );
+      return TRAIN_EXIT.outOfMemory;
+    }
     return reportError(e, 'netgrow train');
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }
+}
+
+/** The error's message without tfjs-node's "Invalid TF_Status: 8" line before TensorFlow's own. */
+function firstLine(e: unknown): string {
+  const message = (e as Error).message ?? String(e);
+  return message.replace(/^Invalid TF_Status: \d+\s*\n\s*Message:\s*/, '').split('\n')[0];
 }
 
 function exitCode(r: TrainResult, signalled: boolean): number {

@@ -63,8 +63,8 @@ export function exitCodeOf(e: unknown): number {
 export const BAD_INPUT = 'BadInput';
 
 /**
- * The failure type of a training run the infrastructure killed for running out of memory (a
- * pod's OOMKilled). Retryable like any outage; a candidate workflow whose config lowers the
+ * The failure type of a training run that ran out of memory: killed for it (a pod's
+ * OOMKilled), or its backend could not allocate a tensor (`netgrow train` exit 5). Retryable like any outage; a candidate workflow whose config lowers the
  * batch size on OOM (`oom.retries`) takes it from Temporal's retries and retries itself.
  */
 export const TRAIN_OUT_OF_MEMORY = 'TrainOutOfMemory';

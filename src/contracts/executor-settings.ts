@@ -18,6 +18,7 @@ export const SEARCH_EXECUTOR_FIELDS = [
   'imagePullGrace',
   'unschedulableTimeout',
   'lostNodeTimeout',
+  'quotaWaitTimeout',
   'deleteGrace',
   'keepPods',
   ...POD_FIELDS.map((k) => `pod.${k}`),
@@ -60,6 +61,7 @@ export interface SearchExecutorSettings {
   imagePullGrace?: string;
   unschedulableTimeout?: string | null;
   lostNodeTimeout?: string | null;
+  quotaWaitTimeout?: string | null;
   deleteGrace?: string;
   keepPods?: boolean;
   pod?: PodSettings;
@@ -73,6 +75,7 @@ export const SearchExecutorSettings = z.strictObject({
   imagePullGrace: z.string().optional(),
   unschedulableTimeout: z.string().nullable().optional(),
   lostNodeTimeout: z.string().nullable().optional(),
+  quotaWaitTimeout: z.string().nullable().optional(),
   deleteGrace: z.string().optional(),
   keepPods: z.boolean().optional(),
   pod: withoutDefaults(PodTemplate).optional(),

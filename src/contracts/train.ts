@@ -266,5 +266,17 @@ export const TrainResult = z.strictObject({
 });
 export type TrainResult = z.infer<typeof TrainResult>;
 
-/** Exit codes of `netgrow train` (documented in the README). */
-export const TRAIN_EXIT = { done: 0, diverged: 3, badInput: 2, infrastructure: 4, interrupted: 130 } as const;
+/**
+ * Exit codes of `netgrow train` (documented in the README and k8s/README.md). `outOfMemory`:
+ * the backend could not allocate a tensor (TensorFlow's ResourceExhausted, CUDA out of memory,
+ * the wasm heap): every executor fails such a run as out of memory, which the candidate
+ * workflow retries with a smaller batch (`oom.retries`), as it does a pod the kernel OOM-killed.
+ */
+export const TRAIN_EXIT = {
+  done: 0,
+  diverged: 3,
+  badInput: 2,
+  infrastructure: 4,
+  outOfMemory: 5,
+  interrupted: 130,
+} as const;

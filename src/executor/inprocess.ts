@@ -4,7 +4,7 @@
  * per process, and two loops interleaving on it would only slow each other down.
  */
 import { isInputError } from '../contracts/errors';
-import { initBackend } from '../backend';
+import { initBackend, outOfMemoryKind } from '../backend';
 import { loadTrainingData } from '../data';
 import { runTraining } from '../train/run';
 import { TrainResult, TrainSpec } from '../contracts/train';
@@ -42,9 +42,11 @@ export class InProcessExecutor implements TrainExecutor {
             }),
         });
       } catch (e) {
+        const oom = outOfMemoryKind(e);
         throw new ExecutorError(
           isInputError(e) ? 'bad_input' : 'infrastructure',
-          `run ${spec.runId}: ${(e as Error).message}`,
+          `run ${spec.runId}: ${oom ? `out of accelerator memory (${oom}): ` : ''}${(e as Error).message}`,
+          { outOfMemory: oom !== null },
         );
       }
       if (signal?.aborted) throw new ExecutorError('cancelled', `run ${spec.runId} cancelled`);

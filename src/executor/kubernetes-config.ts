@@ -85,6 +85,7 @@ export function podOptions(config: KubernetesExecutorConfig, env: NodeJS.Process
     imagePullGraceSeconds: seconds('imagePullGrace', config.imagePullGrace),
     unschedulableTimeoutSeconds: orNull('unschedulableTimeout', config.unschedulableTimeout),
     lostNodeTimeoutSeconds: orNull('lostNodeTimeout', config.lostNodeTimeout),
+    quotaWaitTimeoutSeconds: orNull('quotaWaitTimeout', config.quotaWaitTimeout),
     deleteGraceSeconds: seconds('deleteGrace', config.deleteGrace),
     keepPods: config.keepPods,
   };

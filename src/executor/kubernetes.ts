@@ -24,6 +24,7 @@ import { ExecutorError, parseProgressLine, RunOptions, Slots, TrainExecutor } fr
 import { apiMessage, checkAccess } from './pod-access';
 import { describeShortfalls, nodeOffer, shortfalls } from './node-fit';
 import { classifyPod, type PodVerdict } from './pod-classify';
+import { createWithinQuota } from './pod-admission';
 import { CONTAINER, LABEL, podName, runIdentity, SPEC_KEY, trainerPod, type RunIdentity } from './pod-spec';
 import type { PodTemplate } from '../contracts/pod-template';
 import type { SearchExecutorSettings } from '../contracts/executor-settings';
@@ -49,6 +50,10 @@ export interface KubernetesExecutorOptions {
   unschedulableTimeoutSeconds?: number | null;
   /** A running pod not Ready this long (its node lost) fails the attempt; null: wait. Default 300. */
   lostNodeTimeoutSeconds?: number | null;
+  /** A pod its namespace's ResourceQuota refuses this long fails the run; null: wait. Default 3600. */
+  quotaWaitTimeoutSeconds?: number | null;
+  /** The longest pause between two tries to create a pod the quota refused (ms, default 60 s). */
+  quotaBackoffMs?: number;
   /** Grace period of the pod deletion when a run is cancelled. */
   deleteGraceSeconds?: number;
   /** Keep finished pods (for debugging) instead of deleting them. */
@@ -81,6 +86,7 @@ export type PodOptions = Pick<
   | 'imagePullGraceSeconds'
   | 'unschedulableTimeoutSeconds'
   | 'lostNodeTimeoutSeconds'
+  | 'quotaWaitTimeoutSeconds'
   | 'deleteGraceSeconds'
   | 'keepPods'
 >;
@@ -201,7 +207,7 @@ export class KubernetesExecutor implements TrainExecutor {
       return { ...done, deviceSeconds: await runDeviceSeconds(store, PODS_DIR) };
     }
     await store.put(SPEC_KEY, JSON.stringify(spec));
-    const pod = await this.adoptOrCreate(o, spec, id, specUri, store);
+    const pod = await this.adoptOrCreate(o, spec, id, specUri, store, { signal, onWaiting });
     const name = pod.metadata!.name!;
     const stop = new AbortController();
     const onAbort = () => stop.abort();
@@ -245,6 +251,7 @@ export class KubernetesExecutor implements TrainExecutor {
     id: RunIdentity,
     specUri: string,
     store: ArtifactStore,
+    { signal, onWaiting }: Pick<RunOptions, 'signal' | 'onWaiting'>,
   ): Promise<V1Pod> {
     const ns = o.namespace;
     const earlier = (
@@ -272,9 +279,33 @@ export class KubernetesExecutor implements TrainExecutor {
       settings: storageSettings(o.env ?? process.env),
     });
     try {
-      const created = await this.api(o, 'create pods', () =>
-        this.core.createNamespacedPod({ namespace: ns, body }),
-      );
+      const created = await createWithinQuota(
+        () => this.api(o, 'create pods', () => this.core.createNamespacedPod({ namespace: ns, body })),
+        {
+          runId: spec.runId,
+          namespace: ns,
+          timeoutSeconds: o.quotaWaitTimeoutSeconds === undefined ? 3600 : o.quotaWaitTimeoutSeconds,
+          maxBackoffMs: o.quotaBackoffMs ?? 60_000,
+          now: o.now ?? Date.now,
+          signal: signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal,
+          onWaiting,
+          log: o.log,
+        },
+      ).catch((e) => {
+        // Not the user's cancel: a worker closing or an activity timing out is an outage.
+        const reason = (signal?.reason as Error | undefined)?.message ?? '';
+        if (
+          e instanceof ExecutorError &&
+          e.code === 'cancelled' &&
+          (this.closing.signal.aborted || NOT_A_CANCEL.has(reason))
+        ) {
+          throw new ExecutorError(
+            'infrastructure',
+            `run ${spec.runId}: ${reason || 'worker closing'} while waiting for quota`,
+          );
+        }
+        throw e;
+      });
       o.log?.(`${spec.runId}: created pod ${name}`);
       await store.put(podRecord(name), JSON.stringify({ pod: name, attempt, image: o.image, gpus: o.gpus }));
       return created;

@@ -5,7 +5,7 @@
  * be scheduled, a trainer that rejects its spec). Pure: a pod object, the clock and what the watcher saw before in.
  *
  * Exit codes: netgrow's own (README: 0 done, 2 bad spec, 3 diverged, 4 infrastructure,
- * 130 stopped) first; other codes as Kubeflow's training operator treats them (1, 2, 126,
+ * 5 out of accelerator memory, 130 stopped) first; other codes as Kubeflow's training operator treats them (1, 2, 126,
  * 127, 128, 139 permanent; 130, 137, 143 retryable); anything else retryable, as the process
  * executor treats an unexpected exit.
  */
@@ -121,6 +121,14 @@ function exitCodeVerdict(code: number, reason?: string): PodVerdict {
   const why = `exited with code ${code}${reason && reason !== 'Error' ? ` (${reason})` : ''}`;
   if (code === TRAIN_EXIT.badInput) return permanent(`${why}: the trainer rejected its spec or input`);
   if (code === TRAIN_EXIT.infrastructure) return retryable(`${why}: infrastructure error (storage, backend)`);
+  if (code === TRAIN_EXIT.outOfMemory) {
+    return {
+      state: 'failed',
+      retryable: true,
+      reason: `${why}: out of accelerator memory`,
+      outOfMemory: true,
+    };
+  }
   if (code === TRAIN_EXIT.interrupted) return retryable(`${why}: stopped by a signal, checkpointed`);
   if (code === 137) return retryable(`${why}: killed (SIGKILL)`);
   if (code === 143) return retryable(`${why}: terminated (SIGTERM)`);

@@ -59,6 +59,11 @@ export class ProcessExecutor implements TrainExecutor {
     if (signal?.aborted) throw new ExecutorError('cancelled', `run ${spec.runId} cancelled`);
     const why = logged.join(' | ');
     if (code === TRAIN_EXIT.badInput) throw new ExecutorError('bad_input', `run ${spec.runId}: ${why}`);
+    if (code === TRAIN_EXIT.outOfMemory) {
+      throw new ExecutorError('infrastructure', `run ${spec.runId} exited with code ${code}: ${why}`, {
+        outOfMemory: true,
+      });
+    }
     if (code !== TRAIN_EXIT.done && code !== TRAIN_EXIT.diverged) {
       throw new ExecutorError('infrastructure', `run ${spec.runId} exited with code ${code}: ${why}`);
     }

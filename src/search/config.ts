@@ -127,6 +127,11 @@ const Executor = z.discriminatedUnion('kind', [
      * lifecycle controller does) this long fails its attempt, retried in a new pod; null = wait.
      */
     lostNodeTimeout: Duration.nullable().default('5m'),
+    /**
+     * A pod its namespace's ResourceQuota refuses ("exceeded quota") waits for the quota to free,
+     * retried with backoff up to a minute apart, this long before its run fails; null = wait.
+     */
+    quotaWaitTimeout: Duration.nullable().default('1h'),
     /** Grace period of a cancelled run's pod (the trainer checkpoints on SIGTERM). */
     deleteGrace: Duration.default('30s'),
     /** Keep finished pods instead of deleting them (debugging). */
@@ -268,7 +273,8 @@ export const SearchConfig = z.strictObject({
     })
     .prefault({}),
   /**
-   * A run killed for memory (a pod's OOMKilled) is trained again as a new run with a smaller
+   * A run killed for memory (a pod's OOMKilled) or out of accelerator memory (`netgrow train`
+   * exit 5: the backend could not allocate a tensor) is trained again as a new run with a smaller
    * batch, one entry per retry (cumulative); past the last, an OOM fails the candidate. With
    * no entries, Temporal retries it unchanged like any infrastructure failure.
    */

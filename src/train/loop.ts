@@ -24,6 +24,7 @@ import { BackendChoice, TrainSpec } from '../contracts/train';
 import { StepBatch } from './step';
 import { Trainer } from './trainer';
 import { TeacherLogits } from './teacher';
+import { outOfMemoryAbove } from '../backend/out-of-memory';
 
 export interface TrainProgress {
   /** 1-based epoch in progress (or just finished). */
@@ -71,6 +72,8 @@ const now = (): number => performance.now() / 1000;
 export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
   const { spec, data, state, logs } = ctx;
   const perEpoch = stepsPerEpoch(data, spec.batchSize);
+  // A test seam: NETGROW_TEST_OOM_ABOVE_BATCH makes a step over that many rows run out of memory.
+  const overMemory = outOfMemoryAbove();
   const clock = scheduleClock(spec, state.lineageStart);
   const schedule = new LrSchedule(spec.schedule, spec.optimizer.lr, clock.length, state.schedule);
   const early = new EarlyStopping(
@@ -140,6 +143,7 @@ export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
       if (seen++ < p.steps) continue; // covered by the checkpoint this run resumed from
       lr = rateAt(epoch - 1, p.steps);
       const rows = stepBatch(batch, ctx.teacher, data, rng);
+      overMemory?.(rows.rows);
       const r = await ctx.trainer.step(rows, lr);
       state.globalStep++;
       if (state.samplesSeen !== undefined) state.samplesSeen += rows.rows;

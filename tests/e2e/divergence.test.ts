@@ -6,19 +6,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TrainActivityInput } from '../../src/contracts/activities';
-import { experimentRecord, writeExperimentRecord } from '../../src/experiment/experiment';
+import { experimentRecord } from '../../src/experiment/experiment';
 import { openStore } from '../../src/storage';
-import { startSearch } from '../../src/temporal/client';
-import type { TrainResult } from '../../src/contracts/train';
-import { defaultPayloadConverter } from '@temporalio/common';
 import { activityInputs } from '../support/temporal';
 import {
   candidateFiles,
   lineageOf,
   parseConfig,
   processActivities,
+  searchToEnd,
   serverAndScratch,
   tinyConfig,
+  trainResults,
 } from './support';
 
 const fx = serverAndScratch('diverge');
@@ -34,15 +33,7 @@ test('a diverging run is retried with the adjusted learning rate, visibly in his
     }),
   );
   const record = experimentRecord('search', 'diverge-e2e', `file://${dir}/runs`, config);
-  await writeExperimentRecord(record);
-  const result = await env.withWorkers(processActivities(1), async () => {
-    const handle = await startSearch(env.client, {
-      experimentId: record.id,
-      experimentUri: record.experimentUri,
-      config,
-    });
-    return handle.result();
-  });
+  const result = await searchToEnd(env, processActivities(1), record, config);
   assert.equal(result.reason, 'budget: candidates');
   assert.equal(result.best?.candidateId, 'g0-c0', 'trained after the retry');
 
@@ -55,11 +46,7 @@ test('a diverging run is retried with the adjusted learning rate, visibly in his
       [2, 'g0-c0-a2', 50 * 0.001, { lrScale: 0.001 }],
     ],
   );
-  const outcomes = history
-    .map((e) => e.activityTaskCompletedEventAttributes?.result?.payloads?.[0])
-    .filter((p) => p !== undefined && p !== null)
-    .map((p) => defaultPayloadConverter.fromPayload<TrainResult | object>(p))
-    .filter((r): r is TrainResult => 'format' in r && r.format === 'netgrow.trainresult/v1');
+  const outcomes = trainResults(history);
   assert.deepEqual(
     outcomes.map((r) => r.status),
     ['diverged', 'completed'],

@@ -20,6 +20,10 @@ import { readLineage } from '../../src/log/lineage';
 import { SearchConfig, type SearchConfigInput } from '../../src/search/config';
 import { openStore, type ArtifactStore } from '../../src/storage';
 import { TrainResult } from '../../src/contracts/train';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { Activities } from '../../src/contracts/activities';
+import { writeExperimentRecord, type ExperimentRecord } from '../../src/experiment/experiment';
+import { startSearch } from '../../src/temporal/client';
 import { runsOf, startTemporal, type TemporalTestEnv } from '../support/temporal';
 import { until, within } from '../support/until';
 
@@ -106,6 +110,33 @@ export function assertLineageComplete(events: LineageEvent[], candidates: string
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** Writes the experiment's record and runs its search on workers with `activities`, to its result. */
+export async function searchToEnd(
+  env: TemporalTestEnv,
+  activities: Activities,
+  record: ExperimentRecord,
+  config: SearchConfig,
+) {
+  await writeExperimentRecord(record);
+  return env.withWorkers(activities, async () => {
+    const handle = await startSearch(env.client, {
+      experimentId: record.id,
+      experimentUri: record.experimentUri,
+      config,
+    });
+    return handle.result();
+  });
+}
+
+/** The TrainResults a candidate's history holds (its completed train calls), in order. */
+export function trainResults(history: HistoryEvent[]): TrainResult[] {
+  return history
+    .map((e) => e.activityTaskCompletedEventAttributes?.result?.payloads?.[0])
+    .filter((p) => p !== undefined && p !== null)
+    .map((p) => defaultPayloadConverter.fromPayload<TrainResult | object>(p))
+    .filter((r): r is TrainResult => 'format' in r && r.format === 'netgrow.trainresult/v1');
+}
 
 /** Every history of an experiment: the search's runs and its candidates' workflows. */
 export async function experimentHistories(client: Client, experimentId: string): Promise<HistoryEvent[][]> {

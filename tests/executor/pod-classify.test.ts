@@ -40,13 +40,27 @@ describe('exit codes', () => {
     for (const code of [1, 126, 127, 128, 139]) {
       assert.equal((exitVerdict(code) as { retryable: boolean }).retryable, false, `exit ${code}`);
     }
-    for (const code of [137, 143, 5, 255]) {
+    for (const code of [137, 143, 6, 255]) {
       assert.equal((exitVerdict(code) as { retryable: boolean }).retryable, true, `exit ${code}`);
     }
   });
 });
 
 describe('pod ends', () => {
+  test('a trainer out of accelerator memory (exit 5) is an out-of-memory failure, its message kept', () => {
+    const status = terminated(5);
+    status.containerStatuses![0].state!.terminated!.message =
+      'netgrow train: out of accelerator memory (TensorFlow ResourceExhausted): OOM when allocating tensor';
+    assert.deepEqual(classifyPod(pod(status), opts()), {
+      state: 'failed',
+      retryable: true,
+      reason:
+        'exited with code 5: out of accelerator memory: netgrow train: out of accelerator memory ' +
+        '(TensorFlow ResourceExhausted): OOM when allocating tensor',
+      outOfMemory: true,
+    });
+  });
+
   test('a diverged trainer (exit 3) finishes: its result.json says diverged', () => {
     assert.deepEqual(classifyPod(pod(terminated(3)), opts()), { state: 'finished', exitCode: 3 });
   });

@@ -301,6 +301,79 @@ describe('a training run as a pod', () => {
   });
 });
 
+describe('admission on a shared cluster', () => {
+  /**
+   * A namespace of its own with the quota `compute` (pods: 1) fully used. With no
+   * controller-manager here, the test sets the quota's status as the quota controller would:
+   * the ResourceQuota admission plugin refuses against status.hard and status.used.
+   */
+  async function fullQuota(): Promise<{ namespace: string; setUsed: (pods: string) => Promise<void> }> {
+    const namespace = await cluster.createNamespace('quota');
+    await core.createNamespacedResourceQuota({
+      namespace,
+      body: { metadata: { name: 'compute' }, spec: { hard: { pods: '1' } } },
+    });
+    const setUsed = async (pods: string) => {
+      const q = await core.readNamespacedResourceQuota({ name: 'compute', namespace });
+      q.status = { hard: { pods: '1' }, used: { pods } };
+      await core.replaceNamespacedResourceQuotaStatus({ name: 'compute', namespace, body: q });
+    };
+    await setUsed('1');
+    return { namespace, setUsed };
+  }
+
+  const inNamespace = async (namespace: string, over: Partial<KubernetesExecutorOptions> = {}) =>
+    executor({
+      kubeConfig: await cluster.serviceAccountConfig(namespace, 'netgrow-worker'),
+      namespace,
+      quotaBackoffMs: 300,
+      ...over,
+    });
+
+  test('a pod over the ResourceQuota waits, saying why, and runs once the quota frees; the wait has a limit', async () => {
+    const { namespace, setUsed } = await fullQuota();
+    const late = await rejection(
+      (await inNamespace(namespace, { quotaWaitTimeoutSeconds: 1 })).run(spec('quota-late')),
+    );
+    assert.equal(late.code, 'bad_input');
+    assert.match(
+      late.message,
+      /^run quota-late: the ResourceQuota of namespace quota-\w+ kept refusing the trainer pod for more than 1 s \(executor.quotaWaitTimeout\): .*exceeded quota: compute/,
+    );
+
+    const waiting: (string | null)[] = [];
+    const run = (await inNamespace(namespace)).run(spec('quota'), { onWaiting: (why) => waiting.push(why) });
+    await until(async () => waiting.length > 0, 'the run says it waits');
+    assert.match(
+      waiting[0] ?? '',
+      /^waiting for quota: .*exceeded quota: compute, requested: pods=1, used: pods=1, limited: pods=1/,
+    );
+    assert.deepEqual(await core.listNamespacedPod({ namespace }).then((l) => l.items), [], 'no pod yet');
+    await setUsed('0'); // what the quota controller writes once another pod ends
+    const result = await run;
+    assert.equal(result.status, 'completed');
+    assert.ok(waiting.includes(null), 'the wait is over once the pod exists');
+  });
+
+  test("a LimitRange that forbids the pod's resources fails the run at once, naming the limit", async () => {
+    const namespace = await cluster.createNamespace('limits');
+    await core.createNamespacedLimitRange({
+      namespace,
+      body: {
+        metadata: { name: 'per-container' },
+        spec: { limits: [{ type: 'Container', max: { memory: '1Gi' } }] },
+      },
+    });
+    const failed = await rejection((await inNamespace(namespace)).run(spec('limited')));
+    assert.equal(failed.code, 'bad_input');
+    assert.match(
+      failed.message,
+      /^run limited: a LimitRange of namespace limits-\w+ forbids the trainer pod's resources .*: .*maximum memory usage per Container is 1Gi, but limit is 2Gi/,
+    );
+    assert.deepEqual(await core.listNamespacedPod({ namespace }).then((l) => l.items), []);
+  });
+});
+
 describe('before any training', () => {
   test('a worker whose Role lacks a verb is told which one', async () => {
     const rbac = cluster.admin.makeApiClient(RbacAuthorizationV1Api);

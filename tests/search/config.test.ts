@@ -123,6 +123,7 @@ describe('search config', () => {
         imagePullGrace: '2m',
         unschedulableTimeout: '30m',
         lostNodeTimeout: '5m',
+        quotaWaitTimeout: '1h',
         deleteGrace: '30s',
         keepPods: false,
       },
