@@ -527,6 +527,12 @@ export class KubernetesExecutor implements TrainExecutor {
         );
       }
       const msg = apiMessage(e);
+      // Admission, not RBAC: the namespace's PodSecurity level refuses what the template asks.
+      if (e.code === 403 && msg.includes('violates PodSecurity')) {
+        throw new ExecutorError('bad_input', `the pod template breaks namespace ${o.namespace}'s ${msg}`, {
+          cause: e,
+        });
+      }
       if (e.code === 403 || e.code === 401) {
         throw new ExecutorError(
           'bad_input',
