@@ -14,7 +14,6 @@ const Quantity = z.union([
 const Resources = z.record(z.string(), Quantity);
 const LabelMap = z.record(z.string(), z.string());
 
-
 const KeyRef = z.strictObject({
   name: z.string().min(1),
   key: z.string().min(1),

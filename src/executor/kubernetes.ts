@@ -20,14 +20,7 @@ import type { ArtifactStore } from '../storage/store';
 import { storageSettings } from '../storage/settings';
 import { isReady, RESULT_GRACE_MS, storedResult, storedVerdict } from './stored-result';
 import { TrainResult, TrainSpec } from '../contracts/train';
-import {
-  ExecutorError,
-  maskSecrets,
-  parseProgressLine,
-  RunOptions,
-  Slots,
-  TrainExecutor,
-} from './executor';
+import { ExecutorError, maskSecrets, parseProgressLine, RunOptions, Slots, TrainExecutor } from './executor';
 import { apiMessage, checkAccess } from './pod-access';
 import { describeShortfalls, nodeOffer, shortfalls } from './node-fit';
 import { classifyPod, type PodVerdict } from './pod-classify';
@@ -449,7 +442,9 @@ export class KubernetesExecutor implements TrainExecutor {
     const reason = maskSecrets(verdict.reason);
     const message =
       `run ${spec.runId}: pod ${name} ${reason}` + (tail ? `\n--- container log (tail)\n${tail}` : '');
-    o.log?.(`${spec.runId}: pod ${name} failed (${verdict.retryable ? 'retryable' : 'permanent'}): ${reason}`);
+    o.log?.(
+      `${spec.runId}: pod ${name} failed (${verdict.retryable ? 'retryable' : 'permanent'}): ${reason}`,
+    );
     throw new ExecutorError(verdict.retryable ? 'infrastructure' : 'bad_input', message, {
       outOfMemory: verdict.outOfMemory,
       deviceSeconds: await runDeviceSeconds(store, PODS_DIR).catch(() => undefined),
