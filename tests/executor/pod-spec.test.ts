@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SearchConfig } from '../../src/search/config';
 import { podName, runIdentity, trainerPod } from '../../src/executor/pod-spec';
-import { DATASET_CACHE_MOUNT, DEFAULT_ACTIVE_DEADLINE_SECONDS, PodTemplate } from '../../src/contracts/pod-template';
+import {
+  DATASET_CACHE_MOUNT,
+  DEFAULT_ACTIVE_DEADLINE_SECONDS,
+  PodTemplate,
+} from '../../src/contracts/pod-template';
 import { TrainSpec } from '../../src/contracts/train';
 import { storageSettings } from '../../src/storage/settings';
 
