@@ -7,7 +7,7 @@
  * HTTP/2 server over TLS records the headers of the first call and fails it.
  */
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { createSecureServer, type IncomingHttpHeaders } from 'node:http2';
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { after, before, test } from 'node:test';
 import { startDevServer, type DevServer } from '../../src/temporal/devserver';
+import { makeCa, signCert } from '../support/pki';
 
 const bin = join(__dirname, '..', '..', 'bin', 'netgrow.js');
 let dir: string;
@@ -27,58 +28,15 @@ const pem = (name: string) => join(dir, name);
 
 /** A CA, a server certificate for 127.0.0.1 / temporal.test, a client certificate, another CA. */
 function makePki(): void {
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  for (const ca of ['ca', 'other-ca']) {
-    ssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${ca}`,
-      '-keyout',
-      `${ca}.key`,
-      '-out',
-      `${ca}.crt`,
-    );
-  }
-  const signed = (name: string, ext: string) => {
-    execFileSync('sh', ['-c', `printf '${ext}\\n' > ${name}.ext`], { cwd: dir });
-    ssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-    );
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '1',
-      '-extfile',
-      `${name}.ext`,
-      '-out',
-      `${name}.crt`,
-    );
-  };
-  signed('server', 'subjectAltName=IP:127.0.0.1,DNS:temporal.test\nextendedKeyUsage=serverAuth');
-  signed('client', 'extendedKeyUsage=clientAuth');
+  makeCa(dir, 'ca');
+  makeCa(dir, 'other-ca');
+  signCert(
+    dir,
+    'server',
+    '/CN=server',
+    'subjectAltName=IP:127.0.0.1,DNS:temporal.test\\nextendedKeyUsage=serverAuth',
+  );
+  signCert(dir, 'client', '/CN=client', 'extendedKeyUsage=clientAuth');
 }
 
 before(async () => {
