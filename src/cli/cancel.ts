@@ -4,6 +4,7 @@
  * trained stays in storage. An embedded experiment that no process runs gets workers here
  * for as long as its cancellation takes.
  */
+import { TEMPORAL_AUTH_HELP } from '../temporal/connection';
 import { CancelledFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import { displayUri } from '../experiment/run';
@@ -16,6 +17,7 @@ export const help = `netgrow cancel <experimentId> [options] — cancel an exper
   --storage <uri>             where the experiment is (default: ./runs, then NETGROW_HOME's record)
   --temporal-address <h:p>    a cluster (default: the experiment's config, TEMPORAL_ADDRESS, else embedded)
   --namespace <ns>
+${TEMPORAL_AUTH_HELP}
   --no-wait                   request the cancellation and return
 
 To end a search gracefully instead (finish the running candidates, write the report), send it the

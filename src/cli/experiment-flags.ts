@@ -12,6 +12,7 @@ import {
 } from '../experiment/run';
 import { quietTemporalRuntime } from '../experiment/runtime';
 import { openTemporal, temporalTarget } from '../experiment/session';
+import { TEMPORAL_AUTH_OPTIONS, type TemporalAuthFlags } from '../temporal/connection';
 import { interruptSignal, terminalIO } from './terminal';
 import type { SearchConfig } from '../search/config';
 import type { SearchExecutorSettings } from '../contracts/executor-settings';
@@ -36,6 +37,7 @@ export const EXPERIMENT_OPTIONS = {
   parallelism: { type: 'string' },
   'temporal-address': { type: 'string' },
   namespace: { type: 'string' },
+  ...TEMPORAL_AUTH_OPTIONS,
   workers: { type: 'boolean' },
   detach: { type: 'boolean' },
   headless: { type: 'boolean' },
@@ -47,6 +49,7 @@ export const LOCATE_OPTIONS = {
   storage: { type: 'string' },
   'temporal-address': { type: 'string' },
   namespace: { type: 'string' },
+  ...TEMPORAL_AUTH_OPTIONS,
 } as const;
 
 /** `netgrow <command> <experimentId> [flags]`: the id and the parsed flags. */
@@ -67,6 +70,7 @@ export const flagTarget = (values: Flags, temporal: SearchConfig['temporal']) =>
     {
       address: values['temporal-address'] as string | undefined,
       namespace: values.namespace as string | undefined,
+      auth: values as TemporalAuthFlags,
     },
     temporal,
   );

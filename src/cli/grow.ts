@@ -25,7 +25,7 @@ export const help = `netgrow grow --plan <file> [options] — grow a network by 
   --dataset <name>            the dataset (overrides dataset.name)
   --epochs <n>                epochs per stage (overrides train.epochs)
   --check                     validate and exit
-  and --parallelism, --temporal-address, --namespace, --workers, --detach, --headless, --json as for
+  and --parallelism, --temporal-address, --temporal-tls-*, --temporal-api-key-file, --namespace, --workers, --detach, --headless, --json as for
   netgrow search (see netgrow search --help)
 
 The first stage trains the start network as it is; a stage that cannot be trained ends the plan.

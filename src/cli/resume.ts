@@ -12,7 +12,7 @@ export const help = `netgrow resume <experimentId> [options] — continue an exp
 
   --storage <uri>             where the experiment is (default: ./runs, then NETGROW_HOME's record)
   --temporal-address <h:p>    a cluster (default: the experiment's config, TEMPORAL_ADDRESS, else embedded)
-  --namespace <ns>, --workers, --detach, --headless, --json   as for netgrow search`;
+  --namespace <ns>, --temporal-tls-*, --temporal-api-key-file, --workers, --detach, --headless, --json   as for netgrow search`;
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
   const [id, values] = experimentArgs(args, 'resume', '[options]', {

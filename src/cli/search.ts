@@ -3,6 +3,7 @@
  * run the search to its report — on the embedded Temporal dev server with workers in this
  * process, or on a cluster when an address is configured.
  */
+import { TEMPORAL_AUTH_HELP } from '../temporal/connection';
 import type { SearchConfig } from '../search/config';
 import { loadSearchFile, prepareExperiment } from '../experiment/prepare';
 import { checkCluster, checkWorkerPolicy } from './executor-check';
@@ -31,6 +32,7 @@ export const help = `netgrow search --config <file> [options] — run a search (
   --temporal-address <h:p>    a Temporal cluster's frontend (else temporal.address, TEMPORAL_ADDRESS;
                               with none, an embedded dev server keeps its SQLite file in the experiment folder)
   --namespace <ns>            the cluster's namespace (else temporal.namespace, TEMPORAL_NAMESPACE)
+${TEMPORAL_AUTH_HELP}
   --workers                   with a cluster: also run workers in this process
   --detach                    start the search and return (with a cluster, or with --workers elsewhere)
   --headless                  no Temporal Web UI for the embedded server

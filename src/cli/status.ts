@@ -4,6 +4,7 @@
  * leaderboard, and the result once it ended. With the embedded server not running, a
  * headless one is started on the experiment's SQLite file just to answer.
  */
+import { TEMPORAL_AUTH_HELP } from '../temporal/connection';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { ExperimentRecord } from '../experiment/experiment';
 import type { TemporalSession } from '../experiment/session';
@@ -18,6 +19,7 @@ export const help = `netgrow status <experimentId> [options] — an experiment's
   --storage <uri>             where the experiment is (default: ./runs, then NETGROW_HOME's record)
   --temporal-address <h:p>    a cluster (default: the experiment's config, TEMPORAL_ADDRESS, else embedded)
   --namespace <ns>
+${TEMPORAL_AUTH_HELP}
   --json                      one JSON object: {experimentId, workflowStatus, status, running, leaderboard, result}
   --watch                     keep it on screen until the experiment ends: leaderboard, running candidates
                               (epoch, accuracy), faults and retries; redrawn in place on a terminal,

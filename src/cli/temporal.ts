@@ -4,15 +4,17 @@
  * is missing.
  */
 import { parseArgs } from 'node:util';
-import { Connection } from '@temporalio/client';
 import { DEFAULT_ADDRESS, NAMESPACE } from '../temporal/config';
 import { registerSearchAttributes, SearchAttributeConflict } from '../temporal/search-attributes';
 import { UsageError } from '../contracts/errors';
+import { connectClient, temporalTarget } from '../experiment/session';
+import { TEMPORAL_AUTH_HELP, TEMPORAL_AUTH_OPTIONS } from '../temporal/connection';
 
 export const help = `netgrow temporal setup [options] — register netgrow's search attributes on a Temporal cluster
 
   --temporal-address <h:p>    the frontend (default TEMPORAL_ADDRESS, else ${DEFAULT_ADDRESS})
   --namespace <ns>            default TEMPORAL_NAMESPACE, else ${NAMESPACE}
+${TEMPORAL_AUTH_HELP}
   --json                      print { added, present } as JSON
 
 Idempotent: attributes already there are left alone. Needs the operator API (cluster admin).`;
@@ -26,6 +28,7 @@ export async function run(args: string[]): Promise<number> {
       options: {
         'temporal-address': { type: 'string' },
         namespace: { type: 'string' },
+        ...TEMPORAL_AUTH_OPTIONS,
         json: { type: 'boolean', default: false },
       },
     });
@@ -36,14 +39,17 @@ export async function run(args: string[]): Promise<number> {
   if (positionals.length !== 1 || positionals[0] !== 'setup') {
     throw new UsageError('usage: netgrow temporal setup [options]; see netgrow temporal --help');
   }
-  const address = values['temporal-address'] ?? (process.env.TEMPORAL_ADDRESS || DEFAULT_ADDRESS);
-  const namespace = values.namespace ?? (process.env.TEMPORAL_NAMESPACE || NAMESPACE);
-  let connection: Connection;
-  try {
-    connection = await Connection.connect({ address, connectTimeout: 10_000 });
-  } catch (e) {
-    throw new UsageError(`cannot reach Temporal at ${address} (${(e as Error).message})`, 4);
-  }
+  const target = temporalTarget(
+    {
+      address: values['temporal-address'] ?? (process.env.TEMPORAL_ADDRESS || DEFAULT_ADDRESS),
+      namespace: values.namespace,
+      auth: values,
+    },
+    null,
+  );
+  const address = target.address!;
+  const namespace = target.namespace;
+  const connection = await connectClient(address, target.connect);
   try {
     const result = await registerSearchAttributes(connection, namespace);
     if (values.json) console.log(JSON.stringify(result));

@@ -13,7 +13,8 @@ import { parseFlags } from './flags';
 import { createKubernetesExecutor } from '../executor/kubernetes-config';
 import { loadSearchConfig } from '../experiment/prepare';
 import { SearchConfig } from '../search/config';
-import { openTemporal } from '../experiment/session';
+import { openTemporal, temporalTarget } from '../experiment/session';
+import { TEMPORAL_AUTH_HELP, TEMPORAL_AUTH_OPTIONS } from '../temporal/connection';
 import { quietTemporalRuntime } from '../experiment/runtime';
 import { interruptSignal } from './terminal';
 import { UsageError } from '../contracts/errors';
@@ -21,7 +22,8 @@ import { UsageError } from '../contracts/errors';
 export const help = `netgrow worker [options] — run netgrow's Temporal workers (cluster mode)
 
   --roles <list>              orchestration, training or both (default orchestration,training)
-  --parallelism <n>           training runs at once on this worker (default: the number of cores)
+  --parallelism <n>           training runs at once on this worker (default: with kubernetes the
+                              executor config's parallelism, 4 unless set; else the number of cores)
   --executor <kind>           process (a \`netgrow train\` child per run, default), inprocess, or
                               kubernetes (a pod per run; the cluster and the worker's rights are
                               checked before the worker starts)
@@ -32,6 +34,7 @@ export const help = `netgrow worker [options] — run netgrow's Temporal workers
                               executor.allowSearch lists what a search may set (k8s/README.md)
   --temporal-address <h:p>    the frontend (default TEMPORAL_ADDRESS, else ${DEFAULT_ADDRESS})
   --namespace <ns>            default TEMPORAL_NAMESPACE, else ${NAMESPACE}
+${TEMPORAL_AUTH_HELP}
 
 Queues: '${TASK_QUEUES.orchestration}' (workflows, mutate, evaluate, report, lineage) and
 '${TASK_QUEUES.training}' (train, evaluate, testFinalists). S3 endpoint and keys come from the environment
@@ -45,14 +48,15 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     'executor-config': { type: 'string' },
     'temporal-address': { type: 'string' },
     namespace: { type: 'string' },
+    ...TEMPORAL_AUTH_OPTIONS,
   });
   const roles = (values.roles ?? 'orchestration,training').split(',').map((r) => r.trim());
   const unknown = roles.filter((r) => r !== 'orchestration' && r !== 'training');
   if (unknown.length > 0 || roles.length === 0) {
     throw new UsageError(`--roles: unknown role '${unknown[0] ?? ''}'; use orchestration, training or both`);
   }
-  const parallelism = Number(values.parallelism ?? availableParallelism());
-  if (!Number.isInteger(parallelism) || parallelism < 1) {
+  const asked = values.parallelism === undefined ? undefined : Number(values.parallelism);
+  if (asked !== undefined && (!Number.isInteger(asked) || asked < 1)) {
     throw new UsageError(`--parallelism must be a positive integer, received '${values.parallelism}'`);
   }
   const executor = values.executor ?? 'process';
@@ -68,13 +72,22 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   // Built (and its cluster and rights checked) before any worker polls: a worker that cannot
   // reach its cluster fails here, never by training on this machine's CPU instead.
   if (executor === 'kubernetes') step("checking the Kubernetes cluster and this worker's rights");
-  const trainer = executor === 'kubernetes' ? await kubernetesExecutor(values['executor-config']) : executor;
-  const address = values['temporal-address'] ?? (process.env.TEMPORAL_ADDRESS || DEFAULT_ADDRESS);
-  const namespace = values.namespace ?? (process.env.TEMPORAL_NAMESPACE || NAMESPACE);
+  const trainer =
+    executor === 'kubernetes' ? await kubernetesExecutor(values['executor-config'], asked) : executor;
+  const parallelism = trainingParallelism(asked, trainer);
+  const target = temporalTarget(
+    {
+      address: values['temporal-address'] ?? (process.env.TEMPORAL_ADDRESS || DEFAULT_ADDRESS),
+      namespace: values.namespace,
+      auth: values,
+    },
+    null,
+  );
+  const { address, namespace } = target;
 
   quietTemporalRuntime();
-  step(`connecting to Temporal at ${address}, namespace ${namespace}`);
-  const session = await openTemporal({ address, namespace }, { stateDir: '.' });
+  step(`connecting to Temporal at ${address}${target.connect?.tls ? ' (TLS)' : ''}, namespace ${namespace}`);
+  const session = await openTemporal(target, { stateDir: '.' });
   const interrupt = interruptSignal();
   try {
     step(
@@ -111,8 +124,25 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
 }
 
-/** The Kubernetes executor from a search config's `executor` section, or its defaults. */
-async function kubernetesExecutor(file: string | undefined) {
+/**
+ * Training activities at once: `--parallelism`; else, for pods, the Kubernetes executor's own
+ * `parallelism` (pods run elsewhere: this machine's cores say nothing about how many); else
+ * this machine's cores, one child process each.
+ */
+export function trainingParallelism(
+  asked: number | undefined,
+  trainer: string | { parallelism: number },
+  cores: number = availableParallelism(),
+): number {
+  if (asked !== undefined) return asked;
+  return typeof trainer === 'string' ? cores : trainer.parallelism;
+}
+
+/**
+ * The Kubernetes executor from a search config's `executor` section, or its defaults;
+ * `--parallelism` (when given) wins over the section's `parallelism`.
+ */
+async function kubernetesExecutor(file: string | undefined, parallelism: number | undefined) {
   const config = file
     ? await loadSearchConfig(file)
     : SearchConfig.parse({ name: 'worker', executor: { kind: 'kubernetes' } });
@@ -121,5 +151,8 @@ async function kubernetesExecutor(file: string | undefined) {
       `${file}: executor.kind is ${config.executor.kind}; --executor kubernetes needs kubernetes`,
     );
   }
-  return createKubernetesExecutor(config.executor, { log: (line) => console.error(line) });
+  return createKubernetesExecutor(
+    { ...config.executor, parallelism: parallelism ?? config.executor.parallelism },
+    { log: (line) => console.error(line) },
+  );
 }

@@ -5,6 +5,7 @@
  * name that looks like a credential is refused, so none lands in a pod spec or in history.
  */
 import { z } from 'zod';
+import { CREDENTIAL_NAME } from './secrets';
 
 const Quantity = z.union([
   z.string().regex(/^[0-9.]+[a-zA-Z]*$/, 'a quantity such as 2, 500m or 8Gi'),
@@ -12,9 +13,6 @@ const Quantity = z.union([
 ]);
 const Resources = z.record(z.string(), Quantity);
 const LabelMap = z.record(z.string(), z.string());
-
-/** Names that look like credentials must come from a Secret, not a literal `value`. */
-const SECRET_NAME = /SECRET|PASSWORD|TOKEN|CREDENTIAL|ACCESS_KEY|PRIVATE_KEY/i;
 
 const KeyRef = z.strictObject({
   name: z.string().min(1),
@@ -33,7 +31,7 @@ const EnvVar = z
     (e) => (e.value === undefined) !== (e.valueFrom === undefined),
     'give either `value` or `valueFrom`',
   )
-  .refine((e) => e.value === undefined || !SECRET_NAME.test(e.name), {
+  .refine((e) => e.value === undefined || !CREDENTIAL_NAME.test(e.name), {
     message: 'looks like a credential: reference a Secret with valueFrom.secretKeyRef (or envFrom) instead',
   });
 const EnvFrom = z.union([
@@ -54,6 +52,9 @@ const Toleration = z.strictObject({
 
 /** Where k8s/trainer.Dockerfile installs netgrow: its ENTRYPOINT, and the trainer pod's command. */
 export const TRAINER_COMMAND = ['node', '/opt/netgrow/bin/netgrow.js'];
+
+/** A trainer pod's `activeDeadlineSeconds` unless the template says otherwise: 24 hours. */
+export const DEFAULT_ACTIVE_DEADLINE_SECONDS = 86_400;
 
 /** Where a trainer pod mounts `datasetCache`; NETGROW_DATASET_CACHE points there (src/data/places.ts). */
 export const DATASET_CACHE_MOUNT = '/dataset-cache';
@@ -88,7 +89,12 @@ export const PodTemplate = z.strictObject({
   envFrom: z.array(EnvFrom).default([{ secretRef: { name: 'netgrow-storage', optional: true } }]),
   labels: LabelMap.default({}),
   annotations: LabelMap.default({}),
-  activeDeadlineSeconds: z.number().int().positive().optional(),
+  /**
+   * Seconds a trainer pod may run before Kubernetes stops it (DeadlineExceeded: the run fails,
+   * not retried, naming the deadline); null = no deadline. The default caps a hung trainer's
+   * hold on a shared cluster's GPU at a day.
+   */
+  activeDeadlineSeconds: z.number().int().positive().nullable().default(DEFAULT_ACTIVE_DEADLINE_SECONDS),
   runAsUser: z.number().int().min(1).default(1000),
   /** Size limit of the emptyDir mounted at /scratch (TMPDIR, dataset cache). */
   scratchSize: Quantity.default('20Gi'),

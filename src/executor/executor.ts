@@ -5,13 +5,16 @@
  */
 import type { TrainProgress } from '../contracts/executor';
 import { NetgrowError } from '../contracts/errors';
+import { credentialValues, maskCredentials } from '../contracts/secrets';
 
 export type { RunOptions, TrainExecutor, TrainProgress } from '../contracts/executor';
 
 export type ExecutorErrorCode = 'bad_input' | 'infrastructure' | 'cancelled';
 
 /**
- * `retryable` tells the orchestrator whether trying the same run again can help;
+ * Its message is masked of credentials (src/contracts/secrets.ts: the patterns, and the values
+ * of this process's credential variables): it quotes trainers' log tails and goes into
+ * workflow history. `retryable` tells the orchestrator whether trying the same run again can help;
  * `outOfMemory` that the run was killed for memory (a retry may want a smaller batch);
  * `deviceSeconds` what the run's pods used so far, where the executor measures it.
  */
@@ -23,7 +26,7 @@ export class ExecutorError extends NetgrowError {
     message: string,
     options?: ErrorOptions & { outOfMemory?: boolean; deviceSeconds?: number },
   ) {
-    super(message, code === 'bad_input' ? 'input' : 'infrastructure', options);
+    super(maskSecrets(message), code === 'bad_input' ? 'input' : 'infrastructure', options);
     this.name = 'ExecutorError';
     this.outOfMemory = options?.outOfMemory ?? false;
     if (options?.deviceSeconds !== undefined) this.deviceSeconds = options.deviceSeconds;
@@ -31,6 +34,11 @@ export class ExecutorError extends NetgrowError {
   get retryable(): boolean {
     return this.code === 'infrastructure';
   }
+}
+
+/** `text` masked of credentials: the patterns, and the values of this process's credential variables. */
+export function maskSecrets(text: string): string {
+  return maskCredentials(text, credentialValues(process.env));
 }
 
 /** Progress lines on a trainer's stdout: `NETGROW_PROGRESS {"epoch":1,...}`. */

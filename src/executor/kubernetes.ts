@@ -20,7 +20,7 @@ import type { ArtifactStore } from '../storage/store';
 import { storageSettings } from '../storage/settings';
 import { isReady, RESULT_GRACE_MS, storedResult, storedVerdict } from './stored-result';
 import { TrainResult, TrainSpec } from '../contracts/train';
-import { ExecutorError, parseProgressLine, RunOptions, Slots, TrainExecutor } from './executor';
+import { ExecutorError, maskSecrets, parseProgressLine, RunOptions, Slots, TrainExecutor } from './executor';
 import { apiMessage, checkAccess } from './pod-access';
 import { describeShortfalls, nodeOffer, shortfalls } from './node-fit';
 import { classifyPod, type PodVerdict } from './pod-classify';
@@ -406,7 +406,7 @@ export class KubernetesExecutor implements TrainExecutor {
           }
         }
         // Why a Pending pod waits (Insufficient nvidia.com/gpu, an image pull), for `status`.
-        const waiting = verdict.state === 'pending' ? verdict.why : null;
+        const waiting = verdict.state === 'pending' ? maskSecrets(verdict.why) : null;
         if (waiting !== lastWaiting) {
           lastWaiting = waiting;
           onWaiting?.(waiting);
@@ -454,10 +454,13 @@ export class KubernetesExecutor implements TrainExecutor {
   ): Promise<TrainResult> {
     const name = pod.metadata!.name!;
     const usage = this.recordUsage(o, spec.runId, pod);
-    const record = { pod: name, node: pod.spec?.nodeName ?? null, image: o.image, usage, end: verdict };
+    // The verdict's reason quotes the container's termination message, the tail its log: both
+    // masked of credentials before they reach the run folder, the worker's log or history.
+    const end = verdict.state === 'failed' ? { ...verdict, reason: maskSecrets(verdict.reason) } : verdict;
+    const record = { pod: name, node: pod.spec?.nodeName ?? null, image: o.image, usage, end };
     await store.put(podRecord(name), JSON.stringify(record)).catch(() => undefined);
-    const what = verdict.state === 'finished' ? `exited with code ${verdict.exitCode}` : verdict.reason;
-    const tail = (await this.logTail(o, name, 20)) || seenTail;
+    const what = end.state === 'finished' ? `exited with code ${end.exitCode}` : end.reason;
+    const tail = maskSecrets((await this.logTail(o, name, 20)) || seenTail);
     await store.put(`${PODS_DIR}/${name}.log`, `${what}\n${tail}\n`).catch(() => undefined);
     if (verdict.state === 'finished') {
       const result = await readResult(spec);
@@ -467,11 +470,11 @@ export class KubernetesExecutor implements TrainExecutor {
     }
     // A lost node's pod goes even when kept: a retry would adopt it and wait for it again.
     if (!o.keepPods || verdict.nodeLost) await this.deletePod(o, name, 0).catch(() => undefined);
+    const reason = maskSecrets(verdict.reason);
     const message =
-      `run ${spec.runId}: pod ${name} ${verdict.reason}` +
-      (tail ? `\n--- container log (tail)\n${tail}` : '');
+      `run ${spec.runId}: pod ${name} ${reason}` + (tail ? `\n--- container log (tail)\n${tail}` : '');
     o.log?.(
-      `${spec.runId}: pod ${name} failed (${verdict.retryable ? 'retryable' : 'permanent'}): ${verdict.reason}`,
+      `${spec.runId}: pod ${name} failed (${verdict.retryable ? 'retryable' : 'permanent'}): ${reason}`,
     );
     throw new ExecutorError(verdict.retryable ? 'infrastructure' : 'bad_input', message, {
       outOfMemory: verdict.outOfMemory,
@@ -550,6 +553,12 @@ export class KubernetesExecutor implements TrainExecutor {
         );
       }
       const msg = apiMessage(e);
+      // Admission, not RBAC: the namespace's PodSecurity level refuses what the template asks.
+      if (e.code === 403 && msg.includes('violates PodSecurity')) {
+        throw new ExecutorError('bad_input', `the pod template breaks namespace ${o.namespace}'s ${msg}`, {
+          cause: e,
+        });
+      }
       if (e.code === 403 || e.code === 401) {
         throw new ExecutorError(
           'bad_input',

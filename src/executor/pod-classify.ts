@@ -11,6 +11,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { TRAIN_EXIT } from '../contracts/train';
+import { trainerContainerStatus } from './pod-spec';
 
 export interface ClassifyOptions {
   now: number;
@@ -40,17 +41,20 @@ const CONFIG_ERRORS = new Set(['CreateContainerConfigError', 'CreateContainerErr
 
 export function classifyPod(pod: V1Pod, o: ClassifyOptions): PodVerdict {
   const status = pod.status ?? {};
-  const term = status.containerStatuses?.[0]?.state?.terminated;
+  const trainer = trainerContainerStatus(pod);
+  const term = trainer?.state?.terminated;
   const disruption = status.conditions?.find((c) => c.type === 'DisruptionTarget' && c.status === 'True');
   if (status.phase === 'Succeeded') return { state: 'finished', exitCode: 0 };
   if (status.phase === 'Failed') {
-    if (status.reason === 'Evicted') return retryable(`evicted: ${status.message ?? 'node pressure'}`);
-    if (disruption) return retryable(`disrupted (${disruption.reason}): ${disruption.message ?? ''}`.trim());
+    // First: the deadline is why the kubelet stopped it, whatever else the status carries.
     if (status.reason === 'DeadlineExceeded') {
       return permanent(
-        `ran past the template's activeDeadlineSeconds (${pod.spec?.activeDeadlineSeconds} s)`,
+        `ran past its deadline, activeDeadlineSeconds ${pod.spec?.activeDeadlineSeconds} s ` +
+          '(executor.pod.activeDeadlineSeconds; null for none): stopped by Kubernetes, not retried',
       );
     }
+    if (status.reason === 'Evicted') return retryable(`evicted: ${status.message ?? 'node pressure'}`);
+    if (disruption) return retryable(`disrupted (${disruption.reason}): ${disruption.message ?? ''}`.trim());
     if (term?.reason === 'OOMKilled') {
       return {
         state: 'failed',
@@ -62,7 +66,7 @@ export function classifyPod(pod: V1Pod, o: ClassifyOptions): PodVerdict {
     if (term) return exitVerdict(term.exitCode, term.reason, term.message);
     return retryable(`pod failed: ${status.reason ?? 'no reason given'} ${status.message ?? ''}`.trim());
   }
-  const waiting = status.containerStatuses?.[0]?.state?.waiting;
+  const waiting = trainer?.state?.waiting;
   if (waiting?.reason && (PULL_ERRORS.has(waiting.reason) || CONFIG_ERRORS.has(waiting.reason))) {
     const since = firstSeen(o.firstSeen, waiting.reason, o.now);
     const why = `${waiting.reason}: ${waiting.message ?? ''}`.trim();

@@ -6,7 +6,7 @@
  * credentials from a Secret by reference — never as literal values in the pod or in history.
  */
 import { createHash } from 'node:crypto';
-import type { V1Affinity, V1Pod, V1Volume } from '@kubernetes/client-node';
+import type { V1Affinity, V1ContainerStatus, V1Pod, V1Volume } from '@kubernetes/client-node';
 import type { TrainSpec } from '../contracts/train';
 import { DATASET_CACHE_MOUNT, type PodTemplate } from '../contracts/pod-template';
 
@@ -23,6 +23,15 @@ export const LABEL = {
 
 export const CONTAINER = 'trainer';
 export const SPEC_KEY = 'trainspec.json';
+
+/**
+ * The trainer container's status, found by name: a pod may carry containers netgrow did not
+ * write (a sidecar a mutating webhook injects, often listed first), whose state says nothing
+ * about the run. Undefined until the kubelet reports the trainer.
+ */
+export function trainerContainerStatus(pod: V1Pod): V1ContainerStatus | undefined {
+  return pod.status?.containerStatuses?.find((c) => c.name === CONTAINER);
+}
 
 export interface RunIdentity {
   experiment: string | null;
@@ -120,10 +129,19 @@ export function trainerPod(p: PodInput): V1Pod {
       tolerations: t.tolerations.length > 0 ? t.tolerations : undefined,
       affinity: t.affinity as V1Affinity | undefined,
       priorityClassName: t.priorityClassName,
-      activeDeadlineSeconds: t.activeDeadlineSeconds,
+      activeDeadlineSeconds: t.activeDeadlineSeconds ?? undefined,
       imagePullSecrets:
         t.imagePullSecrets.length > 0 ? t.imagePullSecrets.map((name) => ({ name })) : undefined,
-      securityContext: { runAsNonRoot: true, runAsUser: t.runAsUser, fsGroup: t.runAsUser },
+      // What the PodSecurity `restricted` level asks of a pod (runAsNonRoot, the runtime's
+      // seccomp profile) here, and of its container (no privilege escalation, no capabilities)
+      // below: a namespace that enforces it admits the pod. A hostPath `datasetCache` is the
+      // one template choice it refuses (k8s/README.md).
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: t.runAsUser,
+        fsGroup: t.runAsUser,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
       volumes: [
         { name: 'scratch', emptyDir: { sizeLimit: String(t.scratchSize) } },
         ...(cache ? [cache] : []),

@@ -7,6 +7,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ArtifactStore } from '../storage/store';
+import { trainerContainerStatus } from './pod-spec';
 
 /** What a pod cost: GPU-seconds from container start to end, as the pod's status records them. */
 export interface PodUsage {
@@ -24,7 +25,7 @@ export interface PodUsage {
  * `startedAt` as 1970-01-01, or none) never ran: zero seconds, never 57 years.
  */
 export function podUsage(pod: V1Pod, gpus: number, now: number): PodUsage | null {
-  const term = pod.status?.containerStatuses?.[0]?.state?.terminated;
+  const term = trainerContainerStatus(pod)?.state?.terminated;
   const podStart = instant(pod.status?.startTime);
   const start = term ? instant(term.startedAt) : podStart;
   if (start === null && podStart === null) return null;

@@ -13,18 +13,32 @@ import { UsageError } from '../contracts/errors';
 import { temporalAddressProblem } from '../search/config';
 import { DEV_SERVER, NAMESPACE } from '../temporal/config';
 import { DevServerError, resolveTemporalCli, startDevServer, type DevServer } from '../temporal/devserver';
+import {
+  temporalConnectOptions,
+  temporalTlsPaths,
+  tlsSettingProblem,
+  type TemporalAuthFlags,
+  type TemporalConnectOptions,
+  type TemporalTlsPaths,
+} from '../temporal/connection';
 import { temporalDir } from './experiment';
 
 export interface TemporalTarget {
   /** host:port of a cluster frontend; null = the embedded dev server. */
   address: string | null;
   namespace: string;
+  /** TLS and API key of a cluster (src/temporal/connection.ts); in memory only, never stored. */
+  connect?: TemporalConnectOptions;
 }
 
-/** `--temporal-address`, else the config's `temporal.address`, else TEMPORAL_ADDRESS, else embedded. */
+/**
+ * `--temporal-address`, else the config's `temporal.address`, else TEMPORAL_ADDRESS, else
+ * embedded; with a cluster, its TLS and API key from the flags, the config's `temporal.tls`
+ * and the environment.
+ */
 export function temporalTarget(
-  flags: { address?: string; namespace?: string },
-  config: { address: string | null; namespace: string } | null,
+  flags: { address?: string; namespace?: string; auth?: TemporalAuthFlags },
+  config: { address: string | null; namespace: string; tls?: Partial<TemporalTlsPaths> | null } | null,
   env: NodeJS.ProcessEnv = process.env,
 ): TemporalTarget {
   const address = flags.address ?? config?.address ?? (env.TEMPORAL_ADDRESS || null);
@@ -42,7 +56,10 @@ export function temporalTarget(
     flags.namespace ??
     (config && config.namespace !== NAMESPACE ? config.namespace : undefined) ??
     (env.TEMPORAL_NAMESPACE || NAMESPACE);
-  return { address, namespace };
+  if (address === null) return { address, namespace };
+  const auth = flags.auth ?? {};
+  const paths = temporalTlsPaths(auth, config?.tls, env);
+  return { address, namespace, connect: temporalConnectOptions(paths, auth['temporal-api-key-file'], env) };
 }
 
 export interface TemporalSession {
@@ -77,7 +94,8 @@ export interface OpenOptions {
 }
 
 export async function openTemporal(target: TemporalTarget, opts: OpenOptions): Promise<TemporalSession> {
-  if (target.address) return connect(target.address, target.namespace, null, false, null);
+  if (target.address)
+    return connect(target.address, target.namespace, null, false, null, undefined, target.connect);
   const dir = temporalDir(opts.stateDir);
   const live = await liveServer(dir);
   if (live) {
@@ -123,16 +141,9 @@ async function connect(
   shared: boolean,
   uiUrl: string | null,
   dir?: string,
+  auth: TemporalConnectOptions = {},
 ): Promise<TemporalSession> {
-  let connection: Connection;
-  try {
-    connection = await Connection.connect({ address, connectTimeout: 10_000 });
-  } catch (e) {
-    throw new UsageError(
-      `cannot reach Temporal at ${address} (${(e as Error).message}); check temporal.address / TEMPORAL_ADDRESS`,
-      4,
-    );
-  }
+  const connection = await connectClient(address, auth);
   const client = new Client({ connection, namespace });
   let native: Promise<NativeConnection> | undefined;
   let closing: Promise<void> | undefined;
@@ -143,7 +154,7 @@ async function connect(
     server,
     shared,
     uiUrl,
-    nativeConnection: () => (native ??= NativeConnection.connect({ address })),
+    nativeConnection: () => (native ??= NativeConnection.connect({ address, ...auth })),
     close: () =>
       (closing ??= (async () => {
         if (native) await (await native).close().catch(() => undefined);
@@ -154,6 +165,49 @@ async function connect(
         }
       })()),
   };
+}
+
+/**
+ * A client connection; a failure is one line: a TLS setting to fix (exit 2: the same settings
+ * fail the same way again) or an outage (exit 4). The message never quotes the API key.
+ */
+export async function connectClient(address: string, auth: TemporalConnectOptions = {}): Promise<Connection> {
+  if (auth.tls) quietIpServerNameWarning();
+  try {
+    return await Connection.connect({ address, connectTimeout: 10_000, ...auth });
+  } catch (e) {
+    const why = (e as Error).message.split('\n')[0];
+    const tls = await tlsSettingProblem(address, auth);
+    if (tls) {
+      throw new UsageError(
+        `cannot connect to Temporal at ${address}: ${tls}; check --temporal-tls-ca (the CA that signed ` +
+          'the server), --temporal-tls-server-name, and that --temporal-tls-cert/--temporal-tls-key are a pair it trusts',
+        2,
+      );
+    }
+    throw new UsageError(
+      `cannot reach Temporal at ${address} (${why}); check temporal.address / TEMPORAL_ADDRESS`,
+      4,
+    );
+  }
+}
+
+let ipWarningQuiet = false;
+
+/**
+ * gRPC's TLS sends the address's host as the SNI name even when it is an IP address, and Node
+ * warns about that (DEP0123) on stderr, under netgrow's one error line; the name is still
+ * checked against the certificate. Only that warning is dropped.
+ */
+function quietIpServerNameWarning(): void {
+  if (ipWarningQuiet) return;
+  ipWarningQuiet = true;
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: unknown, ...rest: unknown[]) => {
+    const code = typeof rest[0] === 'object' ? (rest[0] as { code?: string } | null)?.code : rest[1];
+    if (code === 'DEP0123') return;
+    emit(warning, ...rest);
+  }) as typeof process.emitWarning;
 }
 
 const serverFile = (dir: string) => join(dir, 'server.json');

@@ -320,6 +320,19 @@ export const SearchConfig = z.strictObject({
         .nullable()
         .default(null),
       namespace: z.string().min(1).default(DEFAULT_NAMESPACE),
+      /**
+       * TLS to a cluster's frontend: file paths (never the files' contents: the config is kept
+       * in experiment.json) and the name to verify; flags and TEMPORAL_TLS_* override them
+       * (src/temporal/connection.ts). An API key comes from the environment or a file only.
+       */
+      tls: z
+        .strictObject({
+          serverCa: z.string().min(1).nullable().default(null),
+          clientCert: z.string().min(1).nullable().default(null),
+          clientKey: z.string().min(1).nullable().default(null),
+          serverName: z.string().min(1).nullable().default(null),
+        })
+        .prefault({}),
     })
     .prefault({}),
 });

@@ -10,6 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { trainingParallelism } from '../../src/cli/worker';
 
 const bin = join(__dirname, '..', '..', 'bin', 'netgrow.js');
 let dir: string;
@@ -69,5 +70,13 @@ describe('netgrow worker --executor kubernetes', () => {
     const stray = worker(['--executor-config', join(dir, 'search.yaml')]);
     assert.equal(stray.status, 2);
     assert.match(stray.stderr, /--executor-config goes with --executor kubernetes/);
+  });
+});
+
+describe('training runs at once', () => {
+  test('--parallelism when given; for pods the executor’s parallelism, not this machine’s cores', () => {
+    assert.equal(trainingParallelism(3, { parallelism: 4 }, 16), 3);
+    assert.equal(trainingParallelism(undefined, { parallelism: 4 }, 16), 4);
+    assert.equal(trainingParallelism(undefined, 'process', 16), 16);
   });
 });

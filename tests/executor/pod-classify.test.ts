@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { classifyPod, exitVerdict, type ClassifyOptions } from '../../src/executor/pod-classify';
 import { trainerStatus } from './container';
 
@@ -125,14 +125,84 @@ describe('pod ends', () => {
     });
   });
 
-  test('running past activeDeadlineSeconds is permanent', () => {
-    const p = pod({ phase: 'Failed', reason: 'DeadlineExceeded' });
+  test('running past activeDeadlineSeconds is permanent and names the deadline', () => {
+    // As a kubelet leaves it: the pod Failed with reason DeadlineExceeded, the trainer killed.
+    const p = pod({
+      phase: 'Failed',
+      reason: 'DeadlineExceeded',
+      message: 'Pod was active on the node longer than the specified deadline',
+      containerStatuses: [trainerStatus({ terminated: { exitCode: 137, reason: 'Error' } })],
+    });
     p.spec!.activeDeadlineSeconds = 60;
     const v = classifyPod(p, opts());
-    assert.equal(
-      v.state === 'failed' && !v.retryable && v.reason.includes('activeDeadlineSeconds (60 s)'),
-      true,
+    assert.equal(v.state, 'failed');
+    assert.equal(v.state === 'failed' && v.retryable, false);
+    assert.match(v.state === 'failed' ? v.reason : '', /deadline, activeDeadlineSeconds 60 s/);
+    assert.match(v.state === 'failed' ? v.reason : '', /executor\.pod\.activeDeadlineSeconds/);
+  });
+});
+
+describe('a pod with a sidecar (a mutating webhook adds containers, often listed first)', () => {
+  const sidecar = (state: V1ContainerStatus['state']): V1ContainerStatus => ({
+    ...trainerStatus(state ?? {}),
+    name: 'istio-proxy',
+  });
+
+  test('a trainer that finished with 3 (diverged) is read from the trainer, not the sidecar', () => {
+    const v = classifyPod(
+      pod({
+        phase: 'Failed',
+        containerStatuses: [
+          sidecar({ terminated: { exitCode: 0, reason: 'Completed' } }),
+          trainerStatus({ terminated: { exitCode: 2, reason: 'Error' } }),
+        ],
+      }),
+      opts(),
     );
+    assert.equal(v.state === 'failed' && v.retryable, false);
+    assert.match(v.state === 'failed' ? v.reason : '', /exited with code 2/);
+  });
+
+  test("the trainer's OOM kill counts though the sidecar ended with a plain error", () => {
+    const v = classifyPod(
+      pod({
+        phase: 'Failed',
+        containerStatuses: [
+          sidecar({ terminated: { exitCode: 1, reason: 'Error' } }),
+          trainerStatus({ terminated: { exitCode: 137, reason: 'OOMKilled' } }),
+        ],
+      }),
+      opts(),
+    );
+    assert.equal(v.state === 'failed' && v.outOfMemory, true);
+  });
+
+  test("the trainer's image pull error is seen, the running sidecar's state ignored", () => {
+    const v = classifyPod(
+      pod({
+        phase: 'Pending',
+        containerStatuses: [
+          sidecar({ running: { startedAt: new Date(T0) } }),
+          trainerStatus({ waiting: { reason: 'InvalidImageName', message: 'bad' } }),
+        ],
+      }),
+      opts(),
+    );
+    assert.deepEqual(v, { state: 'failed', retryable: false, reason: 'InvalidImageName: bad' });
+  });
+
+  test("a sidecar's pull error does not fail the run (only the trainer's container is netgrow's)", () => {
+    const v = classifyPod(
+      pod({
+        phase: 'Pending',
+        containerStatuses: [
+          sidecar({ waiting: { reason: 'InvalidImageName', message: 'sidecar' } }),
+          trainerStatus({ waiting: { reason: 'ContainerCreating' } }),
+        ],
+      }),
+      opts(),
+    );
+    assert.equal(v.state, 'pending');
   });
 });
 

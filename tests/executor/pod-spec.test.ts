@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SearchConfig } from '../../src/search/config';
 import { podName, runIdentity, trainerPod } from '../../src/executor/pod-spec';
-import { DATASET_CACHE_MOUNT, PodTemplate } from '../../src/contracts/pod-template';
+import {
+  DATASET_CACHE_MOUNT,
+  DEFAULT_ACTIVE_DEADLINE_SECONDS,
+  PodTemplate,
+} from '../../src/contracts/pod-template';
 import { TrainSpec } from '../../src/contracts/train';
 import { storageSettings } from '../../src/storage/settings';
 
@@ -87,12 +91,36 @@ describe('the trainer pod', () => {
 
   test('non-root, no privilege escalation, read-only root with a scratch emptyDir, no API token', () => {
     assert.equal(pod.spec!.securityContext!.runAsNonRoot, true);
+    // PodSecurity `restricted` (tests/k8s/pod-security.test.ts has an API server admit it).
+    assert.deepEqual(pod.spec!.securityContext!.seccompProfile, { type: 'RuntimeDefault' });
+    assert.deepEqual(c.securityContext!.capabilities, { drop: ['ALL'] });
     assert.equal(c.securityContext!.allowPrivilegeEscalation, false);
     assert.equal(c.securityContext!.readOnlyRootFilesystem, true);
     assert.deepEqual(c.volumeMounts, [{ name: 'scratch', mountPath: '/scratch' }]);
     assert.ok(pod.spec!.volumes!.some((v) => v.name === 'scratch' && v.emptyDir));
     assert.equal(pod.spec!.automountServiceAccountToken, false);
     assert.ok(c.env!.some((e) => e.name === 'TMPDIR' && e.value === '/scratch'));
+  });
+});
+
+describe('the deadline', () => {
+  const deadline = (over: object) =>
+    trainerPod({
+      name: 'ng-x-1',
+      id: runIdentity(spec),
+      attempt: 1,
+      image: 'i',
+      gpus: 0,
+      specUri: 's',
+      template: PodTemplate.parse(over),
+    }).spec!.activeDeadlineSeconds;
+
+  test('a day unless the template says otherwise; null means none', () => {
+    assert.equal(deadline({}), DEFAULT_ACTIVE_DEADLINE_SECONDS);
+    assert.equal(DEFAULT_ACTIVE_DEADLINE_SECONDS, 86_400);
+    assert.equal(deadline({ activeDeadlineSeconds: 600 }), 600);
+    assert.equal(deadline({ activeDeadlineSeconds: null }), undefined);
+    assert.equal(PodTemplate.safeParse({ activeDeadlineSeconds: 0 }).success, false);
   });
 });
 

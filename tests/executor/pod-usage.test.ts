@@ -68,3 +68,20 @@ test('a pod still waiting for its image holds its node from the pod start; one n
   assert.equal(podUsage(pod(null, null), 1, NOW), null);
   assert.equal(podUsage(pod(null, '1970-01-01T00:00:00Z'), 1, NOW), null);
 });
+
+test("a pod with a sidecar listed first is billed by the trainer container's times", () => {
+  const p = pod({
+    exitCode: 0,
+    startedAt: new Date('2026-12-06T19:58:30Z'),
+    finishedAt: new Date('2026-12-06T19:59:30Z'),
+  });
+  const sidecar = trainerStatus({
+    terminated: {
+      exitCode: 0,
+      startedAt: new Date('2026-12-06T19:58:00Z'),
+      finishedAt: new Date('2026-12-06T19:59:59Z'),
+    },
+  });
+  p.status!.containerStatuses!.unshift({ ...sidecar, name: 'log-shipper' });
+  assert.equal(podUsage(p, 1, NOW)!.seconds, 60);
+});

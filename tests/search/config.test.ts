@@ -66,7 +66,11 @@ describe('search config', () => {
     assert.deepEqual(config.budget, { candidates: 40, wallTime: null, gpuHours: null });
     assert.deepEqual(config.executor, { kind: 'process', parallelism: 2, gpus: 0 });
     assert.deepEqual(config.storage, { uri: 'file://./runs' });
-    assert.deepEqual(config.temporal, { address: null, namespace: 'default' });
+    assert.deepEqual(config.temporal, {
+      address: null,
+      namespace: 'default',
+      tls: { serverCa: null, clientCert: null, clientKey: null, serverName: null },
+    });
     assert.deepEqual(config.distill, { enabled: false, temperature: 4, alpha: 0.5 });
   });
 
@@ -253,4 +257,19 @@ test('mutation.init: preserve by default, random handed to every candidate, noth
   assert.deepEqual(candidateSettings(random).mutation, { maxFlops: null, init: 'random' });
   const bad = SearchConfig.safeParse({ name: 'x', mutation: { init: 'zero' } });
   assert.ok(!bad.success && bad.error.issues[0].path.join('.') === 'mutation.init');
+});
+
+test('temporal.tls holds file paths and a server name, never a key: an unknown field is refused', () => {
+  const ok = SearchConfig.parse({
+    name: 'x',
+    dataset: { name: 'mnist' },
+    temporal: { address: 't:7233', tls: { serverCa: '/etc/t/ca.pem', serverName: 'temporal.internal' } },
+  });
+  assert.equal(ok.temporal.tls.serverCa, '/etc/t/ca.pem');
+  const withKey = SearchConfig.safeParse({
+    name: 'x',
+    dataset: { name: 'mnist' },
+    temporal: { tls: { apiKey: 'k' } },
+  });
+  assert.equal(withKey.success, false);
 });

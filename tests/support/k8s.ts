@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { freePorts, lostPortRace, PortRace, retryPortRace } from './ports';
+import { makeCa, signCert } from './pki';
 import { until } from './until';
 
 export { freePorts, until };
@@ -213,60 +214,13 @@ current-context: admin
 
 /** CA, API server and kubelet serving certificates, an admin client certificate, the SA key pair. */
 function makePki(p: string): void {
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: p, stdio: 'ignore' });
-  ssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=netgrow-test-ca',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-  );
-  ssl('genrsa', '-out', 'sa.key', '2048');
-  ssl('rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
-  const signed = (name: string, subject: string, ext: string) => {
-    execFileSync('sh', ['-c', `printf '${ext}\\n' > ${name}.ext`], { cwd: p });
-    ssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      subject,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-    );
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`,
-      '-out',
-      `${name}.crt`,
-    );
-  };
+  makeCa(p, 'ca', '/CN=netgrow-test-ca');
+  execFileSync('openssl', ['genrsa', '-out', 'sa.key', '2048'], { cwd: p, stdio: 'ignore' });
+  execFileSync('openssl', ['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], { cwd: p, stdio: 'ignore' });
   const san = 'subjectAltName=IP:127.0.0.1,DNS:localhost';
-  signed('apiserver', '/CN=kube-apiserver', `${san},IP:10.0.0.1\\nextendedKeyUsage=serverAuth`);
-  signed('kubelet', '/CN=netgrow-test-node', `${san}\\nextendedKeyUsage=serverAuth`);
-  signed('admin', '/O=system:masters/CN=admin', 'extendedKeyUsage=clientAuth');
+  signCert(p, 'apiserver', '/CN=kube-apiserver', `${san},IP:10.0.0.1\\nextendedKeyUsage=serverAuth`);
+  signCert(p, 'kubelet', '/CN=netgrow-test-node', `${san}\\nextendedKeyUsage=serverAuth`);
+  signCert(p, 'admin', '/O=system:masters/CN=admin', 'extendedKeyUsage=clientAuth');
 }
 
 interface Guarded {
