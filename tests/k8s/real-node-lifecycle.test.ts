@@ -64,7 +64,7 @@ describe(
       const s = box.spec('cancel', longer);
       const ex = await box.executor({ resources: small }, { deleteGraceSeconds: 5 });
       const cancel = new AbortController();
-        const e = await rejection(
+      const e = await rejection(
         ex.run(s, {
           signal: cancel.signal,
           onProgress: () => cancel.abort(new Error('cancelled by the user')),
