@@ -172,9 +172,9 @@ describe('pod defects on the real node', { skip: skipWhen('no-real-node', realNo
     assert.equal(result.status, 'completed', JSON.stringify(result));
     const resumed = result.resumedFromEpoch ?? 0;
     assert.ok(resumed >= 2, JSON.stringify(result));
-    // The rest of the 20 epochs, not all of them; one more where the lost container's last
-    // checkpoint was the mid-epoch one it wrote on the SIGTERM of the kubelet that came back.
-    assert.ok([20, 21].includes(resumed + result.epochsRun), JSON.stringify(result));
+    // It went on from there (epochsRun is the epoch it ended at; the trainer's plateau rule
+    // may end it before the 20th).
+    assert.ok(result.epochsRun > resumed && result.epochsRun <= 20, JSON.stringify(result));
     const pods = await box.podsOf(s);
     assert.deepEqual(
       pods.map((p) => p.metadata!.name!.replace(/.*-/, '')),
