@@ -84,8 +84,31 @@ export function classifyPod(pod: V1Pod, o: ClassifyOptions): PodVerdict {
     }
     return { state: 'pending', why };
   }
-  if (status.phase === 'Running') return lostNode(pod, o) ?? { state: 'running' };
+  if (status.phase === 'Running')
+    return evictedFromLostNode(pod, disruption) ?? lostNode(pod, o) ?? { state: 'running' };
   return { state: 'pending', why: status.phase ?? 'Pending' };
+}
+
+/**
+ * A running pod the taint manager is deleting from a node that stopped reporting (NoExecute
+ * `unreachable`/`not-ready` past the pod's toleration): no kubelet will finish that deletion,
+ * so the API keeps the pod Terminating while its trainer may still run on unseen. The attempt
+ * ends here, as a lost node's (the caller looks in storage for the run's result first).
+ */
+function evictedFromLostNode(
+  pod: V1Pod,
+  disruption: { reason?: string; message?: string } | undefined,
+): PodVerdict | null {
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  if (!disruption || !pod.metadata?.deletionTimestamp || ready?.status === 'True') return null;
+  return {
+    state: 'failed',
+    retryable: true,
+    nodeLost: true,
+    reason:
+      `evicted from node ${pod.spec?.nodeName ?? '?'}, which stopped reporting ` +
+      `(${disruption.reason}: ${disruption.message ?? ''})`.trim(),
+  };
 }
 
 /**

@@ -125,6 +125,34 @@ describe('pod ends', () => {
     });
   });
 
+  test('a running pod the taint manager is deleting from a lost node ends its attempt as a lost node', () => {
+    const evicting = (ready: 'True' | 'False'): V1Pod => ({
+      metadata: { name: 'p', uid: 'u1', deletionTimestamp: new Date(T0) },
+      spec: { containers: [], nodeName: 'n1' },
+      status: {
+        phase: 'Running',
+        conditions: [
+          { type: 'Ready', status: ready },
+          {
+            type: 'DisruptionTarget',
+            status: 'True',
+            reason: 'DeletionByTaintManager',
+            message: 'Taint manager: deleting due to NoExecute taint',
+          },
+        ],
+      },
+    });
+    assert.deepEqual(classifyPod(evicting('False'), opts()), {
+      state: 'failed',
+      retryable: true,
+      nodeLost: true,
+      reason:
+        'evicted from node n1, which stopped reporting (DeletionByTaintManager: Taint manager: deleting due to NoExecute taint)',
+    });
+    // On a node that still reports, the kubelet ends the pod itself: wait for it.
+    assert.deepEqual(classifyPod(evicting('True'), opts()), { state: 'running' });
+  });
+
   test('running past activeDeadlineSeconds is permanent and names the deadline', () => {
     // As a kubelet leaves it: the pod Failed with reason DeadlineExceeded, the trainer killed.
     const p = pod({

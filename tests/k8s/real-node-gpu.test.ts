@@ -6,7 +6,6 @@
  * each container in turn. No GPU is behind the device: the pods train on the CPU.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { startDevicePlugin, type TestDevicePlugin } from '../support/device-plugin';
@@ -31,7 +30,7 @@ function ran(pod: V1Pod): { from: number; to: number } {
 describe('GPU pods on the real node', { skip: skipWhen('no-real-node', realNodeMissing()) }, () => {
   before(async () => {
     box = await nodeSandbox('gpu');
-    plugin = await startDevicePlugin(join(box.node.dir, 'kubelet'), { devices: [DEVICE] });
+    plugin = await startDevicePlugin({ devices: [DEVICE] });
   });
   after(async () => {
     await plugin?.stop();
@@ -40,6 +39,7 @@ describe('GPU pods on the real node', { skip: skipWhen('no-real-node', realNodeM
 
   test('a node whose device plugin offers one GPU runs two one-GPU pods one after the other', async () => {
     await until(async () => (await gpusOnNode()) === '1', 'the node to offer 1 nvidia.com/gpu', 30_000);
+    await box.node.bindNodeReader(box.ns);
     const lines: string[] = [];
     const ex = await box.executor(
       { resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '1Gi' } } },

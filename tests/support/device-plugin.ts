@@ -67,15 +67,22 @@ export interface TestDevicePlugin {
 }
 
 /**
- * Serves the plugin in `<kubeletRootDir>/device-plugins` and registers it with the kubelet
+ * The kubelet's device-plugin folder. Fixed by the API (v1beta1's DevicePluginPath), whatever
+ * the kubelet's --root-dir: one real node per machine, so one plugin folder.
+ */
+const DEVICE_PLUGIN_DIR = '/var/lib/kubelet/device-plugins';
+
+/**
+ * Serves the plugin in the kubelet's device-plugin folder and registers it with the kubelet
  * there; the node then reports `devices.length` of `resource` within a node status update.
  */
-export async function startDevicePlugin(
-  kubeletRootDir: string,
-  opts: { resource?: string; devices: string[] },
-): Promise<TestDevicePlugin> {
+export async function startDevicePlugin(opts: {
+  resource?: string;
+  devices: string[];
+  dir?: string;
+}): Promise<TestDevicePlugin> {
   const resource = opts.resource ?? 'nvidia.com/gpu';
-  const dir = join(kubeletRootDir, 'device-plugins');
+  const dir = opts.dir ?? DEVICE_PLUGIN_DIR;
   const endpoint = 'netgrow-test-gpu.sock';
   const allocations: string[][] = [];
   const streams = new Set<grpc.ServerWritableStream<unknown, unknown>>();
