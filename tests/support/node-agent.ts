@@ -5,6 +5,10 @@
  * serves container logs on a TLS endpoint the API server proxies `pods/log` to. An image runs
  * only when `images` maps it to a local entrypoint; any other image fails to pull, as an
  * unknown image does on a real node. Faults (OOM kill, eviction, node loss) are injected per pod.
+ *
+ * Kept beside the real node (tests/k8s/real-node*.test.ts) for what one real node cannot do:
+ * two GPU nodes (a run lost with one node resuming on the other), and whole searches through
+ * Temporal under each fault without a container start per attempt.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
