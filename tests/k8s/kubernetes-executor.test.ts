@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { CancelledFailure } from '@temporalio/common';
-import { CoreV1Api, RbacAuthorizationV1Api, type V1Pod, type V1Role } from '@kubernetes/client-node';
+import { CoreV1Api, type V1Pod, type V1Role } from '@kubernetes/client-node';
 import { ExecutorError, type TrainProgress } from '../../src/executor/executor';
 import { KubernetesExecutor, type KubernetesExecutorOptions } from '../../src/executor/kubernetes';
 import { REQUIRED_ACCESS } from '../../src/executor/pod-access';
@@ -376,27 +376,11 @@ describe('admission on a shared cluster', () => {
 
 describe('before any training', () => {
   test('a worker whose Role lacks a verb is told which one', async () => {
-    const rbac = cluster.admin.makeApiClient(RbacAuthorizationV1Api);
-    await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'no-watch' } } });
-    await rbac.createNamespacedRole({
-      namespace: ns,
-      body: {
-        metadata: { name: 'no-watch' },
-        rules: [
-          { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'delete'] },
-          { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
-        ],
-      },
-    });
-    await rbac.createNamespacedRoleBinding({
-      namespace: ns,
-      body: {
-        metadata: { name: 'no-watch' },
-        subjects: [{ kind: 'ServiceAccount', name: 'no-watch', namespace: ns }],
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'no-watch' },
-      },
-    });
-    const limited = executor({ kubeConfig: await cluster.serviceAccountConfig(ns, 'no-watch') });
+    const account = await cluster.limitedAccount(ns, 'no-watch', [
+      { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'delete'] },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+    ]);
+    const limited = executor({ kubeConfig: account });
     const e = await rejection(limited.run(spec('nowatch')));
     assert.equal(e.code, 'bad_input');
     assert.match(e.message, /may not watch pods in namespace/);

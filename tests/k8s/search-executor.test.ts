@@ -176,23 +176,10 @@ executor: { kind: kubernetes, kubeconfig: '${kubeconfig}', namespace: ${namespac
 
 test('--check asks the cluster: a verb the identity lacks is named, a missing namespace is named', async () => {
   const name = 'no-log';
-  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name } } });
-  await rbac.createNamespacedRole({
-    namespace: ns,
-    body: {
-      metadata: { name },
-      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'watch', 'delete'] }],
-    },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: ns,
-    body: {
-      metadata: { name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-    },
-  });
-  const noLog = await kubeconfigFile(name, (await cluster.serviceAccountConfig(ns, name)).exportConfig());
+  const account = await cluster.limitedAccount(ns, name, [
+    { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'watch', 'delete'] },
+  ]);
+  const noLog = await kubeconfigFile(name, account.exportConfig());
   const lacking = await check('lacks-log', noLog, ns);
   assert.equal(lacking.code, 2, lacking.stderr);
   const line = lacking.stderr.trim().split('\n').at(-1);

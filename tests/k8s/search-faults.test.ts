@@ -15,7 +15,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { CoreV1Api, RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { createActivities } from '../../activities';
@@ -350,28 +350,12 @@ test('an image that cannot be pulled ends the candidate with a readable, non-ret
 });
 
 test('netgrow worker as an identity whose Role lacks a verb stops before any worker, naming the verb', async () => {
-  const rbac = cluster.admin.makeApiClient(RbacAuthorizationV1Api);
   const name = 'no-delete';
-  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name } } });
-  await rbac.createNamespacedRole({
-    namespace: ns,
-    body: {
-      metadata: { name },
-      rules: [
-        { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'watch'] },
-        { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
-      ],
-    },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: ns,
-    body: {
-      metadata: { name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-    },
-  });
-  const token = (await cluster.serviceAccountConfig(ns, name)).getCurrentUser()?.token;
+  const account = await cluster.limitedAccount(ns, name, [
+    { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+  ]);
+  const token = account.getCurrentUser()?.token;
   const kubeconfig = join(scratch, 'no-delete.kubeconfig');
   await writeFile(
     kubeconfig,

@@ -19,7 +19,14 @@ import { request } from 'node:https';
 import { type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  RbacAuthorizationV1Api,
+  type KubernetesObject,
+  type V1PolicyRule,
+} from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { freePorts, lostPortRace, PortRace, retryPortRace } from './ports';
 import { makeCa, signCert } from './pki';
@@ -45,6 +52,11 @@ export interface TestCluster {
   createNamespace(prefix?: string): Promise<string>;
   /** A KubeConfig that authenticates as the ServiceAccount, with a token from the TokenRequest API. */
   serviceAccountConfig(namespace: string, serviceAccount: string): Promise<KubeConfig>;
+  /**
+   * A ServiceAccount `name` in the namespace, bound to a Role of its own holding just `rules`
+   * (an identity that lacks a verb), as a KubeConfig.
+   */
+  limitedAccount(namespace: string, name: string, rules: V1PolicyRule[]): Promise<KubeConfig>;
   stop(): Promise<void>;
 }
 
@@ -144,6 +156,10 @@ async function startClusterOnce(): Promise<TestCluster> {
       },
       createNamespace: (prefix = 't') => createNamespace(admin, prefix),
       serviceAccountConfig: (ns, sa) => serviceAccountConfig(admin, server, caFile, ns, sa),
+      limitedAccount: async (ns, name, rules) => {
+        await createLimitedAccount(admin, ns, name, rules);
+        return serviceAccountConfig(admin, server, caFile, ns, name);
+      },
       stop,
     };
   } catch (e) {
@@ -172,6 +188,27 @@ async function createNamespace(admin: KubeConfig, prefix: string): Promise<strin
     await objects.create({ ...o, metadata: { ...o.metadata, namespace: name } });
   }
   return name;
+}
+
+async function createLimitedAccount(
+  admin: KubeConfig,
+  namespace: string,
+  name: string,
+  rules: V1PolicyRule[],
+): Promise<void> {
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  await admin
+    .makeApiClient(CoreV1Api)
+    .createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
+  await rbac.createNamespacedRole({ namespace, body: { metadata: { name }, rules } });
+  await rbac.createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    },
+  });
 }
 
 async function serviceAccountConfig(
