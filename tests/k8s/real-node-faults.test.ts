@@ -9,40 +9,25 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ExecutorError } from '../../src/executor/executor';
 import { TRAINER_COMMAND } from '../../src/contracts/pod-template';
 import type { TrainProgress } from '../../src/contracts/executor';
 import { realNodeMissing, until } from '../support/k8s';
-import { nodeSandbox, type NodeSandbox } from '../support/real-node';
+import { executorFailure, nodeSandbox, SMALL_POD, type NodeSandbox } from '../support/real-node';
 import { skipWhen } from '../support/skip';
 
 let box: NodeSandbox;
-const small = { requests: { cpu: '500m', memory: '256Mi' }, limits: { memory: '1Gi' } };
-
-const failureOf = (p: Promise<unknown>): Promise<ExecutorError> =>
-  p.then(
-    () => assert.fail('the run should have failed'),
-    (e: unknown) => {
-      assert.ok(e instanceof ExecutorError, String(e));
-      return e;
-    },
-  );
 
 describe('pod defects on the real node', { skip: skipWhen('no-real-node', realNodeMissing()) }, () => {
   before(async () => {
     box = await nodeSandbox('faults');
   });
-  after(async () => {
-    // A test that failed with the kubelet stopped must not leave the shared node without one.
-    if (box && !(await box.node.nodeReady())) await box.node.startKubelet();
-    await box?.stop();
-  });
+  after(() => box?.stop());
 
   test("an image whose ENTRYPOINT is not netgrow's trains: the pod names netgrow's entry point", async () => {
     // Without `command`, this image would run /opt/not-netgrow with `train --spec …` and fail.
     const image = await box.node.trainerImageWithEntrypoint(['/opt/not-netgrow']);
     const s = box.spec('entrypoint');
-    const ex = await box.executor({ resources: small }, { image, keepPods: true });
+    const ex = await box.executor({ resources: SMALL_POD }, { image, keepPods: true });
     const result = await ex.run(s);
     assert.equal(result.status, 'completed', JSON.stringify(result));
     const [pod] = await box.podsOf(s);
@@ -55,10 +40,10 @@ describe('pod defects on the real node', { skip: skipWhen('no-real-node', realNo
   test("a container that cannot start fails once with the runtime's words and costs nothing", async () => {
     const s = box.spec('no-start');
     const ex = await box.executor(
-      { resources: small, command: ['/opt/netgrow/not-there'] },
+      { resources: SMALL_POD, command: ['/opt/netgrow/not-there'] },
       { keepPods: true, gpus: 0 },
     );
-    const e = await failureOf(ex.run(s));
+    const e = await executorFailure(ex.run(s));
     // Not retried: a second pod of the same image fails the same way.
     assert.equal(e.code, 'bad_input', e.message);
     assert.equal(e.retryable, false);
@@ -77,7 +62,7 @@ describe('pod defects on the real node', { skip: skipWhen('no-real-node', realNo
     await box.node.bindNodeReader(box.ns);
     const lines: string[] = [];
     const ex = await box.executor(
-      { resources: small },
+      { resources: SMALL_POD },
       { gpus: 1, unschedulableTimeoutSeconds: 4, log: (l) => lines.push(l) },
     );
     await ex.check();
@@ -86,7 +71,7 @@ describe('pod defects on the real node', { skip: skipWhen('no-real-node', realNo
       lines.join('\n'),
     );
     const waiting: (string | null)[] = [];
-    const e = await failureOf(ex.run(box.spec('gpu'), { onWaiting: (w) => waiting.push(w) }));
+    const e = await executorFailure(ex.run(box.spec('gpu'), { onWaiting: (w) => waiting.push(w) }));
     assert.ok(
       waiting.some((w) => w !== null && /Insufficient nvidia\.com\/gpu/.test(w)),
       JSON.stringify(waiting),
@@ -106,7 +91,7 @@ describe('pod defects on the real node', { skip: skipWhen('no-real-node', realNo
       dataset: { name: 'synthetic:16x16x1:2048:4c', validation: 0.25 },
       epochs: 4,
     });
-    const ex = await box.executor({ resources: small }, { keepPods: true, lostNodeTimeoutSeconds: 300 });
+    const ex = await box.executor({ resources: SMALL_POD }, { keepPods: true, lostNodeTimeoutSeconds: 300 });
     let stopped = null as Promise<void> | null;
     const result = await ex.run(s, {
       onProgress: () => {
@@ -138,9 +123,9 @@ describe('pod defects on the real node', { skip: skipWhen('no-real-node', realNo
       dataset: { name: 'synthetic:16x16x1:2048:4c', validation: 0.25 },
       epochs: 20,
     });
-    const ex = await box.executor({ resources: small }, { lostNodeTimeoutSeconds: 2 });
+    const ex = await box.executor({ resources: SMALL_POD }, { lostNodeTimeoutSeconds: 2 });
     let stopped = null as Promise<void> | null;
-    const e = await failureOf(
+    const e = await executorFailure(
       ex.run(s, {
         onProgress: (p: TrainProgress) => {
           // After an epoch checkpoint, so that the next attempt has one to resume from.
@@ -167,7 +152,7 @@ describe('pod defects on the real node', { skip: skipWhen('no-real-node', realNo
 
     // The retry (Temporal's, in a search): a new pod on the node that came back, resuming from
     // the last epoch checkpoint the first pod wrote.
-    const again = await box.executor({ resources: small }, { keepPods: true });
+    const again = await box.executor({ resources: SMALL_POD }, { keepPods: true });
     const result = await again.run(s);
     assert.equal(result.status, 'completed', JSON.stringify(result));
     const resumed = result.resumedFromEpoch ?? 0;

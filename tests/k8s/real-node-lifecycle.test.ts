@@ -7,24 +7,19 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ExecutorError } from '../../src/executor/executor';
 import { realNodeMissing, until } from '../support/k8s';
-import { nodeSandbox, startBystanderNode, type NodeSandbox } from '../support/real-node';
+import {
+  executorFailure,
+  nodeSandbox,
+  SMALL_POD,
+  startBystanderNode,
+  type NodeSandbox,
+} from '../support/real-node';
 import { skipWhen } from '../support/skip';
 
 let box: NodeSandbox;
-const small = { requests: { cpu: '500m', memory: '256Mi' }, limits: { memory: '1Gi' } };
 // About 2.5 s an epoch in a container here.
 const longer = { dataset: { name: 'synthetic:16x16x1:2048:4c', validation: 0.25 }, epochs: 12 };
-
-const rejection = (p: Promise<unknown>): Promise<ExecutorError> =>
-  p.then(
-    () => assert.fail('the run should not have ended well'),
-    (e: unknown) => {
-      assert.ok(e instanceof ExecutorError, String(e));
-      return e;
-    },
-  );
 
 describe(
   'trainer pods that outlive a run on the real node',
@@ -33,21 +28,18 @@ describe(
     before(async () => {
       box = await nodeSandbox('life');
     });
-    after(async () => {
-      if (box && !(await box.node.nodeReady())) await box.node.startKubelet();
-      await box?.stop();
-    });
+    after(() => box?.stop());
 
     test('a worker that stops mid-run leaves the container training; the next adopts its pod', async () => {
       const s = box.spec('adopt', longer);
-      const first = await box.executor({ resources: small });
+      const first = await box.executor({ resources: SMALL_POD });
       const running = first.run(s, { onProgress: () => first.close() });
-      const e = await rejection(running);
+      const e = await executorFailure(running);
       assert.match(e.message, /worker closing; pod .* left running/);
       const [pod] = await box.podsOf(s);
       assert.equal(box.node.runningContainers(pod.metadata!.name!).length, 1);
 
-      const second = await box.executor({ resources: small }, { keepPods: true });
+      const second = await box.executor({ resources: SMALL_POD }, { keepPods: true });
       const result = await second.run(s);
       assert.equal(result.status, 'completed', JSON.stringify(result));
       // The same pod and container to the end: nothing was started twice.
@@ -62,9 +54,9 @@ describe(
 
     test("a cancelled run's pod is deleted and its container stopped", async () => {
       const s = box.spec('cancel', longer);
-      const ex = await box.executor({ resources: small }, { deleteGraceSeconds: 5 });
+      const ex = await box.executor({ resources: SMALL_POD }, { deleteGraceSeconds: 5 });
       const cancel = new AbortController();
-      const e = await rejection(
+      const e = await executorFailure(
         ex.run(s, {
           signal: cancel.signal,
           onProgress: () => cancel.abort(new Error('cancelled by the user')),
@@ -91,9 +83,9 @@ describe(
         // eviction (~20 s after the node goes silent) and the kubelet's return stop it.
         const s = box.spec('evicted', { ...longer, epochs: 24, earlyStopping: { patience: 0 } });
         // lostNodeTimeout out of the way: what ends the first pod is the controller's eviction.
-        const ex = await box.executor({ resources: small }, { lostNodeTimeoutSeconds: 600 });
+        const ex = await box.executor({ resources: SMALL_POD }, { lostNodeTimeoutSeconds: 600 });
         let stopped = null as Promise<void> | null;
-        const e = await rejection(
+        const e = await executorFailure(
           ex.run(s, {
             onProgress: (p) => {
               if (p.epoch >= 2) stopped ??= box.node.stopKubelet();
@@ -115,7 +107,7 @@ describe(
           await new Promise((r) => setTimeout(r, 3000));
           await box.node.startKubelet();
         })();
-        const again = await box.executor({ resources: small });
+        const again = await box.executor({ resources: SMALL_POD });
         const result = await again.run(s);
         await back;
         assert.equal(result.status, 'completed', JSON.stringify(result));

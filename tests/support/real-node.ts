@@ -4,9 +4,11 @@
  * pods reach), the worker's storage settings in this process's environment (the executor hands
  * endpoint and region to its pods; the keys reach them from the netgrow-storage Secret), and a
  * namespace of its own with k8s/rbac.yaml's accounts. The node is shared with the other files:
- * `stop()` deletes only the namespace.
+ * `stop()` deletes only the namespace (and starts the kubelet again if a test left it stopped).
  */
+import assert from 'node:assert/strict';
 import { CoordinationV1Api, CoreV1Api, V1MicroTime, type V1Pod } from '@kubernetes/client-node';
+import { ExecutorError } from '../../src/executor/executor';
 import { KubernetesExecutor, type KubernetesExecutorOptions } from '../../src/executor/kubernetes';
 import { LABEL, runIdentity } from '../../src/executor/pod-spec';
 import { PodTemplate, type PodTemplateInput } from '../../src/contracts/pod-template';
@@ -32,6 +34,19 @@ export interface NodeSandbox {
   podsOf(spec: TrainSpec): Promise<V1Pod[]>;
   stop(): Promise<void>;
 }
+
+/** What a small trainer pod asks: room for several on the 2-CPU test node. */
+export const SMALL_POD = { requests: { cpu: '500m', memory: '256Mi' }, limits: { memory: '1Gi' } };
+
+/** The ExecutorError a run must fail with (the test fails if it resolves, or throws anything else). */
+export const executorFailure = (p: Promise<unknown>): Promise<ExecutorError> =>
+  p.then(
+    () => assert.fail('the run should have failed'),
+    (e: unknown) => {
+      assert.ok(e instanceof ExecutorError, String(e));
+      return e;
+    },
+  );
 
 export async function nodeSandbox(prefix: string): Promise<NodeSandbox> {
   const node = await startRealNode();
@@ -90,6 +105,8 @@ export async function nodeSandbox(prefix: string): Promise<NodeSandbox> {
         })
       ).items,
     stop: async () => {
+      // A test that failed with the kubelet stopped must not leave the shared node without one.
+      if (!(await node.nodeReady())) await node.startKubelet();
       await core.deleteNamespace({ name: ns, gracePeriodSeconds: 0 }).catch(() => undefined);
       await s3.stop();
     },
