@@ -445,9 +445,13 @@ async function upRealNode(): Promise<RealNode> {
   };
 }
 
+/** `ctr` on the node's containerd, in the namespace the kubelet's containers live in. */
+const ctrAt = (containerd: string, ...args: string[]): Buffer =>
+  execFileSync('ctr', ['--address', containerd, '-n', 'k8s.io', ...args], { maxBuffer: 1 << 24 });
+
 function runningContainers(containerd: string, pod: string): string[] {
   const ctr = (...args: string[]) =>
-    execFileSync('ctr', ['--address', containerd, '-n', 'k8s.io', ...args])
+    ctrAt(containerd, ...args)
       .toString()
       .split('\n');
   const ofPod = new Set(
@@ -502,8 +506,7 @@ async function nodeReady(admin: KubeConfig): Promise<boolean> {
 }
 
 async function imageWithEntrypoint(containerd: string, base: string, entrypoint: string[]): Promise<string> {
-  const ctr = (...args: string[]) =>
-    execFileSync('ctr', ['--address', containerd, '-n', 'k8s.io', ...args], { maxBuffer: 1 << 24 });
+  const ctr = (...args: string[]) => ctrAt(containerd, ...args);
   const digest = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
   const target = /\s(sha256:[0-9a-f]{64})\s/.exec(ctr('images', 'ls', `name==${base}`).toString())?.[1];
   if (!target) throw new Error(`image ${base} is not in the node's containerd`);
