@@ -10,6 +10,8 @@ import { formatProgressLine } from '../executor/executor';
 import { StorageError } from '../storage/store';
 import { locateFile } from '../storage/locate';
 import { runTraining } from '../train/run';
+import { progressWriter } from '../train/progress-file';
+import { openStore } from '../storage';
 import { TRAIN_EXIT, TrainResult } from '../contracts/train';
 import { parseTrainSpec, SpecError } from '../train/spec-errors';
 import { UsageError } from '../contracts/errors';
@@ -82,11 +84,17 @@ export async function run(args: string[]): Promise<number> {
     const asked = askedTrainBackend(prefer);
     if (asked === 'graph') graphAddon();
     if (asked) await initBackend({ prefer, log: asked === 'graph' ? () => undefined : log });
+    // Progress on stdout (the process executor's) and in the run folder (a pod executor's).
+    const progress = progressWriter(openStore(spec.output));
     const result = await runTraining(spec, {
       chooseBackend: (target) => chooseRunBackend(target, { prefer, preferFrom, log }),
       signal: stop.signal,
-      onProgress: (p) => console.log(formatProgressLine(p)),
+      onProgress: (p) => {
+        console.log(formatProgressLine(p));
+        progress.offer(p);
+      },
     });
+    await progress.flush();
     if (flags.json) console.log(JSON.stringify(result));
     return exitCode(result, stop.signal.aborted);
   } catch (e) {

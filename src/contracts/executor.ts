@@ -3,6 +3,7 @@
  * process, a child process, a Kubernetes pod — src/executor). Here so the worker entry's
  * options can carry an executor that the command line built.
  */
+import { z } from 'zod';
 import type { TrainResult, TrainSpec } from './train';
 import type { SearchExecutorSettings } from './executor-settings';
 
@@ -14,6 +15,16 @@ export interface TrainProgress {
   acc?: number | null;
   valAcc?: number | null;
 }
+
+/** `progress.json` in a run folder (src/train/progress-file.ts): a TrainProgress as the trainer wrote it. */
+export const TrainProgressFile = z.object({
+  epoch: z.number().int().nonnegative(),
+  step: z.number().int().nonnegative(),
+  stepsPerEpoch: z.number().int().nonnegative(),
+  loss: z.number().nullable().optional(),
+  acc: z.number().nullable().optional(),
+  valAcc: z.number().nullable().optional(),
+});
 
 export interface RunOptions {
   onProgress?: (p: TrainProgress) => void;

@@ -14,21 +14,40 @@
  * start and finish times) and `pods/<name>.log` (how it ended and the log tail); a run's result
  * carries the device-seconds of all its pods (`deviceSeconds`, for the search's budget).
  */
+import { setMaxListeners } from 'node:events';
 import { ApiException, CoreV1Api, KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { openStore } from '../storage';
 import type { ArtifactStore } from '../storage/store';
 import { storageSettings } from '../storage/settings';
 import { isReady, RESULT_GRACE_MS, storedResult, storedVerdict } from './stored-result';
 import { TrainResult, TrainSpec } from '../contracts/train';
-import { ExecutorError, maskSecrets, parseProgressLine, RunOptions, Slots, TrainExecutor } from './executor';
+import {
+  ExecutorError,
+  formatProgressLine,
+  maskSecrets,
+  parseProgressLine,
+  RunOptions,
+  Slots,
+  TrainExecutor,
+} from './executor';
 import { apiMessage, checkAccess } from './pod-access';
 import { describeShortfalls, nodeOffer, shortfalls } from './node-fit';
 import { classifyPod, type PodVerdict } from './pod-classify';
 import { createWithinQuota } from './pod-admission';
-import { CONTAINER, LABEL, podName, runIdentity, SPEC_KEY, trainerPod, type RunIdentity } from './pod-spec';
+import {
+  CONTAINER,
+  LABEL,
+  podName,
+  TRAINER_APP,
+  runIdentity,
+  SPEC_KEY,
+  trainerPod,
+  type RunIdentity,
+} from './pod-spec';
 import type { PodTemplate } from '../contracts/pod-template';
 import type { SearchExecutorSettings } from '../contracts/executor-settings';
-import { watchPod, WatchError } from './pod-watch';
+import { PodInformer, WatchError } from './pod-informer';
+import { readProgress } from '../train/progress-file';
 import { readResult } from './process';
 import { podUsage, runDeviceSeconds, type PodUsage } from './pod-usage';
 
@@ -105,11 +124,15 @@ export class KubernetesExecutor implements TrainExecutor {
   private readonly namespaces = new Map<string, Promise<void>>();
   /** What every pod this executor saw end cost, in order. */
   readonly usage: PodUsage[] = [];
+  /** One list + watch per namespace for every pod this worker follows there. */
+  private readonly informers = new Map<string, PodInformer>();
 
   constructor(private readonly o: KubernetesExecutorOptions) {
     this.core = o.kubeConfig.makeApiClient(CoreV1Api);
     this.parallelism = Math.max(1, o.parallelism ?? 4);
     this.slots = new Slots(this.parallelism);
+    // Each run in flight listens for the worker closing (and for the quota wait's abort).
+    setMaxListeners(2 * this.parallelism + 10, this.closing.signal);
   }
 
   /**
@@ -149,6 +172,20 @@ export class KubernetesExecutor implements TrainExecutor {
       const wait = this.o.unschedulableTimeoutSeconds;
       this.o.log?.(describeShortfalls(found, nodes.length, wait === undefined ? 1800 : wait));
     }
+  }
+
+  /** The namespace's shared watch of netgrow's trainer pods, made on first use. */
+  informer(namespace: string): PodInformer {
+    let informer = this.informers.get(namespace);
+    if (!informer) {
+      informer = new PodInformer(this.o.kubeConfig, {
+        namespace,
+        labelSelector: `${LABEL.app}=${TRAINER_APP}`,
+        onRelist: () => this.o.log?.(`the watch of pods in ${namespace} expired; listed them again`),
+      });
+      this.informers.set(namespace, informer);
+    }
+    return informer;
   }
 
   /** Stops following pods without touching them: in-flight runs reject, their pods run on. */
@@ -353,30 +390,20 @@ export class KubernetesExecutor implements TrainExecutor {
       return storedVerdict(done);
     };
     let pod = created;
+    // Where the trainer was, from its run folder's progress.json: a lost node's pod has no
+    // log to read any more, so a failure quotes this when its log is gone.
     let lastProgress = '';
-    // The trainer's own lines (no progress lines) as last read: a lost node's pod has no log to
-    // read any more. Kept from the last read that had any, since a busy trainer's last 50 lines
-    // can all be progress; with none read, its last progress line says where it was.
-    let seenPlain = '';
-    const seen = () => seenPlain || lastProgress;
-    const events = watchPod(o.kubeConfig, {
-      namespace: o.namespace,
-      name,
-      resourceVersion: created.metadata?.resourceVersion,
-      tickMs: o.pollMs ?? 10_000,
-      signal,
-      onRelist: () => o.log?.(`${spec.runId}: the watch of pod ${name} expired; read the pod again`),
-    });
+    const events = this.informer(o.namespace).events(created, { tickMs: o.pollMs ?? 10_000, signal });
     try {
       for await (const e of events) {
         if (e.type === 'gone') {
           const last = e.last ?? pod;
           const verdict = classify(last);
           if (verdict.state === 'finished' || verdict.state === 'failed')
-            return { pod: last, verdict, seenTail: seen() };
+            return { pod: last, verdict, seenTail: lastProgress };
           // Deleted with its node after its trainer wrote the result: the run is done.
           const stored = await storedResult(store, spec).catch(() => null);
-          if (stored) return { pod: last, verdict: storedVerdict(stored), seenTail: seen() };
+          if (stored) return { pod: last, verdict: storedVerdict(stored), seenTail: lastProgress };
           const disruption = last.status?.conditions?.find((c) => c.type === 'DisruptionTarget');
           return {
             pod: last,
@@ -389,7 +416,7 @@ export class KubernetesExecutor implements TrainExecutor {
                   ? ` (${disruption.reason}: ${disruption.message ?? ''})`
                   : ' (node lost or removed by hand?)'),
             },
-            seenTail: seen(),
+            seenTail: lastProgress,
           };
         }
         if (e.type === 'pod') pod = e.pod;
@@ -411,21 +438,19 @@ export class KubernetesExecutor implements TrainExecutor {
           lastWaiting = waiting;
           onWaiting?.(waiting);
         }
-        // Progress between polls, and the last line once more at the end: a short run may
-        // finish between two polls.
+        // Progress between events from storage, and once more at the end: a short run may
+        // finish between two ticks. The pod's log is read once, when it ends (finish()).
         const ended = verdict.state === 'finished';
         if (onProgress && ((verdict.state === 'running' && e.type === 'tick') || ended)) {
-          const log = await this.logTail(o, name, 50, true);
-          seenPlain = withoutProgress(log, 20) || seenPlain;
-          const line = lastProgressLine(log);
-          if (line && line !== lastProgress) {
+          const p = await readProgress(store);
+          const line = p ? formatProgressLine(p) : '';
+          if (p && line !== lastProgress) {
             lastProgress = line;
-            const p = parseProgressLine(line);
-            if (p) onProgress(p);
+            onProgress(p);
           }
         }
         if (verdict.state === 'finished' || verdict.state === 'failed')
-          return { pod, verdict, seenTail: seen() };
+          return { pod, verdict, seenTail: lastProgress };
       }
     } catch (e) {
       if (e instanceof WatchError && (e.status === 403 || e.status === 401)) {
@@ -491,23 +516,18 @@ export class KubernetesExecutor implements TrainExecutor {
   }
 
   /** The last `lines` of the trainer's log; '' when the log cannot be read (pod gone). */
-  private async logTail(
-    o: KubernetesExecutorOptions,
-    name: string,
-    lines: number,
-    withProgress = false,
-  ): Promise<string> {
+  private async logTail(o: KubernetesExecutorOptions, name: string, lines: number): Promise<string> {
     try {
       const text = await this.core.readNamespacedPodLog({
         name,
         namespace: o.namespace,
         container: CONTAINER,
-        tailLines: withProgress ? lines : lines * 3,
+        tailLines: lines * 3,
       });
       const all = String(text)
         .split('\n')
         .filter((l) => l !== '');
-      return withProgress ? all.slice(-lines).join('\n') : withoutProgress(all.join('\n'), lines);
+      return withoutProgress(all.join('\n'), lines);
     } catch (e) {
       if (e instanceof ApiException && e.code === 403) {
         throw new ExecutorError(
@@ -577,15 +597,6 @@ export class KubernetesExecutor implements TrainExecutor {
 }
 
 type PodEnd = { pod: V1Pod; verdict: PodVerdict & { state: 'finished' | 'failed' }; seenTail: string };
-
-function lastProgressLine(log: string): string | null {
-  return (
-    log
-      .split('\n')
-      .reverse()
-      .find((l) => parseProgressLine(l) !== null) ?? null
-  );
-}
 
 /** The last `lines` lines of a log that are not progress lines. */
 function withoutProgress(log: string, lines: number): string {

@@ -22,6 +22,8 @@ export const LABEL = {
 } as const;
 
 export const CONTAINER = 'trainer';
+/** The `app.kubernetes.io/name` of every trainer pod: what a worker's one watch selects. */
+export const TRAINER_APP = 'netgrow-trainer';
 export const SPEC_KEY = 'trainspec.json';
 
 /**
@@ -81,7 +83,7 @@ export function podName(id: RunIdentity, attempt: number): string {
 
 export function runLabels(id: RunIdentity): Record<string, string> {
   const labels: Record<string, string> = {
-    [LABEL.app]: 'netgrow-trainer',
+    [LABEL.app]: TRAINER_APP,
     [LABEL.candidate]: labelValue(id.candidate),
     [LABEL.run]: labelValue(id.runId),
     [LABEL.runKey]: id.runKey,

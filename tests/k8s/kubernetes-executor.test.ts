@@ -18,7 +18,7 @@ import { REQUIRED_ACCESS } from '../../src/executor/pod-access';
 import { createKubernetesExecutor } from '../../src/executor/kubernetes-config';
 import { LABEL, runIdentity } from '../../src/executor/pod-spec';
 import { PodTemplate } from '../../src/contracts/pod-template';
-import { watchPod } from '../../src/executor/pod-watch';
+import { PodInformer } from '../../src/executor/pod-informer';
 import { SearchConfig } from '../../src/search/config';
 import { openStore } from '../../src/storage';
 import { TrainSpec, type TrainSpecInput } from '../../src/contracts/train';
@@ -456,12 +456,12 @@ current-context: other
 });
 
 describe('the pod watch', () => {
-  test('a watch whose resourceVersion expired (410 Gone) reads the pod again and goes on', async () => {
+  test('a watch whose resourceVersion expired (410 Gone) lists the pods again and goes on', async () => {
     const name = 'watched';
-    await core.createNamespacedPod({
+    const created = await core.createNamespacedPod({
       namespace: ns,
       body: {
-        metadata: { name },
+        metadata: { name, labels: { 'app.kubernetes.io/name': 'netgrow-trainer' } },
         spec: {
           restartPolicy: 'Never',
           serviceAccountName: 'netgrow-trainer',
@@ -475,29 +475,29 @@ describe('the pod watch', () => {
     await new Promise((r) => setTimeout(r, 5000));
     const abort = new AbortController();
     let relists = 0;
-    const labels: string[] = [];
-    const events = watchPod(workerOptions.kubeConfig, {
+    const informer = new PodInformer(workerOptions.kubeConfig, {
       namespace: ns,
-      name,
+      labelSelector: 'app.kubernetes.io/name=netgrow-trainer',
       resourceVersion: '1', // long gone from the API server's watch cache
-      tickMs: 60_000,
-      signal: abort.signal,
       onRelist: () => relists++,
     });
-    for await (const e of events) {
-      if (e.type !== 'pod') continue;
-      labels.push(e.pod.metadata?.labels?.step ?? '-');
-      if (labels.length === 1) {
-        const pod = await core.readNamespacedPod({ name, namespace: ns });
-        pod.metadata!.labels = { step: 'changed' };
-        await core.replaceNamespacedPod({ name, namespace: ns, body: pod });
+    const changed = (async () => {
+      for await (const e of informer.events(created, { tickMs: 60_000, signal: abort.signal })) {
+        if (e.type === 'pod' && e.pod.metadata?.labels?.step === 'changed') return e.pod;
       }
-      if (labels.at(-1) === 'changed') break;
-    }
+      return null;
+    })();
+    await until(
+      async () => relists === 1 && informer.watchRequests >= 2,
+      'a list after the 410, and a new watch',
+    );
+    const pod = await core.readNamespacedPod({ name, namespace: ns });
+    pod.metadata!.labels = { ...pod.metadata!.labels, step: 'changed' };
+    await core.replaceNamespacedPod({ name, namespace: ns, body: pod });
+    assert.ok(await changed, 'the change after the list reached the run');
     abort.abort();
     assert.equal(relists, 1);
-    assert.equal(labels[0], '-');
-    assert.equal(labels.at(-1), 'changed');
+    assert.equal(informer.listRequests, 1);
     await core.deleteNamespacedPod({ name, namespace: ns, gracePeriodSeconds: 0 });
   });
 });

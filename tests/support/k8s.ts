@@ -538,3 +538,39 @@ async function imageWithEntrypoint(containerd: string, base: string, entrypoint:
   }
   return name;
 }
+
+/**
+ * The API server's Prometheus metrics, as lines (`name{labels} value`), read with `kc`'s
+ * credentials (an admin's: /metrics is a non-resource URL).
+ */
+export async function apiServerMetrics(kc: KubeConfig): Promise<string[]> {
+  const opts: import('node:https').RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  const server = kc.getCurrentCluster()!.server;
+  return new Promise((res, rej) => {
+    request(`${server}/metrics`, opts, (r) => {
+      let body = '';
+      r.setEncoding('utf8');
+      r.on('data', (d: string) => (body += d));
+      r.on('end', () =>
+        r.statusCode === 200
+          ? res(body.split('\n'))
+          : rej(new Error(`GET /metrics: ${r.statusCode} ${body}`)),
+      );
+    })
+      .on('error', rej)
+      .end();
+  });
+}
+
+/** The sum of a metric's samples whose labels include every `labels` pair. */
+export function metricSum(lines: string[], name: string, labels: Record<string, string>): number {
+  let sum = 0;
+  for (const line of lines) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const [, set, value] = /^[^{]+\{(.*)\} (\S+)$/.exec(line) ?? [];
+    if (set === undefined) continue;
+    if (Object.entries(labels).every(([k, v]) => set.includes(`${k}="${v}"`))) sum += Number(value);
+  }
+  return sum;
+}
