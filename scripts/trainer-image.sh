@@ -26,6 +26,7 @@ esac
 cache=${NETGROW_IMAGE_CACHE:-$HOME/.cache/netgrow/images}
 mkdir -p "$cache"
 command -v buildah >/dev/null || { say "buildah is missing; as root run: apt-get install buildah"; exit 1; }
+command -v strip >/dev/null || say "strip is missing (binutils): Node and TensorFlow go in unstripped"
 node=$(readlink -f "$(command -v node)")
 binding=node_modules/@tensorflow/tfjs-node
 if [ "$backend" = tensorflow ] && ! [ -f "$binding/lib/napi-v8/tfjs_binding.node" ]; then
@@ -33,17 +34,35 @@ if [ "$backend" = tensorflow ] && ! [ -f "$binding/lib/napi-v8/tfjs_binding.node
   exit 1
 fi
 
-# What goes in: the sources git knows (tracked, or new and not ignored), and the packages.
-# The wasm image takes package-lock.json's production packages; the tensorflow image also
-# tfjs-node and what it needs (installed by build-native.sh outside the lockfile).
+# What goes in: the sources git knows (tracked, or new and not ignored), and the packages:
+# package-lock.json's production packages and, for the tensorflow image, tfjs-node and what it
+# needs (installed by build-native.sh outside the lockfile), followed from the package.json files
+# in node_modules as Node resolves them. (`npm ls --omit=dev` listed dev tools such as eslint and
+# binaryen here and left out @grpc/grpc-js, without which `netgrow worker` cannot start.)
 mapfile -t sources < <(git ls-files -co --exclude-standard -- package.json tsconfig.json bin src worker workflows activities | while read -r f; do [ -f "$f" ] && echo "$f"; done)
-if [ "$backend" = wasm ]; then
-  node -e 'for (const [p, v] of Object.entries(require("./package-lock.json").packages))
-    if (p.startsWith("node_modules/") && !v.dev && !v.devOptional) console.log(p)' >"$cache/.packages.$$"
-else
-  # npm ls exits 1 over the packages build-native.sh installed outside the lockfile: those are wanted.
-  { npm ls --omit=dev --parseable --all 2>/dev/null || true; } | sed "s#^$root/##" | grep '^node_modules/' >"$cache/.packages.$$"
-fi
+node -e 'const fs = require("node:fs"), path = require("node:path");
+  const out = new Set();
+  for (const [p, v] of Object.entries(require("./package-lock.json").packages))
+    if (p.startsWith("node_modules/") && !v.dev && !v.devOptional) out.add(p);
+  const todo = process.argv[1] === "tensorflow" ? ["node_modules/@tensorflow/tfjs-node"] : [];
+  const seen = new Set(todo);
+  while (todo.length) {
+    const dir = todo.pop();
+    out.add(dir);
+    const j = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+    for (const dep of Object.keys({ ...j.dependencies, ...j.optionalDependencies })) {
+      // Where Node finds it: dir/node_modules, then each enclosing node_modules up to the root.
+      for (let d = dir; ; d = path.dirname(d)) {
+        const at = path.join(d, "node_modules", dep);
+        if (path.basename(d) !== "node_modules" && fs.existsSync(path.join(at, "package.json"))) {
+          if (!seen.has(at)) seen.add(at), todo.push(at);
+          break;
+        }
+        if (d === ".") break;
+      }
+    }
+  }
+  console.log([...out].join("\n"));' "$backend" >"$cache/.packages.$$"
 # Optional packages of other platforms are in the lockfile but not installed: only what is.
 mapfile -t packages < <(grep -v '^node_modules/.*/node_modules/' "$cache/.packages.$$" | sort -u | while read -r p; do [ -d "$p" ] && echo "$p"; done)
 rm -f "$cache/.packages.$$"
@@ -52,7 +71,7 @@ if [ "$backend" = tensorflow ]; then
   tflibs=("$(readlink -f $binding/deps/lib/libtensorflow_cc.so.2)" "$(readlink -f $binding/deps/lib/libtensorflow_framework.so.2)")
 fi
 key=$({
-  echo "$backend $node $(node --version)"
+  echo "$backend $node $(node --version) $(command -v strip >/dev/null && strip --version | head -1)"
   grep -v '^ *#' "$0"
   cat package-lock.json
   sha256sum "${sources[@]}"
@@ -75,14 +94,40 @@ mkdir -p "$rf/usr/bin" "$rf/etc" "$rf/scratch" "$app"
 mkdir -m 1777 "$rf/tmp"
 # Node and the shared libraries it links (glibc, libstdc++, ...), at the paths ldd names.
 libs_of() { ldd "$1" | grep -o '/[^ ]*' | grep -v 'libtensorflow' || true; }
-cp "$node" "$rf/usr/bin/node"
+# Node and TensorFlow's libraries without their symbol tables (`strip --strip-unneeded`: 13 MB
+# of Node's 99 MB, 219 MB of TensorFlow's 853 MB): the dynamic symbols that the addons and the
+# binding link against stay; only the names for debuggers go. Without strip, a plain copy.
+slim() { if command -v strip >/dev/null; then strip --strip-unneeded -o "$2" "$1"; else cp "$1" "$2"; fi; }
+slim "$node" "$rf/usr/bin/node"
 for lib in $(libs_of "$node"); do mkdir -p "$rf$(dirname "$lib")" && cp -L "$lib" "$rf$lib"; done
 printf 'root:x:0:0:root:/root:/sbin/nologin\nnetgrow:x:1000:1000:netgrow:/scratch:/sbin/nologin\n' >"$rf/etc/passwd"
 printf 'root:x:0:\nnetgrow:x:1000:\n' >"$rf/etc/group"
-# Sources and packages; of Temporal's native bridge only this platform's build.
+# Sources and packages; of Temporal's native bridge only this platform's build. Left out of the
+# packages, as nothing at run time needs them: source maps (tsx turns Node's source maps on, and
+# Node skips a missing map file silently: a stack trace through a package shows the compiled
+# positions), TypeScript declarations (tsx compiles netgrow's own sources and never resolves a
+# package to a .d.ts), the Rust sources of Temporal's bridge (its prebuilt index.node is what
+# loads) and tfjs's compiled tests (*_test.js).
 tar -cf - "${sources[@]}" | tar -C "$app" -xf -
-tar -cf - --exclude='node_modules/@temporalio/core-bridge/releases/*' --exclude="$binding/deps" "${packages[@]}" |
+tar -cf - --exclude='node_modules/@temporalio/core-bridge/releases/*' --exclude="$binding/deps" \
+  --exclude='*.js.map' --exclude='*.mjs.map' --exclude='*.cjs.map' \
+  --exclude='*.ts.map' --exclude='*.mts.map' --exclude='*.cts.map' \
+  --exclude='*.d.ts' --exclude='*.d.mts' --exclude='*.d.cts' \
+  --exclude='node_modules/@temporalio/core-bridge/sdk-core' --exclude='node_modules/@temporalio/core-bridge/src' \
+  --exclude='node_modules/@temporalio/core-bridge/bridge-macros' --exclude='node_modules/@temporalio/core-bridge/Cargo.*' \
+  --exclude='node_modules/@tensorflow/*_test.js' "${packages[@]}" |
   tar -C "$app" -xf -
+# tfjs's browser bundles: each @tensorflow package whose main is dist/<name>.node.js also ships
+# dist/<name>.js, .min.js, .es2017(.min).js, .fesm(.min).js, their size reports (.html) and a
+# dist/miniprogram copy for WeChat, none of which Node's require reaches (main, and the per-file
+# dist/*.js that netgrow imports, stay).
+for pj in "$app"/node_modules/@tensorflow/*/package.json; do
+  main=$(node -p "require('$pj').main || ''")
+  case "$main" in dist/*.node.js) ;; *) continue ;; esac
+  stem="$(dirname "$pj")/${main%.node.js}"
+  rm -f "$stem".{js,min.js,es2017.js,es2017.min.js,fesm.js,fesm.min.js} "$stem".*.html
+  rm -rf "$(dirname "$pj")/dist/miniprogram"
+done
 bridge=node_modules/@temporalio/core-bridge/releases/x86_64-unknown-linux-gnu
 [ -d "$bridge" ] && mkdir -p "$app/$bridge" && cp -a "$bridge/." "$app/$bridge/"
 # The libraries the packages' native addons link beyond Node's own (the worker's Temporal
@@ -95,8 +140,8 @@ done
 if [ "$backend" = tensorflow ]; then
   # The binding finds TensorFlow through its rpath, ../../deps/lib: the two libraries, once each.
   mkdir -p "$app/$binding/deps/lib"
-  cp "${tflibs[0]}" "$app/$binding/deps/lib/libtensorflow_cc.so.2"
-  cp "${tflibs[1]}" "$app/$binding/deps/lib/libtensorflow_framework.so.2"
+  slim "${tflibs[0]}" "$app/$binding/deps/lib/libtensorflow_cc.so.2"
+  slim "${tflibs[1]}" "$app/$binding/deps/lib/libtensorflow_framework.so.2"
   ln -s libtensorflow_cc.so.2 "$app/$binding/deps/lib/libtensorflow.so"
   ln -s libtensorflow_framework.so.2 "$app/$binding/deps/lib/libtensorflow_framework.so"
   for lib in $(libs_of $binding/lib/napi-v8/tfjs_binding.node) $(libs_of "${tflibs[0]}"); do
