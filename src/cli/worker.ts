@@ -10,7 +10,10 @@ import { DEFAULT_ADDRESS, NAMESPACE, TASK_QUEUES } from '../temporal/config';
 import type { WorkerRole } from '../contracts/workers';
 import type { CliContext } from './command';
 import { parseFlags } from './flags';
+import type { Client } from '@temporalio/client';
 import { createKubernetesExecutor } from '../executor/kubernetes-config';
+import type { KubernetesExecutor } from '../executor/kubernetes';
+import { searchRunning } from '../temporal/client';
 import { loadSearchConfig } from '../experiment/prepare';
 import { SearchConfig } from '../search/config';
 import { openTemporal, temporalTarget } from '../experiment/session';
@@ -89,6 +92,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   step(`connecting to Temporal at ${address}${target.connect?.tls ? ' (TLS)' : ''}, namespace ${namespace}`);
   const session = await openTemporal(target, { stateDir: '.' });
   const interrupt = interruptSignal();
+  const reaper = typeof trainer === 'string' ? null : startReaper(trainer, session.client, step);
   try {
     step(
       !roles.includes('orchestration')
@@ -119,9 +123,42 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     }
     return 0;
   } finally {
+    if (reaper) clearInterval(reaper);
     interrupt.dispose();
     await session.close();
   }
+}
+
+/** How often a Kubernetes worker clears its namespace after the first time, at its start. */
+const REAP_EVERY_MS = 10 * 60_000;
+
+/**
+ * The pods of searches that no longer run (a worker crashed, a search ended while its pods
+ * were kept) and kept pods past `keptPodTtl` are deleted at the worker's start and every ten
+ * minutes; a failure (Temporal or the API server not answering) is one line, the worker goes on.
+ */
+function startReaper(
+  executor: KubernetesExecutor,
+  client: Client,
+  say: (line: string) => void,
+): NodeJS.Timeout {
+  const reap = async () => {
+    try {
+      const r = await executor.reap((id) => searchRunning(client, id));
+      if (r.owners.length + r.pods.length > 0) {
+        say(
+          `cleared the pods of ${r.owners.length} finished search(es)` +
+            (r.owners.length ? ` (${r.owners.join(', ')})` : '') +
+            ` and deleted ${r.pods.length} pod(s)` +
+            (r.pods.length ? ` (${r.pods.join(', ')})` : ''),
+        );
+      }
+    } catch (e) {
+      say(`could not clear finished searches' pods this time: ${(e as Error).message}`);
+    }
+  };
+  void reap();
+  return setInterval(() => void reap(), REAP_EVERY_MS).unref();
 }
 
 /**

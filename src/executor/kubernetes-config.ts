@@ -117,6 +117,8 @@ export async function createKubernetesExecutor(
     kubeConfig: loadKubeConfig(config, env),
     ...podOptions(config, env),
     parallelism: config.parallelism,
+    keptPodTtlSeconds:
+      config.keptPodTtl === null ? null : (parseDuration(config.keptPodTtl) ?? 86_400_000) / 1000,
     pollMs: extras.pollMs,
     log: extras.log,
     onUsage: extras.onUsage,

@@ -34,6 +34,8 @@ import { apiMessage, checkAccess } from './pod-access';
 import { describeShortfalls, nodeOffer, shortfalls } from './node-fit';
 import { classifyPod, type PodVerdict } from './pod-classify';
 import { createWithinQuota } from './pod-admission';
+import { searchOwner } from './search-owner';
+import { reapPods, type Reaped } from './pod-reaper';
 import {
   CONTAINER,
   LABEL,
@@ -77,6 +79,8 @@ export interface KubernetesExecutorOptions {
   deleteGraceSeconds?: number;
   /** Keep finished pods (for debugging) instead of deleting them. */
   keepPods?: boolean;
+  /** A kept pod is deleted by reap() this long after it ended; null: never. Default a day. */
+  keptPodTtlSeconds?: number | null;
   /**
    * A search's settings (RunOptions.executor) merged over this worker's into the options of
    * that search's pods; throws ExecutorError('bad_input') naming a field the worker forbids.
@@ -186,6 +190,19 @@ export class KubernetesExecutor implements TrainExecutor {
       this.informers.set(namespace, informer);
     }
     return informer;
+  }
+
+  /**
+   * Clears this worker's namespace of the pods of searches that no longer run (`isRunning`:
+   * asked of Temporal by the caller) and of kept pods past their time to live (pod-reaper.ts).
+   */
+  reap(isRunning: (experimentId: string) => Promise<boolean>): Promise<Reaped> {
+    return reapPods(this.o.kubeConfig, {
+      namespace: this.o.namespace,
+      isRunning,
+      keptPodTtlSeconds: this.o.keptPodTtlSeconds === undefined ? 86_400 : this.o.keptPodTtlSeconds,
+      now: this.o.now,
+    });
   }
 
   /** Stops following pods without touching them: in-flight runs reject, their pods run on. */
@@ -305,7 +322,12 @@ export class KubernetesExecutor implements TrainExecutor {
     const recorded = (await store.list(`${PODS_DIR}/`)).map((k) => Number(/-(\d+)\.json$/.exec(k)?.[1] ?? 0));
     const attempt = Math.max(0, ...earlier.map(attemptOf), ...recorded) + 1;
     const name = podName(id, attempt);
+    const experiment = id.experiment;
+    const owner = experiment
+      ? await this.api(o, 'get or create configmaps', () => searchOwner(this.core, ns, experiment))
+      : null;
     const body = trainerPod({
+      owner,
       name,
       id,
       attempt,
@@ -448,6 +470,15 @@ export class KubernetesExecutor implements TrainExecutor {
             lastProgress = line;
             onProgress(p);
           }
+        }
+        // Killed because someone deleted it (by hand, or the garbage collector after its
+        // search's owner object went): said so, retryable, whatever signal ended it.
+        if (verdict.state === 'failed' && pod.metadata?.deletionTimestamp && !signal.aborted) {
+          verdict = {
+            ...verdict,
+            retryable: true,
+            reason: `was deleted before it finished (${verdict.reason})`,
+          };
         }
         if (verdict.state === 'finished' || verdict.state === 'failed')
           return { pod, verdict, seenTail: lastProgress };

@@ -14,6 +14,11 @@ export const REQUIRED_ACCESS = [
   { verb: 'watch', resource: 'pods' },
   { verb: 'delete', resource: 'pods' },
   { verb: 'get', resource: 'pods', subresource: 'log' },
+  // The owner object of each search's pods (search-owner.ts), deleted by the reaper.
+  { verb: 'create', resource: 'configmaps' },
+  { verb: 'get', resource: 'configmaps' },
+  { verb: 'list', resource: 'configmaps' },
+  { verb: 'delete', resource: 'configmaps' },
 ] as const;
 
 /** Throws ExecutorError naming the unreachable server or every verb the identity lacks. */

@@ -6,7 +6,13 @@
  * credentials from a Secret by reference — never as literal values in the pod or in history.
  */
 import { createHash } from 'node:crypto';
-import type { V1Affinity, V1ContainerStatus, V1Pod, V1Volume } from '@kubernetes/client-node';
+import type {
+  V1Affinity,
+  V1ContainerStatus,
+  V1OwnerReference,
+  V1Pod,
+  V1Volume,
+} from '@kubernetes/client-node';
 import type { TrainSpec } from '../contracts/train';
 import { DATASET_CACHE_MOUNT, type PodTemplate } from '../contracts/pod-template';
 
@@ -22,6 +28,8 @@ export const LABEL = {
 } as const;
 
 export const CONTAINER = 'trainer';
+/** The experiment id, whole (a label value may not hold it), on each pod and its search's owner. */
+export const EXPERIMENT_ANNOTATION = 'netgrow.io/experiment-id';
 /** The `app.kubernetes.io/name` of every trainer pod: what a worker's one watch selects. */
 export const TRAINER_APP = 'netgrow-trainer';
 export const SPEC_KEY = 'trainspec.json';
@@ -54,7 +62,7 @@ export function runIdentity(spec: TrainSpec): RunIdentity {
 }
 
 /** A DNS-1123 piece: lowercase alphanumerics and '-', trimmed to `max`. */
-function slug(s: string, max: number): string {
+export function slug(s: string, max: number): string {
   return s
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
@@ -63,7 +71,7 @@ function slug(s: string, max: number): string {
 }
 
 /** A label value: at most 63 of [A-Za-z0-9._-], alphanumeric at both ends. */
-function labelValue(s: string): string {
+export function labelValue(s: string): string {
   return s
     .replace(/[^A-Za-z0-9._-]+/g, '-')
     .slice(0, 63)
@@ -101,6 +109,8 @@ export interface PodInput {
   /** Where the TrainSpec lies in storage (`<output>/trainspec.json`). */
   specUri: string;
   template: PodTemplate;
+  /** The search's owner object (search-owner.ts); none for a run outside an experiment. */
+  owner?: V1OwnerReference | null;
   /**
    * The worker's non-secret storage settings (region, endpoint, …: src/storage/settings.ts),
    * for the trainer to reach the same storage; the template's own `env` wins over them.
@@ -121,7 +131,12 @@ export function trainerPod(p: PodInput): V1Pod {
       name: p.name,
       // The template's labels first: netgrow's own must win, adoption finds pods by them.
       labels: { ...t.labels, ...runLabels(p.id), [LABEL.podAttempt]: String(p.attempt) },
-      annotations: { ...t.annotations, 'netgrow.io/spec': p.specUri },
+      annotations: {
+        ...t.annotations,
+        'netgrow.io/spec': p.specUri,
+        ...(p.id.experiment ? { [EXPERIMENT_ANNOTATION]: p.id.experiment } : {}),
+      },
+      ownerReferences: p.owner ? [p.owner] : undefined,
     },
     spec: {
       restartPolicy: 'Never', // Temporal owns retries: a new pod per attempt, never a restart

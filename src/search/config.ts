@@ -137,6 +137,11 @@ const Executor = z.discriminatedUnion('kind', [
     /** Keep finished pods instead of deleting them (debugging). */
     keepPods: z.boolean().default(false),
     /**
+     * How long a kept pod stays after it ended before the worker deletes it (its `ttlSecondsAfterFinished`);
+     * null = until deleted by hand. The worker checks at its start and every 10 minutes.
+     */
+    keptPodTtl: Duration.nullable().default('24h'),
+    /**
      * Read from the worker's `--executor-config` only: the fields of this section a search's
      * own config may set for its runs (src/search/executor-settings.ts). Absent: all but
      * `namespace` and `pod.serviceAccountName`; `[]`: none.

@@ -8,7 +8,7 @@
  * search winning per key; `pod.env` merges by variable name the same way (Kubernetes' own merge
  * key for it); every other list (`tolerations`, `envFrom`, `imagePullSecrets`, `command`) and
  * `affinity` is replaced whole by the search's, since their items have no key to merge on and
- * a search must be able to drop one. Cluster, identity and parallelism are the worker's only.
+ * a search must be able to drop one. Cluster, identity, parallelism and the kept pods' time to live are the worker's only.
  */
 import type { PodTemplate } from '../contracts/pod-template';
 import {
@@ -19,7 +19,7 @@ import {
 import type { KubernetesExecutorConfig, SearchConfig } from './config';
 
 /** The executor's fields a search never sets: the worker's cluster, identity and capacity. */
-const WORKER_ONLY = new Set(['kind', 'parallelism', 'kubeconfig', 'context', 'allowSearch']);
+const WORKER_ONLY = new Set(['kind', 'parallelism', 'kubeconfig', 'context', 'allowSearch', 'keptPodTtl']);
 const MAPS = new Set(['nodeSelector', 'labels', 'annotations']);
 
 const isObject = (v: unknown): v is Record<string, unknown> =>

@@ -7,6 +7,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { GrowResult, SearchResult } from '../contracts/search';
 import type { SearchConfig } from '../search/config';
 import type { SearchExecutorSettings } from '../contracts/executor-settings';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { experimentMemo, SEARCH_ATTRIBUTES, TASK_QUEUES, workflowIds } from './config';
 
 /** The first input of the search and grow workflows (workflows/search.ts, grow.ts). */
@@ -63,4 +64,19 @@ export async function startGrow(
     'growWorkflow',
     experimentStart(workflowIds.grow(plan.experimentId), plan, 'plan'),
   );
+}
+
+/**
+ * Whether the search or grow of `experimentId` still runs (its workflow is open); false when
+ * Temporal has no such workflow. Throws when Temporal cannot be asked: a caller deciding to
+ * delete a search's pods must not take "unknown" for "finished".
+ */
+export async function searchRunning(client: Client, experimentId: string): Promise<boolean> {
+  try {
+    const d = await client.workflow.getHandle(workflowIds.search(experimentId)).describe();
+    return d.status.name === 'RUNNING';
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) return false;
+    throw e;
+  }
 }
