@@ -379,6 +379,7 @@ describe('before any training', () => {
     const account = await cluster.limitedAccount(ns, 'no-watch', [
       { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'delete'] },
       { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'list', 'delete'] },
     ]);
     const limited = executor({ kubeConfig: account });
     const e = await rejection(limited.run(spec('nowatch')));

@@ -125,6 +125,15 @@ async function setInFile(file: string, edit: (doc: Manifest) => void): Promise<v
   await writeFile(file, docs.map((d) => stringify(d)).join('---\n'));
 }
 
+interface Outcome {
+  state: string;
+  result: {
+    candidates: number;
+    best: unknown;
+    leaderboard: { candidateId: string; valAcc: number | null }[];
+  };
+}
+
 describe('k8s/README.md on the real node', { skip: skipWhen('no-real-node', realNodeMissing()) }, () => {
   before(async () => {
     node = await startRealNode();
@@ -236,10 +245,7 @@ describe('k8s/README.md on the real node', { skip: skipWhen('no-real-node', real
     const t0 = Date.now();
     const search = await run(NETGROW, ['search', '--config', file, '--json'], userEnv(), 900_000);
     assert.equal(search.code, 0, `${search.stdout}\n${search.stderr}`);
-    const outcome = JSON.parse(search.stdout) as {
-      state: string;
-      result: { candidates: number; best: unknown };
-    };
+    const outcome = JSON.parse(search.stdout) as Outcome;
     console.log(`README search on the real node: ${Math.round((Date.now() - t0) / 1000)} s`);
     assert.equal(outcome.state, 'completed', search.stdout);
     assert.ok(outcome.result.candidates >= 2 && outcome.result.best, search.stdout);
@@ -259,5 +265,44 @@ describe('k8s/README.md on the real node', { skip: skipWhen('no-real-node', real
       labelSelector: 'app=netgrow-worker',
     });
     assert.equal(workers.items[0]?.status?.phase, 'Running');
+
+    // The same search on the process executor (trainers as child processes here, the embedded
+    // Temporal server, the dataset read locally): each candidate's validation accuracy within
+    // noise of the pods'. Both train on the wasm backend, the one the image carries, so the
+    // executor is the only difference.
+    const local: Record<string, unknown> = {
+      ...config,
+      name: 'fmnist-local',
+      executor: { kind: 'process', parallelism: 1 },
+      storage: { uri: `s3://${BUCKET}/local` },
+    };
+    delete local.temporal;
+    const localFile = join(work, 'local.yaml');
+    await writeFile(localFile, stringify(local));
+    const onProcess = await run(
+      NETGROW,
+      ['search', '--config', localFile, '--json', '--headless'],
+      { ...userEnv(), NETGROW_BACKEND: 'wasm' },
+      900_000,
+    );
+    assert.equal(onProcess.code, 0, `${onProcess.stdout}\n${onProcess.stderr}`);
+    const there = JSON.parse(onProcess.stdout) as Outcome;
+    const validation = Math.round(0.02 * 60_000 * 0.25);
+    const rows = outcome.result.leaderboard.map((pod) => {
+      const proc = there.result.leaderboard.find((e) => e.candidateId === pod.candidateId);
+      assert.ok(proc && pod.valAcc !== null && proc.valAcc !== null, JSON.stringify({ pod, proc }));
+      // Two independent scores of one candidate on `validation` images: the SE of their difference.
+      const p = (pod.valAcc + proc.valAcc) / 2;
+      const se = Math.sqrt((2 * p * (1 - p)) / validation);
+      return { candidate: pod.candidateId, pod: pod.valAcc, process: proc.valAcc, se };
+    });
+    console.log(`pods vs process executor, valAcc on ${validation} images: ${JSON.stringify(rows)}`);
+    assert.equal(rows.length, there.result.leaderboard.length);
+    for (const r of rows) {
+      assert.ok(
+        Math.abs(r.pod - r.process) <= 2 * r.se,
+        `${r.candidate}: beyond noise: ${JSON.stringify(r)}`,
+      );
+    }
   });
 });

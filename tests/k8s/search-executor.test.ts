@@ -178,6 +178,7 @@ test('--check asks the cluster: a verb the identity lacks is named, a missing na
   const name = 'no-log';
   const account = await cluster.limitedAccount(ns, name, [
     { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'watch', 'delete'] },
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'list', 'delete'] },
   ]);
   const noLog = await kubeconfigFile(name, account.exportConfig());
   const lacking = await check('lacks-log', noLog, ns);

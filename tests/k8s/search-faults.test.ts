@@ -354,6 +354,7 @@ test('netgrow worker as an identity whose Role lacks a verb stops before any wor
   const account = await cluster.limitedAccount(ns, name, [
     { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'watch'] },
     { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'list', 'delete'] },
   ]);
   const token = account.getCurrentUser()?.token;
   const kubeconfig = join(scratch, 'no-delete.kubeconfig');
