@@ -93,3 +93,27 @@ export function outOfMemoryAbove(env: NodeJS.ProcessEnv = process.env): ((rows: 
     if (rows > limit) tf.fill([2 ** 14, 2 ** 14, 2 ** 14], 0).dispose();
   };
 }
+
+/** The environment variable of the test seam below. */
+export const TEST_HOLD_ENV = 'NETGROW_TEST_HOLD_MB_PER_ROW';
+/** What the seam holds: kept referenced so that the memory stays resident. */
+let held: Buffer | null = null;
+
+/**
+ * A test seam (NETGROW_TEST_HOLD_MB_PER_ROW=n, for tests only): before a training step on
+ * `rows` rows, the process holds rows × n MiB of written memory, as a network's activations
+ * grow with its batch; under a container memory limit the kernel OOM-kills a trainer whose
+ * batch is too large, and one with half the batch fits. Unset: nothing.
+ */
+export function holdMemoryPerRow(env: NodeJS.ProcessEnv = process.env): ((rows: number) => void) | null {
+  const raw = env[TEST_HOLD_ENV];
+  if (!raw) return null;
+  const mb = Number(raw);
+  if (!Number.isInteger(mb) || mb < 0) {
+    throw new UsageError(`${TEST_HOLD_ENV} must be a whole number of MiB, received '${raw}'`);
+  }
+  return (rows) => {
+    const bytes = rows * mb * 2 ** 20;
+    if (!held || held.length < bytes) held = Buffer.alloc(bytes, 1);
+  };
+}

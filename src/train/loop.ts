@@ -24,7 +24,7 @@ import { BackendChoice, TrainSpec } from '../contracts/train';
 import { StepBatch } from './step';
 import { Trainer } from './trainer';
 import { TeacherLogits } from './teacher';
-import { outOfMemoryAbove } from '../backend/out-of-memory';
+import { outOfMemoryAbove, holdMemoryPerRow } from '../backend/out-of-memory';
 
 export interface TrainProgress {
   /** 1-based epoch in progress (or just finished). */
@@ -72,8 +72,10 @@ const now = (): number => performance.now() / 1000;
 export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
   const { spec, data, state, logs } = ctx;
   const perEpoch = stepsPerEpoch(data, spec.batchSize);
-  // A test seam: NETGROW_TEST_OOM_ABOVE_BATCH makes a step over that many rows run out of memory.
+  // Test seams: NETGROW_TEST_OOM_ABOVE_BATCH makes a step over that many rows run out of
+  // memory; NETGROW_TEST_HOLD_MB_PER_ROW makes a step hold memory in proportion to its rows.
   const overMemory = outOfMemoryAbove();
+  const holdMemory = holdMemoryPerRow();
   const clock = scheduleClock(spec, state.lineageStart);
   const schedule = new LrSchedule(spec.schedule, spec.optimizer.lr, clock.length, state.schedule);
   const early = new EarlyStopping(
@@ -144,6 +146,7 @@ export async function trainEpochs(ctx: RunContext): Promise<Outcome> {
       lr = rateAt(epoch - 1, p.steps);
       const rows = stepBatch(batch, ctx.teacher, data, rng);
       overMemory?.(rows.rows);
+      holdMemory?.(rows.rows);
       const r = await ctx.trainer.step(rows, lr);
       state.globalStep++;
       if (state.samplesSeen !== undefined) state.samplesSeen += rows.rows;

@@ -16,13 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { defaultPayloadConverter } from '@temporalio/common';
-import type { temporal } from '@temporalio/proto';
 import { createActivities } from '../../activities';
-import type { TrainActivityInput } from '../../src/contracts/activities';
 import { PodTemplate } from '../../src/contracts/pod-template';
 import type { SearchStatus } from '../../src/contracts/search';
-import type { TrainResult } from '../../src/contracts/train';
 import { KubernetesExecutor, type KubernetesExecutorOptions } from '../../src/executor/kubernetes';
 import { LABEL } from '../../src/executor/pod-spec';
 import { experimentRecord, writeExperimentRecord } from '../../src/experiment/experiment';
@@ -33,10 +29,9 @@ import { workflowIds } from '../../src/temporal/config';
 import type { CandidateResult } from '../../workflows/candidate';
 import { netgrow, parseConfig, serverAndScratch, tinyConfig } from '../e2e/support';
 import { startCluster, until, type TestCluster } from '../support/k8s';
+import { trainCalls } from '../support/temporal';
 import { NodeAgent, startTrainerNode, TRAINER_IMAGE } from '../support/node-agent';
 import { startSeaweed, type SeaweedServer } from '../support/seaweed';
-
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 const BUCKET = 'netgrow-k8s-search';
 const STORAGE = `s3://${BUCKET}/runs`;
@@ -129,54 +124,6 @@ async function startOnPods(id: string, over: Partial<SearchConfigInput> = {}) {
   return { handle, record };
 }
 
-interface TrainCall {
-  input: TrainActivityInput;
-  /** The attempt that ended it (Temporal records one start per call: its last). */
-  attempt: number;
-  /** Why the attempt before it failed, when it was retried. */
-  lastFailure: string | null;
-  failure: { message: string; type: string; nonRetryable: boolean } | null;
-  /** The failure's details (the device-seconds the failed run used). */
-  details: unknown[];
-  result: TrainResult | null;
-}
-
-/** Every train activity of a candidate's workflow, as its history records it. */
-async function trainCalls(experimentId: string, candidateId = 'g0-c0'): Promise<TrainCall[]> {
-  const history = await fx.env.client.workflow
-    .getHandle(workflowIds.candidate(experimentId, candidateId))
-    .fetchHistory();
-  const events: HistoryEvent[] = history.events ?? [];
-  const of = <T extends { scheduledEventId?: unknown }>(
-    id: unknown,
-    pick: (e: HistoryEvent) => T | null | undefined,
-  ) => events.map(pick).find((a) => a && String(a.scheduledEventId) === String(id));
-  return events
-    .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'train')
-    .map((e) => {
-      const input = e.activityTaskScheduledEventAttributes!.input!.payloads![0];
-      const started = of(e.eventId, (x) => x.activityTaskStartedEventAttributes);
-      const failed = of(e.eventId, (x) => x.activityTaskFailedEventAttributes)?.failure;
-      const done = of(e.eventId, (x) => x.activityTaskCompletedEventAttributes)?.result?.payloads?.[0];
-      return {
-        input: defaultPayloadConverter.fromPayload<TrainActivityInput>(input),
-        attempt: started?.attempt ?? 0,
-        lastFailure: started?.lastFailure?.message ?? null,
-        failure: failed
-          ? {
-              message: failed.message ?? '',
-              type: failed.applicationFailureInfo?.type ?? '',
-              nonRetryable: failed.applicationFailureInfo?.nonRetryable ?? false,
-            }
-          : null,
-        result: done ? defaultPayloadConverter.fromPayload<TrainResult>(done) : null,
-        details: (failed?.applicationFailureInfo?.details?.payloads ?? []).map((p) =>
-          defaultPayloadConverter.fromPayload(p),
-        ),
-      };
-    });
-}
-
 test('a search on pods and S3 runs to its result; an OOM-killed run trains again with half the batch; the budget counts the measured GPU-seconds', async () => {
   const id = 'oom-s3';
   // Killed at its first progress line, so that its log has something to show.
@@ -200,7 +147,7 @@ test('a search on pods and S3 runs to its result; an OOM-killed run trains again
   assert.equal(result.best?.candidateId, 'g0-c0');
   assert.match(result.reportUri ?? '', new RegExp(`^s3://${BUCKET}/runs/experiments/${id}/`));
 
-  const calls = await trainCalls(id);
+  const calls = await trainCalls(fx.env.client, id);
   assert.deepEqual(
     calls.map((c) => [c.input.spec.runId, c.input.spec.batchSize, c.input.oomRetry ?? 0, c.input.adjustment]),
     [
@@ -255,7 +202,7 @@ test('a worker restarted mid-run adopts the running pod: one pod for the run, th
     lines.some((l) => l.startsWith(`g0-c0-a1: adopting pod ${pod.metadata?.name}`)),
     lines.join('\n'),
   );
-  const [call] = await trainCalls(id);
+  const [call] = await trainCalls(fx.env.client, id);
   assert.equal(call.attempt, 2);
   assert.match(call.lastFailure ?? '', /WORKER_SHUTDOWN; pod .* left to be adopted/);
   assert.equal(call.result?.status, 'completed');
@@ -310,7 +257,7 @@ test('a node lost mid-training: Temporal retries the run, which resumes from its
     return handle.result();
   });
   assert.equal(result.best?.candidateId, 'g0-c0');
-  const [call] = await trainCalls(id);
+  const [call] = await trainCalls(fx.env.client, id);
   assert.equal(call.attempt, 2);
   assert.match(call.lastFailure ?? '', /deleted before it finished \(DeletionByTaintManager/);
   // The lost pod's log is gone with its node; the tail is the last one the worker read.
@@ -331,7 +278,7 @@ test('an image that cannot be pulled ends the candidate with a readable, non-ret
   const exec = executor({ image: 'registry.invalid/none:0' });
   const result = await fx.env.withWorkers(activitiesOf(exec), () => handle.result());
   assert.equal(result.best, null);
-  const [call] = await trainCalls(id);
+  const [call] = await trainCalls(fx.env.client, id);
   assert.equal(call.attempt, 1, 'not retried');
   assert.equal(call.failure?.nonRetryable, true);
   assert.match(

@@ -11,7 +11,9 @@ import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
-import type { Activities } from '../../src/contracts/activities';
+import type { Activities, TrainActivityInput } from '../../src/contracts/activities';
+import type { TrainResult } from '../../src/contracts/train';
+import { workflowIds } from '../../src/temporal/config';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../src/temporal/devserver';
 import { bundleWorkflows, startWorkers } from '../../worker/index';
 import { within } from './until';
@@ -182,4 +184,56 @@ export function activityInputs<T>(events: HistoryEvent[], activityType: string):
     .map((e) => e.activityTaskScheduledEventAttributes)
     .filter((a) => a?.activityType?.name === activityType)
     .map((a) => defaultPayloadConverter.fromPayload<T>(a!.input!.payloads![0]));
+}
+
+export interface TrainCall {
+  input: TrainActivityInput;
+  /** The attempt that ended it (Temporal records one start per call: its last). */
+  attempt: number;
+  /** Why the attempt before it failed, when it was retried. */
+  lastFailure: string | null;
+  failure: { message: string; type: string; nonRetryable: boolean } | null;
+  /** The failure's details (the device-seconds the failed run used). */
+  details: unknown[];
+  result: TrainResult | null;
+}
+
+/** Every train activity of a candidate's workflow, as its history records it. */
+export async function trainCalls(
+  client: Client,
+  experimentId: string,
+  candidateId = 'g0-c0',
+): Promise<TrainCall[]> {
+  const history = await client.workflow
+    .getHandle(workflowIds.candidate(experimentId, candidateId))
+    .fetchHistory();
+  const events: HistoryEvent[] = history.events ?? [];
+  const of = <T extends { scheduledEventId?: unknown }>(
+    id: unknown,
+    pick: (e: HistoryEvent) => T | null | undefined,
+  ) => events.map(pick).find((a) => a && String(a.scheduledEventId) === String(id));
+  return events
+    .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'train')
+    .map((e) => {
+      const input = e.activityTaskScheduledEventAttributes!.input!.payloads![0];
+      const started = of(e.eventId, (x) => x.activityTaskStartedEventAttributes);
+      const failed = of(e.eventId, (x) => x.activityTaskFailedEventAttributes)?.failure;
+      const done = of(e.eventId, (x) => x.activityTaskCompletedEventAttributes)?.result?.payloads?.[0];
+      return {
+        input: defaultPayloadConverter.fromPayload<TrainActivityInput>(input),
+        attempt: started?.attempt ?? 0,
+        lastFailure: started?.lastFailure?.message ?? null,
+        failure: failed
+          ? {
+              message: failed.message ?? '',
+              type: failed.applicationFailureInfo?.type ?? '',
+              nonRetryable: failed.applicationFailureInfo?.nonRetryable ?? false,
+            }
+          : null,
+        result: done ? defaultPayloadConverter.fromPayload<TrainResult>(done) : null,
+        details: (failed?.applicationFailureInfo?.details?.payloads ?? []).map((p) =>
+          defaultPayloadConverter.fromPayload(p),
+        ),
+      };
+    });
 }

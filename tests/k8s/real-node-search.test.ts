@@ -1,0 +1,159 @@
+/**
+ * Searches through Temporal whose runs are trainer containers on the real node (the real
+ * workflows on the dev server, production activities over the Kubernetes executor, S3 in a
+ * real server): a trainer out of memory trains again as a new run with half the batch, said
+ * in history — TensorFlow-style (the backend's own allocation error, forced by the trainer's
+ * test seam NETGROW_TEST_OOM_ABOVE_BATCH: exit 5) and by the kernel (a trainer that holds
+ * memory in proportion to its batch, NETGROW_TEST_HOLD_MB_PER_ROW, over its container's limit:
+ * OOMKilled); and a search whose pods a ResourceQuota refuses waits, saying so in `status`,
+ * and runs to its end once the real quota controller frees the quota.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { createActivities } from '../../activities';
+import type { PodTemplateInput } from '../../src/contracts/pod-template';
+import type { KubernetesExecutor } from '../../src/executor/kubernetes';
+import { experimentRecord, writeExperimentRecord } from '../../src/experiment/experiment';
+import { experimentStatus, statusLines } from '../../src/experiment/status';
+import type { SearchConfigInput } from '../../src/search/config';
+import { openStore } from '../../src/storage';
+import { startSearch } from '../../src/temporal/client';
+import { parseConfig, serverAndScratch, tinyConfig } from '../e2e/support';
+import { realNodeMissing, until } from '../support/k8s';
+import { nodeSandbox, type NodeSandbox } from '../support/real-node';
+import { skipWhen } from '../support/skip';
+import { trainCalls } from '../support/temporal';
+
+describe('searches on the real node', { skip: skipWhen('no-real-node', realNodeMissing()) }, () => {
+  const fx = serverAndScratch('real-search');
+  let box: NodeSandbox | undefined;
+  const sandbox = async () => {
+    box ??= await nodeSandbox('rsearch');
+    process.env.NETGROW_HOME = join(fx.dir, 'home');
+    return box;
+  };
+  after(async () => {
+    await box?.stop();
+  });
+
+  const activitiesOf = (e: KubernetesExecutor) =>
+    createActivities({ executor: e, openStore: (u) => openStore(u), trainHeartbeatMs: 200 });
+
+  /** A search of `candidates` one-epoch candidates on the pods of `executor`, run to its end. */
+  async function searchOnPods(
+    id: string,
+    executor: KubernetesExecutor,
+    over: Partial<SearchConfigInput> = {},
+  ) {
+    const b = await sandbox();
+    const storage = `s3://${b.bucket}/runs`;
+    const config = parseConfig(
+      tinyConfig({
+        name: id,
+        train: { epochs: 1, batchSize: 32 },
+        budget: { candidates: 1 },
+        executor: {
+          kind: 'kubernetes',
+          namespace: b.ns,
+          gpus: 0,
+          parallelism: 2,
+          image: b.node.trainerImage,
+        },
+        storage: { uri: storage },
+        ...over,
+      }),
+    );
+    const record = experimentRecord('search', id, storage, config);
+    await writeExperimentRecord(record);
+    const handle = await startSearch(fx.env.client, {
+      experimentId: id,
+      experimentUri: record.experimentUri,
+      config,
+    });
+    return { handle, record };
+  }
+
+  const podTemplate = (over: PodTemplateInput): PodTemplateInput => ({
+    imagePullPolicy: 'Never',
+    ...over,
+    resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '1Gi' }, ...over.resources },
+  });
+
+  for (const oom of [
+    {
+      how: "the backend's own allocation error (exit 5)",
+      id: 'oom-alloc',
+      template: podTemplate({ env: [{ name: 'NETGROW_TEST_OOM_ABOVE_BATCH', value: '16' }] }),
+      failure: /out of accelerator memory/,
+    },
+    {
+      how: 'the kernel, over the container memory limit (OOMKilled)',
+      id: 'oom-kernel',
+      // 32 rows hold 512 MiB on top of the trainer's own ~250 MiB: over 640 MiB; 16 rows fit.
+      template: podTemplate({
+        env: [{ name: 'NETGROW_TEST_HOLD_MB_PER_ROW', value: '16' }],
+        resources: { limits: { memory: '640Mi' } },
+      }),
+      failure: /OOMKilled: the trainer ran out of memory/,
+    },
+  ]) {
+    test(`out of memory by ${oom.how}: trained again with half the batch, said in history`, async () => {
+      const b = await sandbox();
+      const executor = await b.executor(oom.template);
+      const { handle } = await searchOnPods(oom.id, executor);
+      const result = await fx.env.withWorkers(activitiesOf(executor), () => handle.result());
+      assert.equal(result.best?.candidateId, 'g0-c0', JSON.stringify(result));
+      const calls = await trainCalls(fx.env.client, oom.id);
+      assert.deepEqual(
+        calls.map((c) => [c.input.spec.runId, c.input.spec.batchSize, c.input.adjustment]),
+        [
+          ['g0-c0-a1', 32, {}],
+          ['g0-c0-a1-oom1', 16, { batchScale: 0.5 }],
+        ],
+      );
+      assert.equal(calls[0].failure?.type, 'TrainOutOfMemory');
+      assert.match(calls[0].failure?.message ?? '', oom.failure);
+      assert.equal(calls[1].result?.status, 'completed');
+    });
+  }
+
+  test('pods a ResourceQuota refuses wait, said in status, and run once the quota controller frees it', async () => {
+    const b = await sandbox();
+    await b.core.createNamespacedResourceQuota({
+      namespace: b.ns,
+      body: { metadata: { name: 'one-pod' }, spec: { hard: { pods: '1' } } },
+    });
+    // The quota controller's first count: until it exists the quota admits nothing.
+    await until(
+      async () =>
+        (await b.core.readNamespacedResourceQuota({ name: 'one-pod', namespace: b.ns })).status?.used,
+      'the quota controller to count the namespace',
+      30_000,
+    );
+    const executor = await b.executor(podTemplate({}), { parallelism: 2, quotaBackoffMs: 500 });
+    const { handle, record } = await searchOnPods('quota', executor, {
+      // The start model alone, then its two children at once: one pod over the quota.
+      strategy: { kind: 'ga', population: 2, generations: 1 },
+      budget: { candidates: 3 },
+    });
+    const waits: string[] = [];
+    const result = await fx.env.withWorkers(activitiesOf(executor), async () => {
+      const done = handle.result();
+      let over = false;
+      void done.finally(() => (over = true)).catch(() => undefined);
+      while (!over) {
+        const lines = statusLines(await experimentStatus(fx.env.client, record), record);
+        waits.push(...lines.filter((l) => /waiting for quota/.test(l)));
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      return done;
+    });
+    assert.equal(result.candidates, 3, JSON.stringify(result));
+    assert.ok(
+      waits.some((l) => /train, waiting: waiting for quota: .*exceeded quota: one-pod/.test(l)),
+      `no status line said the wait: ${JSON.stringify(waits.slice(0, 3))}`,
+    );
+    await b.core.deleteNamespacedResourceQuota({ name: 'one-pod', namespace: b.ns });
+  });
+});
