@@ -10,7 +10,10 @@
  * - CUDA itself: CUDA_ERROR_OUT_OF_MEMORY, "CUDA out of memory", a cuBLAS/cuDNN workspace that
  *   could not be allocated;
  * - `wasm`: stock tfjs-backend-wasm's `_malloc` returns 0 when its heap cannot grow, and tfjs
- *   would use offset 0 as the tensor's memory; `guardWasmHeap` makes that a WasmOutOfMemory error.
+ *   would use offset 0 as the tensor's memory; `guardWasmHeap` makes that a WasmOutOfMemory error;
+ * - values a backend makes on the JavaScript side (tfjs-backend-wasm's `fill`, for one): V8's
+ *   RangeError "Array buffer allocation failed", or "Invalid typed array length: n" for one over
+ *   the largest typed array.
  */
 import { UsageError } from '../contracts/errors';
 import { tf } from './tf';
@@ -33,11 +36,15 @@ const KINDS: readonly [kind: string, pattern: RegExp][] = [
     /Invalid TF_Status: 8\b|OOM when allocating tensor|ResourceExhausted|RESOURCE_EXHAUSTED/,
   ],
   ['wasm heap exhausted', /^wasm backend: out of memory\b|Cannot enlarge memory arrays/],
+  // A tensor's values held in JavaScript (the wasm and cpu backends fill some on that side)
+  // that V8 cannot allocate, or that is over the largest typed array it makes.
+  ['JavaScript array buffer', /^Array buffer allocation failed|^Invalid typed array length: \d+/],
 ];
 
 /**
  * Which out-of-memory `e` is (its cause chain included), or null when it is not one: a
- * `'CUDA out of memory'`, `'TensorFlow ResourceExhausted'` or `'wasm heap exhausted'`.
+ * `'CUDA out of memory'`, `'TensorFlow ResourceExhausted'`, `'wasm heap exhausted'` or
+ * `'JavaScript array buffer'`.
  */
 export function outOfMemoryKind(e: unknown): string | null {
   for (let at = e, depth = 0; at instanceof Error && depth < 5; at = at.cause, depth++) {

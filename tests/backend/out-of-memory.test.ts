@@ -57,7 +57,7 @@ describe('the backends’ own out-of-memory errors', () => {
   );
 });
 
-test('the messages of the graph engine and CUDA; other errors are not out of memory', () => {
+test('the messages of the graph engine, CUDA and V8; other errors are not out of memory', () => {
   const kind = (message: string, cause?: Error) => outOfMemoryKind(new Error(message, { cause }));
   assert.equal(
     kind(
@@ -74,6 +74,9 @@ test('the messages of the graph engine and CUDA; other errors are not out of mem
     kind('step 3', new Error('RESOURCE_EXHAUSTED: ran out of memory')),
     'TensorFlow ResourceExhausted',
   );
+  // What `netgrow train` on the wasm backend meets from the seam: tfjs fills on the JS side.
+  assert.equal(kind('Invalid typed array length: 4398046511104'), 'JavaScript array buffer');
+  assert.equal(kind('Array buffer allocation failed'), 'JavaScript array buffer');
   assert.equal(kind('Invalid TF_Status: 3\nMessage: Incompatible shapes: [32,10] vs. [16,10]'), null);
   assert.equal(kind('disk full'), null);
   assert.equal(outOfMemoryKind('OOM when allocating tensor'), null, 'not an Error');
