@@ -118,15 +118,13 @@ export async function searchToEnd(
   record: ExperimentRecord,
   config: SearchConfig,
 ) {
+  return env.withWorkers(activities, async () => (await startRecorded(env.client, record, config)).result());
+}
+
+/** The search of `record` started on Temporal after its local record is written (as `netgrow search` does). */
+export async function startRecorded(client: Client, record: ExperimentRecord, config: SearchConfig) {
   await writeExperimentRecord(record);
-  return env.withWorkers(activities, async () => {
-    const handle = await startSearch(env.client, {
-      experimentId: record.id,
-      experimentUri: record.experimentUri,
-      config,
-    });
-    return handle.result();
-  });
+  return startSearch(client, { experimentId: record.id, experimentUri: record.experimentUri, config });
 }
 
 /** The TrainResults a candidate's history holds (its completed train calls), in order. */

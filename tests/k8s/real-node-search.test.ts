@@ -14,12 +14,11 @@ import { after, describe, test } from 'node:test';
 import { createActivities } from '../../activities';
 import type { PodTemplateInput } from '../../src/contracts/pod-template';
 import type { KubernetesExecutor } from '../../src/executor/kubernetes';
-import { experimentRecord, writeExperimentRecord } from '../../src/experiment/experiment';
+import { experimentRecord } from '../../src/experiment/experiment';
 import { experimentStatus, statusLines } from '../../src/experiment/status';
 import type { SearchConfigInput } from '../../src/search/config';
 import { openStore } from '../../src/storage';
-import { startSearch } from '../../src/temporal/client';
-import { parseConfig, serverAndScratch, tinyConfig } from '../e2e/support';
+import { parseConfig, serverAndScratch, startRecorded, tinyConfig } from '../e2e/support';
 import { realNodeMissing, until } from '../support/k8s';
 import { nodeSandbox, type NodeSandbox } from '../support/real-node';
 import { skipWhen } from '../support/skip';
@@ -65,13 +64,7 @@ describe('searches on the real node', { skip: skipWhen('no-real-node', realNodeM
       }),
     );
     const record = experimentRecord('search', id, storage, config);
-    await writeExperimentRecord(record);
-    const handle = await startSearch(fx.env.client, {
-      experimentId: id,
-      experimentUri: record.experimentUri,
-      config,
-    });
-    return { handle, record };
+    return { handle: await startRecorded(fx.env.client, record, config), record };
   }
 
   const podTemplate = (over: PodTemplateInput): PodTemplateInput => ({

@@ -21,13 +21,12 @@ import { PodTemplate } from '../../src/contracts/pod-template';
 import type { SearchStatus } from '../../src/contracts/search';
 import { KubernetesExecutor, type KubernetesExecutorOptions } from '../../src/executor/kubernetes';
 import { LABEL } from '../../src/executor/pod-spec';
-import { experimentRecord, writeExperimentRecord } from '../../src/experiment/experiment';
+import { experimentRecord } from '../../src/experiment/experiment';
 import type { SearchConfigInput } from '../../src/search/config';
 import { openStore } from '../../src/storage';
-import { startSearch } from '../../src/temporal/client';
 import { workflowIds } from '../../src/temporal/config';
 import type { CandidateResult } from '../../workflows/candidate';
-import { netgrow, parseConfig, serverAndScratch, tinyConfig } from '../e2e/support';
+import { netgrow, parseConfig, serverAndScratch, startRecorded, tinyConfig } from '../e2e/support';
 import { startCluster, until, type TestCluster } from '../support/k8s';
 import { trainCalls } from '../support/temporal';
 import { NodeAgent, startTrainerNode, TRAINER_IMAGE } from '../support/node-agent';
@@ -115,13 +114,7 @@ async function startOnPods(id: string, over: Partial<SearchConfigInput> = {}) {
     }),
   );
   const record = experimentRecord('search', id, STORAGE, config);
-  await writeExperimentRecord(record);
-  const handle = await startSearch(fx.env.client, {
-    experimentId: id,
-    experimentUri: record.experimentUri,
-    config,
-  });
-  return { handle, record };
+  return { handle: await startRecorded(fx.env.client, record, config), record };
 }
 
 test('a search on pods and S3 runs to its result; an OOM-killed run trains again with half the batch; the budget counts the measured GPU-seconds', async () => {
