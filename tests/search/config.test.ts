@@ -130,6 +130,7 @@ describe('search config', () => {
         quotaWaitTimeout: '1h',
         deleteGrace: '30s',
         keepPods: false,
+        keptPodTtl: '24h',
       },
     );
     assert.equal(k8s.kind === 'kubernetes' && k8s.pod.serviceAccountName, 'netgrow-trainer');
