@@ -90,12 +90,8 @@ export const TEST_OOM_ENV = 'NETGROW_TEST_OOM_ABOVE_BATCH';
  * guarded wasm heap's. A retry with a batch of n rows or fewer trains normally. Unset: nothing.
  */
 export function outOfMemoryAbove(env: NodeJS.ProcessEnv = process.env): ((rows: number) => void) | null {
-  const raw = env[TEST_OOM_ENV];
-  if (!raw) return null;
-  const limit = Number(raw);
-  if (!Number.isInteger(limit) || limit < 0) {
-    throw new UsageError(`${TEST_OOM_ENV} must be a whole number of rows, received '${raw}'`);
-  }
+  const limit = seamCount(env, TEST_OOM_ENV, 'rows');
+  if (limit === null) return null;
   return (rows) => {
     if (rows > limit) tf.fill([2 ** 14, 2 ** 14, 2 ** 14], 0).dispose();
   };
@@ -113,14 +109,20 @@ let held: Buffer | null = null;
  * batch is too large, and one with half the batch fits. Unset: nothing.
  */
 export function holdMemoryPerRow(env: NodeJS.ProcessEnv = process.env): ((rows: number) => void) | null {
-  const raw = env[TEST_HOLD_ENV];
-  if (!raw) return null;
-  const mb = Number(raw);
-  if (!Number.isInteger(mb) || mb < 0) {
-    throw new UsageError(`${TEST_HOLD_ENV} must be a whole number of MiB, received '${raw}'`);
-  }
+  const mb = seamCount(env, TEST_HOLD_ENV, 'MiB');
+  if (mb === null) return null;
   return (rows) => {
     const bytes = rows * mb * 2 ** 20;
     if (!held || held.length < bytes) held = Buffer.alloc(bytes, 1);
   };
+}
+
+/** A seam's whole number from the environment; null when unset. */
+function seamCount(env: NodeJS.ProcessEnv, name: string, unit: string): number | null {
+  const raw = env[name];
+  if (!raw) return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`${name} must be a whole number of ${unit}, received '${raw}'`);
+  return n;
 }
