@@ -6,7 +6,8 @@
  * test seam NETGROW_TEST_OOM_ABOVE_BATCH: exit 5) and by the kernel (a trainer that holds
  * memory in proportion to its batch, NETGROW_TEST_HOLD_MB_PER_ROW, over its container's limit:
  * OOMKilled); and a search whose pods a ResourceQuota refuses waits, saying so in `status`,
- * and runs to its end once the real quota controller frees the quota.
+ * and runs to its end once the real quota controller frees the quota (a pod of no search
+ * holds it until the wait is seen; then the two children, one over the quota, wait in turn).
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -112,7 +113,7 @@ describe('searches on the real node', { skip: skipWhen('no-real-node', realNodeM
     });
   }
 
-  test('pods a ResourceQuota refuses wait, said in status, and run once the quota controller frees it', async () => {
+  test('pods a ResourceQuota refuses wait, said in status, and run once the quota is free', async () => {
     const b = await sandbox();
     await b.core.createNamespacedResourceQuota({
       namespace: b.ns,
@@ -125,29 +126,48 @@ describe('searches on the real node', { skip: skipWhen('no-real-node', realNodeM
       'the quota controller to count the namespace',
       30_000,
     );
+    // A pod of no search holds the quota until the test has seen the wait in status: a wait only
+    // as long as a sibling's training could end before a heartbeat carries it.
+    await b.core.createNamespacedPod({
+      namespace: b.ns,
+      body: {
+        metadata: { name: 'quota-holder' },
+        spec: {
+          restartPolicy: 'Never',
+          serviceAccountName: 'netgrow-trainer',
+          automountServiceAccountToken: false,
+          terminationGracePeriodSeconds: 0,
+          containers: [
+            {
+              name: 'hold',
+              image: b.node.trainerImage,
+              imagePullPolicy: 'Never',
+              command: ['node', '-e', 'setInterval(() => {}, 1 << 30)'],
+            },
+          ],
+        },
+      },
+    });
     const executor = await b.executor(podTemplate({}), { parallelism: 2, quotaBackoffMs: 500 });
     const { handle, record } = await searchOnPods('quota', executor, {
-      // The start model alone, then its two children at once: one pod over the quota.
+      // The start model, then its two children at once: one pod over the quota again.
       strategy: { kind: 'ga', population: 2, generations: 1 },
       budget: { candidates: 3 },
     });
-    const waits: string[] = [];
     const result = await fx.env.withWorkers(activitiesOf(executor), async () => {
-      const done = handle.result();
-      let over = false;
-      void done.finally(() => (over = true)).catch(() => undefined);
-      while (!over) {
-        const lines = statusLines(await experimentStatus(fx.env.client, record), record);
-        waits.push(...lines.filter((l) => /waiting for quota/.test(l)));
-        await new Promise((r) => setTimeout(r, 300));
-      }
-      return done;
+      const wait = await until(
+        async () =>
+          statusLines(await experimentStatus(fx.env.client, record), record).find((l) =>
+            /waiting for quota/.test(l),
+          ),
+        'status to say the wait for quota',
+        60_000,
+      );
+      assert.match(wait, /train, waiting: waiting for quota: .*exceeded quota: one-pod/);
+      await b.core.deleteNamespacedPod({ name: 'quota-holder', namespace: b.ns, gracePeriodSeconds: 0 });
+      return handle.result();
     });
     assert.equal(result.candidates, 3, JSON.stringify(result));
-    assert.ok(
-      waits.some((l) => /train, waiting: waiting for quota: .*exceeded quota: one-pod/.test(l)),
-      `no status line said the wait: ${JSON.stringify(waits.slice(0, 3))}`,
-    );
     await b.core.deleteNamespacedResourceQuota({ name: 'one-pod', namespace: b.ns });
   });
 });
