@@ -3,7 +3,7 @@
 # this checkout: Node 20 (this machine's binary and the libraries it links), netgrow's sources
 # run through tsx (a production dependency), the production dependencies of package-lock.json
 # and, with --backend tensorflow, the binding scripts/build-native.sh compiled plus TensorFlow's
-# two shared libraries. Runs as uid 1000 (the pod template's default runAsUser); the trainer
+# two shared libraries and, where built, the graph engine's addon. Runs as uid 1000 (the pod template's default runAsUser); the trainer
 # pods mount the root filesystem read-only and give it /scratch for TMPDIR and caches.
 # Entrypoint `node /opt/netgrow/bin/netgrow.js`, default command `train`.
 #
@@ -29,6 +29,9 @@ command -v buildah >/dev/null || { say "buildah is missing; as root run: apt-get
 command -v strip >/dev/null || say "strip is missing (binutils): Node and TensorFlow go in unstripped"
 node=$(readlink -f "$(command -v node)")
 binding=node_modules/@tensorflow/tfjs-node
+# The graph engine's addon (native/graph), where built: the tensorflow image trains on it when a
+# run asks for backend graph; it finds TensorFlow in the binding's deps/lib through its rpath.
+graph=native/graph/build/Release/netgrow_graph.node
 if [ "$backend" = tensorflow ] && ! [ -f "$binding/lib/napi-v8/tfjs_binding.node" ]; then
   say "the tensorflow backend is not built here (bash scripts/build-native.sh)"
   exit 1
@@ -76,7 +79,10 @@ key=$({
   cat package-lock.json
   sha256sum "${sources[@]}"
   printf '%s\n' "${packages[@]}"
-  if [ "$backend" = tensorflow ]; then sha256sum $binding/lib/napi-v8/*.node && ls -l "${tflibs[@]}"; fi
+  if [ "$backend" = tensorflow ]; then
+    sha256sum $binding/lib/napi-v8/*.node && ls -l "${tflibs[@]}"
+    if [ -f "$graph" ]; then sha256sum "$graph"; fi
+  fi
 } | sha256sum | cut -c1-16)
 name="localhost/netgrow-trainer:$backend-$key"
 archive="$cache/netgrow-trainer-$backend-$key.tar"
@@ -144,6 +150,7 @@ if [ "$backend" = tensorflow ]; then
   slim "${tflibs[1]}" "$app/$binding/deps/lib/libtensorflow_framework.so.2"
   ln -s libtensorflow_cc.so.2 "$app/$binding/deps/lib/libtensorflow.so"
   ln -s libtensorflow_framework.so.2 "$app/$binding/deps/lib/libtensorflow_framework.so"
+  if [ -f "$graph" ]; then mkdir -p "$app/$(dirname "$graph")" && cp "$graph" "$app/$graph"; fi
   for lib in $(libs_of $binding/lib/napi-v8/tfjs_binding.node) $(libs_of "${tflibs[0]}"); do
     [ -e "$rf$lib" ] || { mkdir -p "$rf$(dirname "$lib")" && cp -L "$lib" "$rf$lib"; }
   done

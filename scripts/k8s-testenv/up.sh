@@ -4,15 +4,17 @@
 # (built by build.sh), containerd + runc + the bridge CNI plugin (Debian packages) and a kubelet,
 # all on loopback, with their files under one state folder. Images come from no registry: a
 # locally built pause image and, with --trainer, the trainer image of scripts/trainer-image.sh
-# are imported into containerd. Pods live on the bridge `netgrow0` (10.88.0.0/24, no NAT): they
+# (--image B: also the one of backend B) are imported into containerd. Pods live on the bridge `netgrow0` (10.88.0.0/24, no NAT): they
 # reach servers on this machine at the gateway address 10.88.0.1, nothing beyond it.
 #
 # Idempotent: when the cluster of that folder is already up and its node Ready it is reused
 # (only a missing image is imported). The processes outlive the caller; down.sh stops them.
 # One node per machine: the bridge and the kubelet's kubepods cgroups are the machine's.
 # Prints the lines of `<state folder>/env`, shell assignments a caller may source: KUBECONFIG,
-# NETGROW_NODE_SERVER, NETGROW_NODE_GATEWAY, CONTAINERD_ADDRESS, NETGROW_TRAINER_IMAGE.
-# Usage: scripts/k8s-testenv/up.sh [--trainer]   (NETGROW_NODE_DIR: the state folder,
+# NETGROW_NODE_SERVER, NETGROW_NODE_GATEWAY, CONTAINERD_ADDRESS, NETGROW_TRAINER_IMAGE
+# (NETGROW_TRAINER_IMAGE_TENSORFLOW after --image tensorflow).
+# Usage: scripts/k8s-testenv/up.sh [--trainer] [--image wasm|tensorflow]
+#        (NETGROW_NODE_DIR: the state folder,
 #        default /tmp/netgrow-node-<hash of this checkout's path>)
 # Needs root (tried on cgroup v1 only) and, from Debian: containerd runc
 # containernetworking-plugins buildah curl iproute2
@@ -22,7 +24,15 @@ root=$(cd "$here/../.." && pwd)
 bin="${NETGROW_K8S_DIR:-$root/.tools/k8s}/bin"
 dir=${NETGROW_NODE_DIR:-/tmp/netgrow-node-$(printf %s "$root" | sha256sum | cut -c1-8)}
 trainer=0
-[ "${1:-}" = "--trainer" ] && trainer=1
+images=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --trainer) trainer=1 ;;
+  --image) images+=("${2:-}") && shift ;;
+  *) echo "[node] unknown argument '$1' (usage: up.sh [--trainer] [--image wasm|tensorflow])" >&2 && exit 2 ;;
+  esac
+  shift
+done
 say() { echo "[node] $*" >&2; }
 die() {
   say "$*"
@@ -71,19 +81,26 @@ import_image() {
   ctr_ images import "$archive" >/dev/null || die "ctr could not import $archive"
   has_image "$name" || die "$archive did not hold $name"
 }
+# trainer_image BACKEND VAR: the trainer image of BACKEND imported, its name as VAR in env.
 trainer_image() {
   local line
-  line=$(bash "$root/scripts/trainer-image.sh" --backend "${NETGROW_TRAINER_BACKEND:-wasm}") || die "trainer image not built"
+  line=$(bash "$root/scripts/trainer-image.sh" --backend "$1") || die "trainer image ($1) not built"
   import_image $line
-  # Earlier builds of the trainer image go, with every name the CRI gave them (digest, id):
-  # each is a few hundred MB in containerd.
-  local old
-  old=$(ctr_ images ls | awk -v n="${line#* }" 'NR > 1 && $1 ~ /^localhost\/netgrow-trainer:/ && $1 != n {print $3}')
+  # Earlier builds of the trainer image of this backend go, with every name the CRI gave them
+  # (digest, id): each is a few hundred MB in containerd. Another backend's image (a test's
+  # tensorflow image beside the wasm one) stays.
+  local old name=${line#* }
+  old=$(ctr_ images ls | awk -v n="$name" -v same="${name%-*}-" \
+    'NR > 1 && index($1, same) == 1 && $1 != n {print $3}')
   for ref in $(ctr_ images ls | awk -v old="$old" 'NR > 1 && index(old, $3) {print $1}'); do
     ctr_ images rm "$ref" >/dev/null
   done
-  sed -i '/^NETGROW_TRAINER_IMAGE=/d' "$dir/env"
-  echo "NETGROW_TRAINER_IMAGE=${line#* }" >>"$dir/env"
+  sed -i "/^$2=/d" "$dir/env"
+  echo "$2=$name" >>"$dir/env"
+}
+import_images() {
+  [ $trainer = 1 ] && trainer_image "${NETGROW_TRAINER_BACKEND:-wasm}" NETGROW_TRAINER_IMAGE
+  for b in "${images[@]}"; do trainer_image "$b" "NETGROW_TRAINER_IMAGE_${b^^}"; done
 }
 
 # --- reuse ----------------------------------------------------------------------------------
@@ -95,7 +112,7 @@ if [ -f "$dir/env" ]; then
   up=1
   for p in $procs; do alive "$p" || up=0; done
   if [ $up = 1 ] && node_ready; then
-    [ $trainer = 1 ] && trainer_image
+    import_images
     cat "$dir/env"
     exit 0
   fi
@@ -263,5 +280,5 @@ KUBECONFIG=$k/admin.kubeconfig
 CONTAINERD_ADDRESS=$dir/containerd.sock
 EOF
 say "node Ready at $(ms) ms"
-[ $trainer = 1 ] && trainer_image
+import_images
 cat "$dir/env"

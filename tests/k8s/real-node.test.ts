@@ -4,9 +4,13 @@
  * real S3 server (SeaweedFS, bound at the pod bridge's gateway, the one address of this
  * machine the pods reach). No stand-in: the kernel's memory cgroup kills the container that
  * outgrows its limit, and the executor reads the end from the pod status the kubelet wrote.
+ * The tensorflow image (TensorFlow's libraries, the tfjs binding and the graph engine) runs
+ * there too, on both of its engines.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { ADDON_PATH } from '../../src/engine/native';
 import { ExecutorError } from '../../src/executor/executor';
 import { realNodeMissing } from '../support/k8s';
 import { nodeSandbox, type NodeSandbox } from '../support/real-node';
@@ -68,4 +72,38 @@ describe('trainer pods on the real node', { skip: skipWhen('no-real-node', realN
     assert.equal(term?.reason, 'OOMKilled');
     assert.equal(term?.exitCode, 137);
   });
+
+  test(
+    'the tensorflow image trains on eager TensorFlow and on the graph engine, to the same losses',
+    {
+      // The image carries the addon only where scripts/build-native.sh built it.
+      skip: skipWhen(
+        'no-graph-engine',
+        existsSync(ADDON_PATH) ? null : `no ${ADDON_PATH} (scripts/build-native.sh)`,
+      ),
+    },
+    async () => {
+      const image = await box.node.tensorflowImage();
+      const ex = await box.executor(
+        { resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { memory: '1536Mi' } } },
+        { image },
+      );
+      const [eager, graph] = await Promise.all(
+        (['tensorflow', 'graph'] as const).map((backend) => ex.run(box.spec(`tf-${backend}`, { backend }))),
+      );
+      for (const [r, name] of [
+        [eager, 'tensorflow'],
+        [graph, 'graph'],
+      ] as const) {
+        assert.equal(r.status, 'completed', JSON.stringify(r));
+        assert.equal(r.backend?.name, name, JSON.stringify(r.backend));
+        assert.equal(r.backend?.how, 'asked');
+      }
+      // The same seed, data and steps: the engine and eager tfjs agree step by step (to 1e-4 over
+      // the first steps in tests/train/graph-engine.test.ts), so the run's final loss does too.
+      const [a, b] = [eager.final?.loss ?? NaN, graph.final?.loss ?? NaN];
+      console.log(`tensorflow image on the real node: final loss eager ${a}, graph ${b}`);
+      assert.ok(Math.abs(a - b) < 1e-3, `final losses differ: eager ${a}, graph ${b}`);
+    },
+  );
 });
