@@ -69,6 +69,8 @@ export interface RunRequest {
   stage?: string;
   /** Scheduled growth within the run (TrainSpec `grow`). */
   grow?: TrainSpec['grow'];
+  /** `graph`: the run trains on the graph engine; absent: tfjs eager on this process's backend. */
+  backend?: 'graph';
 }
 
 export const DEFAULT_OPTIMIZER: OptimizerSpec = { kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false };
@@ -146,6 +148,7 @@ export class Runner {
         logEverySteps: 1_000_000,
         scoreTest: true,
         grow: req.grow ?? [],
+        ...(req.backend ? { backend: req.backend } : {}),
       },
       { data, log: () => {} },
     );

@@ -241,7 +241,7 @@ export const TrainResult = z.strictObject({
    */
   trainFlops: z.number().min(0).optional(),
   wallSeconds: z.number(),
-  /** The backend this process trained on and why; absent in older results and in-process runs. */
+  /** The backend this run trained on and why (`how: process` in process); absent in older results. */
   backend: BackendChoice.optional(),
   /** URI of the checkpoint holding the trained weights (graph.json + weights). */
   checkpoint: z.string().nullable(),

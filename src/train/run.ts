@@ -165,7 +165,7 @@ export async function runTraining(
       onProgress: opts.onProgress,
       signal: opts.signal,
       heartbeatSeconds: opts.heartbeatSeconds ?? 5,
-      backend,
+      backend: backend ?? inProcess(engine),
     };
     live = ctx;
     const outcome = await trainGrowing(ctx, growth, makeTrainer, log);
@@ -189,6 +189,21 @@ function trainEngine(spec: TrainSpec, backend: BackendChoice | undefined): Engin
     );
   }
   return askedTrainBackend() === 'graph' ? 'graph' : 'eager';
+}
+
+/** What an in-process run (one that chose no backend) trained on, for its result.json. */
+function inProcess(engine: EngineName): BackendChoice {
+  return engine === 'graph'
+    ? {
+        name: 'graph',
+        how: 'process',
+        why: 'in process: the graph engine, asked for by the spec or NETGROW_BACKEND',
+      }
+    : {
+        name: tf.getBackend() as BackendChoice['name'],
+        how: 'process',
+        why: "in process: this process's backend",
+      };
 }
 
 function freshState(spec: TrainSpec, data: TrainingData, carried: Continuation | null): TrainState {
