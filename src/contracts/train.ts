@@ -254,6 +254,12 @@ export const TrainResult = z.strictObject({
    * over every pod of the run. Absent where nothing measures them (local executors).
    */
   deviceSeconds: z.number().min(0).optional(),
+  /**
+   * Time this attempt's run waited before its trainer ran and why, as the executor saw it
+   * (Kubernetes: a ResourceQuota refusing the pod, the scheduler's reason, an image pull; each
+   * distinct reason once). Absent when it did not wait, and in local executors.
+   */
+  waited: z.strictObject({ seconds: z.number().min(0), reasons: z.array(z.string()) }).optional(),
   diverged: z
     .strictObject({
       epoch: z.number().int(),

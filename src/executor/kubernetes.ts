@@ -34,6 +34,7 @@ import { apiMessage, checkAccess } from './pod-access';
 import { describeShortfalls, nodeOffer, shortfalls } from './node-fit';
 import { classifyPod, type PodVerdict } from './pod-classify';
 import { createWithinQuota } from './pod-admission';
+import { WaitClock } from './wait-clock';
 import { searchOwner } from './search-owner';
 import { reapPods, type Reaped } from './pod-reaper';
 import {
@@ -261,7 +262,8 @@ export class KubernetesExecutor implements TrainExecutor {
       return { ...done, deviceSeconds: await runDeviceSeconds(store, PODS_DIR) };
     }
     await store.put(SPEC_KEY, JSON.stringify(spec));
-    const pod = await this.adoptOrCreate(o, spec, id, specUri, store, { signal, onWaiting });
+    const waits = new WaitClock(o.now ?? Date.now, onWaiting);
+    const pod = await this.adoptOrCreate(o, spec, id, specUri, store, { signal, onWaiting: waits.onWaiting });
     const name = pod.metadata!.name!;
     const stop = new AbortController();
     const onAbort = () => stop.abort();
@@ -269,8 +271,10 @@ export class KubernetesExecutor implements TrainExecutor {
     this.closing.signal.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted || this.closing.signal.aborted) stop.abort();
     try {
-      const end = await this.follow(o, spec, pod, store, stop.signal, onProgress, onWaiting);
-      return await this.finish(o, spec, end, store);
+      const end = await this.follow(o, spec, pod, store, stop.signal, onProgress, waits.onWaiting);
+      const result = await this.finish(o, spec, end, store);
+      const waited = waits.waited();
+      return waited ? { ...result, waited } : result;
     } catch (e) {
       if (!stop.signal.aborted) throw e;
       if (this.closing.signal.aborted) {

@@ -113,7 +113,7 @@ describe('searches on the real node', { skip: skipWhen('no-real-node', realNodeM
     });
   }
 
-  test('pods a ResourceQuota refuses wait, said in status, and run once the quota is free', async () => {
+  test('pods a ResourceQuota refuses wait, said in status and history, and run once the quota is free', async () => {
     const b = await sandbox();
     await b.core.createNamespacedResourceQuota({
       namespace: b.ns,
@@ -168,6 +168,14 @@ describe('searches on the real node', { skip: skipWhen('no-real-node', realNodeM
       return handle.result();
     });
     assert.equal(result.candidates, 3, JSON.stringify(result));
+    // And in history: the start model's train activity completed with the wait in its result.
+    const [start] = await trainCalls(fx.env.client, 'quota');
+    const waited = start?.result?.waited;
+    assert.ok(
+      waited?.reasons.some((r) => /^waiting for quota: .*exceeded quota: one-pod/.test(r)),
+      JSON.stringify(waited),
+    );
+    assert.ok((waited?.seconds ?? 0) > 0, JSON.stringify(waited));
     await b.core.deleteNamespacedResourceQuota({ name: 'one-pod', namespace: b.ns });
   });
 });
