@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The trainer image, built offline with buildah (vfs storage, no daemon, no registry) from
 # this checkout: Node 20 (this machine's binary and the libraries it links), netgrow's sources
-# run through tsx (a production dependency), the production dependencies of package-lock.json
-# and, with --backend tensorflow, the binding scripts/build-native.sh compiled plus TensorFlow's
-# two shared libraries and, where built, the graph engine's addon. Runs as uid 1000 (the pod template's default runAsUser); the trainer
-# pods mount the root filesystem read-only and give it /scratch for TMPDIR and caches.
+# and their JavaScript (dist/, transpiled here by esbuild), the production dependencies of
+# package-lock.json and, with --backend tensorflow, the binding scripts/build-native.sh compiled
+# plus TensorFlow's two shared libraries and, where built, the graph engine's addon. Runs as
+# uid 1000 (the pod template's default runAsUser); the trainer pods mount the root filesystem
+# read-only and give it /scratch for TMPDIR and caches.
 # Entrypoint `node /opt/netgrow/bin/netgrow.js`, default command `train`.
 #
 # Cached: the archive is named by a hash of everything that went into it, so a second run
@@ -115,6 +116,13 @@ printf 'root:x:0:\nnetgrow:x:1000:\n' >"$rf/etc/group"
 # package to a .d.ts), the Rust sources of Temporal's bridge (its prebuilt index.node is what
 # loads) and tfjs's compiled tests (*_test.js).
 tar -cf - "${sources[@]}" | tar -C "$app" -xf -
+# The TypeScript transpiled once here into dist/, which bin/netgrow.js prefers to the sources:
+# esbuild's transform, the one tsx would otherwise run at every start of every pod (measured
+# here: a one-epoch trainer run 3.0-3.2 s from dist/ against 3.8-4.1 s from the sources).
+mapfile -t ts < <(printf '%s\n' "${sources[@]}" | grep -E '^(src|worker|workflows|activities)/.*\.ts$' | grep -v '^src/backend/assembly/')
+node_modules/.bin/esbuild "${ts[@]}" --format=cjs --platform=node --target=node20 \
+  --outdir="$app/dist" --outbase=. --log-level=warning
+mkdir -p "$app/dist/src/backend/assembly" && cp src/backend/assembly/*.wasm "$app/dist/src/backend/assembly/"
 tar -cf - --exclude='node_modules/@temporalio/core-bridge/releases/*' --exclude="$binding/deps" \
   --exclude='*.js.map' --exclude='*.mjs.map' --exclude='*.cjs.map' \
   --exclude='*.ts.map' --exclude='*.mts.map' --exclude='*.cts.map' \
