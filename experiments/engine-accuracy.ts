@@ -11,14 +11,14 @@
 import {
   comparisonRow,
   DriverDefinition,
-  forSeeds,
   formatSpread,
+  forSeeds,
   groupFigures,
   mainDriver,
-  markdownTable,
-  RunRecord,
   runDriver,
+  RunRecord,
   spread,
+  spreadTable,
 } from './lib';
 
 const scaled = {
@@ -86,17 +86,9 @@ export const engineAccuracy: DriverDefinition<Scale> = {
         [
           `${scale.network} from the same initial weights and batch order per seed, once on the graph engine (\`backend: graph\`: one TensorFlow session run per step) and once with tfjs eager on the process's \`${eager}\` backend; everything else is the TrainSpec default. Run seconds: the whole run, validation and test scoring included, one run at a time, the order alternating by seed.`,
           '',
-          markdownTable(
-            ['engine', 'n', 'val acc', 'test acc', 'run s', 's per epoch'],
-            figures.map((f) => [
-              f.group,
-              String(f.spread['test acc'].n),
-              formatSpread(f.spread['val acc']),
-              formatSpread(f.spread['test acc']),
-              formatSpread(f.spread['run s'], 0),
-              formatSpread(f.spread['s per epoch'], 1),
-            ]),
-          ),
+          spreadTable('engine', figures, [['val acc'], ['test acc'], ['run s', 0], ['s per epoch', 1]], {
+            n: true,
+          }),
           '',
           ...notes.map((n) => `- ${n}`),
         ].join('\n'),

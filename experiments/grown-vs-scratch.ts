@@ -12,17 +12,16 @@ import {
   comparisonRow,
   DriverDefinition,
   forSeeds,
-  formatSpread,
   groupFigures,
   lineageOf,
   lineageRecord,
   mainDriver,
-  markdownTable,
-  RunRecord,
   runDriver,
   runRecord,
+  RunRecord,
   runSearch,
   SearchRun,
+  spreadTable,
 } from './lib';
 
 const scaled = {
@@ -114,17 +113,13 @@ export const grownVsScratch: DriverDefinition<Scale> = {
         [
           `A GA search from \`${scale.start}\` per seed with \`scratch: {enabled: true}\`: the winner (by validation accuracy) is retrained from random initialisation for the epochs its lineage accumulated (its ancestors' epochs and its own). Test accuracy is taken once, after the search, for the finalists and the scratch control. "training s" is the lineage's training time for the grown winner and the single run's for the control.`,
           '',
-          markdownTable(
-            ['network', 'val acc', 'test acc', 'epochs', 'training s', 'params'],
-            figures.map((f) => [
-              f.group,
-              formatSpread(f.spread['val acc']),
-              formatSpread(f.spread['test acc']),
-              formatSpread(f.spread.epochs, 1),
-              formatSpread(f.spread['training s'], 1),
-              formatSpread(f.spread.params, 0),
-            ]),
-          ),
+          spreadTable('network', figures, [
+            ['val acc'],
+            ['test acc'],
+            ['epochs', 1],
+            ['training s', 1],
+            ['params', 0],
+          ]),
           '',
           ...notes.map((n) => `- ${n}`),
         ].join('\n'),

@@ -14,15 +14,15 @@ import {
   comparisonRow,
   describeArchitecture,
   DriverDefinition,
-  forSeeds,
   formatSpread,
+  forSeeds,
   groupFigures,
   growCheckpoint,
   mainDriver,
-  markdownTable,
-  RunRecord,
   runDriver,
+  RunRecord,
   scaledBuiltin,
+  spreadTable,
   writeGraphFile,
 } from './lib';
 
@@ -143,9 +143,10 @@ export const order: DriverDefinition<Scale> = {
         [
           `Deeper→wider: \`${DEEPER_THEN_WIDER.join('` then `')}\`. Wider→deeper: \`${WIDER_THEN_DEEPER.join('` then `')}\`. Both end at ${archs.get('deeper→wider')} (the final graphs were checked equal, names aside); the teacher is ${describeArchitecture(teacherGraph)}.`,
           '',
-          markdownTable(
-            ['order', ...metrics],
-            figures.map((f) => [f.group, ...metrics.map((m) => formatSpread(f.spread[m]))]),
+          spreadTable(
+            'order',
+            figures,
+            metrics.map((m) => [m]),
           ),
           '',
           `- Teacher: val acc ${formatSpread(teacherFigures[0].spread['final val acc'])}, test acc ${formatSpread(teacherFigures[0].spread['test acc'])}.`,

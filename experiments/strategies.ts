@@ -19,16 +19,16 @@ import {
   comparisonRow,
   DriverDefinition,
   forSeeds,
-  formatSpread,
   groupFigures,
+  lineageOf,
   mainDriver,
   markdownTable,
-  RunRecord,
   runDriver,
-  lineageOf,
+  RunRecord,
   runSearch,
   scaledBuiltin,
   SearchRun,
+  spreadTable,
   writeGraphFile,
 } from './lib';
 
@@ -166,16 +166,12 @@ export const strategies: DriverDefinition<Scale> = {
         [
           `Every search starts from \`seed-ga\` at width ${scale.width} and trains ${1 + scale.population * scale.generations} candidates (the start model and ${scale.population} × ${scale.generations}); hill climbing uses the same cosine runs as the others. The plan is \`${SEED_STYLE_PLAN.slice(0, scale.population * scale.generations).join('; ')}\`, one command per candidate.`,
           '',
-          markdownTable(
-            ['strategy', 'best val acc', 'winner test acc', 'winner params', 'search s'],
-            figures.map((f) => [
-              f.group,
-              formatSpread(f.spread['best val acc']),
-              formatSpread(f.spread['winner test acc']),
-              formatSpread(f.spread['winner params'], 0),
-              formatSpread(f.spread['search s'], 0),
-            ]),
-          ),
+          spreadTable('strategy', figures, [
+            ['best val acc'],
+            ['winner test acc'],
+            ['winner params', 0],
+            ['search s', 0],
+          ]),
           '',
           ...comparisons.map((c) => `- ${c.sentence}`),
           '',

@@ -6,11 +6,32 @@
  * fraction, epochs and seeds.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { Summary } from './summary';
+import { formatSpread } from './stats';
+import { GroupFigures, Summary } from './summary';
 
 export function markdownTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const line = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
   return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/**
+ * Each group's figures as one row, mean ± sample std over seeds: `columns` are [metric, digits]
+ * (4 digits unless said); with `n`, a column of the seeds behind the first metric.
+ */
+export function spreadTable(
+  first: string,
+  figures: readonly GroupFigures[],
+  columns: ReadonlyArray<readonly [string, number?]>,
+  { n = false } = {},
+): string {
+  return markdownTable(
+    [first, ...(n ? ['n'] : []), ...columns.map(([m]) => m)],
+    figures.map((f) => [
+      f.group,
+      ...(n ? [String(f.spread[columns[0][0]].n)] : []),
+      ...columns.map(([m, digits]) => formatSpread(f.spread[m], digits ?? 4)),
+    ]),
+  );
 }
 
 /** The provenance lines every section starts with. */
