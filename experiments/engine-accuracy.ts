@@ -55,13 +55,12 @@ export const engineAccuracy: DriverDefinition<Scale> = {
       const e = await eagerRun();
       return { seed, graph: await graphRun(), eager: e };
     });
-    const runsOf = (g: string) => runner.records.filter((r) => r.group === g);
     const epochSeconds = (r: RunRecord) => r.curve.reduce((a, p) => a + p.seconds, 0) / r.curve.length;
     const figures = groupFigures(GROUPS, {
-      'val acc': (g) => runsOf(g).map((r) => r.valAcc ?? NaN),
-      'test acc': (g) => runsOf(g).map((r) => r.testAcc ?? NaN),
-      'run s': (g) => runsOf(g).map((r) => r.wallSeconds),
-      's per epoch': (g) => runsOf(g).map(epochSeconds),
+      'val acc': (g) => runner.runsOf(g).map((r) => r.valAcc ?? NaN),
+      'test acc': (g) => runner.runsOf(g).map((r) => r.testAcc ?? NaN),
+      'run s': (g) => runner.runsOf(g).map((r) => r.wallSeconds),
+      's per epoch': (g) => runner.runsOf(g).map(epochSeconds),
     });
     const comparisons = ['test acc', 'val acc'].map((m) => comparisonRow(figures, GROUPS[0], GROUPS[1], m));
     const speedups = spread(pairs.map((p) => p.eager.wallSeconds / p.graph.wallSeconds));

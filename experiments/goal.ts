@@ -168,12 +168,11 @@ export const goalDriver: DriverDefinition<Scale> = {
       ...(scratchRun || driverLineage ? [GROUPS.lineage] : []),
       ...(scale.timeControl ? [GROUPS.time] : []),
     ];
-    const runOf = (g: string) => runner.records.filter((r) => r.group === g);
     const figures = groupFigures(groups, {
-      'test acc': (g) => runOf(g).map((r) => r.testAcc ?? NaN),
-      'val acc': (g) => runOf(g).map((r) => r.valAcc ?? NaN),
-      epochs: (g) => runOf(g).map((r) => r.epochs),
-      'train s': (g) => runOf(g).map((r) => r.wallSeconds),
+      'test acc': (g) => runner.runsOf(g).map((r) => r.testAcc ?? NaN),
+      'val acc': (g) => runner.runsOf(g).map((r) => r.valAcc ?? NaN),
+      epochs: (g) => runner.runsOf(g).map((r) => r.epochs),
+      'train s': (g) => runner.runsOf(g).map((r) => r.wallSeconds),
     });
     const notes = [
       ...goalNotes({ search, candidates, lineage, grown, winnerTest, secondsPerEpoch, fitting }),

@@ -78,13 +78,12 @@ export const grownVsScratch: DriverDefinition<Scale> = {
       return { seed, search };
     });
 
-    const runsOf = (g: string) => runner.records.filter((r) => r.group === g);
     const figures = groupFigures(GROUPS, {
-      'val acc': (g) => runsOf(g).map((r) => r.valAcc ?? NaN),
-      'test acc': (g) => runsOf(g).map((r) => r.testAcc ?? NaN),
-      epochs: (g) => runsOf(g).map((r) => r.epochs),
-      'training s': (g) => runsOf(g).map((r) => r.wallSeconds),
-      params: (g) => runsOf(g).map((r) => r.params ?? NaN),
+      'val acc': (g) => runner.runsOf(g).map((r) => r.valAcc ?? NaN),
+      'test acc': (g) => runner.runsOf(g).map((r) => r.testAcc ?? NaN),
+      epochs: (g) => runner.runsOf(g).map((r) => r.epochs),
+      'training s': (g) => runner.runsOf(g).map((r) => r.wallSeconds),
+      params: (g) => runner.runsOf(g).map((r) => r.params ?? NaN),
     });
     const comparisons = ['val acc', 'test acc'].map((m) =>
       comparisonRow(figures, 'grown winner', 'winner from scratch', m),

@@ -132,12 +132,11 @@ export const net2net: DriverDefinition<Scale> = {
       archs.set('teacher', describeArchitecture(teacherGraph));
     });
 
-    const runsOf = (g: string) => runner.records.filter((r) => r.group === g);
     const figures = groupFigures(GROUPS, {
-      'val acc, epoch 1': (g) => runsOf(g).map((r) => r.curve[0]?.valAcc ?? NaN),
-      'final val acc': (g) => runsOf(g).map((r) => r.valAcc ?? NaN),
-      'test acc': (g) => runsOf(g).map((r) => r.testAcc ?? NaN),
-      'wall s': (g) => runsOf(g).map((r) => r.wallSeconds),
+      'val acc, epoch 1': (g) => runner.runsOf(g).map((r) => r.curve[0]?.valAcc ?? NaN),
+      'final val acc': (g) => runner.runsOf(g).map((r) => r.valAcc ?? NaN),
+      'test acc': (g) => runner.runsOf(g).map((r) => r.testAcc ?? NaN),
+      'wall s': (g) => runner.runsOf(g).map((r) => r.wallSeconds),
     });
     const comparisons = ['wider', 'deeper'].flatMap((k) =>
       ['val acc, epoch 1', 'test acc'].flatMap((m) => [
@@ -146,7 +145,7 @@ export const net2net: DriverDefinition<Scale> = {
       ]),
     );
     const reached = (g: string) => {
-      const eps = runsOf(g).map((r) => toTeacher.get(r.runId) ?? null);
+      const eps = runner.runsOf(g).map((r) => toTeacher.get(r.runId) ?? null);
       const hit = eps.filter((e): e is number => e !== null);
       return hit.length === 0
         ? `0/${eps.length} within ${scale.studentEpochs}`

@@ -110,11 +110,10 @@ export const quickstartControl: DriverDefinition<Scale> = {
     );
     const winnerTest =
       search.result.finalists?.find((f) => f.candidateId === best.candidateId)?.testAcc ?? NaN;
-    const runsOf = (g: string) => runner.records.filter((r) => r.group === g);
     const figures = groupFigures(GROUPS.slice(1), {
-      'val acc': (g) => runsOf(g).map((r) => r.valAcc ?? NaN),
-      'test acc': (g) => runsOf(g).map((r) => r.testAcc ?? NaN),
-      'wall s': (g) => runsOf(g).map((r) => r.wallSeconds),
+      'val acc': (g) => runner.runsOf(g).map((r) => r.valAcc ?? NaN),
+      'test acc': (g) => runner.runsOf(g).map((r) => r.testAcc ?? NaN),
+      'wall s': (g) => runner.runsOf(g).map((r) => r.wallSeconds),
     });
     const searchFigures = groupFigures([group], {
       'val acc': () => [best.valAcc ?? NaN],

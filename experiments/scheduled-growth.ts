@@ -115,12 +115,11 @@ export const scheduledGrowth: DriverDefinition<Scale> = {
       const scratchFlops = reach(scratch, target);
       return { seed, target, grownFlops, scratchFlops, ratio: grownFlops / scratchFlops };
     });
-    const runsOf = (g: string) => runner.records.filter((r) => r.group === g);
     const figures = groupFigures(GROUPS, {
-      'val acc': (g) => runsOf(g).map((r) => r.valAcc ?? NaN),
-      'test acc': (g) => runsOf(g).map((r) => r.testAcc ?? NaN),
-      'training GFLOPs': (g) => runsOf(g).map((r) => (r.trainFlops ?? NaN) / 1e9),
-      'training s': (g) => runsOf(g).map((r) => r.wallSeconds),
+      'val acc': (g) => runner.runsOf(g).map((r) => r.valAcc ?? NaN),
+      'test acc': (g) => runner.runsOf(g).map((r) => r.testAcc ?? NaN),
+      'training GFLOPs': (g) => runner.runsOf(g).map((r) => (r.trainFlops ?? NaN) / 1e9),
+      'training s': (g) => runner.runsOf(g).map((r) => r.wallSeconds),
     });
     const comparisons = ['val acc', 'test acc'].map((m) => comparisonRow(figures, GROUPS[0], GROUPS[1], m));
     const reached = perSeed.filter((s) => Number.isFinite(s.grownFlops));

@@ -103,11 +103,10 @@ export const seedTable: DriverDefinition<Scale> = {
       await runner.train({ ...common, group: 'vgg8 grown (seed plan 0)', start: grown.uri });
     });
 
-    const runsOf = (g: string) => runner.records.filter((r) => r.group === g);
     const figures = groupFigures([...GROUPS, 'teacher'], {
-      'test acc': (g) => runsOf(g).map((r) => r.testAcc ?? NaN),
-      'final val acc': (g) => runsOf(g).map((r) => r.valAcc ?? NaN),
-      'wall s': (g) => runsOf(g).map((r) => r.wallSeconds),
+      'test acc': (g) => runner.runsOf(g).map((r) => r.testAcc ?? NaN),
+      'final val acc': (g) => runner.runsOf(g).map((r) => r.valAcc ?? NaN),
+      'wall s': (g) => runner.runsOf(g).map((r) => r.wallSeconds),
     });
     const comparisons = GROUPS.slice(1).map((g) => comparisonRow(figures, g, 'vgg8', 'test acc'));
     const ranked = GROUPS.map((g) => figures.find((f) => f.group === g)!).sort(

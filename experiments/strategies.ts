@@ -129,13 +129,12 @@ export const strategies: DriverDefinition<Scale> = {
       }
     });
 
-    const runsOf = (g: string) => runner.records.filter((r) => r.group === g);
     const figures = groupFigures(STRATEGIES, {
-      'best val acc': (g) => runsOf(g).map((r) => r.valAcc ?? NaN),
-      'winner test acc': (g) => runsOf(g).map((r) => r.testAcc ?? NaN),
-      candidates: (g) => runsOf(g).map((r) => r.epochs),
-      'winner params': (g) => runsOf(g).map((r) => r.params ?? NaN),
-      'search s': (g) => runsOf(g).map((r) => r.wallSeconds),
+      'best val acc': (g) => runner.runsOf(g).map((r) => r.valAcc ?? NaN),
+      'winner test acc': (g) => runner.runsOf(g).map((r) => r.testAcc ?? NaN),
+      candidates: (g) => runner.runsOf(g).map((r) => r.epochs),
+      'winner params': (g) => runner.runsOf(g).map((r) => r.params ?? NaN),
+      'search s': (g) => runner.runsOf(g).map((r) => r.wallSeconds),
     });
     const comparisons = STRATEGIES.filter((k) => k !== 'ga').map((k) =>
       comparisonRow(figures, k, 'ga', 'best val acc'),

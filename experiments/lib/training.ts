@@ -92,6 +92,11 @@ export class Runner {
     return new Runner(resolve(out), data, backend, log);
   }
 
+  /** The records of `group`'s runs so far, in the order they were trained. */
+  runsOf(group: string): RunRecord[] {
+    return this.records.filter((r) => r.group === group);
+  }
+
   /** A file:// URI under the driver's output folder. */
   uri(...parts: string[]): string {
     return formatUri(parseUri(join(this.out, ...parts)));
