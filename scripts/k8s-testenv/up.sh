@@ -4,8 +4,9 @@
 # (built by build.sh), containerd + runc + the bridge CNI plugin (Debian packages) and a kubelet,
 # all on loopback, with their files under one state folder. Images come from no registry: a
 # locally built pause image and, with --trainer, the trainer image of scripts/trainer-image.sh
-# (--image B: also the one of backend B) are imported into containerd. Pods live on the bridge `netgrow0` (10.88.0.0/24, no NAT): they
-# reach servers on this machine at the gateway address 10.88.0.1, nothing beyond it.
+# (--image B: also the one of backend B) are imported into containerd. Pods live on the bridge
+# `netgrow0` (10.88.0.0/24, no NAT): they reach servers on this machine at the gateway address
+# 10.88.0.1, nothing beyond it.
 #
 # Idempotent: when the cluster of that folder is already up and its node Ready it is reused
 # (only a missing image is imported). The processes outlive the caller; down.sh stops them.

@@ -366,7 +366,7 @@ export interface RealNode {
   /**
    * The trainer image of `scripts/trainer-image.sh --backend tensorflow` (TensorFlow's libraries,
    * the tfjs binding and the graph engine), built and imported into the node beside the default
-   * one: about 40 s to build and 20 s to import when the sources changed, cached otherwise.
+   * one: about 40 s to build and 12 s to import when the sources changed, cached otherwise.
    */
   tensorflowImage(): Promise<string>;
 }
