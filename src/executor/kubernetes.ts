@@ -520,7 +520,11 @@ export class KubernetesExecutor implements TrainExecutor {
     const record = { pod: name, node: pod.spec?.nodeName ?? null, image: o.image, usage, end };
     await store.put(podRecord(name), JSON.stringify(record)).catch(() => undefined);
     const what = end.state === 'finished' ? `exited with code ${end.exitCode}` : end.reason;
-    const tail = maskSecrets((await this.logTail(o, name, 20)) || seenTail);
+    // A lost node's log is gone: then the trainer's last progress.json, read now (a tick may not
+    // have seen the epoch it wrote just before the node went), else the last one a tick saw.
+    const tail = maskSecrets(
+      (await this.logTail(o, name, 20)) || (await lastProgressLine(store)) || seenTail,
+    );
     await store.put(`${PODS_DIR}/${name}.log`, `${what}\n${tail}\n`).catch(() => undefined);
     if (verdict.state === 'finished') {
       const result = await readResult(spec);
@@ -629,6 +633,12 @@ export class KubernetesExecutor implements TrainExecutor {
       throw new ExecutorError('infrastructure', `Kubernetes API (${what}): ${msg}`, { cause: e });
     }
   }
+}
+
+/** The run folder's progress.json as the one line a log tail would show; '' when unreadable. */
+async function lastProgressLine(store: ArtifactStore): Promise<string> {
+  const p = await readProgress(store).catch(() => null);
+  return p ? formatProgressLine(p) : '';
 }
 
 type PodEnd = { pod: V1Pod; verdict: PodVerdict & { state: 'finished' | 'failed' }; seenTail: string };

@@ -253,7 +253,7 @@ test('a node lost mid-training: Temporal retries the run, which resumes from its
   const [call] = await trainCalls(fx.env.client, id);
   assert.equal(call.attempt, 2);
   assert.match(call.lastFailure ?? '', /deleted before it finished \(DeletionByTaintManager/);
-  // The lost pod's log is gone with its node; the tail is the last one the worker read.
+  // The lost pod's log is gone with its node; the tail is the trainer's last progress.json.
   assert.match(call.lastFailure ?? '', /--- container log \(tail\)\n./);
   assert.ok((call.result?.resumedFromEpoch ?? 0) >= 1, `resumed from epoch ${call.result?.resumedFromEpoch}`);
   // Both pods of the run count: the lost one until the worker saw it go.
