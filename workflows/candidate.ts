@@ -109,6 +109,7 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
       mutations: child.mutations,
       ...(settings.mutation?.maxFlops != null ? { maxFlops: settings.mutation.maxFlops } : {}),
       ...(settings.mutation?.init === 'random' ? { init: 'random' as const } : {}),
+      ...(settings.mutation?.weights ? { weights: settings.mutation.weights } : {}),
       dataset: settings.dataset,
     });
     outcome.entry.ops = mutation.ops.map((o) => o.command);

@@ -41,6 +41,8 @@ export interface MutateInput {
   mutations?: number;
   /** Sampled commands never make a child with more forward FLOPs per sample than this. */
   maxFlops?: number;
+  /** Draw weights per command kind (`mutation.weights`), over the seed's rule for the kinds named. */
+  weights?: Partial<Record<string, number>>;
   /** `random`: new units from the initialiser instead of function-preserving (src/morph/random-init.ts). Absent = preserve. */
   init?: 'random';
   /** Classes of the dataset, for the start architecture's output layer; from the dataset. */

@@ -11,7 +11,11 @@ import { PodTemplate } from '../contracts/pod-template';
 import { DEFAULT_NAMESPACE } from '../contracts/search';
 import { SEARCH_EXECUTOR_FIELDS } from '../contracts/executor-settings';
 import { DatasetSpec, TrainSpec } from '../contracts/train';
+import { MUTATION_KINDS } from '../morph/sampler';
 import { DURATION_HINT, parseDuration } from './budget';
+
+/** The kinds the seed's rule draws by default: all named at 0 (and no other above) leaves none. */
+const SEED_DRAWN = ['deeper', 'deeper-pool', 'wider', 'skip', 'group'] as const;
 
 export { ConfigError } from './config-errors';
 
@@ -267,6 +271,17 @@ export const SearchConfig = z.strictObject({
        * such children are not preserving. For ablations.
        */
       init: z.enum(['preserve', 'random']).default('preserve'),
+      /**
+       * How often each kind of command is drawn, in place of the seed's depth rule for the kinds
+       * named (a weight, not a probability; 0 never draws that kind; kinds not named keep the
+       * seed's weight). E.g. `{wider: 2, deeper: 1, skip: 0, group: 0, deeper-pool: 0}`.
+       */
+      weights: z
+        .partialRecord(z.enum(MUTATION_KINDS), z.number().min(0))
+        .optional()
+        .refine((w) => !w || !SEED_DRAWN.every((k) => w[k] === 0) || Object.values(w).some((v) => v > 0), {
+          message: 'these weights leave no kind that can be drawn: give at least one a positive weight',
+        }),
     })
     .prefault({}),
   divergence: z

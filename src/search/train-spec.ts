@@ -46,7 +46,9 @@ export function candidateSettings(config: SearchConfig): CandidateSettings {
     oom,
     ...(config.ranking?.penalty ? { ranking: config.ranking } : {}),
     // Only when set, so that the inputs of searches that use neither stay as they were.
-    ...(config.mutation?.maxFlops != null || config.mutation?.init === 'random'
+    ...(config.mutation?.maxFlops != null ||
+    config.mutation?.init === 'random' ||
+    config.mutation?.weights !== undefined
       ? { mutation: config.mutation }
       : {}),
   };

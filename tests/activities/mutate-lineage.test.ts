@@ -131,6 +131,23 @@ describe('mutate activity', () => {
     const weights = (prefix: string) => store.get(`${prefix}/weights.bin`);
     assert.notDeepEqual(await weights('candidates/random'), await weights('candidates/kept'));
   });
+
+  test('weights: sampled commands come from the weighted kinds alone', async () => {
+    const a = acts();
+    const drawn: string[] = [];
+    for (let seed = 1; seed <= 6; seed++) {
+      const out = (await quietActivityEnv().run(a.mutate, {
+        ...mutateInput(`w${seed}`, []),
+        ops: undefined,
+        mutations: 2,
+        seed,
+        weights: { wider: 1, deeper: 0, 'deeper-pool': 0, skip: 0, group: 0 },
+      })) as MutateOutput;
+      drawn.push(...out.ops.map((o) => o.command));
+    }
+    assert.equal(drawn.length, 12);
+    for (const c of drawn) assert.match(c, /^wider /);
+  });
 });
 
 describe('recordLineage activity', () => {

@@ -252,6 +252,22 @@ test('mutation.maxFlops: off by default, positive only, and handed to every cand
   assert.ok(!bad.success && bad.error.issues[0].path.join('.') === 'mutation.maxFlops');
 });
 
+test('mutation.weights: named kinds handed to every candidate; a set that draws nothing refused', async () => {
+  const { candidateSettings } = await import('../../src/search/train-spec');
+  const weighted = SearchConfig.parse({ name: 'x', mutation: { weights: { wider: 2, skip: 0 } } });
+  assert.deepEqual(candidateSettings(weighted).mutation?.weights, { wider: 2, skip: 0 });
+  const none = { deeper: 0, 'deeper-pool': 0, wider: 0, skip: 0, group: 0 };
+  const empty = SearchConfig.safeParse({ name: 'x', mutation: { weights: none } });
+  assert.ok(!empty.success);
+  assert.equal(empty.error.issues[0].path.join('.'), 'mutation.weights');
+  assert.match(empty.error.issues[0].message, /no kind that can be drawn/);
+  assert.ok(SearchConfig.safeParse({ name: 'x', mutation: { weights: { ...none, kernel: 1 } } }).success);
+  const unknown = SearchConfig.safeParse({ name: 'x', mutation: { weights: { widen: 1 } } });
+  assert.ok(!unknown.success && unknown.error.issues[0].path.join('.').startsWith('mutation.weights'));
+  const negative = SearchConfig.safeParse({ name: 'x', mutation: { weights: { wider: -1 } } });
+  assert.ok(!negative.success);
+});
+
 test('mutation.init: preserve by default, random handed to every candidate, nothing else accepted', async () => {
   const { candidateSettings } = await import('../../src/search/train-spec');
   const random = SearchConfig.parse({ name: 'x', mutation: { init: 'random' } });
