@@ -48,6 +48,7 @@ async function grow(deps: ActivityDeps, input: MutateInput): Promise<MutateOutpu
     randomPlan(parent.graph, rng.fork('plan'), input.mutations ?? 1, {
       ...(input.maxFlops !== undefined ? { maxFlops: input.maxFlops } : {}),
       ...(input.weights ? { weights: input.weights } : {}),
+      ...(input.convRatio ? { convRatio: input.convRatio } : {}),
     }).map((c) => formatCommand(c));
   // A refused command throws MorphError/CommandError: non-retryable (failures.ts).
   const slots = parent.carried?.optimizer ? slotSets(parent.carried.optimizer, parent.graph) : undefined;

@@ -110,6 +110,7 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
       ...(settings.mutation?.maxFlops != null ? { maxFlops: settings.mutation.maxFlops } : {}),
       ...(settings.mutation?.init === 'random' ? { init: 'random' as const } : {}),
       ...(settings.mutation?.weights ? { weights: settings.mutation.weights } : {}),
+      ...(settings.mutation?.convRatio ? { convRatio: settings.mutation.convRatio } : {}),
       dataset: settings.dataset,
     });
     outcome.entry.ops = mutation.ops.map((o) => o.command);

@@ -43,6 +43,8 @@ export interface MutateInput {
   maxFlops?: number;
   /** Draw weights per command kind (`mutation.weights`), over the seed's rule for the kinds named. */
   weights?: Partial<Record<string, number>>;
+  /** Widen sampled convs by a ratio in [min, max] (`mutation.convRatio`) instead of the seed's rule. */
+  convRatio?: [number, number];
   /** `random`: new units from the initialiser instead of function-preserving (src/morph/random-init.ts). Absent = preserve. */
   init?: 'random';
   /** Classes of the dataset, for the start architecture's output layer; from the dataset. */

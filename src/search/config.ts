@@ -276,6 +276,15 @@ export const SearchConfig = z.strictObject({
        * named (a weight, not a probability; 0 never draws that kind; kinds not named keep the
        * seed's weight). E.g. `{wider: 2, deeper: 1, skip: 0, group: 0, deeper-pool: 0}`.
        */
+      /**
+       * Widen a sampled conv by a ratio drawn from [min, max] (its filters × the ratio, rounded,
+       * at most 1024), instead of the seed's rule of a width drawn towards a cap that grows
+       * with depth (128 filters at the input to 1024), which can take a 16-filter conv to 136.
+       */
+      convRatio: z
+        .tuple([z.number().gt(1), z.number().gt(1)])
+        .refine(([lo, hi]) => lo <= hi, { message: 'convRatio is [min, max]: min must not exceed max' })
+        .optional(),
       weights: z
         .partialRecord(z.enum(MUTATION_KINDS), z.number().min(0))
         .optional()

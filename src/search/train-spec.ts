@@ -48,7 +48,8 @@ export function candidateSettings(config: SearchConfig): CandidateSettings {
     // Only when set, so that the inputs of searches that use neither stay as they were.
     ...(config.mutation?.maxFlops != null ||
     config.mutation?.init === 'random' ||
-    config.mutation?.weights !== undefined
+    config.mutation?.weights !== undefined ||
+    config.mutation?.convRatio !== undefined
       ? { mutation: config.mutation }
       : {}),
   };

@@ -132,21 +132,28 @@ describe('mutate activity', () => {
     assert.notDeepEqual(await weights('candidates/random'), await weights('candidates/kept'));
   });
 
-  test('weights: sampled commands come from the weighted kinds alone', async () => {
+  test('weights and convRatio: sampled commands of the weighted kinds alone, widened by the ratio', async () => {
     const a = acts();
     const drawn: string[] = [];
-    for (let seed = 1; seed <= 6; seed++) {
+    for (let seed = 1; seed <= 8; seed++) {
       const out = (await quietActivityEnv().run(a.mutate, {
         ...mutateInput(`w${seed}`, []),
         ops: undefined,
-        mutations: 2,
+        mutations: 1,
         seed,
         weights: { wider: 1, deeper: 0, 'deeper-pool': 0, skip: 0, group: 0 },
+        convRatio: [1.5, 2] as [number, number],
       })) as MutateOutput;
       drawn.push(...out.ops.map((o) => o.command));
     }
-    assert.equal(drawn.length, 12);
-    for (const c of drawn) assert.match(c, /^wider /);
+    assert.equal(drawn.length, 8);
+    // seed-ga on 4 classes: conv1 has 128 filters, conv2 4.
+    const before: Record<string, number> = { conv1: 128, conv2: 4 };
+    for (const c of drawn) {
+      const [, layer, width] = /^wider (conv\d) (\d+)$/.exec(c) ?? assert.fail(c);
+      const ratio = Number(width) / before[layer];
+      assert.ok(ratio >= 1.5 - 0.5 / before[layer] && ratio <= 2 + 0.5 / before[layer], `${c}: ${ratio}`);
+    }
   });
 });
 

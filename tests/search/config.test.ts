@@ -252,7 +252,7 @@ test('mutation.maxFlops: off by default, positive only, and handed to every cand
   assert.ok(!bad.success && bad.error.issues[0].path.join('.') === 'mutation.maxFlops');
 });
 
-test('mutation.weights: named kinds handed to every candidate; a set that draws nothing refused', async () => {
+test('mutation.weights and convRatio: named kinds and the ratio handed to every candidate; a set that draws nothing refused', async () => {
   const { candidateSettings } = await import('../../src/search/train-spec');
   const weighted = SearchConfig.parse({ name: 'x', mutation: { weights: { wider: 2, skip: 0 } } });
   assert.deepEqual(candidateSettings(weighted).mutation?.weights, { wider: 2, skip: 0 });
@@ -266,6 +266,15 @@ test('mutation.weights: named kinds handed to every candidate; a set that draws 
   assert.ok(!unknown.success && unknown.error.issues[0].path.join('.').startsWith('mutation.weights'));
   const negative = SearchConfig.safeParse({ name: 'x', mutation: { weights: { wider: -1 } } });
   assert.ok(!negative.success);
+  const ratio = SearchConfig.parse({ name: 'x', mutation: { convRatio: [1.5, 2] } });
+  assert.deepEqual(candidateSettings(ratio).mutation?.convRatio, [1.5, 2]);
+  for (const convRatio of [[2, 1.5], [1, 2], [1.5]]) {
+    const r = SearchConfig.safeParse({ name: 'x', mutation: { convRatio } });
+    assert.ok(
+      !r.success && r.error.issues[0].path.join('.').startsWith('mutation.convRatio'),
+      String(convRatio),
+    );
+  }
 });
 
 test('mutation.init: preserve by default, random handed to every candidate, nothing else accepted', async () => {
