@@ -1,10 +1,11 @@
 /**
- * The goal to beat: a search from the seed's GA start model (seed-ga) on the whole of
- * Fashion-MNIST, judged by its winner's test accuracy (scored once, after the search), against
- * the winner's architecture trained from random initialisation — for the epochs its lineage
- * accumulated (the search's own `scratch` control; trained here instead when the search was
- * stopped before it) and, with `timeControl`, for as many epochs as fit in the search's whole
- * wall time. A control that diverges trains again at the search's divergence-retry rate.
+ * The goal to beat: a search (experiments/goal.yaml) on the whole of Fashion-MNIST, judged by
+ * its winner's test accuracy (scored once, after the search), against the winner's
+ * architecture trained from random initialisation with the same recipe — the search's own
+ * `scratch` control (for what its `match` says: the lineage's epochs or training FLOPs; when
+ * the search was stopped before it, this driver trains the winner for the lineage's epochs in
+ * its place) and, with `timeControl`, for as many epochs as fit in the search's whole wall
+ * time. A control that diverges trains again at the search's divergence-retry rate.
  *
  *   npx tsx experiments/goal.ts [--full] [--set name=value] [--out DIR] [--results FILE|none]
  *
@@ -74,15 +75,15 @@ type Scale = typeof scaled;
 
 export const GROUPS = {
   grown: 'grown winner',
-  lineage: 'winner architecture from scratch, its lineage epochs',
+  lineage: "winner architecture from scratch, the search's control",
   time: 'winner architecture from scratch, the search wall time',
 };
 
 export const goalDriver: DriverDefinition<Scale> = {
   name: 'goal',
   file: 'goal.ts',
-  title: 'The goal: a search from seed-ga on all of Fashion-MNIST against its controls',
-  description: "a search from seed-ga, its winner's test accuracy and the winner from scratch",
+  title: 'The goal: a search on all of Fashion-MNIST against its controls',
+  description: "a search (experiments/goal.yaml), its winner's test accuracy and the winner from scratch",
   scaled,
   full: { ...scaled, wallTime: '150m', timeControl: true },
   dataset: (s) => ({ name: s.dataset, limit: s.limit, validation: s.validation, splitSeed: goal.seed }),
@@ -95,7 +96,7 @@ export const goalDriver: DriverDefinition<Scale> = {
       strategy: { ...goal.strategy, population: scale.population },
       train: { ...goal.train, epochs: scale.epochs },
       budget: { ...goal.budget, wallTime: scale.wallTime, candidates: scale.candidates || null },
-      scratch: { enabled: true },
+      scratch: { ...goal.scratch, enabled: true },
       temporal: { address: null, namespace: goal.temporal.namespace },
     };
     const search = scale.reuse
@@ -118,6 +119,16 @@ export const goalDriver: DriverDefinition<Scale> = {
       const fromScratch = await runRecord(GROUPS.lineage, 0, scratchRun.output, scratchRun.result);
       runner.records.push({ ...fromScratch, testAcc: scratch.testAcc });
     }
+    const gflops = (f: number | null | undefined) =>
+      f == null ? 'uncounted' : `${(f / 1e9).toFixed(1)} GFLOPs`;
+    const matched =
+      scratch && scratchRun
+        ? `the search's control trained ${scratch.epochs} epochs from random weights, matched to the lineage's ${
+            scratch.match === 'flops'
+              ? `training FLOPs (lineage ${gflops(scratch.grown.lineageTrainFlops)}, control ${gflops(scratch.trainFlops)})`
+              : `${scratch.match ?? 'epochs'} (${scratch.grown.lineageEpochs} epochs)`
+          }`
+        : null;
     const noControl = scratchRun
       ? null
       : `the search's own control (its winner from scratch for the lineage's epochs) did not run: ${
@@ -145,9 +156,14 @@ export const goalDriver: DriverDefinition<Scale> = {
           seed: 0,
           start: winnerGraph,
           epochs,
+          // The search's recipe, on the search's engine.
           optimizer: goal.train.optimizer,
           schedule: goal.train.schedule,
           batchSize: goal.train.batchSize,
+          augment: goal.dataset.augment,
+          weightDecay: goal.train.weightDecay,
+          labelSmoothing: goal.train.labelSmoothing,
+          ...(goal.train.backend === 'graph' ? { backend: 'graph' as const } : {}),
         },
         scale.reuse,
       );
@@ -176,6 +192,7 @@ export const goalDriver: DriverDefinition<Scale> = {
     });
     const notes = [
       ...goalNotes({ search, candidates, lineage, grown, winnerTest, secondsPerEpoch, fitting }),
+      ...(matched ? [matched] : []),
       ...(noControl
         ? [driverLineage ? `${noControl}; this driver trained the same control in its place` : noControl]
         : []),
@@ -193,7 +210,7 @@ export const goalDriver: DriverDefinition<Scale> = {
       comparisons: [],
       notes,
       split: "the search's split (its seed), shared by the controls",
-      epochs: `${scale.epochs} per candidate (cosine per run, SGD lr ${goal.train.optimizer.lr}); the search's budget ${scale.wallTime} of wall time; the winner's lineage trained ${grown.epochs} epochs; controls from scratch: ${
+      epochs: `${scale.epochs} per candidate (${recipe()}); the search's budget ${scale.wallTime} of wall time; the winner's lineage trained ${grown.epochs} epochs; controls from scratch: ${
         [
           ...(scratchRun || driverLineage
             ? [`${grown.epochs} epochs (the lineage's${driverLineage ? ', trained by this driver' : ''})`]
@@ -244,6 +261,25 @@ async function trainControl(
   if (first.status !== 'diverged' || lrScale === undefined) return { ...first, retriedAt: null };
   runner.records.splice(runner.records.indexOf(first), 1);
   return { ...(await runner.train(retry)), retriedAt: lr };
+}
+
+/** The search's training recipe in words, from experiments/goal.yaml. */
+function recipe(): string {
+  const t = goal.train;
+  const o = t.optimizer;
+  const schedule =
+    t.continue === 'lineage'
+      ? `one ${t.schedule.kind} schedule per lineage over ${t.lineageEpochs ?? t.epochs * ((hill?.generations ?? 0) + 1)} epochs, optimizer state carried through each morphism`
+      : `${t.schedule.kind} per run`;
+  return [
+    `${o.kind === 'sgd' ? `SGD${o.nesterov ? ' (Nesterov)' : ''}` : 'Adam'} lr ${o.lr}, batch ${t.batchSize}`,
+    schedule,
+    ...(t.schedule.warmupEpochs ? [`${t.schedule.warmupEpochs}-epoch warm-up`] : []),
+    ...(t.weightDecay ? [`weight decay ${t.weightDecay}`] : []),
+    ...(t.labelSmoothing ? [`label smoothing ${t.labelSmoothing}`] : []),
+    ...(goal.dataset.augment ? ['crops + flips'] : []),
+    ...(t.backend ? [`on the ${t.backend === 'graph' ? 'graph engine' : t.backend}`] : []),
+  ].join('; ');
 }
 
 const fmt = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : v.toFixed(4));

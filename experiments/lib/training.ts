@@ -71,6 +71,9 @@ export interface RunRequest {
   grow?: TrainSpec['grow'];
   /** `graph`: the run trains on the graph engine; absent: tfjs eager on this process's backend. */
   backend?: 'graph';
+  /** Decoupled weight decay and label smoothing (TrainSpec's); absent: none. */
+  weightDecay?: number;
+  labelSmoothing?: number;
 }
 
 export const DEFAULT_OPTIMIZER: OptimizerSpec = { kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false };
@@ -154,6 +157,8 @@ export class Runner {
         scoreTest: true,
         grow: req.grow ?? [],
         ...(req.backend ? { backend: req.backend } : {}),
+        ...(req.weightDecay ? { weightDecay: req.weightDecay } : {}),
+        ...(req.labelSmoothing ? { labelSmoothing: req.labelSmoothing } : {}),
       },
       { data, log: () => {} },
     );
