@@ -1,9 +1,10 @@
 /**
  * Scheduled growth against the final architecture from scratch (issue 19): one training run
- * that starts from LeNet at half width and grows it, function-preserving, at fixed points of
- * one cosine schedule (`grow` in the TrainSpec: the weights and the optimizer state go through
- * the commands) into LeNet, against LeNet trained from random weights over the same epochs and
- * schedule, seed for seed. The question is the one progressive growing (MSG, LiGO) answers:
+ * that starts from a builtin (LeNet by default; `--set network=resnet-s`) at half width and
+ * grows it, function-preserving, at fixed points of one cosine schedule (`grow` in the
+ * TrainSpec: the weights and the optimizer state go through the commands) into that builtin,
+ * against the builtin trained from random weights over the same epochs, schedule and recipe,
+ * seed for seed. The question is the one progressive growing (MSG, LiGO) answers:
  * how much training compute does the grown run need to reach the scratch run's final
  * validation accuracy? Training FLOPs are counted per epoch from each stage's architecture
  * (forward + backward per sample × training images), and checked against the run's own count.
@@ -38,13 +39,24 @@ const scaled = {
   limit: 0.2,
   validation: 0.25,
   epochs: 12,
+  /** The builtin both runs end as; the grown run starts from it at `startWidth`. */
+  network: 'lenet',
   lr: 0.05,
-  /** Width of the start network: LeNet's widths × this; the commands double it back. */
+  /** Width of the start network: the network's widths × this; the commands double it back. */
   startWidth: 0.5,
   at1: 0.25,
   grow1: 'wider conv1 x2; wider conv2 x2',
   at2: 0.5,
   grow2: 'wider fc1 x2; wider fc2 x2',
+  /** The recipe, the same for both runs (the defaults: the first measurement's plain SGD). */
+  batchSize: 64,
+  nesterov: false,
+  warmupEpochs: 0,
+  weightDecay: 0,
+  labelSmoothing: 0,
+  augment: false,
+  /** `graph`: both runs on the graph engine; '' = tfjs eager on the driver's backend. */
+  engine: '',
 };
 type Scale = typeof scaled;
 
@@ -54,7 +66,8 @@ export const scheduledGrowth: DriverDefinition<Scale> = {
   name: 'scheduled-growth',
   file: 'scheduled-growth.ts',
   title: 'Scheduled growth within one run against the final architecture from scratch',
-  description: 'LeNet at half width grown to LeNet at two points of one schedule, against LeNet from scratch',
+  description:
+    'a builtin at half width grown to the builtin at two points of one schedule, against it from scratch',
   scaled,
   full: { ...scaled, limit: 1, validation: 0.1, epochs: 20 },
   dataset: (s) => ({ name: s.dataset, limit: s.limit, validation: s.validation }),
@@ -66,13 +79,13 @@ export const scheduledGrowth: DriverDefinition<Scale> = {
       { at: scale.at2, ops: scale.grow2 },
     ];
     // The architecture of each stage: the start, then after each growth point's commands.
-    const stages: Graph[] = [scaledBuiltin('lenet', shape, scale.startWidth)];
+    const stages: Graph[] = [scaledBuiltin(scale.network, shape, scale.startWidth)];
     for (const g of grow) stages.push(planCommands(stages.at(-1)!, g.ops, new Rng(0)).graph);
     const final = stages.at(-1)!;
-    const reference = builtin('lenet', shape);
+    const reference = builtin(scale.network, shape);
     if (describeArchitecture(final) !== describeArchitecture(reference)) {
       throw new Error(
-        `the grown network is ${describeArchitecture(final)}, not LeNet's ${describeArchitecture(reference)}`,
+        `the grown network is ${describeArchitecture(final)}, not ${scale.network}'s ${describeArchitecture(reference)}`,
       );
     }
     const points = growthEpochs({ grow, epochs: scale.epochs });
@@ -88,8 +101,25 @@ export const scheduledGrowth: DriverDefinition<Scale> = {
     };
     const startUri = writeGraphFile(join(runner.out, 'nets', 'start'), stages[0]);
     const finalUri = writeGraphFile(join(runner.out, 'nets', 'final'), final);
-    const optimizer = { kind: 'sgd' as const, lr: scale.lr, momentum: 0.9, nesterov: false };
-    const common = { epochs: scale.epochs, optimizer, schedule: { kind: 'cosine' as const, minLr: 0 } };
+    const optimizer = { kind: 'sgd' as const, lr: scale.lr, momentum: 0.9, nesterov: scale.nesterov };
+    const schedule = {
+      kind: 'cosine' as const,
+      minLr: 0,
+      ...(scale.warmupEpochs ? { warmupEpochs: scale.warmupEpochs } : {}),
+    };
+    if (scale.engine !== '' && scale.engine !== 'graph') {
+      throw new Error(`engine: '${scale.engine}' is not one; use graph, or '' for tfjs eager`);
+    }
+    const common = {
+      epochs: scale.epochs,
+      optimizer,
+      schedule,
+      batchSize: scale.batchSize,
+      augment: scale.augment,
+      weightDecay: scale.weightDecay,
+      labelSmoothing: scale.labelSmoothing,
+      ...(scale.engine === 'graph' ? { backend: 'graph' as const } : {}),
+    };
     const pairs = await forSeeds(scale.seeds, async (seed) => {
       const grown = await runner.train({ ...common, seed, group: GROUPS[0], start: startUri, grow });
       const scratch = await runner.train({ ...common, seed, group: GROUPS[1], start: finalUri });
@@ -148,11 +178,11 @@ export const scheduledGrowth: DriverDefinition<Scale> = {
       groups: figures,
       comparisons,
       notes,
-      epochs: `${scale.epochs} for both runs, one cosine schedule from SGD lr ${scale.lr} (momentum 0.9, batch 64); growth after epochs ${points.join(' and ')}`,
+      epochs: `${scale.epochs} for both runs, one cosine schedule from SGD lr ${scale.lr} (${recipe(scale)}); growth after epochs ${points.join(' and ')}`,
       charts: [{ title: 'validation accuracy by epoch', groups: [...GROUPS], xLabel: 'epoch' }],
       markdown: () =>
         [
-          `The grown run starts from ${describeArchitecture(stages[0])} (LeNet × ${scale.startWidth}) and grows after epoch ${points[0]} by \`${scale.grow1}\` and after epoch ${points[1]} by \`${scale.grow2}\` into ${describeArchitecture(final)}, LeNet's architecture; its weights and SGD momentum go through each growth, function-preserving, and it stays on one cosine schedule. The control trains LeNet from random weights over the same ${scale.epochs} epochs and schedule, seed for seed (same rows, same batch order per seed). Training FLOPs: forward + backward per sample × ${rows.train.count.toLocaleString('en-US')} training images per epoch, per stage (${stages.map((g) => `${(perEpoch(g) / 1e9).toFixed(2)}`).join(' → ')} GFLOPs per epoch), equal to each run's own count.`,
+          `The grown run starts from ${describeArchitecture(stages[0])} (${scale.network} × ${scale.startWidth}) and grows after epoch ${points[0]} by \`${scale.grow1}\` and after epoch ${points[1]} by \`${scale.grow2}\` into ${describeArchitecture(final)}, ${scale.network}'s architecture; its weights and SGD momentum go through each growth, function-preserving, and it stays on one cosine schedule. The control trains ${scale.network} from random weights over the same ${scale.epochs} epochs and schedule, seed for seed (same rows, same batch order per seed). Training FLOPs: forward + backward per sample × ${rows.train.count.toLocaleString('en-US')} training images per epoch, per stage (${stages.map((g) => `${(perEpoch(g) / 1e9).toFixed(2)}`).join(' → ')} GFLOPs per epoch), equal to each run's own count.`,
           '',
           spreadTable(
             'run',
@@ -167,6 +197,19 @@ export const scheduledGrowth: DriverDefinition<Scale> = {
     };
   },
 };
+
+/** The recipe past the learning rate, in words. */
+function recipe(s: Scale): string {
+  return [
+    `momentum 0.9${s.nesterov ? ', Nesterov' : ''}`,
+    `batch ${s.batchSize}`,
+    ...(s.warmupEpochs ? [`${s.warmupEpochs}-epoch warm-up`] : []),
+    ...(s.weightDecay ? [`weight decay ${s.weightDecay}`] : []),
+    ...(s.labelSmoothing ? [`label smoothing ${s.labelSmoothing}`] : []),
+    ...(s.augment ? ['crops + flips'] : []),
+    ...(s.engine === 'graph' ? ['on the graph engine'] : []),
+  ].join(', ');
+}
 
 export const runScheduledGrowth = (argv: string[], log?: (l: string) => void) =>
   runDriver(scheduledGrowth, argv, log);
