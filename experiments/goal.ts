@@ -120,7 +120,11 @@ export const goalDriver: DriverDefinition<Scale> = {
       runner.records.push({ ...fromScratch, testAcc: scratch.testAcc });
     }
     const gflops = (f: number | null | undefined) =>
-      f == null ? 'uncounted' : `${(f / 1e9).toFixed(1)} GFLOPs`;
+      f == null
+        ? 'uncounted'
+        : f >= 1e12
+          ? `${(f / 1e12).toFixed(1)} TFLOPs`
+          : `${(f / 1e9).toFixed(1)} GFLOPs`;
     const matched =
       scratch && scratchRun
         ? `the search's control trained ${scratch.epochs} epochs from random weights, matched to the lineage's ${
@@ -212,9 +216,13 @@ export const goalDriver: DriverDefinition<Scale> = {
       split: "the search's split (its seed), shared by the controls",
       epochs: `${scale.epochs} per candidate (${recipe()}); the search's budget ${scale.wallTime} of wall time; the winner's lineage trained ${grown.epochs} epochs; controls from scratch: ${
         [
-          ...(scratchRun || driverLineage
-            ? [`${grown.epochs} epochs (the lineage's${driverLineage ? ', trained by this driver' : ''})`]
-            : []),
+          ...(scratch && scratchRun
+            ? [
+                `${scratch.epochs} epochs (the search's control, matched to the lineage's ${scratch.match ?? 'epochs'})`,
+              ]
+            : driverLineage
+              ? [`${grown.epochs} epochs (the lineage's, trained by this driver)`]
+              : []),
           ...(scale.timeControl
             ? [`${timeEpochs} epochs (the search's wall time at the winner's pace)`]
             : []),
@@ -223,7 +231,7 @@ export const goalDriver: DriverDefinition<Scale> = {
       charts: [{ title: 'validation accuracy along the winner lineage and its controls', groups }],
       markdown: () =>
         [
-          `The search: experiments/goal.yaml (${scale.start}, hill climbing, ${scale.population} neighbours per step, ${scale.epochs} epochs per candidate, ${scale.wallTime} budget) as experiment \`${search.id}\`: ${candidates.length} candidates trained in ${formatWall(search.wallSeconds)} (${search.result.reason}). Winner \`${best.candidateId}\`: ${describeArchitecture(winner.graph)}.`,
+          `The search: experiments/goal.yaml (${scale.start}, hill climbing, ${scale.population} neighbours per step, ${scale.epochs} epochs per candidate, ${scale.wallTime} budget) as experiment \`${search.id}\`: ${candidates.length} candidates trained in ${formatWall(search.wallSeconds)}, its scratch control included (the search ended: ${search.result.reason}). Winner \`${best.candidateId}\`: ${describeArchitecture(winner.graph)}.`,
           '',
           markdownTable(
             ['network', 'test acc', 'val acc', 'epochs', 'training time'],
