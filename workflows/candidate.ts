@@ -258,6 +258,8 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
     // A candidate that cannot be made or trained is a result for the search, not its failure.
     outcome.entry.status = 'failed';
     outcome.error = describeFailure(err);
+    // The leaderboard says why (status, the report), not only that it failed.
+    outcome.entry.error = outcome.error.split('\n')[0].slice(0, 300);
     return outcome;
   }
 }

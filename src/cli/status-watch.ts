@@ -36,7 +36,7 @@ export function faultLines(s: ExperimentStatusReport): string[] {
         `  ${p.candidateId.padEnd(8)} ${p.activity ?? 'step'} attempt ${p.attempt}` +
         (p.lastFailure ? ` after: ${p.lastFailure.split('\n')[0]}` : ''),
     ),
-    ...ended.map((e) => `  ${e.candidateId.padEnd(8)} ${e.status}`),
+    ...ended.map((e) => `  ${e.candidateId.padEnd(8)} ${e.status}${e.error ? `: ${e.error}` : ''}`),
   ];
 }
 

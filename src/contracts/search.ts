@@ -47,6 +47,8 @@ export interface LeaderboardEntry {
   lineageTrainFlops?: number;
   /** Set on a control: `continue` = its parent unchanged, trained on; absent on a grown child. */
   control?: 'continue';
+  /** Why it failed: the first line of its error, at most 300 characters; absent unless failed. */
+  error?: string;
 }
 
 export interface Budget {

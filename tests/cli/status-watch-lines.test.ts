@@ -54,7 +54,15 @@ test('faults: retried activities with the first failure, and candidates that div
         },
         { candidateId: 'g2-c2', activity: 'train', attempt: 1, heartbeat: null, lastFailure: null },
       ],
-      leaderboard: [entry('g1-c0', 'completed'), entry('g1-c1', 'diverged'), entry('g1-c2', 'failed')],
+      leaderboard: [
+        entry('g1-c0', 'completed'),
+        entry('g1-c1', 'diverged'),
+        entry('g1-c2', 'failed'),
+        {
+          ...entry('g1-c3', 'failed'),
+          error: "mutate g1-c3: no feasible mutation of 'resnet-s' in 100 draws",
+        },
+      ],
     }),
   );
   assert.deepEqual(lines, [
@@ -62,6 +70,7 @@ test('faults: retried activities with the first failure, and candidates that div
     '  g2-c1    train attempt 2 after: worker lost',
     '  g1-c1    diverged',
     '  g1-c2    failed',
+    "  g1-c3    failed: mutate g1-c3: no feasible mutation of 'resnet-s' in 100 draws",
   ]);
 });
 

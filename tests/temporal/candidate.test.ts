@@ -170,10 +170,11 @@ describe('candidateWorkflow on a real Temporal server', () => {
     );
   });
 
-  test('a refused mutation is a failed candidate with the reason, not a failed workflow', async () => {
+  test('a refused mutation is a failed candidate with the reason in its leaderboard entry, not a failed workflow', async () => {
     const { result, activities } = await run('cand-refused', input('g1-c3'), { refuseMutation: ['g1-c3'] });
     assert.equal(result.entry.status, 'failed');
     assert.equal(result.error, 'mutate: cannot apply the command to g1-c3');
+    assert.equal(result.entry.error, result.error, 'the leaderboard says why');
     assert.equal(activities.calls.mutate.length, 1, 'a MorphError is not retried');
     assert.equal(activities.calls.train.length, 0);
   });
