@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { GROUPS, runScheduledGrowth } from '../../experiments/scheduled-growth';
+import { loadGraphAddon } from '../../src/engine/native';
+import { skipWhen } from '../support/skip';
 import { checkSummary, tempPlace, TINY_DATA } from './support';
 
 test('scheduled-growth driver: a run grown at two points against its final architecture from scratch', async (t) => {
@@ -32,29 +34,35 @@ test('scheduled-growth driver: a run grown at two points against its final archi
   );
 });
 
-test('scheduled-growth driver: resnet-s at half width grown into resnet-s, the modern recipe on the graph engine', async (t) => {
-  const { out, results } = await tempPlace('grow-resnet', t);
-  const set = {
-    seeds: 1,
-    epochs: 4,
-    network: 'resnet-s',
-    grow1: 'wider conv1 x2; wider conv2 x2; wider conv4 x2; wider conv5 x2',
-    grow2: 'wider conv7 x2; wider conv8 x2',
-    nesterov: true,
-    warmupEpochs: 1,
-    weightDecay: 0.0005,
-    labelSmoothing: 0.1,
-    augment: true,
-    engine: 'graph',
-  };
-  const argv = Object.entries(set).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
-  const r = await runScheduledGrowth([...TINY_DATA, ...argv, '--out', out, '--results', results], () => {});
-  const s = checkSummary(r, results, GROUPS, 1);
-  const [grown, scratch] = GROUPS.map((g) => s.runs.find((x) => x.group === g)!);
-  assert.equal(grown.params, scratch.params, 'grown into resnet-s');
-  assert.ok(grown.trainFlops! < scratch.trainFlops!, `${grown.trainFlops} vs ${scratch.trainFlops}`);
-  assert.match(
-    readFileSync(results, 'utf8'),
-    /Nesterov, batch 64, 1-epoch warm-up, weight decay 0\.0005, label smoothing 0\.1, crops \+ flips, on the graph engine/,
-  );
-});
+const { addon, why } = loadGraphAddon();
+
+test(
+  'scheduled-growth driver: resnet-s at half width grown into resnet-s, the modern recipe on the graph engine',
+  { skip: skipWhen('no-graph-engine', addon ? null : why) },
+  async (t) => {
+    const { out, results } = await tempPlace('grow-resnet', t);
+    const set = {
+      seeds: 1,
+      epochs: 4,
+      network: 'resnet-s',
+      grow1: 'wider conv1 x2; wider conv2 x2; wider conv4 x2; wider conv5 x2',
+      grow2: 'wider conv7 x2; wider conv8 x2',
+      nesterov: true,
+      warmupEpochs: 1,
+      weightDecay: 0.0005,
+      labelSmoothing: 0.1,
+      augment: true,
+      engine: 'graph',
+    };
+    const argv = Object.entries(set).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
+    const r = await runScheduledGrowth([...TINY_DATA, ...argv, '--out', out, '--results', results], () => {});
+    const s = checkSummary(r, results, GROUPS, 1);
+    const [grown, scratch] = GROUPS.map((g) => s.runs.find((x) => x.group === g)!);
+    assert.equal(grown.params, scratch.params, 'grown into resnet-s');
+    assert.ok(grown.trainFlops! < scratch.trainFlops!, `${grown.trainFlops} vs ${scratch.trainFlops}`);
+    assert.match(
+      readFileSync(results, 'utf8'),
+      /Nesterov, batch 64, 1-epoch warm-up, weight decay 0\.0005, label smoothing 0\.1, crops \+ flips, on the graph engine/,
+    );
+  },
+);
