@@ -30,6 +30,7 @@ import {
   mainDriver,
   markdownTable,
   readSearch,
+  recipeTerms,
   runDriver,
   runRecord,
   runSearch,
@@ -282,11 +283,13 @@ function recipe(): string {
   return [
     `${o.kind === 'sgd' ? `SGD${o.nesterov ? ' (Nesterov)' : ''}` : 'Adam'} lr ${o.lr}, batch ${t.batchSize}`,
     schedule,
-    ...(t.schedule.warmupEpochs ? [`${t.schedule.warmupEpochs}-epoch warm-up`] : []),
-    ...(t.weightDecay ? [`weight decay ${t.weightDecay}`] : []),
-    ...(t.labelSmoothing ? [`label smoothing ${t.labelSmoothing}`] : []),
-    ...(goal.dataset.augment ? ['crops + flips'] : []),
-    ...(t.backend ? [`on the ${t.backend === 'graph' ? 'graph engine' : t.backend}`] : []),
+    ...recipeTerms({
+      ...t,
+      warmupEpochs: t.schedule.warmupEpochs,
+      augment: goal.dataset.augment,
+      graphEngine: t.backend === 'graph',
+    }),
+    ...(t.backend && t.backend !== 'graph' ? [`on the ${t.backend}`] : []),
   ].join('; ');
 }
 

@@ -25,6 +25,7 @@ import {
   groupFigures,
   mainDriver,
   runDriver,
+  recipeTerms,
   RunRecord,
   scaledBuiltin,
   spread,
@@ -203,11 +204,7 @@ function recipe(s: Scale): string {
   return [
     `momentum 0.9${s.nesterov ? ', Nesterov' : ''}`,
     `batch ${s.batchSize}`,
-    ...(s.warmupEpochs ? [`${s.warmupEpochs}-epoch warm-up`] : []),
-    ...(s.weightDecay ? [`weight decay ${s.weightDecay}`] : []),
-    ...(s.labelSmoothing ? [`label smoothing ${s.labelSmoothing}`] : []),
-    ...(s.augment ? ['crops + flips'] : []),
-    ...(s.engine === 'graph' ? ['on the graph engine'] : []),
+    ...recipeTerms({ ...s, graphEngine: s.engine === 'graph' }),
   ].join(', ');
 }
 

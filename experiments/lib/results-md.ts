@@ -70,3 +70,20 @@ export function upsertSection(file: string, id: string, heading: string, body: s
       : `${text.trimEnd()}\n\n${section}\n`;
   writeFileSync(file, next);
 }
+
+/** The parts of a training recipe past optimizer and schedule, in words; only those in use. */
+export function recipeTerms(r: {
+  warmupEpochs?: number;
+  weightDecay?: number;
+  labelSmoothing?: number;
+  augment?: boolean;
+  graphEngine?: boolean;
+}): string[] {
+  return [
+    ...(r.warmupEpochs ? [`${r.warmupEpochs}-epoch warm-up`] : []),
+    ...(r.weightDecay ? [`weight decay ${r.weightDecay}`] : []),
+    ...(r.labelSmoothing ? [`label smoothing ${r.labelSmoothing}`] : []),
+    ...(r.augment ? ['crops + flips'] : []),
+    ...(r.graphEngine ? ['on the graph engine'] : []),
+  ];
+}

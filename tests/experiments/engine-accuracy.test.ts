@@ -6,17 +6,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GROUPS, runEngineAccuracy } from '../../experiments/engine-accuracy';
-import { loadGraphAddon } from '../../src/engine/native';
 import { readResultFile } from '../../src/train/result-file';
 import { openStore } from '../../src/storage';
-import { skipWhen } from '../support/skip';
-import { checkSummary, tempPlace, TINY_DATA } from './support';
-
-const { addon, why } = loadGraphAddon();
+import { checkSummary, needsGraphEngine, tempPlace, TINY_DATA } from './support';
 
 test(
   'engine-accuracy driver: the same runs on the graph engine and on tfjs eager, seed for seed',
-  { skip: skipWhen('no-graph-engine', addon ? null : why) },
+  { skip: needsGraphEngine() },
   async (t) => {
     const { out, results } = await tempPlace('engine', t);
     const r = await runEngineAccuracy(

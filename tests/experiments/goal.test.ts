@@ -10,16 +10,11 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { GROUPS, runGoal } from '../../experiments/goal';
-import { loadGraphAddon } from '../../src/engine/native';
-import { skipWhen } from '../support/skip';
-import { checkSummary, tempPlace, TINY_DATA } from './support';
-
-// experiments/goal.yaml trains on the graph engine.
-const { addon, why } = loadGraphAddon();
+import { checkSummary, needsGraphEngine, tempPlace, TINY_DATA } from './support';
 
 test(
   'goal driver: search, winner, both controls from scratch; a finished search reported again; a stopped one gets its control from the driver',
-  { skip: skipWhen('no-graph-engine', addon ? null : why) },
+  { skip: needsGraphEngine() }, // experiments/goal.yaml trains on the graph engine
   async (t) => {
     const { out, results } = await tempPlace('goal', t);
     const small = ['--set', 'candidates=3', '--set', 'epochs=1', '--set', 'timeControl=true'];

@@ -7,9 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { GROUPS, runScheduledGrowth } from '../../experiments/scheduled-growth';
-import { loadGraphAddon } from '../../src/engine/native';
-import { skipWhen } from '../support/skip';
-import { checkSummary, tempPlace, TINY_DATA } from './support';
+import { checkSummary, needsGraphEngine, tempPlace, TINY_DATA } from './support';
 
 test('scheduled-growth driver: a run grown at two points against its final architecture from scratch', async (t) => {
   const { out, results } = await tempPlace('grow', t);
@@ -34,11 +32,9 @@ test('scheduled-growth driver: a run grown at two points against its final archi
   );
 });
 
-const { addon, why } = loadGraphAddon();
-
 test(
   'scheduled-growth driver: resnet-s at half width grown into resnet-s, the modern recipe on the graph engine',
-  { skip: skipWhen('no-graph-engine', addon ? null : why) },
+  { skip: needsGraphEngine() },
   async (t) => {
     const { out, results } = await tempPlace('grow-resnet', t);
     const set = {

@@ -9,6 +9,14 @@ import type { TestContext } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DriverResult, Summary, SUMMARY_FORMAT } from '../../experiments/lib';
+import { loadGraphAddon } from '../../src/engine/native';
+import { skipWhen } from '../support/skip';
+
+/** A driver test that trains on the graph engine skips, with the addon's reason, where it is not built. */
+export function needsGraphEngine(): string | false {
+  const { addon, why } = loadGraphAddon();
+  return skipWhen('no-graph-engine', addon ? null : why);
+}
 
 export const TINY_DATA = [
   '--set',
