@@ -83,13 +83,18 @@ missing() {
   has_cxx || echo build-essential
   has_chromium || echo chromium
   has_fmnist || echo dataset-fashion-mnist
-  has_node_tools || echo $node_pkgs
+  # One package per line: mapfile makes each line one apt-get argument.
+  has_node_tools || printf '%s\n' $node_pkgs
 }
 mapfile -t wanted < <(missing)
 if [ ${#wanted[@]} -gt 0 ] && [ -z "${NETGROW_SKIP_APT:-}" ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
   say "apt-get install ${wanted[*]}"
-  apt-get install -y -qq "${wanted[@]}" >/dev/null 2>&1 ||
-    { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "${wanted[@]}" >/dev/null 2>&1; } || true
+  # Wait for dpkg's lock (a freshly booted machine may still run its own package jobs) rather
+  # than fail at once, and keep apt's output, so that a failure says why.
+  apt=(apt-get -o DPkg::Lock::Timeout=300)
+  "${apt[@]}" install -y -qq "${wanted[@]}" >"$tools/apt.log" 2>&1 ||
+    { "${apt[@]}" update -qq >>"$tools/apt.log" 2>&1 && "${apt[@]}" install -y -qq "${wanted[@]}" >>"$tools/apt.log" 2>&1; } ||
+    say "apt-get failed: $(grep -m1 -E '^E:' "$tools/apt.log" | cut -c1-200) (details: $tools/apt.log)"
 fi
 how="as root run: apt-get install"
 has_venv || { say "python3-venv is missing (the Python tools live in a venv); $how python3-venv"; exit 1; }
