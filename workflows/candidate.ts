@@ -6,7 +6,7 @@
  * those, because lineage.jsonl has a single writer.
  */
 import { ActivityFailure, ApplicationFailure, isCancellation, patched } from '@temporalio/workflow';
-import { TRAIN_OUT_OF_MEMORY } from '../src/contracts/errors';
+import { NO_FEASIBLE_MUTATION, TRAIN_OUT_OF_MEMORY } from '../src/contracts/errors';
 import type { MutateOutput, MutateParent } from '../src/contracts/activities';
 import type { LineageEventInput } from '../src/contracts/lineage';
 import type { ChildPlan } from '../src/search/generation';
@@ -260,6 +260,7 @@ export async function candidateWorkflow(input: CandidateInput): Promise<Candidat
     outcome.error = describeFailure(err);
     // The leaderboard says why (status, the report), not only that it failed.
     outcome.entry.error = outcome.error.split('\n')[0].slice(0, 300);
+    if (failedAs(err, NO_FEASIBLE_MUTATION)) outcome.entry.noFeasibleMutation = true;
     return outcome;
   }
 }
@@ -330,11 +331,12 @@ function countFailedRun(outcome: { deviceSeconds: number | null }, err: unknown)
 }
 
 function outOfMemory(err: unknown): boolean {
-  return (
-    err instanceof ActivityFailure &&
-    err.cause instanceof ApplicationFailure &&
-    err.cause.type === TRAIN_OUT_OF_MEMORY
-  );
+  return failedAs(err, TRAIN_OUT_OF_MEMORY);
+}
+
+/** Whether an activity failed with this failure type. */
+function failedAs(err: unknown, type: string): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === type;
 }
 
 export function describeFailure(err: unknown): string {

@@ -35,6 +35,7 @@ import {
 } from '../src/search/strategy';
 import { carryState, initialSearchState, withEntry, type SearchState } from '../src/search/state';
 import { withContinueControls } from '../src/search/controls';
+import { withoutSaturated } from '../src/search/saturation';
 import { afterCandidate, failingAlike, SAME_FAILURE_LIMIT } from '../src/search/failure-run';
 import { SEARCH_ATTRIBUTES, workflowIds } from '../src/temporal/config';
 import { rungDecision } from '../src/search/early-stop';
@@ -82,6 +83,11 @@ export const MEASURED_DEVICE_SECONDS = 'measured-device-seconds';
 export const leaderboardQuery = defineQuery<LeaderboardEntry[]>('leaderboard');
 /** patched() id: the search ends after `stopAfterSameFailures` candidates failed alike in a row. */
 export const SAME_FAILURE_STOP = 'same-failure-stop';
+/**
+ * patched() id: a parent whose grown child found no feasible mutation gets no more grown
+ * children (its continue control still trains); a generation left with none ends the search.
+ */
+export const NO_GROWTH_SKIPPED = 'no-growth-skipped';
 
 export async function searchWorkflow(input: SearchInput): Promise<SearchResult> {
   const { experimentId, experimentUri, config } = input;
@@ -159,11 +165,13 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
 
   // This run's generation: the rest of one handed over by the previous run, or a new one.
   let children: ChildPlan[] = [];
+  let plannedNoGrowth: string[] = [];
   if (state.pending) {
     children = state.pending;
   } else if (!state.stopRequested) {
     const limit = budgetExhausted(state.budget, usage(), Date.now());
     const plan = limit ? null : planNext();
+    if (plan?.noGrowth) plannedNoGrowth = plan.noGrowth;
     if (limit) reason = `budget: ${limit}`;
     else if (plan?.end) reason = plan.end;
     else if (plan) {
@@ -176,7 +184,8 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
 
   let handOver: ChildPlan[] = [];
   if (!reason) {
-    setCurrentDetails(`generation ${state.generation} of ${generationCount(config.strategy)}`);
+    const noGrowth = noGrowthNote(plannedNoGrowth);
+    setCurrentDetails(`generation ${state.generation} of ${generationCount(config.strategy)}${noGrowth}`);
     handOver = await runChildren(children);
     const best = bestViable(state.leaderboard);
     if (failingSame()) reason = 'same-failure';
@@ -277,9 +286,12 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
     const left = candidatesLeft(state.budget, usage());
     const plan = planGeneration(config.strategy, strategyState, rng, left);
     // Absent from configs before controls existed: their histories replay unchanged.
-    return config.controls?.continue
+    const controlled = config.controls?.continue
       ? withContinueControls(plan, state.generation, rng, left - plan.children.length)
       : plan;
+    // Grown children of a parent with no feasible growth would only fail at their mutation.
+    const pruned = withoutSaturated(controlled, state.leaderboard);
+    return pruned !== controlled && patched(NO_GROWTH_SKIPPED) ? pruned : controlled;
   }
 
   /**
@@ -347,7 +359,14 @@ export async function searchWorkflow(input: SearchInput): Promise<SearchResult> 
 function generationStarted(generation: number, plan: GenerationPlan, criterion: string): LineageEventInput[] {
   const at = new Date().toISOString();
   const candidates = plan.children.map((c) => c.childId);
-  const started: LineageEventInput = { type: 'generation', at, generation, status: 'started', candidates };
+  const started: LineageEventInput = {
+    type: 'generation',
+    at,
+    generation,
+    status: 'started',
+    candidates,
+    ...(plan.noGrowth ? { noGrowth: plan.noGrowth } : {}),
+  };
   const controls = plan.children.flatMap((c): LineageEventInput[] =>
     c.control && c.parentId
       ? [{ type: 'control', at, generation, candidate: c.childId, of: c.parentId, kind: c.control }]
@@ -356,6 +375,10 @@ function generationStarted(generation: number, plan: GenerationPlan, criterion: 
   return plan.selection
     ? [started, { type: 'selection', at, generation, ...plan.selection, criterion }, ...controls]
     : [started, ...controls];
+}
+
+function noGrowthNote(parents: string[]): string {
+  return parents.length > 0 ? `; no feasible growth of ${parents.join(', ')}: continue controls only` : '';
 }
 
 function generationFinished(

@@ -68,3 +68,10 @@ export const BAD_INPUT = 'BadInput';
  * batch size on OOM (`oom.retries`) takes it from Temporal's retries and retries itself.
  */
 export const TRAIN_OUT_OF_MEMORY = 'TrainOutOfMemory';
+
+/**
+ * The failure type of a mutation that found no feasible command under the search's limits
+ * (`mutation.maxFlops`, the kinds' weights): the parent's architecture cannot grow further
+ * under them, so the search draws no more grown children from it (src/search/saturation.ts).
+ */
+export const NO_FEASIBLE_MUTATION = 'NoFeasibleMutation';

@@ -82,6 +82,8 @@ export const GenerationEvent = z.strictObject({
   status: z.enum(['started', 'finished']),
   candidates: z.array(Id).default([]),
   best: Id.nullable().default(null),
+  /** Parents whose grown children this generation did not draw: they have no feasible growth. */
+  noGrowth: z.array(Id).optional(),
 });
 
 /**

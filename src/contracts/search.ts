@@ -49,6 +49,11 @@ export interface LeaderboardEntry {
   control?: 'continue';
   /** Why it failed: the first line of its error, at most 300 characters; absent unless failed. */
   error?: string;
+  /**
+   * Set on a child whose mutation found no feasible command under the search's limits: its
+   * parent's architecture cannot grow under them (src/search/saturation.ts).
+   */
+  noFeasibleMutation?: true;
 }
 
 export interface Budget {
@@ -61,7 +66,7 @@ export interface Budget {
 
 export type BudgetLimit = 'candidates' | 'wall-time' | 'gpu-hours';
 
-export type SearchEnd = 'generations' | 'plan-finished' | 'no-viable-parent';
+export type SearchEnd = 'generations' | 'plan-finished' | 'no-viable-parent' | 'no-feasible-growth';
 
 /** `same-failure`: `stopAfterSameFailures` candidates in a row failed with one error. */
 export type SearchEndReason = SearchEnd | 'stopped' | 'same-failure' | `budget: ${BudgetLimit}`;

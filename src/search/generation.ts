@@ -23,6 +23,8 @@ export interface GenerationPlan {
   selection: { from: string[]; selected: string[] } | null;
   /** Set (with no children) when the strategy has nothing more to do. */
   end?: SearchEnd;
+  /** Parents whose grown children were not drawn: they have no feasible growth (saturation.ts). */
+  noGrowth?: string[];
 }
 
 export interface StrategyState {

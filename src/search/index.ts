@@ -11,6 +11,7 @@ export * from './ga';
 export * from './leaderboard';
 export * from './plan';
 export * from './ranking';
+export * from './saturation';
 export * from './state';
 export * from './strategy';
 export * from './train-spec';

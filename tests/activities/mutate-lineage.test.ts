@@ -17,6 +17,7 @@ import type { LineageEventInput } from '../../src/contracts/lineage';
 import { appendLineage, readLineage } from '../../src/log/lineage';
 import { openStore } from '../../src/storage';
 import { quietActivityEnv } from './mock';
+import { NO_FEASIBLE_MUTATION } from '../../src/contracts/errors';
 import type { MutateOutput } from '../../src/contracts/activities';
 
 let dir: string;
@@ -154,6 +155,20 @@ describe('mutate activity', () => {
       const ratio = Number(width) / before[layer];
       assert.ok(ratio >= 1.5 - 0.5 / before[layer] && ratio <= 2 + 0.5 / before[layer], `${c}: ${ratio}`);
     }
+  });
+  test('no feasible mutation under maxFlops: its own non-retryable failure type, the limit named, nothing written', async () => {
+    const e = await failure(
+      quietActivityEnv().run(acts().mutate, {
+        ...mutateInput('nf1', []),
+        ops: undefined,
+        mutations: 1,
+        maxFlops: 1,
+      }),
+    );
+    assert.equal(e.nonRetryable, true);
+    assert.equal(e.type, NO_FEASIBLE_MUTATION);
+    assert.match(e.message, /^mutate nf1: no feasible mutation of 'seed-ga' .*over the limit 1/);
+    await assert.rejects(stat(join(dir, 'candidates', 'nf1', 'meta.json')), /ENOENT/);
   });
 });
 

@@ -14,7 +14,7 @@ import type {
   TestFinalistsInput,
   TrainActivityInput,
 } from '../../src/contracts/activities';
-import { TRAIN_OUT_OF_MEMORY } from '../../src/contracts/errors';
+import { NO_FEASIBLE_MUTATION, TRAIN_OUT_OF_MEMORY } from '../../src/contracts/errors';
 import { hashString, Rng } from '../../src/graph/rng';
 import { LineageEvent } from '../../src/contracts/lineage';
 import { operationStats } from '../../src/report/operations';
@@ -26,6 +26,11 @@ export interface ScriptOptions {
   divergeAboveLr?: Record<string, number>;
   /** Candidates whose mutation is refused (a non-retryable MorphError). */
   refuseMutation?: string[];
+  /**
+   * A sampled mutation (no explicit commands) of a parent with more parameters than this finds
+   * no feasible command (NoFeasibleMutation, as the real one under `mutation.maxFlops`).
+   */
+  noGrowthAbove?: number;
   /** Milliseconds each training run takes (spent heartbeating). */
   trainMs?: number;
   /** Device-seconds each run's result says the executor measured (as the pod executor does). */
@@ -89,6 +94,12 @@ export function scriptedActivities(opts: ScriptOptions = {}): ScriptedActivities
       const commands = input.ops ?? Array.from({ length: input.mutations ?? 1 }, () => rng.pick(COMMANDS));
       let before =
         input.parent.kind === 'candidate' ? (params.get(input.parent.candidateId) ?? 10_000) : 10_000;
+      if (input.ops === undefined && opts.noGrowthAbove !== undefined && before > opts.noGrowthAbove) {
+        throw ApplicationFailure.nonRetryable(
+          `mutate ${input.childId}: no feasible mutation of 'net' in 100 draws`,
+          NO_FEASIBLE_MUTATION,
+        );
+      }
       const paramsBefore = before;
       const ops = commands.map((command) => {
         const after = before + 1000 + (hashString(command) % 4000);

@@ -221,6 +221,56 @@ describe('search controls', () => {
     );
   });
 
+  test('no feasible growth: after a child finds no feasible mutation, its architecture gets only continue controls', async () => {
+    // Every sampled mutation fails; the start model (explicit, empty commands) does not.
+    const activities = scriptedActivities({ noGrowthAbove: 0 });
+    const input = searchInput('controls-no-growth', {
+      strategy: { kind: 'hill', population: 2, generations: 3 },
+      controls: { continue: true },
+    });
+    const result = await env.withWorkers(activities, async () =>
+      (await startSearch(env.client, input)).result(),
+    );
+    assert.equal(result.reason, 'generations');
+    // g0-c0; generation 1: two grown children that fail at their mutation and the control;
+    // generations 2 and 3: the control alone (of g1-c2 or g0-c0: one architecture).
+    assert.deepEqual(activities.calls.mutate.map((m) => m.childId).sort(), [
+      'g0-c0',
+      'g1-c0',
+      'g1-c1',
+      'g1-c2',
+      'g2-c2',
+      'g3-c2',
+    ]);
+    assert.equal(result.candidates, 6);
+    const failed = result.leaderboard.filter((e) => e.status === 'failed');
+    assert.deepEqual(failed.map((e) => e.candidateId).sort(), ['g1-c0', 'g1-c1']);
+    assert.ok(
+      failed.every((e) => e.noFeasibleMutation === true && /no feasible mutation/.test(e.error ?? '')),
+    );
+    const started = activities.lineage.filter((e) => e.type === 'generation' && e.status === 'started');
+    const noGrowth = started.map((e) => (e.type === 'generation' ? (e.noGrowth ?? []) : []));
+    assert.deepEqual(noGrowth.slice(0, 2), [[], []], 'generations 0 and 1 drew their children');
+    assert.equal(noGrowth[2].length, 1, JSON.stringify(started));
+    assert.equal(noGrowth[3].length, 1, JSON.stringify(started));
+    assert.deepEqual(
+      activities.calls.train.map((t) => t.candidateId),
+      ['g0-c0', 'g1-c2', 'g2-c2', 'g3-c2'],
+      'the lineage still trains to the end of its schedule',
+    );
+  });
+
+  test('no feasible growth without controls: the search ends with no-feasible-growth', async () => {
+    const activities = scriptedActivities({ noGrowthAbove: 0 });
+    const input = searchInput('no-growth-end', { strategy: { kind: 'hill', population: 2, generations: 4 } });
+    const result = await env.withWorkers(activities, async () =>
+      (await startSearch(env.client, input)).result(),
+    );
+    assert.equal(result.reason, 'no-feasible-growth');
+    assert.equal(result.candidates, 3);
+    assert.equal(result.best?.candidateId, 'g0-c0');
+  });
+
   test('a parameter penalty ranks by val acc − λ·log10(params), recorded on entries and training events', async () => {
     const activities = scriptedActivities();
     const lambda = 0.2;
