@@ -253,7 +253,10 @@ async function watch(
     return finished(record, ended, opts.io, `${count} candidates in a row failed the same way: ${error}`);
   }
   if (ended) return finished(record, ended, opts.io);
-  if (workerError) throw workerError;
+  // A Ctrl-C reaches the workers too (the Temporal runtime shuts them down on SIGINT), and under
+  // load their end can be seen before the loop sees the interrupt: then it is the interrupt's
+  // doing, not a failure (a CI run ended here in "internal error: the workers stopped", exit 4).
+  if (workerError && !interrupted) throw workerError;
   opts.io.err(
     `interrupted: stopping the workers (running training checkpoints and stops) and the Temporal server; ` +
       `nothing is lost. Continue with: netgrow resume ${record.id}`,
