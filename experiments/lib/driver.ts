@@ -82,7 +82,7 @@ export async function runDriver<S extends Scale>(
     format: SUMMARY_FORMAT,
     experiment: args.section,
     title: def.title,
-    command: ['npx tsx', `experiments/${def.file}`, ...argv].join(' '),
+    command: ['npx tsx', `experiments/${def.file}`, ...argv.map(shellWord)].join(' '),
     startedAt: clock.startedAt,
     wallSeconds: clock.seconds(),
     machine: clock.machine(),
@@ -137,4 +137,9 @@ export function mainDriver<S extends Scale>(def: DriverDefinition<S>): void {
       process.exit(isInputError(e) ? 2 : 1);
     },
   );
+}
+
+/** An argument as a shell reads it back: quoted when it holds anything but plain characters. */
+export function shellWord(arg: string): string {
+  return /^[A-Za-z0-9_./=:,+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

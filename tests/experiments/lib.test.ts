@@ -11,6 +11,7 @@ import {
   compareOne,
   describeComparison,
   parseDriverArgs,
+  shellWord,
   resolveScale,
   scaledBuiltin,
   spread,
@@ -84,6 +85,25 @@ test('flags: --full picks the full scale, --set overrides by type, mistakes are 
   assert.throws(bad(['--set', 'seeds=two']), ArgsError);
   assert.throws(bad(['--set', 'augment=yes']), ArgsError);
   assert.throws(bad(['--bogus']), ArgsError);
+});
+
+test('the recorded command quotes what a shell would split: it runs as printed', () => {
+  const argv = [
+    '--set',
+    'grow1=wider conv4 x2; wider conv5 x2',
+    '--set',
+    "name=it's",
+    '--full',
+    '--set',
+    'lr=0.1',
+  ];
+  const line = argv.map(shellWord).join(' ');
+  assert.equal(
+    line,
+    `--set 'grow1=wider conv4 x2; wider conv5 x2' --set 'name=it'\\''s' --full --set lr=0.1`,
+  );
+  const echoed = spawnSync('bash', ['-c', `printf '%s\\n' ${line}`], { encoding: 'utf8' });
+  assert.deepEqual(echoed.stdout.split('\n').slice(0, -1), argv);
 });
 
 test('upsertSection appends once, then replaces its own section and nothing else', async (t) => {
