@@ -2,12 +2,14 @@
  * How an activity's error reaches Temporal. A mistake in the input (a refused command, a bad
  * spec, an unknown dataset, a damaged checkpoint: a NetgrowError of kind `input`) fails the
  * same way on every retry, so it becomes a non-retryable ApplicationFailure typed with its
- * class name; an outage (storage, a lost process) stays retryable and Temporal's policy
- * retries it. The kind comes from the one error model in src/contracts/errors.ts.
+ * class name (or a type the workflow acts on: failureType); an outage (storage, a lost
+ * process) stays retryable and Temporal's policy retries it. The kind comes from the one error
+ * model in src/contracts/errors.ts.
  */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { ExecutorError } from '../src/executor/executor';
-import { BAD_INPUT, isInputError, TRAIN_OUT_OF_MEMORY } from '../src/contracts/errors';
+import { BAD_INPUT, isInputError, NO_FEASIBLE_MUTATION, TRAIN_OUT_OF_MEMORY } from '../src/contracts/errors';
+import { MorphError } from '../src/morph/errors';
 
 export function badInput(message: string, type = BAD_INPUT): ApplicationFailure {
   return withShortStack(ApplicationFailure.nonRetryable(fitFailure(message), type));
@@ -48,8 +50,16 @@ export function fitFailure(message: string): string {
 /** Rethrows `e` as Temporal should see it; `what` prefixes the message (`mutate g1-c0`). */
 export function asActivityFailure(e: unknown, what: string): never {
   if (e instanceof ApplicationFailure) throw e;
-  if (isInputError(e)) throw badInput(`${what}: ${e.message}`, e.name);
+  if (isInputError(e)) throw badInput(`${what}: ${e.message}`, failureType(e));
   throw e;
+}
+
+/**
+ * An input error's failure type: its class name, except where the workflow acts on the kind:
+ * a mutation with no feasible command tells the search that the parent cannot grow.
+ */
+function failureType(e: Error): string {
+  return e instanceof MorphError && e.code === 'no_feasible_command' ? NO_FEASIBLE_MUTATION : e.name;
 }
 
 /** Runs `fn`, turning input errors into non-retryable failures. */

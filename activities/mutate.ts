@@ -7,8 +7,7 @@ import type { MutateInput, MutateOutput } from '../src/contracts/activities';
 import { Context } from '@temporalio/activity';
 import { datasetEntry } from '../src/data/registry';
 import { countFlops, countParams, Graph, Rng, Weights } from '../src/graph';
-import { applyCommands, formatCommand, MorphError, randomPlan, SlotSet } from '../src/morph';
-import { NO_FEASIBLE_MUTATION } from '../src/contracts/errors';
+import { applyCommands, formatCommand, randomPlan, SlotSet } from '../src/morph';
 import { Carried, putContinuation, readContinuation } from '../src/train/continuation';
 import {
   OptimizerState,
@@ -21,24 +20,14 @@ import { checkPreservationOffLoop, type TimedPreservationCheck } from '../src/mo
 import { readCheckpoint, readCheckpointMeta, writeCheckpoint } from '../src/model/checkpoint';
 import { resolveNetwork } from '../src/model/resolve';
 import { ActivityDeps } from './context';
-import { badInput, failingClearly } from './failures';
+import { failingClearly } from './failures';
 
 /** Heartbeats while the preservation check runs, so a large check never looks like a lost worker. */
 export const MUTATE_HEARTBEAT_MS = 5000;
 
 export function mutateActivity(deps: ActivityDeps) {
   return (input: MutateInput): Promise<MutateOutput> =>
-    failingClearly(`mutate ${input.childId}`, async () => {
-      try {
-        return await grow(deps, input);
-      } catch (e) {
-        // Its own failure type, so that the search knows the parent cannot grow under its limits.
-        if (e instanceof MorphError && e.code === 'no_feasible_command') {
-          throw badInput(`mutate ${input.childId}: ${e.message}`, NO_FEASIBLE_MUTATION);
-        }
-        throw e;
-      }
-    });
+    failingClearly(`mutate ${input.childId}`, () => grow(deps, input));
 }
 
 async function grow(deps: ActivityDeps, input: MutateInput): Promise<MutateOutput> {
