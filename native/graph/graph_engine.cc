@@ -225,6 +225,63 @@ napi_value AddGradients(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// graphDef(graph) → the graph as GraphDef bytes (TypeScript reads the ops the gradients added).
+napi_value GraphDefJs(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  Graph* g = Unwrap<Graph>(env, argv[0]);
+  if (!g) return Throw(env, "graph engine: graphDef needs a graph");
+  TF_Buffer* buf = TF_NewBuffer();
+  TF_Status* st = TF_NewStatus();
+  TF_GraphToGraphDef(g->g, buf, st);
+  bool ok = TF_GetCode(st) == TF_OK;
+  std::string err = ok ? "" : std::string("graph engine: graphDef: ") + TF_Message(st);
+  TF_DeleteStatus(st);
+  if (!ok) {
+    TF_DeleteBuffer(buf);
+    return Throw(env, err);
+  }
+  napi_value ab, out;
+  void* data = nullptr;
+  if (napi_create_arraybuffer(env, buf->length, &data, &ab) != napi_ok) {
+    TF_DeleteBuffer(buf);
+    return Throw(env, "graph engine: graphDef: no memory for the bytes");
+  }
+  std::memcpy(data, buf->data, buf->length);
+  size_t len = buf->length;
+  TF_DeleteBuffer(buf);
+  CHECK_NAPI(napi_create_typedarray(env, napi_uint8_array, len, ab, 0, &out));
+  return out;
+}
+
+// rewire(graph, op, inputIndex, tensor) — input `inputIndex` of `op` reads `tensor` instead.
+napi_value Rewire(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  Graph* g = Unwrap<Graph>(env, argv[0]);
+  if (!g) return Throw(env, "graph engine: rewire needs a graph");
+  std::string opName, tensor, err;
+  int32_t index = 0;
+  if (!GetString(env, argv[1], &opName) || napi_get_value_int32(env, argv[2], &index) != napi_ok ||
+      !GetString(env, argv[3], &tensor))
+    return Throw(env, "graph engine: rewire(graph, op, inputIndex, tensor) takes a string, a number, a string");
+  TF_Operation* op = TF_GraphOperationByName(g->g, opName.c_str());
+  if (!op) return Throw(env, "graph engine: no operation '" + opName + "' in the graph");
+  if (index < 0 || index >= TF_OperationNumInputs(op))
+    return Throw(env, "graph engine: operation '" + opName + "' has no input " + std::to_string(index));
+  TF_Output src;
+  if (!Resolve(g->g, tensor, &src, &err)) return Throw(env, err);
+  TF_Status* st = TF_NewStatus();
+  TF_UpdateEdge(g->g, src, TF_Input{op, index}, st);
+  bool ok = TF_GetCode(st) == TF_OK;
+  err = ok ? "" : std::string("graph engine: rewire: ") + TF_Message(st);
+  TF_DeleteStatus(st);
+  if (!ok) return Throw(env, err);
+  return nullptr;
+}
+
 void PutVarint(std::string* b, uint64_t v) {
   while (v >= 0x80) {
     b->push_back((char)(v | 0x80));
@@ -461,6 +518,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"newGraph", nullptr, NewGraph, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"importGraphDef", nullptr, ImportGraphDef, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addGradients", nullptr, AddGradients, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"graphDef", nullptr, GraphDefJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rewire", nullptr, Rewire, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"newSession", nullptr, NewSession, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"closeSession", nullptr, CloseSessionJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"run", nullptr, RunJs, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -9,10 +9,10 @@
  */
 import { OptimizerSpec } from '../contracts/train';
 import { Graph, inferShapes, inputNode, paramEntries, ParamEntry, size, Weights } from '../graph';
-import { attr, DataType, DT, GraphDefWriter, opOf } from './graphdef';
+import { attr, DataType, DT, GraphDefWriter, opOf, readOps } from './graphdef';
 import { buildForward, logitsNode } from './forward';
 import { lossOps } from './loss';
-import { GraphAddon, NativeSession } from './native';
+import { GraphAddon, NativeGraph, NativeSession } from './native';
 import { optimizerOps, SLOT_NAMES } from './optimizer';
 
 export interface EngineOptions {
@@ -134,6 +134,7 @@ export class GraphEngine {
     addon.importGraphDef(g, w.encode(), []);
     const trainReads = trainable.map((e) => reads.get(e.key)!);
     const grads = addon.addGradients(g, 'grad', losses.ys, trainReads, losses.dys);
+    reluGradsOnOutputs(addon, g);
 
     // Part 3: the updates, in a GraphDef of its own whose `ext/*` placeholders stand for
     // tensors of parts 1 and 2.
@@ -397,4 +398,26 @@ const squeezed = (shape: readonly number[]): string => shape.filter((d) => d !==
 function isWeighted(g: Graph, nodeId: string): boolean {
   const n = g.nodes.find((m) => m.id === nodeId);
   return n?.kind === 'conv2d' || n?.kind === 'dense';
+}
+
+/**
+ * TensorFlow's C++ Relu gradient reads the Relu's input (ReluGrad(dy, x)); that input then has
+ * two readers, and grappler will not fuse conv/matmul + bias + relu into one kernel. relu(x) > 0
+ * exactly where x > 0, so ReluGrad on the Relu's output is the same gradient (Python
+ * TensorFlow's own choice): each ReluGrad is rewired to read the output. Returns how many.
+ */
+export function reluGradsOnOutputs(addon: GraphAddon, g: NativeGraph): number {
+  const ops = readOps(addon.graphDef(g));
+  const reluOf = new Map(
+    ops.filter((o) => o.op === 'Relu' && o.name.startsWith('train/')).map((o) => [o.input[0], `${o.name}:0`]),
+  );
+  let rewired = 0;
+  for (const o of ops) {
+    const relu = o.op === 'ReluGrad' ? reluOf.get(o.input[1]) : undefined;
+    if (relu) {
+      addon.rewire(g, o.name, 1, relu);
+      rewired++;
+    }
+  }
+  return rewired;
 }

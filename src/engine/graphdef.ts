@@ -45,6 +45,34 @@ message TensorProto {
 const root = protobuf.parse(SCHEMA).root;
 const GraphDefType = root.lookupType('tensorflow.GraphDef');
 
+// What the engine reads back from a graph: each op's name, type and inputs (attrs skipped).
+const OpsType = protobuf
+  .parse(
+    `
+syntax = "proto3";
+message Ops { repeated Op node = 1; }
+message Op { string name = 1; string op = 2; repeated string input = 3; }
+`,
+  )
+  .root.lookupType('Ops');
+
+export interface OpRef {
+  name: string;
+  op: string;
+  /** Tensor names, `op:index` (TensorFlow leaves out `:0`; they are written here with it). */
+  input: string[];
+}
+
+/** The ops of a GraphDef (TF_GraphToGraphDef's bytes); control inputs (`^op`) left out. */
+export function readOps(bytes: Uint8Array): OpRef[] {
+  const msg = OpsType.toObject(OpsType.decode(bytes), { arrays: true }) as { node: OpRef[] };
+  return msg.node.map((n) => ({
+    name: n.name,
+    op: n.op,
+    input: n.input.filter((i) => !i.startsWith('^')).map((i) => (/:\d+$/.test(i) ? i : `${i}:0`)),
+  }));
+}
+
 /** TensorFlow's DataType enum values the engine uses. */
 export const DT = { float: 1, int32: 3, bool: 10, resource: 20 } as const;
 export type DataType = (typeof DT)[keyof typeof DT];

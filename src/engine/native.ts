@@ -37,6 +37,10 @@ export interface GraphAddon {
     xs: string[],
     dys: string[] | null,
   ): (string | null)[];
+  /** The graph as GraphDef bytes. */
+  graphDef(g: NativeGraph): Uint8Array;
+  /** Input `index` of `op` reads `tensor` instead (TF_UpdateEdge). */
+  rewire(g: NativeGraph, op: string, index: number, tensor: string): void;
   newSession(g: NativeGraph, intraOpThreads: number, interOpThreads: number): NativeSession;
   closeSession(s: NativeSession): void;
   run(s: NativeSession, feeds: Feed[], fetches: string[], targets: string[]): Promise<HostTensor[]>;
