@@ -78,6 +78,13 @@ const CASES: Record<string, Graph> = {
   'avgpool2d valid, stride 1': net([{ id: 'p', kind: 'avgpool2d', pool: 3, stride: 1 }]),
   globalmaxpool: net([{ id: 'g', kind: 'globalmaxpool' }], true),
   globalavgpool: net([{ id: 'g', kind: 'globalavgpool' }], true),
+  'prelu on a vector': net(
+    [
+      { id: 'g', kind: 'globalavgpool' },
+      { id: 'a', kind: 'activation', fn: 'prelu' },
+    ],
+    true,
+  ),
   'add of three': net([
     { id: 'b1', kind: 'conv2d', filters: 4, kernel: 1, inputs: ['c0'] },
     { id: 'b2', kind: 'activation', fn: 'tanh', inputs: ['c0'] },

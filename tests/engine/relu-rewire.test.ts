@@ -15,7 +15,7 @@ const skip = skipWhen('no-graph-engine', addon ? null : why);
 
 test(
   'each ReluGrad reads the Relu output after the rewiring, and the gradient is unchanged',
-  skip,
+  { skip },
   async () => {
     const w = new GraphDefWriter();
     const x = w.placeholder('x', DT.float, [-1, 4]);
