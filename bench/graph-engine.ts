@@ -10,9 +10,11 @@
  *
  *   npx tsx bench/graph-engine.ts [--rounds 3] [--steps 10] [--warmup 3] [--threads 1,2]
  *                                 [--archs lenet,vgg8,resnet-s,seed-ga]
+ *   npx tsx bench/graph-engine.ts --profile vgg8 [--threads 1]   # the engine's step, kernel by kernel
+ *                                                                   (bench/engine-profile.py)
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,21 +41,28 @@ const { values } = parseArgs({
     archs: { type: 'string', default: 'lenet,vgg8,resnet-s,seed-ga' },
     // One engine measurement in this process (what the parent runs under /usr/bin/time).
     one: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 const [steps, warmup, rounds] = [values.steps, values.warmup, values.rounds].map(Number);
 
-/** The engine's own measurement: the same loop as bench/peers/peers.py. */
-async function engineOnce(arch: string, threads: number): Promise<void> {
+/** The engine as every measurement opens it: the builtin, SGD with momentum, the threads. */
+async function benchEngine(arch: string, threads: number) {
   const { addon, why } = loadGraphAddon();
   if (!addon) throw new Error(why);
-  const batch = BATCH[arch] ?? 32;
   const g = builtin(arch, { inputShape: [28, 28, 1], numClasses: 10 });
   const e = await openEngine(addon, g, initWeights(g, new Rng(1)), {
     optimizer: OptimizerSpec.parse({ kind: 'sgd', lr: 0.01, momentum: 0.9 }),
     threads,
     interOpThreads: threads,
   });
+  return { addon, e };
+}
+
+/** The engine's own measurement: the same loop as bench/peers/peers.py. */
+async function engineOnce(arch: string, threads: number): Promise<void> {
+  const batch = BATCH[arch] ?? 32;
+  const { addon, e } = await benchEngine(arch, threads);
   const r = new Rng(2);
   const x = Float32Array.from({ length: batch * 784 }, () => r.normal());
   const y = Int32Array.from({ length: batch }, () => r.int(10));
@@ -176,7 +185,37 @@ function main(): void {
   }
 }
 
-if (values.one) {
+/** The engine's step graph traced kernel by kernel by bench/engine-profile.py (.tools/venv's TensorFlow). */
+async function profile(arch: string, threads: number): Promise<void> {
+  const { e } = await benchEngine(arch, threads);
+  const step = e.stepGraph();
+  e.close();
+  const dir = mkdtempSync(join(tmpdir(), 'netgrow-profile-'));
+  try {
+    writeFileSync(join(dir, 'step.pb'), step.graphDef);
+    writeFileSync(join(dir, 'step.json'), JSON.stringify({ ...step, graphDef: undefined }));
+    const python = join(root, '.tools', 'venv', 'bin', 'python');
+    console.log(
+      `${arch}, batch ${BATCH[arch] ?? 32}, the graph engine's training step (${new Date().toISOString()})`,
+    );
+    execFileSync(
+      python,
+      [join(root, 'bench', 'engine-profile.py'), dir, String(BATCH[arch] ?? 32), String(threads)],
+      {
+        stdio: 'inherit',
+      },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (values.profile) {
+  profile(values.profile, Number(values.threads)).catch((e: Error) => {
+    console.error(e.message.split('\n')[0]);
+    process.exit(1);
+  });
+} else if (values.one) {
   engineOnce(values.one, Number(values.threads)).catch((e: Error) => {
     console.error(e.message.split('\n')[0]);
     process.exit(1);

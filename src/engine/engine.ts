@@ -67,6 +67,17 @@ export interface DistillFeed {
   teacher: Float32Array;
 }
 
+/** A training step as a graph (GraphEngine.stepGraph). */
+export interface StepGraph {
+  graphDef: Uint8Array;
+  feeds: { x: string; y: string; lr: string };
+  /** False when a step needs more feeds than x, y and lr (Adam's β powers, distillation). */
+  plain: boolean;
+  fetch: string;
+  targets: string[];
+  variables: { assign: string; value: string; shape: number[] }[];
+}
+
 const varName = (key: string) => `var/${key}`;
 
 export class GraphEngine {
@@ -75,6 +86,7 @@ export class GraphEngine {
 
   private constructor(
     private readonly addon: GraphAddon,
+    private readonly graphHandle: NativeGraph,
     private readonly session: NativeSession,
     readonly graph: Graph,
     private readonly opts: EngineOptions,
@@ -162,18 +174,49 @@ export class GraphEngine {
     addon.importGraphDef(g, u.encode(), map);
 
     const session = addon.newSession(g, opts.threads ?? 0, opts.interOpThreads ?? 0);
-    return new GraphEngine(addon, session, graph, opts, vars, slots, [...updates.targets, ...train.assigns], {
-      x,
-      y,
-      lr,
-      ...updates.feeds,
-      loss: losses.loss,
-      correct: losses.correct,
-      evalLoss: losses.evalLoss,
-      evalCorrect: losses.evalCorrect,
-      labelled: losses.labelled,
-      teacher: losses.teacher,
-    });
+    return new GraphEngine(
+      addon,
+      g,
+      session,
+      graph,
+      opts,
+      vars,
+      slots,
+      [...updates.targets, ...train.assigns],
+      {
+        x,
+        y,
+        lr,
+        ...updates.feeds,
+        loss: losses.loss,
+        correct: losses.correct,
+        evalLoss: losses.evalLoss,
+        evalCorrect: losses.evalCorrect,
+        labelled: losses.labelled,
+        teacher: losses.teacher,
+      },
+    );
+  }
+
+  /**
+   * The training step as a TensorFlow graph, for tools outside netgrow (bench/engine-profile.py
+   * traces it kernel by kernel): the GraphDef, the tensors a step feeds and fetches, the ops it
+   * runs, and how each variable is set (assign op, value placeholder, shape).
+   */
+  stepGraph(): StepGraph {
+    const { x, y, lr, loss } = this.names;
+    return {
+      graphDef: this.addon.graphDef(this.graphHandle),
+      feeds: { x, y, lr },
+      plain: !this.names.teacher && this.opts.optimizer.kind !== 'adam',
+      fetch: loss,
+      targets: [...this.stepTargets],
+      variables: [...this.vars, ...this.slots.map((s) => s.v)].map((v) => ({
+        assign: v.set,
+        value: v.setValue,
+        shape: [...v.entry.shape],
+      })),
+    };
   }
 
   /** The optimizer's slots, as src/train/optimizer.ts names them. */
