@@ -9,6 +9,11 @@
  * validation accuracy? Training FLOPs are counted per epoch from each stage's architecture
  * (forward + backward per sample × training images), and checked against the run's own count.
  *
+ * `--set reuse=true` reports a run already finished in the output folder (`<out>/runs/<run>`,
+ * its epochs complete) instead of training it again: a driver interrupted part way, or a
+ * variant whose control is another variant's, same seeds, rows and recipe (copy those run
+ * folders in; the section says so).
+ *
  *   npx tsx experiments/scheduled-growth.ts [--set name=value] [--out DIR] [--results FILE|none]
  */
 import { join } from 'node:path';
@@ -58,6 +63,8 @@ const scaled = {
   augment: false,
   /** `graph`: both runs on the graph engine; '' = tfjs eager on the driver's backend. */
   engine: '',
+  /** Report runs the output folder already holds, finished, instead of training them again. */
+  reuse: false,
 };
 type Scale = typeof scaled;
 
@@ -121,9 +128,15 @@ export const scheduledGrowth: DriverDefinition<Scale> = {
       labelSmoothing: scale.labelSmoothing,
       ...(scale.engine === 'graph' ? { backend: 'graph' as const } : {}),
     };
+    const reused: string[] = [];
+    const trainOrReuse = async (req: Parameters<typeof runner.train>[0]) => {
+      const done = scale.reuse ? await runner.finished(req) : null;
+      if (done) reused.push(`${req.group} seed ${req.seed}`);
+      return done ?? (await runner.train(req));
+    };
     const pairs = await forSeeds(scale.seeds, async (seed) => {
-      const grown = await runner.train({ ...common, seed, group: GROUPS[0], start: startUri, grow });
-      const scratch = await runner.train({ ...common, seed, group: GROUPS[1], start: finalUri });
+      const grown = await trainOrReuse({ ...common, seed, group: GROUPS[0], start: startUri, grow });
+      const scratch = await trainOrReuse({ ...common, seed, group: GROUPS[1], start: finalUri });
       for (const r of [grown, scratch]) {
         const counted = flops[r.group].at(-1)!;
         if (r.trainFlops !== null && Math.abs(r.trainFlops - counted) > 1e-6 * counted) {
@@ -167,6 +180,11 @@ export const scheduledGrowth: DriverDefinition<Scale> = {
             ? ` (log ratio vs 0: t ${t.toFixed(2)}, df ${logs.n - 1}, ${formatP(studentTwoSided(t, logs.n - 1))})`
             : '');
     const notes = [
+      ...(reused.length > 0
+        ? [
+            `not trained by this run (\`reuse\`): ${reused.join(', ')}, finished runs found in its output folder`,
+          ]
+        : []),
       ...comparisons.map((c) => c.sentence),
       ratioNote,
       ...perSeed.map(

@@ -30,6 +30,33 @@ test('scheduled-growth driver: a run grown at two points against its final archi
     s.notes.join('\n'),
     /seed 1: target 0\.\d{4}; grown reached it at (\d+\.\d GFLOPs|no epoch), scratch at \d+\.\d GFLOPs/,
   );
+
+  // Again over the same output with reuse: every run is reported from its folder, none trained.
+  const again = await runScheduledGrowth(
+    [
+      ...TINY_DATA,
+      '--set',
+      'seeds=2',
+      '--set',
+      'epochs=4',
+      '--set',
+      'reuse=true',
+      '--out',
+      out,
+      '--results',
+      results,
+    ],
+    () => {},
+  );
+  const s2 = checkSummary(again, results, GROUPS, 2);
+  assert.match(
+    s2.notes[0],
+    /^not trained by this run \(`reuse`\): grown during training seed 1, final architecture from scratch seed 1, grown during training seed 2, final architecture from scratch seed 2,/,
+  );
+  assert.deepEqual(
+    s2.runs.map((x) => [x.group, x.valAcc, x.testAcc, x.wallSeconds]),
+    s.runs.map((x) => [x.group, x.valAcc, x.testAcc, x.wallSeconds]),
+  );
 });
 
 test(
