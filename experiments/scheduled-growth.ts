@@ -65,6 +65,8 @@ const scaled = {
   engine: '',
   /** Report runs the output folder already holds, finished, instead of training them again. */
   reuse: false,
+  /** New units at each growth point: `preserve` (Net2Net, function-preserving) or `random`. */
+  init: 'preserve',
 };
 type Scale = typeof scaled;
 
@@ -82,9 +84,13 @@ export const scheduledGrowth: DriverDefinition<Scale> = {
   async run({ scale, runner, log }) {
     const rows = await runner.rows();
     const shape = { inputShape: [...rows.inputShape], numClasses: rows.numClasses };
+    if (scale.init !== 'preserve' && scale.init !== 'random') {
+      throw new Error(`init: '${scale.init}' is not one; use preserve or random`);
+    }
+    const init: 'preserve' | 'random' = scale.init;
     const grow = [
-      { at: scale.at1, ops: scale.grow1 },
-      { at: scale.at2, ops: scale.grow2 },
+      { at: scale.at1, ops: scale.grow1, init },
+      { at: scale.at2, ops: scale.grow2, init },
     ];
     // The architecture of each stage: the start, then after each growth point's commands.
     const stages: Graph[] = [scaledBuiltin(scale.network, shape, scale.startWidth)];
@@ -201,7 +207,7 @@ export const scheduledGrowth: DriverDefinition<Scale> = {
       charts: [{ title: 'validation accuracy by epoch', groups: [...GROUPS], xLabel: 'epoch' }],
       markdown: () =>
         [
-          `The grown run starts from ${describeArchitecture(stages[0])} (${scale.network} × ${scale.startWidth}) and grows after epoch ${points[0]} by \`${scale.grow1}\` and after epoch ${points[1]} by \`${scale.grow2}\` into ${describeArchitecture(final)}, ${scale.network}'s architecture; its weights and SGD momentum go through each growth, function-preserving, and it stays on one cosine schedule. The control trains ${scale.network} from random weights over the same ${scale.epochs} epochs and schedule, seed for seed (same rows, same batch order per seed). Training FLOPs: forward + backward per sample × ${rows.train.count.toLocaleString('en-US')} training images per epoch, per stage (${stages.map((g) => `${(perEpoch(g) / 1e9).toFixed(2)}`).join(' → ')} GFLOPs per epoch), equal to each run's own count.`,
+          `The grown run starts from ${describeArchitecture(stages[0])} (${scale.network} × ${scale.startWidth}) and grows after epoch ${points[0]} by \`${scale.grow1}\` and after epoch ${points[1]} by \`${scale.grow2}\` into ${describeArchitecture(final)}, ${scale.network}'s architecture; its weights and SGD momentum go through each growth, ${init === 'preserve' ? 'function-preserving' : "the new units from their parameters' initialisers (`init: random`), not function-preserving"}, and it stays on one cosine schedule. The control trains ${scale.network} from random weights over the same ${scale.epochs} epochs and schedule, seed for seed (same rows, same batch order per seed). Training FLOPs: forward + backward per sample × ${rows.train.count.toLocaleString('en-US')} training images per epoch, per stage (${stages.map((g) => `${(perEpoch(g) / 1e9).toFixed(2)}`).join(' → ')} GFLOPs per epoch), equal to each run's own count.`,
           '',
           spreadTable(
             'run',

@@ -126,8 +126,18 @@ export const TrainSpec = z.strictObject({
    * Scheduled growth: at each `at` (a fraction of this run's epochs, rounded to an epoch
    * boundary) the network grows by `ops` (morph commands, `;`-separated), its weights and
    * optimizer state through the same map, and training goes on along the same schedule.
+   * `init: random` draws the new units from their parameters' initialisers instead of the
+   * function-preserving values (as a search's `mutation.init`; src/morph/random-init.ts).
    */
-  grow: z.array(z.strictObject({ at: z.number().gt(0).lt(1), ops: z.string().min(1) })).default([]),
+  grow: z
+    .array(
+      z.strictObject({
+        at: z.number().gt(0).lt(1),
+        ops: z.string().min(1),
+        init: z.enum(['preserve', 'random']).default('preserve'),
+      }),
+    )
+    .default([]),
   batchSize: z.number().int().positive().max(SIZE_LIMITS.batchSize).default(64),
   optimizer: OptimizerSpec.default({ kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false }),
   /**

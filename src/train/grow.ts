@@ -66,14 +66,14 @@ async function growAt(
   makeTrainer: MakeTrainer,
   log: (line: string) => void,
 ): Promise<void> {
-  const ops = ctx.spec.grow[index].ops;
+  const { ops, init } = ctx.spec.grow[index];
   const weights = await ctx.trainer.weights();
   const state = await ctx.trainer.optimizerState();
   const slots = new Map<string, SlotSet>(
     [...slotMaps(state, ctx.graph)].map(([k, values]) => [k, { moment: SLOT_MOMENTS[k] ?? 'first', values }]),
   );
   const rng = new Rng(ctx.spec.seed).fork('grow').fork(index);
-  const grown = applyCommands(ctx.graph, weights, ops, rng, { slots });
+  const grown = applyCommands(ctx.graph, weights, ops, rng, { slots, init });
   const trainer = await makeTrainer(grown.graph, grown.weights);
   try {
     const carried = new Map([...grown.slots].map(([k, s]) => [k, s.values]));

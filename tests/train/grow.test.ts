@@ -130,6 +130,33 @@ describe('scheduled growth', () => {
     assertSameWeights(await finalNet(whole.checkpoint!), await finalNet(again.checkpoint!));
   });
 
+  test('init random: the new units from the initialisers, said in the growth line; same shapes as preserve', async () => {
+    const dir = tempDir('grow-random');
+    const start = await startCheckpoint(dir);
+    const runs = [];
+    for (const init of ['preserve', 'random'] as const) {
+      const quiet = lines();
+      const grow = [{ at: 0.25, ops: 'wider conv1 x2', init }];
+      const r = await runTraining(spec(start, join(dir, init), { epochs: 2, grow }), {
+        data: patternData(),
+        log: quiet.log,
+      });
+      assert.equal(r.status, 'completed');
+      const line = quiet.all.find((l) => l.startsWith('grew after epoch 1: wider conv1 x2'));
+      assert.ok(line, quiet.all.join('\n'));
+      assert.equal(line.includes('not function-preserving'), init === 'random', line);
+      runs.push(await finalNet(r.checkpoint!));
+    }
+    const [kept, drawn] = runs;
+    assert.deepEqual(
+      [...drawn.weights].map(([k, t]) => [k, t.shape]),
+      [...kept.weights].map(([k, t]) => [k, t.shape]),
+    );
+    // Same seed, same data and schedule up to the growth: only the new units' values differ.
+    const fc1 = (n: typeof kept) => [...n.weights.get('fc1/kernel')!.data];
+    assert.notDeepEqual(fc1(drawn), fc1(kept));
+  });
+
   test('a growth point outside the run or out of order is one clear spec error', async () => {
     const dir = tempDir('grow-bad');
     const start = await startCheckpoint(dir);
