@@ -1,7 +1,8 @@
 // netgrow's graph engine: the thin native half. TypeScript builds every op (as GraphDef
 // bytes); this addon only does what JavaScript cannot: import a GraphDef into a TF_Graph,
-// add symbolic gradients (TF_AddGradients), open a session with thread settings, and run it
-// off the main thread. Variables are read and written through runs of the graph's own
+// add symbolic gradients (TF_AddGradients), hand the graph back as GraphDef bytes and rewire
+// one input of an op (TypeScript decides which), open a session with thread settings, and run
+// it off the main thread. Variables are read and written through runs of the graph's own
 // ReadVariableOp / AssignVariableOp nodes. Tensors are named "op:index".
 #include <node_api.h>
 

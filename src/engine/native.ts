@@ -1,7 +1,8 @@
 /**
  * The graph engine's native half (native/graph/graph_engine.cc), built by
- * scripts/build-native.sh into native/graph/build. It imports GraphDefs, adds gradients, opens
- * sessions and runs them off the main thread; everything else is TypeScript.
+ * scripts/build-native.sh into native/graph/build. It imports GraphDefs, adds gradients, reads
+ * the graph back and rewires an op's input, opens sessions and runs them off the main thread;
+ * everything else is TypeScript.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
