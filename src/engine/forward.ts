@@ -188,25 +188,15 @@ function batchnorm(
   const { w } = c;
   const param = (p: string) => c.reads.get(`${n.id}/${p}`)!;
   const channels = inShape[inShape.length - 1];
-  const vector = inShape.length === 1;
-  const x4 = vector
-    ? w.op('Reshape', name('to4d'), [x, w.ints(name('shape4d'), [-1, 1, 1, channels])], {
-        Tshape: attr.type(DT.int32),
-      })
-    : x;
   const training = c.mode === 'train';
-  const bn = w.node(
-    'FusedBatchNormV3',
-    name('FusedBatchNormV3'),
-    [x4, param('gamma'), param('beta'), param('movingMean'), param('movingVariance')],
-    {
-      T: attr.type(DT.float),
-      U: attr.type(DT.float),
-      epsilon: attr.float(n.epsilon),
-      exponential_avg_factor: attr.float(1),
-      is_training: attr.bool(training),
-      data_format: attr.str('NHWC'),
-    },
+  const { bn, x4, y } = fusedBatchNorm(
+    w,
+    x,
+    inShape,
+    name,
+    [param('gamma'), param('beta'), param('movingMean'), param('movingVariance')],
+    n.epsilon,
+    training,
   );
   if (training) {
     // Values per channel in this batch: size(x) / C; the biased variance is (k−1)/k of TF's.
@@ -233,12 +223,44 @@ function batchnorm(
       );
     }
   }
-  const y = `${bn}:0`;
-  return vector
-    ? w.op('Reshape', name('to2d'), [y, w.ints(name('shape2d'), [-1, channels])], {
+  return y;
+}
+
+/**
+ * FusedBatchNormV3 over the last axis, NHWC, with `stats` its scale, offset, mean and variance:
+ * the op takes 4-D input only, so a vector is seen as [N, 1, 1, D] and its output reshaped
+ * back. `bn` is the op (outputs :1 and :2 are the batch statistics), `x4` its input.
+ */
+function fusedBatchNorm(
+  w: GraphDefWriter,
+  x: string,
+  inShape: Shape,
+  name: (op: string) => string,
+  stats: string[],
+  epsilon: number,
+  training: boolean,
+): { bn: string; x4: string; y: string } {
+  const channels = inShape[inShape.length - 1];
+  const vector = inShape.length === 1;
+  const x4 = vector
+    ? w.op('Reshape', name('to4d'), [x, w.ints(name('shape4d'), [-1, 1, 1, channels])], {
         Tshape: attr.type(DT.int32),
       })
-    : y;
+    : x;
+  const bn = w.node('FusedBatchNormV3', name('FusedBatchNormV3'), [x4, ...stats], {
+    T: attr.type(DT.float),
+    U: attr.type(DT.float),
+    epsilon: attr.float(epsilon),
+    exponential_avg_factor: attr.float(1),
+    is_training: attr.bool(training),
+    data_format: attr.str('NHWC'),
+  });
+  const y = vector
+    ? w.op('Reshape', name('to2d'), [`${bn}:0`, w.ints(name('shape2d'), [-1, channels])], {
+        Tshape: attr.type(DT.int32),
+      })
+    : `${bn}:0`;
+  return { bn, x4, y };
 }
 
 /**
@@ -254,25 +276,8 @@ function channelScale(
   name: (op: string) => string,
 ): string {
   const channels = inShape[inShape.length - 1];
-  const image = inShape.length === 3;
-  const x4 = image
-    ? x
-    : w.op('Reshape', name('to4d'), [x, w.ints(name('shape4d'), [-1, 1, 1, channels])], {
-        Tshape: attr.type(DT.int32),
-      });
-  const zeros = `${w.node('Const', name('zeros'), [], { dtype: attr.type(DT.float), value: attr.floatTensor([0], [channels]) })}:0`;
-  const ones = `${w.node('Const', name('ones'), [], { dtype: attr.type(DT.float), value: attr.floatTensor([1], [channels]) })}:0`;
-  const bn = w.node('FusedBatchNormV3', name('Scale'), [x4, gamma, zeros, zeros, ones], {
-    T: attr.type(DT.float),
-    U: attr.type(DT.float),
-    epsilon: attr.float(0),
-    exponential_avg_factor: attr.float(1),
-    is_training: attr.bool(false),
-    data_format: attr.str('NHWC'),
-  });
-  return image
-    ? `${bn}:0`
-    : w.op('Reshape', name('back'), [`${bn}:0`, w.ints(name('shape_back'), [-1, ...inShape])], {
-        Tshape: attr.type(DT.int32),
-      });
+  const constant = (what: string, v: number) =>
+    `${w.node('Const', name(what), [], { dtype: attr.type(DT.float), value: attr.floatTensor([v], [channels]) })}:0`;
+  const zeros = constant('zeros', 0);
+  return fusedBatchNorm(w, x, inShape, name, [gamma, zeros, zeros, constant('ones', 1)], 0, false).y;
 }
